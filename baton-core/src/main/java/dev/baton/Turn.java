@@ -1,0 +1,47 @@
+package dev.baton;
+
+import dev.baton.tool.Tools;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One turn of one session, as the agent sees it. Everything reachable from here is bound to this turn's
+ * session: no method takes a session id (P1).
+ *
+ * <p>State changes, transcript appends and replies made through this object are staged and committed
+ * together with the completion of the turn's messages, in one step (a turn happened or it did not). If the
+ * agent throws, times out or is cancelled, nothing staged is committed (tool side effects already done are
+ * remembered by the tool runtime, P6).
+ */
+public interface Turn {
+
+  /** The messages this turn answers, in order (one in queue mode {@code followup}, possibly several in
+   *  {@code collect} and {@code interrupt}). Never empty. */
+  List<Message> messages();
+
+  /** This session's key-value state, with read-your-writes inside the turn. */
+  SessionState state();
+
+  /** This session's conversation transcript. */
+  Transcript transcript();
+
+  /** The tools this turn may call, bound to this session. */
+  Tools tools();
+
+  /** The turn's context: session, user, message ids, trace id, deadline. */
+  TurnContext context();
+
+  /** Stages a reply to the last message of the turn. */
+  void reply(String text);
+
+  /** Stages a reply that carries the agent's turn number (shown as {@code turn} by the HTTP API). */
+  void reply(String text, long turnNumber);
+
+  /** When this turn's time runs out ({@code agent.turn_timeout_ms}). */
+  default Instant deadline() {
+    return context().deadline();
+  }
+
+  /** One user message as the agent sees it: no routing data, no other session's anything. */
+  record Message(String id, String sender, String text, Instant sentAt) {}
+}

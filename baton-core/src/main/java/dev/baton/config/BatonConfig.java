@@ -1,0 +1,57 @@
+package dev.baton.config;
+
+import java.util.Objects;
+
+/**
+ * The whole of {@code baton.yaml}, immutable and validated (STYLE 2). Keys are the snake_case forms of the
+ * record components; every key has a default ({@link #defaults()}).
+ */
+public record BatonConfig(
+    @Doc("How sessions are identified and isolated.") SessionsConfig sessions,
+    @Doc("The agent, its concurrency limits, timeouts and deadlock detection.") AgentConfig agent,
+    @Doc("Deduplication of deliveries (P2).") DedupConfig dedup,
+    @Doc("Ordering of each session's messages (P9).") OrderingConfig ordering,
+    @Doc("Where journal, state and outbox are kept.") StorageConfig storage,
+    @Doc("The HTTP server of `baton serve`.") ServerConfig server,
+    @Doc("Chat platforms and the HTTP message API.") ChannelsConfig channels,
+    @Doc("The admin API.") AdminConfig admin,
+    @Doc("The tool runtime.") ToolsConfig tools) {
+
+  public BatonConfig {
+    Objects.requireNonNull(sessions, "sessions");
+    Objects.requireNonNull(agent, "agent");
+    Objects.requireNonNull(dedup, "dedup");
+    Objects.requireNonNull(ordering, "ordering");
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(channels, "channels");
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(tools, "tools");
+  }
+
+  public static BatonConfig defaults() {
+    return new BatonConfig(SessionsConfig.defaults(), AgentConfig.defaults(), DedupConfig.defaults(),
+        OrderingConfig.defaults(), StorageConfig.defaults(), ServerConfig.defaults(), ChannelsConfig.defaults(),
+        AdminConfig.defaults(), ToolsConfig.defaults());
+  }
+
+  public BatonConfig withAgent(AgentConfig a) {
+    return new BatonConfig(sessions, a, dedup, ordering, storage, server, channels, admin, tools);
+  }
+
+  public BatonConfig withSessions(SessionsConfig s) {
+    return new BatonConfig(s, agent, dedup, ordering, storage, server, channels, admin, tools);
+  }
+
+  public BatonConfig withDedup(DedupConfig d) {
+    return new BatonConfig(sessions, agent, d, ordering, storage, server, channels, admin, tools);
+  }
+
+  public BatonConfig withOrdering(OrderingConfig o) {
+    return new BatonConfig(sessions, agent, dedup, o, storage, server, channels, admin, tools);
+  }
+
+  public BatonConfig withStorage(StorageConfig s) {
+    return new BatonConfig(sessions, agent, dedup, ordering, s, server, channels, admin, tools);
+  }
+}

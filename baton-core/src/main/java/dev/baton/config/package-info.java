@@ -1,0 +1,4 @@
+@NullMarked
+package dev.baton.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,16 @@
+package dev.baton.spi;
+
+import dev.baton.Agent;
+import dev.baton.config.BatonConfig;
+
+/**
+ * Makes the agent named by {@code agent.type}. Found with {@link java.util.ServiceLoader}; {@code echo} is built
+ * in, {@code openai} comes with {@code baton-agents}.
+ */
+public interface AgentProvider {
+
+  /** The {@code agent.type} this provider answers to. */
+  String type();
+
+  Agent create(BatonConfig config);
+}

@@ -1,0 +1,84 @@
+package dev.baton.spi;
+
+import dev.baton.DedupKey;
+import dev.baton.Reply;
+import dev.baton.SessionKey;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Where Baton keeps what must outlive a turn: the message journal (which is also the dedup record), session
+ * state and transcripts, the reply outbox and tool idempotency records. Implementations: {@code memory}
+ * (core), {@code sqlite} and {@code postgres} ({@code baton-jdbc}). One contract test suite runs against
+ * all of them.
+ *
+ * <p><b>Concurrency.</b> Every method is thread-safe and may block (callers are virtual threads). Each method
+ * is atomic: it happens entirely or not at all. {@link #ingest} and {@link #commitTurn} are durable when they
+ * return (as durable as the backend: not at all for {@code memory}); implementations may batch concurrent
+ * calls into one transaction (group commit) as long as each call returns only after its batch is durable.
+ *
+ * <p><b>Failure.</b> An I/O failure is a {@link StoreException}; the operation then did not happen.
+ */
+public interface Store extends AutoCloseable {
+
+  /**
+   * Dedup and journal in one atomic step (DESIGN §1 step 3): inserts {@code entry} keyed by its dedup key,
+   * or finds an entry with that key already there. Of any number of concurrent calls with one key exactly one
+   * returns {@link IngestResult.Inserted}.
+   */
+  IngestResult ingest(JournalEntry entry);
+
+  /**
+   * Forgets a journaled message that was not taken (busy), so a later delivery of the same key is admitted.
+   * Does nothing if the key is absent.
+   */
+  void release(DedupKey key);
+
+  /** Moves journaled messages to {@code status}. Unknown keys are ignored. */
+  void updateStatus(List<DedupKey> keys, MessageStatus status);
+
+  /** The committed state, transcript and outbox position of a session (empty data for a new session). */
+  SessionData loadSession(SessionKey session);
+
+  /**
+   * Commits one turn as one transaction: verifies {@link TurnCommit#expected()} against the committed state,
+   * applies the writes, appends the transcript entries, appends the replies to the session's outbox
+   * (assigning consecutive {@code outboxSeq}s) and moves the turn's messages to {@link TurnCommit#status()}.
+   *
+   * @return the replies as stored, with their {@code outboxSeq}
+   * @throws ConflictException if an expected value no longer holds; nothing was written
+   * @throws FencedException if {@link TurnCommit#fencingToken()} is stale; nothing was written
+   */
+  List<Reply> commitTurn(TurnCommit commit);
+
+  /** Replies committed but not yet {@linkplain #markDelivered delivered}, per session in outbox order. */
+  List<Reply> undeliveredReplies();
+
+  /** Records that a reply reached its channel; it will not be offered again. */
+  void markDelivered(SessionKey session, long outboxSeq);
+
+  /** Journaled messages whose status is not terminal, in journal order (for crash recovery). */
+  List<JournalEntry> unfinished();
+
+  /** Tool-call results kept for idempotency (P6). */
+  IdempotencyRecords idempotency();
+
+  /**
+   * Removes terminal journal entries (dedup records) received before {@code dedupBefore} and idempotency
+   * records that expired before {@code now}. Must not stall concurrent ingest for long.
+   *
+   * @return how many records were removed
+   */
+  long prune(Instant dedupBefore, Instant now);
+
+  /** Counts for metrics and the admin API. */
+  StoreStats stats();
+
+  /** Whether the backend answers (for {@code /ready}). */
+  default boolean ping() {
+    return true;
+  }
+
+  @Override
+  void close();
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.baton.spi;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.baton.testing;
+
+import org.jspecify.annotations.NullMarked;

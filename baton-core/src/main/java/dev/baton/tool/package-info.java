@@ -1,0 +1,4 @@
+@NullMarked
+package dev.baton.tool;
+
+import org.jspecify.annotations.NullMarked;
