@@ -57,7 +57,10 @@ public final class WaitForGraph implements AutoCloseable {
   private static final int RECENT_LIMIT = 100;
   private static final Logger log = LoggerFactory.getLogger(WaitForGraph.class);
 
-  private final DeadlockDetectionConfig config;
+  // The config's fields, not the record: Lincheck's object traversal cannot read record fields.
+  private final boolean enabled;
+  private final long checkIntervalMs;
+  private final OnDeadlock onDeadlock;
   private final Scheduler scheduler;
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock.
@@ -74,7 +77,9 @@ public final class WaitForGraph implements AutoCloseable {
   private final Timer detectionLatency;
 
   public WaitForGraph(DeadlockDetectionConfig config, Scheduler scheduler, MeterRegistry meters) {
-    this.config = config;
+    this.enabled = config.enabled();
+    this.checkIntervalMs = config.checkIntervalMs();
+    this.onDeadlock = config.onDeadlock();
     this.scheduler = scheduler;
     this.viaEdge = meters.counter("baton.deadlocks.detected", "via", "edge");
     this.viaSweep = meters.counter("baton.deadlocks.detected", "via", "sweep");
@@ -87,12 +92,12 @@ public final class WaitForGraph implements AutoCloseable {
 
   /** The detection settings in force. */
   public DeadlockDetectionConfig config() {
-    return config;
+    return new DeadlockDetectionConfig(enabled, checkIntervalMs, onDeadlock);
   }
 
   /** Starts the periodic sweep on the scheduler (no-op if detection is disabled). Idempotent. */
   public void start() {
-    if (!config.enabled()) return;
+    if (!enabled) return;
     lock.lock();
     try {
       if (sweepTask == null && !closed) scheduleSweep();
@@ -120,7 +125,7 @@ public final class WaitForGraph implements AutoCloseable {
       long now = scheduler.nanoTime();
       w = new Wait(waiter, kind, resource, need, without(blockers, waiter), now, scheduler.now(), onVictim);
       waits.put(waiter, w);
-      if (config.enabled()) detectFrom(waiter, kills);
+      if (enabled) detectFrom(waiter, kills);
     } finally {
       lock.unlock();
     }
@@ -140,7 +145,7 @@ public final class WaitForGraph implements AutoCloseable {
       wait.blockers = next;
       if (riskier) {
         wait.changedNanos = scheduler.nanoTime();
-        if (config.enabled()) detectFrom(wait.waiter, kills);
+        if (enabled) detectFrom(wait.waiter, kills);
       }
     } finally {
       lock.unlock();
@@ -213,7 +218,7 @@ public final class WaitForGraph implements AutoCloseable {
     List<Runnable> kills = new ArrayList<>();
     lock.lock();
     try {
-      if (config.enabled()) sweepLocked(kills);
+      if (enabled) sweepLocked(kills);
       reportStuckCalls();
     } finally {
       lock.unlock();
@@ -281,7 +286,7 @@ public final class WaitForGraph implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------- internals
 
   private void scheduleSweep() {
-    sweepTask = scheduler.schedule(Duration.ofMillis(config.checkIntervalMs()), () -> {
+    sweepTask = scheduler.schedule(Duration.ofMillis(checkIntervalMs), () -> {
       try {
         sweep();
       } finally {
@@ -323,9 +328,9 @@ public final class WaitForGraph implements AutoCloseable {
     Comparator<Wait> age = Comparator.comparingLong((Wait w) -> w.sinceNanos)
         .thenComparing(w -> w.waiter.name());
     List<Wait> breakable = cycle.stream().map(waits::get).filter(w -> w.onVictim != null).toList();
-    Optional<Wait> chosen = config.onDeadlock() == OnDeadlock.KILL_OLDEST_WAITER
+    Optional<Wait> chosen = onDeadlock == OnDeadlock.KILL_OLDEST_WAITER
         ? breakable.stream().min(age) : breakable.stream().max(age);
-    String policy = config.onDeadlock().name().toLowerCase(java.util.Locale.ROOT);
+    String policy = onDeadlock.name().toLowerCase(java.util.Locale.ROOT);
     DeadlockReport report = new DeadlockReport(scheduler.now(), via,
         cycle.stream().map(p -> waits.get(p).member()).toList(),
         chosen.map(w -> w.waiter.toString()).orElse(""), policy, Duration.ofNanos(Math.max(0, latencyNanos)));
