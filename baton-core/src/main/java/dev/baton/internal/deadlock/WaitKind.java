@@ -10,6 +10,8 @@ public enum WaitKind {
   SESSION_SLOT,
   /** A turn waits for one of the global permits ({@code max_concurrent_total}). */
   GLOBAL_PERMIT,
+  /** A repeated tool call waits for the first call with its idempotency key to finish (P6). */
+  DUPLICATE_CALL,
   /** A turn waits for its own tool calls to end (not breakable: never chosen as victim). */
   OWN_CALLS;
 
