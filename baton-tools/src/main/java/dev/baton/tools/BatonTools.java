@@ -67,6 +67,11 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
     return runtime.graph().recentDeadlocks();
   }
 
+  /** The assembled internals (tests and benchmarks of this module). */
+  Runtime internals() {
+    return runtime;
+  }
+
   @Override
   public void close() {
     runtime.close();

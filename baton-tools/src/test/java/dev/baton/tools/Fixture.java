@@ -55,8 +55,12 @@ final class Fixture implements AutoCloseable {
   }
 
   TurnContext turn(String session) {
+    return turn(session, Duration.ofHours(1));
+  }
+
+  TurnContext turn(String session, Duration left) {
     return new TurnContext(new SessionKey(session), session, List.of("m"), "trace", turnSeq.incrementAndGet(),
-        clock.now().plus(Duration.ofHours(1)));
+        clock.now().plus(left));
   }
 
   Tools bind(String session) {
