@@ -44,7 +44,14 @@ final class Fixture implements AutoCloseable {
   }
 
   Fixture(Path root, BatonTools.Builder b, DeadlockDetectionConfig.OnDeadlock policy) {
+    this(root, clock -> b, policy);
+  }
+
+  /** {@code b} gets the fixture's clock, to build a graph or router on the same time. */
+  Fixture(Path root, java.util.function.Function<ManualScheduler, BatonTools.Builder> builder,
+      DeadlockDetectionConfig.OnDeadlock policy) {
     this.root = root;
+    BatonTools.Builder b = builder.apply(clock);
     BatonConfig c = BatonConfig.defaults();
     AgentConfig a = c.agent();
     c = c.withAgent(new AgentConfig(a.type(), a.turnTimeoutMs(), a.concurrency(), CALL_TIMEOUT_MS,
