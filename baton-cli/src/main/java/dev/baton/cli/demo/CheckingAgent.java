@@ -8,6 +8,7 @@ import dev.baton.TurnContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.MDC;
 
 /**
@@ -24,12 +25,13 @@ final class CheckingAgent implements Agent {
 
   private final Agent delegate;
   private final PromiseChecker checker;
-  private final Duration work;
+  private final Function<String, Duration> workByUser;
 
-  CheckingAgent(Agent delegate, PromiseChecker checker, Duration work) {
+  /** {@code workByUser}: how long the simulated model call of a user's turn takes. */
+  CheckingAgent(Agent delegate, PromiseChecker checker, Function<String, Duration> workByUser) {
     this.delegate = delegate;
     this.checker = checker;
-    this.work = work;
+    this.workByUser = workByUser;
   }
 
   @Override
@@ -42,6 +44,7 @@ final class CheckingAgent implements Agent {
         turn.messages(), owner, transcript), System.nanoTime());
     try {
       if (owner.isEmpty()) turn.state().put(OWNER_KEY, ctx.user());
+      Duration work = workByUser.apply(ctx.user());
       if (!work.isZero()) Thread.sleep(work); // the simulated model call, so turns overlap as real ones do
       delegate.onTurn(turn);
     } finally {

@@ -21,6 +21,7 @@ public record DemoReport(
     Map<String, PromiseResult> promises,
     Map<String, Long> messages,
     Map<String, Object> load,
+    Map<String, Long> engineCounters,
     Map<String, Double> queueWaitMs,
     double seconds,
     double messagesPerSecond) {
@@ -52,6 +53,9 @@ public record DemoReport(
     out.println();
     out.print("  load:");
     load.forEach((k, v) -> out.print(" " + k.replace('_', ' ') + " " + v));
+    out.println();
+    out.print("  engine counters:");
+    engineCounters.forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d", k.replace("baton.", ""), v));
     out.println();
     out.printf(Locale.ROOT, "  throughput: %,.0f messages/s over %.2f s%n", messagesPerSecond, seconds);
     out.printf(Locale.ROOT, "  queue wait (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n",

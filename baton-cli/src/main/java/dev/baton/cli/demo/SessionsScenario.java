@@ -19,6 +19,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /*
  * Overview: the default demo. Many simulated users talk to the in-process engine running the echo agent at
@@ -31,6 +38,18 @@ import java.util.concurrent.TimeoutException;
  * violation, not a hang.
  */
 public final class SessionsScenario implements Scenario {
+
+  private final Function<BatonConfig, Agent> agents;
+
+  /** Runs the agent named by {@code agent.type} (the echo agent in the demo's configuration). */
+  public SessionsScenario() {
+    this(SessionsScenario::agentFor);
+  }
+
+  /** Runs the given agent (tests use agents with planted bugs to show that the checks catch them). */
+  SessionsScenario(Function<BatonConfig, Agent> agents) {
+    this.agents = agents;
+  }
 
   @Override
   public String name() {
@@ -54,11 +73,17 @@ public final class SessionsScenario implements Scenario {
     long total = (long) options.users() * options.messages();
     Duration settleTimeout = Duration.ofMillis(cc.queueTimeoutMs() + config.agent().turnTimeoutMs()
         + config.ordering().gapTimeoutMs() + 5_000);
-    Agent agent = new CheckingAgent(agentFor(config), checker, Duration.ofMillis(options.turnMillis()));
+    Set<String> slowUsers = plans.stream().filter(Traffic.UserPlan::slow).map(Traffic.UserPlan::user)
+        .collect(Collectors.toUnmodifiableSet());
+    Duration work = Duration.ofMillis(options.turnMillis());
+    Duration slowWork = Duration.ofMillis(Math.max(1, cc.queueTimeoutMs() / 5)); // 8 queued: the last expire
+    Agent agent = new CheckingAgent(agents.apply(config), checker, u -> slowUsers.contains(u) ? slowWork : work);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     long start = System.nanoTime();
     boolean settled;
-    try (Baton baton = Baton.builder().config(config).agent(agent).replies(checker::replied).build();
+    try (Baton baton = Baton.builder().config(config).agent(agent).replies(checker::replied).meterRegistry(meters)
+            .build();
         ExecutorService users = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<Object>> running = plans.stream()
           .map(p -> users.<Object>submit(() -> { runUser(baton, p, checker, settleTimeout, users); return null; }))
@@ -93,6 +118,7 @@ public final class SessionsScenario implements Scenario {
     Map<String, Object> load = new LinkedHashMap<>();
     load.put("users", options.users());
     load.put("bursty_users", plans.stream().filter(Traffic.UserPlan::bursty).count());
+    load.put("slow_users", slowUsers.size());
     load.put("messages_per_user", options.messages());
     load.put("duplicated", plans.stream().mapToLong(Traffic.UserPlan::duplicates).sum());
     load.put("reordered_pairs", plans.stream().mapToLong(Traffic.UserPlan::reorderedPairs).sum());
@@ -101,7 +127,11 @@ public final class SessionsScenario implements Scenario {
     load.put("peak_turns_in_one_session", checker.peakSessionRunning());
     load.put("max_concurrent_per_session", cc.maxConcurrentPerSession());
     load.put("max_queue_per_session", cc.maxQueuePerSession());
-    return new DemoReport(name(), options.seed(), DemoReport.passed(promises), promises, counts, load,
+    Map<String, Long> engine = new TreeMap<>(); // the engine's own counters, shown beside what was observed
+    for (Meter m : meters.getMeters()) {
+      if (m instanceof Counter c) engine.put(m.getId().getName(), (long) c.count());
+    }
+    return new DemoReport(name(), options.seed(), DemoReport.passed(promises), promises, counts, load, engine,
         DemoReport.percentilesMs(checker.queueWaitsNanos()), seconds, counts.get("processed") / seconds);
   }
 
@@ -109,8 +139,8 @@ public final class SessionsScenario implements Scenario {
       ExecutorService threads) throws Exception {
     for (List<Traffic.Send> group : plan.groups()) {
       for (Traffic.Send s : group) {
-        deliver(baton, plan.user(), s.seq(), checker);
-        if (s.dup() == Traffic.Dup.CONCURRENT) concurrentDuplicate(baton, plan.user(), s.seq(), checker, threads);
+        if (s.dup() == Traffic.Dup.CONCURRENT) concurrentDeliveries(baton, plan.user(), s.seq(), checker, threads);
+        else deliver(baton, plan.user(), s.seq(), checker);
       }
       if (!plan.bursty()) {
         for (Traffic.Send s : group) awaitSettled(checker.tracked(DemoMessages.id(plan.user(), s.seq())), settleTimeout);
@@ -121,8 +151,8 @@ public final class SessionsScenario implements Scenario {
     }
   }
 
-  /** The same delivery from this thread and a second one, released together by a latch. */
-  private static void concurrentDuplicate(Baton baton, String user, long seq, PromiseChecker checker,
+  /** The first delivery and its duplicate at once, from this thread and a second one released by a latch. */
+  private static void concurrentDeliveries(Baton baton, String user, long seq, PromiseChecker checker,
       ExecutorService threads) throws Exception {
     CountDownLatch go = new CountDownLatch(1);
     Future<?> other = threads.submit(() -> {
