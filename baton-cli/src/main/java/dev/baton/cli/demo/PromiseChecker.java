@@ -43,7 +43,9 @@ final class PromiseChecker {
     final AtomicInteger replies = new AtomicInteger();
     final AtomicInteger busy = new AtomicInteger();
     final AtomicInteger rejected = new AtomicInteger();
+    /** When the delivery that was accepted returned from submit, and when it was called. */
     final AtomicLong acceptedAtNanos = new AtomicLong(-1);
+    final AtomicLong acceptCalledNanos = new AtomicLong(-1);
     /** Completes when the sender may move on: refused (busy/rejected), or answered after acceptance. */
     final CompletableFuture<Void> settled = new CompletableFuture<>();
 
@@ -68,7 +70,8 @@ final class PromiseChecker {
   private final AtomicInteger peakRunning = new AtomicInteger();
   private final AtomicInteger peakSessionRunning = new AtomicInteger();
   private final Map<SessionKey, AtomicInteger> runningBySession = new ConcurrentHashMap<>();
-  private final Map<SessionKey, Long> lastSeqRun = new ConcurrentHashMap<>();
+  private final Map<SessionKey, List<Tracked>> ranBySession = new ConcurrentHashMap<>();
+  private final AtomicLong processedLate = new AtomicLong();
   private final Map<SessionKey, Long> lastOutboxSeq = new ConcurrentHashMap<>();
   private final Map<SessionKey, Long> lastTurnNumber = new ConcurrentHashMap<>();
   /** Last message id of a turn to all its message ids: a reply answers the turn's last message. */
@@ -96,8 +99,8 @@ final class PromiseChecker {
     return t;
   }
 
-  /** One delivery and the engine's answer to it. */
-  void delivered(String id, Admission admission, long nanos) {
+  /** One delivery and the engine's answer to it; {@code calledNanos}/{@code nanos}: when submit was called/returned. */
+  void delivered(String id, Admission admission, long calledNanos, long nanos) {
     Tracked t = tracked(id);
     deliveries.incrementAndGet();
     switch (admission) {
@@ -108,6 +111,7 @@ final class PromiseChecker {
             id + " of " + t.user + " was put in session " + a.session());
         if (n == 1) {
           t.acceptedAtNanos.set(nanos);
+          t.acceptCalledNanos.set(calledNanos);
           if (t.outcome.compareAndSet(Outcome.WAITING, Outcome.ACCEPTED)) unsettledAccepted.incrementAndGet();
         }
       }
@@ -158,17 +162,35 @@ final class PromiseChecker {
       }
       int n = t.processed.incrementAndGet();
       p2.check(n == 1, m.id() + " was processed " + n + " times");
-      long seq = DemoMessages.seq(m.text());
-      long[] previous = {-1};
-      lastSeqRun.compute(session, (k, last) -> {
-        previous[0] = last == null ? -1 : last;
-        return last == null ? seq : Math.max(last, seq);
-      });
-      p9.check(seq > previous[0], session + " ran message #" + seq + " after #" + previous[0]);
+      checkOrder(session, t);
       long at = t.acceptedAtNanos.get();
       if (at >= 0) queueWaitsNanos.add(Math.max(0, nanos - at));
     }
     if (!ids.isEmpty()) turnMembers.put(ids.getLast(), ids);
+  }
+
+  /**
+   * P9: a message must run before every later message of its session that the engine received after it.
+   * "Received after" is judged conservatively from the outside: this message's accepting submit returned
+   * before the later one's accepting submit was called. A message that arrived after a later one and runs
+   * after it is a late arrival (its gap was skipped after {@code gap_timeout_ms}); with {@code late_policy:
+   * process} that is allowed, and it is counted as {@code processed_late}.
+   */
+  private void checkOrder(SessionKey session, Tracked t) {
+    List<Tracked> ran = ranBySession.computeIfAbsent(session, k -> new ArrayList<>());
+    synchronized (ran) {
+      boolean late = false;
+      Tracked overtaken = null;
+      for (Tracked r : ran) {
+        if (r.seq <= t.seq) continue;
+        if (t.acceptedAtNanos.get() >= 0 && t.acceptedAtNanos.get() < r.acceptCalledNanos.get()) overtaken = r;
+        else late = true;
+      }
+      p9.check(overtaken == null, session + " ran message #" + t.seq + " after #"
+          + (overtaken == null ? -1 : overtaken.seq) + ", which arrived after it");
+      if (late && overtaken == null) processedLate.incrementAndGet();
+      ran.add(t);
+    }
   }
 
   /** Called by the checking agent when the turn's code returns or throws. */
@@ -302,6 +324,7 @@ final class PromiseChecker {
     c.put("rejected", rejected);
     c.put("expired", expired);
     c.put("failed", failed);
+    c.put("processed_late", processedLate.get());
     c.put("unresolved", unresolved);
     c.put("duplicates_admitted", extraAccepts);
     c.put("duplicates_processed", extraProcessing);

@@ -167,8 +167,9 @@ public final class SessionsScenario implements Scenario {
 
   private static void deliver(Baton baton, String user, long seq, PromiseChecker checker) {
     InboundMessage m = DemoMessages.message(user, seq, Instant.now());
+    long called = System.nanoTime();
     Admission a = baton.submit(m);
-    checker.delivered(m.messageId(), a, System.nanoTime());
+    checker.delivered(m.messageId(), a, called, System.nanoTime());
   }
 
   private static void awaitSettled(PromiseChecker.Tracked t, Duration timeout) throws InterruptedException {

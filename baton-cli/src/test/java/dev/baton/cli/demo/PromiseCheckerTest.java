@@ -37,10 +37,13 @@ class PromiseCheckerTest {
         Reply.Kind.REPLY, "echo " + DemoMessages.text(user, seq), OptionalLong.of(turn), Map.of());
   }
 
+  private long clock;
+
   private void accept(String user, long seq) {
     checker.planned(user, seq);
     checker.delivered(DemoMessages.id(user, seq),
-        new Admission.Accepted(new DedupKey("demo:" + DemoMessages.id(user, seq)), DemoMessages.session(user)), 0);
+        new Admission.Accepted(new DedupKey("demo:" + DemoMessages.id(user, seq)), DemoMessages.session(user)),
+        ++clock, ++clock);
   }
 
   private void runTurn(TurnObservation o) {
@@ -67,7 +70,7 @@ class PromiseCheckerTest {
   @Test
   void duplicateAdmissionProcessingAndReplyAreP2Violations() {
     accept("u1", 0);
-    checker.delivered("u1-0", new Admission.Accepted(new DedupKey("demo:u1-0"), DemoMessages.session("u1")), 0);
+    checker.delivered("u1-0", new Admission.Accepted(new DedupKey("demo:u1-0"), DemoMessages.session("u1")), 0, 0);
     runTurn(turn("u1", 0));
     runTurn(turn("u1", 0));
     checker.replied(reply("u1", 1, 0, 1));
@@ -85,6 +88,17 @@ class PromiseCheckerTest {
     checker.replied(reply("u1", 2, 1, 1));
     checker.replied(reply("u1", 1, 0, 2));
     assertThat(checker.p9.violations()).isEqualTo(2);
+  }
+
+  @Test
+  void aLateArrivalRunAfterItsSuccessorIsNotAViolationButIsCounted() {
+    accept("u1", 1); // #1 arrives first; #0 only after it (its gap was skipped): late_policy process
+    accept("u1", 0);
+    runTurn(turn("u1", 1));
+    runTurn(turn("u1", 0));
+    assertThat(checker.p9.violations()).isZero();
+    assertThat(checker.p9.checked()).isEqualTo(2);
+    assertThat(checker.counts()).containsEntry("processed_late", 1L);
   }
 
   @Test
@@ -174,10 +188,10 @@ class PromiseCheckerTest {
   @Test
   void busyThenRetriedMessageIsAdmittedOnce() {
     checker.planned("u1", 0);
-    checker.delivered("u1-0", new Admission.Busy(new DedupKey("demo:u1-0"), "busy"), 0);
+    checker.delivered("u1-0", new Admission.Busy(new DedupKey("demo:u1-0"), "busy"), 0, 0);
     assertThat(checker.tracked("u1-0").settled).isDone();
     assertThat(checker.counts()).containsEntry("busy", 1L);
-    checker.delivered("u1-0", new Admission.Accepted(new DedupKey("demo:u1-0"), DemoMessages.session("u1")), 0);
+    checker.delivered("u1-0", new Admission.Accepted(new DedupKey("demo:u1-0"), DemoMessages.session("u1")), 0, 0);
     assertThat(checker.p2.violations()).isZero();
     assertThat(checker.counts()).containsEntry("busy", 0L).containsEntry("unresolved", 1L);
   }
