@@ -269,7 +269,7 @@ final class Binder {
     throw new IllegalStateException("config type " + type.getName() + " at " + path + " is not supported");
   }
 
-  /** Replaces {@code ${NAME}} from the environment ({@code $${} is a literal {@code ${}). */
+  /** Replaces {@code ${NAME}} from the environment (<code>$${</code> is a literal <code>${</code>). */
   private Optional<String> substitute(ScalarNode node, String path) {
     String raw = node.getValue();
     if (!raw.contains("${")) return Optional.of(raw);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -23,7 +24,7 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  *
  * <p>Keys are the snake_case names of the config records' components; enum values are written in lower
  * snake_case; a missing key takes the value of its record's {@code defaults()}; {@code ${NAME}} inside a
- * value is replaced from the environment given to the constructor ({@code $${} is a literal {@code ${}).
+ * value is replaced from the environment given to the constructor (<code>$${</code> is a literal <code>${</code>).
  *
  * <p>Every problem is collected, not just the first: malformed YAML, unknown keys (with a "did you mean"
  * when one is close), duplicate keys, wrong types, impossible values (as the records' compact constructors
@@ -109,7 +110,7 @@ public final class ConfigLoader {
     return new ConfigException(List.of(new ConfigError(label, 1, 1, message)));
   }
 
-  private static String firstLine(String s) {
+  private static String firstLine(@Nullable String s) {
     if (s == null) return "unknown problem";
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
