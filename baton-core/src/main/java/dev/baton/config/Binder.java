@@ -42,6 +42,10 @@ final class Binder {
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern WHOLE = Pattern.compile("[-+]?[0-9][0-9_]*");
 
+  /** Every dotted key by its last segment, for "did you mean" across sections; per root type. */
+  private static final Map<Class<?>, Map<String, List<String>>> KEYS_BY_LAST_SEGMENT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final String file;
   private final Map<String, String> env;
   private final Map<String, List<String>> keysByLastSegment;
@@ -52,8 +56,8 @@ final class Binder {
   Binder(String file, Map<String, String> env, Class<?> root) {
     this.file = file;
     this.env = env;
-    this.keysByLastSegment = ConfigDocs.rows(root).stream().map(ConfigDocs.Row::key)
-        .collect(Collectors.groupingBy(k -> k.substring(k.lastIndexOf('.') + 1)));
+    this.keysByLastSegment = KEYS_BY_LAST_SEGMENT.computeIfAbsent(root, r -> ConfigDocs.rows(r).stream()
+        .map(ConfigDocs.Row::key).collect(Collectors.groupingBy(k -> k.substring(k.lastIndexOf('.') + 1))));
   }
 
   Object bind(Node node, Type type, String path) {
