@@ -97,6 +97,11 @@ final class GroupCommitWriter implements AutoCloseable {
     return requests.get();
   }
 
+  /** Requests waiting for the writer (not yet in a batch). */
+  int queued() {
+    return queue.size();
+  }
+
   private <R extends Request> R enqueue(R r) {
     if (closed) throw new StoreException("store is closed");
     queue.add(r);
