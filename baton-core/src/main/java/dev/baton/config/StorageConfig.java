@@ -14,7 +14,9 @@ public record StorageConfig(
         String url,
     @Doc("PostgreSQL user.") String user,
     @Doc("PostgreSQL password; write `${PG_PASSWORD}` to take it from the environment.") String password,
-    @Doc("Most pooled database connections (readers; the group-commit writer takes one more).") int poolSize,
+    @Doc("Most pooled database connections for reads (the group-commit writers take theirs besides).") int poolSize,
+    @Doc("Parallel group-commit writers, each with its own connection (postgres; sqlite always has one).")
+        int writers,
     @Doc("Most writes (ingests, turn commits, ...) committed in one transaction by the group-commit writer.")
         int groupCommitMaxBatch,
     @Doc("How long the writer waits for more writes before committing a batch (µs); 0 commits what is queued.")
@@ -34,6 +36,7 @@ public record StorageConfig(
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(password, "password");
     Checks.positive("pool_size", poolSize);
+    Checks.positive("writers", writers);
     Checks.positive("group_commit_max_batch", groupCommitMaxBatch);
     Checks.nonNegative("group_commit_max_delay_us", groupCommitMaxDelayUs);
     Checks.positive("lease_ttl_ms", leaseTtlMs);
@@ -50,7 +53,7 @@ public record StorageConfig(
 
   /** A backend and a SQLite path, with every other key at its default. */
   public StorageConfig(Backend backend, String path) {
-    this(backend, path, "", "", "", 8, 1024, 0, 30_000, 60_000, 1_000);
+    this(backend, path, "", "", "", 8, 2, 1024, 0, 30_000, 60_000, 1_000);
   }
 
   public static StorageConfig defaults() {
@@ -64,34 +67,39 @@ public record StorageConfig(
 
   /** A PostgreSQL store, other keys at their defaults. */
   public static StorageConfig postgres(String url, String user, String password) {
-    return new StorageConfig(Backend.POSTGRES, "baton-data/baton.db", url, user, password, 8, 1024, 0, 30_000,
+    return new StorageConfig(Backend.POSTGRES, "baton-data/baton.db", url, user, password, 8, 2, 1024, 0, 30_000,
         60_000, 1_000);
   }
 
   public StorageConfig withPoolSize(int n) {
-    return new StorageConfig(backend, path, url, user, password, n, groupCommitMaxBatch, groupCommitMaxDelayUs,
+    return new StorageConfig(backend, path, url, user, password, n, writers, groupCommitMaxBatch, groupCommitMaxDelayUs,
         leaseTtlMs, pruneIntervalMs, pruneBatch);
   }
 
+  public StorageConfig withWriters(int n) {
+    return new StorageConfig(backend, path, url, user, password, poolSize, n, groupCommitMaxBatch,
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch);
+  }
+
   public StorageConfig withGroupCommit(int maxBatch, long maxDelayUs) {
-    return new StorageConfig(backend, path, url, user, password, poolSize, maxBatch, maxDelayUs, leaseTtlMs,
+    return new StorageConfig(backend, path, url, user, password, poolSize, writers, maxBatch, maxDelayUs, leaseTtlMs,
         pruneIntervalMs, pruneBatch);
   }
 
   public StorageConfig withLeaseTtlMs(long ms) {
-    return new StorageConfig(backend, path, url, user, password, poolSize, groupCommitMaxBatch,
+    return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
         groupCommitMaxDelayUs, ms, pruneIntervalMs, pruneBatch);
   }
 
   public StorageConfig withPrune(long intervalMs, int batch) {
-    return new StorageConfig(backend, path, url, user, password, poolSize, groupCommitMaxBatch,
+    return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
         groupCommitMaxDelayUs, leaseTtlMs, intervalMs, batch);
   }
 
   @Override
   public String toString() {
     return "StorageConfig[backend=" + backend + ", path=" + path + ", url=" + url + ", user=" + user
-        + ", password=" + (password.isEmpty() ? "" : "***") + ", poolSize=" + poolSize + ", groupCommitMaxBatch="
+        + ", password=" + (password.isEmpty() ? "" : "***") + ", poolSize=" + poolSize + ", writers=" + writers + ", groupCommitMaxBatch="
         + groupCommitMaxBatch + ", groupCommitMaxDelayUs=" + groupCommitMaxDelayUs + ", leaseTtlMs=" + leaseTtlMs
         + ", pruneIntervalMs=" + pruneIntervalMs + ", pruneBatch=" + pruneBatch + "]";
   }

@@ -64,20 +64,28 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Dialect dialect;
   private final int maxBatch;
   private final long maxDelayNanos;
-  private final Thread thread;
+  private final List<Thread> threads = new ArrayList<>();
   private volatile boolean closed;
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
   /** Test hook: runs on the writer thread just before each commit. */
   volatile Runnable beforeCommit = () -> {};
 
-  GroupCommitWriter(String name, DataSource dataSource, Dialect dialect, int maxBatch, long maxDelayNanos) {
+  /**
+   * @param writers parallel writer threads, each committing its own batches on its own connection (1 for
+   *     SQLite, whose file has one writer at a time; more for PostgreSQL, which overlaps one batch's fsync with
+   *     the next batch's inserts)
+   */
+  GroupCommitWriter(String name, DataSource dataSource, Dialect dialect, int writers, int maxBatch,
+      long maxDelayNanos) {
     this.dataSource = dataSource;
     this.dialect = dialect;
     this.maxBatch = maxBatch;
     this.maxDelayNanos = maxDelayNanos;
-    // A platform thread: JDBC drivers block in native code (SQLite fsync), which would pin a carrier.
-    this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
+    // Platform threads: JDBC drivers block in native code (SQLite fsync), which would pin a carrier.
+    for (int i = 0; i < writers; i++) {
+      threads.add(Thread.ofPlatform().name(name + "-" + i).daemon(true).start(this::loop));
+    }
   }
 
   IngestResult ingest(JournalEntry entry) {
@@ -133,9 +141,7 @@ final class GroupCommitWriter implements AutoCloseable {
       running = !batch.removeIf(r -> r instanceof Stop);
       if (!batch.isEmpty()) runBatch(batch);
     }
-    List<Request> rest = new ArrayList<>();
-    queue.drainTo(rest);
-    for (Request r : rest) fail(r, new StoreException("store is closed"));
+    if (!running) queue.add(new Stop()); // pass it on to the next writer thread; close() fails what is left
   }
 
   /** Waits once, at most maxDelay, for one more write, then takes whatever else is queued. */
@@ -253,9 +259,12 @@ final class GroupCommitWriter implements AutoCloseable {
     closed = true;
     queue.add(new Stop());
     try {
-      thread.join();
+      for (Thread t : threads) t.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    List<Request> rest = new ArrayList<>();
+    queue.drainTo(rest);
+    for (Request r : rest) fail(r, new StoreException("store is closed"));
   }
 }

@@ -31,7 +31,7 @@ public final class PostgresStore {
     hc.setJdbcUrl(storage.url());
     hc.setUsername(storage.user());
     hc.setPassword(storage.password());
-    hc.setMaximumPoolSize(storage.poolSize() + 1); // + the writer's
+    hc.setMaximumPoolSize(storage.poolSize() + storage.writers()); // + the writers'
     hc.setMinimumIdle(2);
     hc.setAutoCommit(true);
     hc.setConnectionTimeout(10_000);
@@ -49,7 +49,7 @@ public final class PostgresStore {
       throw new StoreException("cannot migrate the PostgreSQL schema: " + e.getMessage(), e);
     }
     GroupCommitWriter writer = new GroupCommitWriter("baton-postgres-writer", pool, Dialect.POSTGRES,
-        storage.groupCommitMaxBatch(), storage.groupCommitMaxDelayUs() * 1_000);
+        storage.writers(), storage.groupCommitMaxBatch(), storage.groupCommitMaxDelayUs() * 1_000);
     return new JdbcStore("postgres", Dialect.POSTGRES, pool, writer, pool, storage.pruneBatch(), scheduler);
   }
 }

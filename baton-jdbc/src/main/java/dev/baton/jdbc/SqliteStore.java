@@ -46,7 +46,7 @@ public final class SqliteStore {
       writerPool.close();
       throw new StoreException("cannot open the SQLite database " + file + ": " + e.getMessage(), e);
     }
-    GroupCommitWriter writer = new GroupCommitWriter("baton-sqlite-writer", writerPool, Dialect.SQLITE,
+    GroupCommitWriter writer = new GroupCommitWriter("baton-sqlite-writer", writerPool, Dialect.SQLITE, 1,
         storage.groupCommitMaxBatch(), storage.groupCommitMaxDelayUs() * 1_000);
     return new JdbcStore("sqlite:" + file, Dialect.SQLITE, readerPool, writer, () -> {
       readerPool.close();
