@@ -133,7 +133,7 @@ abstract class JdbcStoreCases {
 
   @Test
   void aRefusedTurnDoesNotFailTheOtherWritesOfItsBatch() throws Exception {
-    JdbcStore store = open();
+    JdbcStore store = open(config().withWriters(1)); // one writer, so holding it makes the others queue
     SessionKey s = new SessionKey("api:u:x");
     store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of("k", Optional.of("v1")),
         List.of(), List.of(), 0));
