@@ -4,6 +4,7 @@ import dev.baton.spi.Scheduler;
 import dev.baton.spi.StoreException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,9 +18,10 @@ final class Retention implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Retention.class);
 
-  static final Retention NONE = new Retention(null, null, Duration.ZERO, Duration.ZERO);
+  /** No background pruning (a store opened without retention). */
+  static final Retention NONE = new Retention(Optional.empty(), Scheduler.system(), Duration.ZERO, Duration.ZERO);
 
-  private final JdbcStore store;
+  private final Optional<JdbcStore> store;
   private final Scheduler scheduler;
   private final Duration window;
   private final Duration interval;
@@ -27,6 +29,10 @@ final class Retention implements AutoCloseable {
   private volatile Scheduler.Cancellable next = () -> false;
 
   Retention(JdbcStore store, Scheduler scheduler, Duration window, Duration interval) {
+    this(Optional.of(store), scheduler, window, interval);
+  }
+
+  private Retention(Optional<JdbcStore> store, Scheduler scheduler, Duration window, Duration interval) {
     this.store = store;
     this.scheduler = scheduler;
     this.window = window;
@@ -34,7 +40,7 @@ final class Retention implements AutoCloseable {
   }
 
   void start() {
-    if (store != null) schedule();
+    if (store.isPresent()) schedule();
   }
 
   private void schedule() {
@@ -44,7 +50,7 @@ final class Retention implements AutoCloseable {
   private void run() {
     try {
       Instant now = scheduler.now();
-      long n = store.prune(now.minus(window), now);
+      long n = store.orElseThrow().prune(now.minus(window), now);
       if (n > 0) log.debug("pruned {} expired dedup and idempotency records", n);
     } catch (StoreException e) {
       if (!closed) log.warn("pruning expired records failed; will try again: {}", e.getMessage());

@@ -281,6 +281,52 @@ abstract class JdbcStoreCases {
   }
 
   @Test
+  void aFailedBatchIsRetriedWriteByWriteSoOneFailureFailsOnlyItself() throws Exception {
+    JdbcStore store = open(config().withWriters(1));
+    AtomicInteger commits = new AtomicInteger();
+    CountDownLatch atCommit = new CountDownLatch(1);
+    CountDownLatch mayCommit = new CountDownLatch(1);
+    // Commit 1 (a blocker) is held so the next 20 writes queue into one batch; commit 2 (that batch) fails,
+    // as a full disk or a dropped connection would. The writer must roll it back and retry each write alone.
+    store.writer().beforeCommit = () -> {
+      int n = commits.incrementAndGet();
+      if (n == 1) {
+        atCommit.countDown();
+        try {
+          mayCommit.await(WAIT_S, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      } else if (n == 2) {
+        throw new IllegalStateException("injected commit failure");
+      }
+    };
+    CompletableFuture<IngestResult> blocker = async(() -> store.ingest(entry("blocker", scheduler.now())));
+    assertThat(atCommit.await(WAIT_S, TimeUnit.SECONDS)).isTrue();
+    List<CompletableFuture<IngestResult>> fs = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String id = "f" + i;
+      fs.add(async(() -> store.ingest(entry(id, scheduler.now()))));
+    }
+    awaitQueued(store, 20);
+    mayCommit.countDown();
+    assertThat(blocker.get(WAIT_S, TimeUnit.SECONDS)).isInstanceOf(IngestResult.Inserted.class);
+    for (var f : fs) assertThat(f.get(WAIT_S, TimeUnit.SECONDS)).isInstanceOf(IngestResult.Inserted.class);
+    assertThat(commits.get()).as("held, failed batch, 20 retries alone").isEqualTo(22);
+    assertThat(store.stats().journalEntries()).isEqualTo(21);
+
+    // A write that fails every time fails its caller with a StoreException and leaves nothing behind.
+    store.writer().beforeCommit = () -> {
+      throw new IllegalStateException("disk on fire");
+    };
+    assertThatThrownBy(() -> store.ingest(entry("doomed", scheduler.now()))).isInstanceOf(StoreException.class)
+        .hasMessageContaining("disk on fire");
+    store.writer().beforeCommit = () -> {};
+    assertThat(store.stats().journalEntries()).isEqualTo(21);
+    assertThat(store.ingest(entry("doomed", scheduler.now()))).isInstanceOf(IngestResult.Inserted.class);
+  }
+
+  @Test
   void aClosedStoreRefusesWrites() {
     JdbcStore store = open();
     store.close();
