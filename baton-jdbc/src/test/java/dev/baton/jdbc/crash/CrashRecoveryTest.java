@@ -64,7 +64,7 @@ class CrashRecoveryTest {
         dir.resolve("effects.txt").toString(), dir.resolve("executions.txt").toString()));
     args.addAll(List.of(pause));
     NodeProcess n = new NodeProcess(dir, name, this::onEvent, args);
-    n.await("READY"::equals, WAIT, name + " READY");
+    n.await("READY", WAIT);
     return n;
   }
 
@@ -79,7 +79,7 @@ class CrashRecoveryTest {
   }
 
   private void awaitAllAnswered(NodeProcess n, List<String> ids) throws InterruptedException {
-    n.await(l -> answered().containsAll(ids), WAIT, "replies to all " + ids.size() + " messages");
+    n.awaitState(() -> answered().containsAll(ids), WAIT, "replies to all " + ids.size() + " messages");
   }
 
   private Set<String> answered() {
@@ -92,8 +92,12 @@ class CrashRecoveryTest {
     // 1. Kill while u1's turn for u1-2 has done its tool call (side effect + record) but not committed.
     try (NodeProcess n = start("node1", "after-tool:u1-2")) {
       sendAll(n, ids);
-      n.await(l -> acked.containsAll(ids), WAIT, "all acks");
-      n.await(l -> l.equals("PAUSED after-tool u1-2") || l.startsWith("PAUSED"), WAIT, "pause after tool");
+      n.awaitState(() -> acked.containsAll(ids), WAIT, "all acks");
+      n.await("PAUSED after-tool u1-2", WAIT);
+      // Let every other session finish first, so the kill lands only on u1's turn (under load, a kill may also
+      // cut another tool between its side effect and its record: killedUnderLoad covers that).
+      List<String> others = ids.stream().filter(id -> !List.of("u1-2", "u1-3", "u1-4").contains(id)).toList();
+      n.awaitState(() -> answered().containsAll(others), WAIT, "other sessions answered");
       n.kill();
     }
     assertThat(answered()).doesNotContain("u1-2", "u1-3", "u1-4");
@@ -101,7 +105,7 @@ class CrashRecoveryTest {
     //    out but before it was marked delivered.
     try (NodeProcess n = start("node2", "in-reply:u1-3")) {
       sendAll(n, ids);
-      n.await(l -> l.equals("PAUSED in-reply u1-3"), WAIT, "pause in reply");
+      n.await("PAUSED in-reply u1-3", WAIT);
       n.kill();
     }
     // 3. Restart without kill points: everything left runs, the undelivered reply is offered again.
@@ -135,7 +139,7 @@ class CrashRecoveryTest {
     for (int k : killAfterAcks) {
       try (NodeProcess n = start("load" + round++)) {
         sendAll(n, ids);
-        n.await(l -> acked.size() >= Math.min(k, ids.size()), WAIT, k + " acks");
+        n.awaitState(() -> acked.size() >= Math.min(k, ids.size()), WAIT, k + " acks");
         n.kill();
       }
     }

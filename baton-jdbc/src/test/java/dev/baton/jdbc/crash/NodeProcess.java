@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /** A {@link CrashNode} in its own JVM: feeds it lines, reads its events, kills it with SIGKILL. */
 final class NodeProcess implements AutoCloseable {
@@ -20,6 +19,8 @@ final class NodeProcess implements AutoCloseable {
   private final Process process;
   private final PrintWriter stdin;
   private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  /** Every line printed so far; lines are also queued only to wake waiters. */
+  private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread reader;
 
   NodeProcess(Path dir, String name, Consumer<String> events, List<String> args) throws IOException {
@@ -33,6 +34,7 @@ final class NodeProcess implements AutoCloseable {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
           events.accept(line);
+          seen.add(line);
           lines.add(line);
         }
       } catch (IOException e) {
@@ -45,15 +47,23 @@ final class NodeProcess implements AutoCloseable {
     stdin.println(line);
   }
 
-  /** Waits for a line matching {@code p}, failing after {@code timeout} or if the process dies. */
-  String await(Predicate<String> p, Duration timeout, String what) throws InterruptedException {
+  /** Waits until the node has printed exactly {@code line} (at any time in its life). */
+  void await(String line, Duration timeout) throws InterruptedException {
+    awaitState(() -> seen.contains(line), timeout, line);
+  }
+
+  /**
+   * Waits until {@code condition} (over what the event consumer recorded) holds; it is checked at once and
+   * after every line the node prints. Fails after {@code timeout} or if the process dies.
+   */
+  void awaitState(java.util.function.BooleanSupplier condition, Duration timeout, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
+    while (!condition.getAsBoolean()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) throw new AssertionError("timed out waiting for " + what);
       String line = lines.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
-      if (line != null && p.test(line)) return line;
-      if (line == null && !process.isAlive() && lines.isEmpty() && !reader.isAlive()) {
+      if (line == null && !process.isAlive() && !reader.isAlive() && !condition.getAsBoolean()) {
         throw new AssertionError("node exited (" + process.exitValue() + ") while waiting for " + what);
       }
     }
@@ -69,7 +79,7 @@ final class NodeProcess implements AutoCloseable {
   /** Asks the node to shut down cleanly and waits for it. */
   void quit() throws InterruptedException {
     send("QUIT");
-    await("BYE"::equals, Duration.ofSeconds(60), "BYE");
+    await("BYE", Duration.ofSeconds(60));
     if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("node did not exit after BYE");
     reader.join(Duration.ofSeconds(30));
   }
