@@ -3,6 +3,7 @@ package dev.baton.gateway;
 import dev.baton.Baton;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ServerConfig;
+import dev.baton.gateway.internal.BodyLimits;
 import dev.baton.gateway.internal.DiscordChannel;
 import dev.baton.gateway.internal.ErrorMapping;
 import dev.baton.gateway.internal.Ingress;
@@ -65,30 +66,30 @@ public final class Gateway implements AutoCloseable {
     ServerConfig sc = config.server();
     var channels = config.channels();
     HttpRouting.Builder routing = HttpRouting.builder();
+    BodyLimits limits = new BodyLimits(sc.maxBodyBytes(), scheduler, Duration.ofMillis(sc.requestTimeoutMs()));
     ErrorMapping.register(routing);
     new OpsRoutes(config.admin(), engine, store, b.meters, ingress, b.views).register(routing);
     if (channels.api().enabled()) {
       new MessageApi(new JwtVerifier(channels.api().jwt(), scheduler), ingress, router.inbox, scheduler,
-          sc.maxBodyBytes()).register(routing);
+          limits).register(routing);
     }
     if (channels.telegram().enabled()) {
-      new TelegramChannel(channels.telegram(), ingress, sc.maxBodyBytes()).register(routing);
+      new TelegramChannel(channels.telegram(), ingress, limits).register(routing);
     }
     if (channels.slack().enabled()) {
-      new SlackChannel(channels.slack(), ingress, scheduler, b.meters, sc.maxBodyBytes()).register(routing);
+      new SlackChannel(channels.slack(), ingress, scheduler, b.meters, limits).register(routing);
     }
     if (channels.discord().enabled()) {
-      new DiscordChannel(channels.discord(), ingress, scheduler, sc.maxBodyBytes()).register(routing);
+      new DiscordChannel(channels.discord(), ingress, scheduler, limits).register(routing);
     }
     if (channels.whatsapp().enabled()) {
-      new WhatsAppChannel(channels.whatsapp(), ingress, sc.maxBodyBytes()).register(routing);
+      new WhatsAppChannel(channels.whatsapp(), ingress, limits).register(routing);
     }
     this.server = WebServer.builder()
         .host(sc.host())
         .port(sc.port())
         .maxPayloadSize(sc.maxBodyBytes())
         .idleConnectionTimeout(Duration.ofMillis(sc.idleTimeoutMs()))
-        .connectionOptions(o -> o.readTimeout(Duration.ofMillis(sc.requestTimeoutMs())))
         .shutdownGracePeriod(Duration.ofMillis(Math.min(sc.shutdownDrainMs(), 1_000)))
         .addProtocol(Http1Config.builder().maxHeadersSize(sc.maxHeaderBytes()).build())
         .directHandlers(ErrorMapping.directHandlers())

@@ -33,13 +33,13 @@ public final class DiscordChannel {
   private final PublicKey key;
   private final Ingress ingress;
   private final Scheduler scheduler;
-  private final long maxBody;
+  private final BodyLimits limits;
 
-  public DiscordChannel(DiscordConfig cfg, Ingress ingress, Scheduler scheduler, long maxBody) {
+  public DiscordChannel(DiscordConfig cfg, Ingress ingress, Scheduler scheduler, BodyLimits limits) {
     this.key = Signatures.ed25519PublicKey(cfg.publicKey());
     this.ingress = ingress;
     this.scheduler = scheduler;
-    this.maxBody = maxBody;
+    this.limits = limits;
   }
 
   public void register(HttpRules rules) {
@@ -49,7 +49,7 @@ public final class DiscordChannel {
   void handle(ServerRequest req, ServerResponse res) {
     String sig = Http.header(req, "X-Signature-Ed25519").orElse("");
     String ts = Http.header(req, "X-Signature-Timestamp").orElse("");
-    byte[] body = Http.body(req, maxBody);
+    byte[] body = limits.read(req);
     long seconds;
     try {
       seconds = Long.parseLong(ts);

@@ -3,6 +3,7 @@ package dev.baton.gateway.internal;
 import dev.baton.spi.StoreException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
@@ -26,6 +27,15 @@ public final class ErrorMapping {
   public static void register(HttpRouting.Builder routing) {
     routing.error(HttpError.class, (req, res, e) -> Http.error(res, e))
         .error(RequestException.class, (req, res, e) -> {
+          int code = e.status().code();
+          if (code >= 400 && code < 500) {
+            Http.json(res, code, Json.error(codeOf(code), reason(code)));
+          } else {
+            log.warn("request failed: {} {}", code, e.getClass().getName());
+            Http.json(res, 500, Json.error("internal", "internal error"));
+          }
+        })
+        .error(HttpException.class, (req, res, e) -> {
           int code = e.status().code();
           if (code >= 400 && code < 500) {
             Http.json(res, code, Json.error(codeOf(code), reason(code)));

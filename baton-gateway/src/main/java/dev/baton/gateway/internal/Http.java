@@ -5,7 +5,10 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import dev.baton.spi.Scheduler;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /** Small helpers over Helidon's request and response for the handlers. */
 public final class Http {
@@ -36,13 +39,46 @@ public final class Http {
     return req.query().contains(name) ? Optional.of(req.query().get(name)) : Optional.empty();
   }
 
-  /** Reads the whole body; the server's max_body_bytes limit turns a larger one into a 413. */
-  public static byte[] body(ServerRequest req, long maxBytes) {
+  /**
+   * Reads the whole body within {@code readLimit} (by the Scheduler's clock); the server's max_body_bytes
+   * limit turns a larger one into a 413. A client that is slower than the limit has its connection closed:
+   * the Scheduler interrupts this virtual thread, which closes the socket it is blocked on (JDK socket
+   * I/O on virtual threads is interruptible).
+   */
+  public static byte[] body(ServerRequest req, long maxBytes, Scheduler scheduler, Duration readLimit) {
     if (req.headers().contentLength().orElse(0) > maxBytes) {
       throw new HttpError(413, "payload_too_large", "body is larger than " + maxBytes + " bytes");
     }
     if (!req.content().hasEntity()) return new byte[0];
-    byte[] body = req.content().as(byte[].class);
+    Thread reader = Thread.currentThread();
+    ReentrantLock gate = new ReentrantLock();
+    boolean[] done = {false};
+    boolean[] fired = {false};
+    Scheduler.Cancellable timer = scheduler.schedule(readLimit, () -> {
+      gate.lock();
+      try {
+        if (!done[0]) {
+          fired[0] = true;
+          reader.interrupt();
+        }
+      } finally {
+        gate.unlock();
+      }
+    });
+    byte[] body;
+    try {
+      body = req.content().as(byte[].class);
+    } finally {
+      timer.cancel();
+      gate.lock();
+      try {
+        done[0] = true;
+        if (fired[0]) Thread.interrupted(); // clear the flag; the connection is closed anyway
+      } finally {
+        gate.unlock();
+      }
+    }
+    if (fired[0]) throw new HttpError(408, "request_timeout", "request took too long");
     if (body.length > maxBytes) {
       throw new HttpError(413, "payload_too_large", "body is larger than " + maxBytes + " bytes");
     }

@@ -28,14 +28,14 @@ public final class MessageApi {
   private final Ingress ingress;
   private final ReplyInbox inbox;
   private final Scheduler scheduler;
-  private final long maxBody;
+  private final BodyLimits limits;
 
-  public MessageApi(JwtVerifier jwt, Ingress ingress, ReplyInbox inbox, Scheduler scheduler, long maxBody) {
+  public MessageApi(JwtVerifier jwt, Ingress ingress, ReplyInbox inbox, Scheduler scheduler, BodyLimits limits) {
     this.jwt = jwt;
     this.ingress = ingress;
     this.inbox = inbox;
     this.scheduler = scheduler;
-    this.maxBody = maxBody;
+    this.limits = limits;
   }
 
   public void register(HttpRules rules) {
@@ -44,7 +44,7 @@ public final class MessageApi {
 
   void post(ServerRequest req, ServerResponse res) {
     String user = jwt.userOf(Http.header(req, HeaderNames.AUTHORIZATION).orElse(null));
-    byte[] body = Http.body(req, maxBody);
+    byte[] body = limits.read(req);
     InboundMessage m = ApiMessageParser.parse(body, user, scheduler.now());
     Admission a = ingress.submit(m);
     ObjectNode out = Json.newObject();

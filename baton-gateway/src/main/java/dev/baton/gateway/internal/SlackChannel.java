@@ -37,14 +37,14 @@ public final class SlackChannel {
   private final Ingress ingress;
   private final Scheduler scheduler;
   private final MeterRegistry meters;
-  private final long maxBody;
+  private final BodyLimits limits;
 
-  public SlackChannel(SlackConfig cfg, Ingress ingress, Scheduler scheduler, MeterRegistry meters, long maxBody) {
+  public SlackChannel(SlackConfig cfg, Ingress ingress, Scheduler scheduler, MeterRegistry meters, BodyLimits limits) {
     this.cfg = cfg;
     this.ingress = ingress;
     this.scheduler = scheduler;
     this.meters = meters;
-    this.maxBody = maxBody;
+    this.limits = limits;
   }
 
   public void register(HttpRules rules) {
@@ -54,7 +54,7 @@ public final class SlackChannel {
   void handle(ServerRequest req, ServerResponse res) {
     String ts = Http.header(req, "X-Slack-Request-Timestamp").orElse("");
     String sig = Http.header(req, "X-Slack-Signature").orElse("");
-    byte[] body = Http.body(req, maxBody);
+    byte[] body = limits.read(req);
     verify(ts, sig, body);
     if (Http.header(req, "X-Slack-Retry-Num").isPresent()) {
       meters.counter("baton.gateway.slack.retries").increment();

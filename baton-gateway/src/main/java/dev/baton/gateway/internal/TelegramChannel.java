@@ -28,12 +28,12 @@ public final class TelegramChannel {
 
   private final TelegramConfig cfg;
   private final Ingress ingress;
-  private final long maxBody;
+  private final BodyLimits limits;
 
-  public TelegramChannel(TelegramConfig cfg, Ingress ingress, long maxBody) {
+  public TelegramChannel(TelegramConfig cfg, Ingress ingress, BodyLimits limits) {
     this.cfg = cfg;
     this.ingress = ingress;
-    this.maxBody = maxBody;
+    this.limits = limits;
   }
 
   public void register(HttpRules rules) {
@@ -43,7 +43,7 @@ public final class TelegramChannel {
   void handle(ServerRequest req, ServerResponse res) {
     String token = Http.header(req, SECRET_HEADER).orElse("");
     if (!Signatures.equal(cfg.secretToken(), token)) throw HttpError.unauthorized("bad secret token");
-    byte[] body = Http.body(req, maxBody);
+    byte[] body = limits.read(req);
     parse(body).ifPresent(ingress::submitPlatform);
     Http.json(res, 200, Json.newObject().put("ok", true));
   }

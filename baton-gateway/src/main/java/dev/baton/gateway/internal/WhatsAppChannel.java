@@ -30,12 +30,12 @@ public final class WhatsAppChannel {
 
   private final WhatsAppConfig cfg;
   private final Ingress ingress;
-  private final long maxBody;
+  private final BodyLimits limits;
 
-  public WhatsAppChannel(WhatsAppConfig cfg, Ingress ingress, long maxBody) {
+  public WhatsAppChannel(WhatsAppConfig cfg, Ingress ingress, BodyLimits limits) {
     this.cfg = cfg;
     this.ingress = ingress;
-    this.maxBody = maxBody;
+    this.limits = limits;
   }
 
   public void register(HttpRules rules) {
@@ -55,7 +55,7 @@ public final class WhatsAppChannel {
 
   void handle(ServerRequest req, ServerResponse res) {
     String sig = Http.header(req, "X-Hub-Signature-256").orElse("");
-    byte[] body = Http.body(req, maxBody);
+    byte[] body = limits.read(req);
     if (!sig.startsWith("sha256=") || !Signatures.hmacHexMatches(cfg.appSecret(), sig.substring(7), body)) {
       throw HttpError.unauthorized("bad signature");
     }

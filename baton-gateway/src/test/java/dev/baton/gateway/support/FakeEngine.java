@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * accepted), busy for senders listed in {@link #busy}, and an echo reply per accepted message, numbered per
  * session, handed to the reply handler in order.
  */
-public final class FakeEngine implements Baton {
+public class FakeEngine implements Baton {
 
   public final List<InboundMessage> accepted = new CopyOnWriteArrayList<>();
   public final Set<String> busy = ConcurrentHashMap.newKeySet();
