@@ -60,6 +60,13 @@ public final class Json {
     return v.textValue();
   }
 
+  /** A required string field that is not blank (an id or a sender). */
+  public static String nonBlank(JsonNode obj, String field) {
+    String v = text(obj, field);
+    if (v.isBlank()) throw HttpError.badRequest("field '" + field + "' must not be blank");
+    return v;
+  }
+
   public static Optional<String> optText(JsonNode obj, String field) {
     JsonNode v = obj.get(field);
     if (v == null || v.isNull()) return Optional.empty();

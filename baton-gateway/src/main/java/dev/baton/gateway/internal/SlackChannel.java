@@ -87,12 +87,12 @@ public final class SlackChannel {
 
   /** The message of an event_callback, or empty for events Baton does not handle. */
   public static Optional<InboundMessage> parseEvent(ObjectNode root) {
-    String eventId = Json.text(root, "event_id");
+    String eventId = Json.nonBlank(root, "event_id");
     JsonNode event = Json.object(root, "event");
     String type = Json.text(event, "type");
     if (!type.equals("message") && !type.equals("app_mention")) return Optional.empty();
     if (event.hasNonNull("bot_id") || event.hasNonNull("subtype")) return Optional.empty();
-    String user = Json.text(event, "user");
+    String user = Json.nonBlank(event, "user");
     String channel = Json.text(event, "channel");
     String text = Json.text(event, "text");
     String ts = Json.optText(event, "ts").orElse("");

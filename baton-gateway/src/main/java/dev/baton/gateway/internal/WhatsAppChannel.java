@@ -74,8 +74,8 @@ public final class WhatsAppChannel {
         String phoneId = value.path("metadata").path("phone_number_id").asText("");
         for (JsonNode msg : array(value, "messages")) {
           if (!msg.isObject() || !"text".equals(msg.path("type").asText())) continue;
-          String id = Json.text(msg, "id");
-          String from = Json.text(msg, "from");
+          String id = Json.nonBlank(msg, "id");
+          String from = Json.nonBlank(msg, "from");
           String text = Json.text(Json.object(msg, "text"), "body");
           Instant sentAt = Instant.ofEpochSecond(parseSeconds(Json.optText(msg, "timestamp").orElse("0")));
           out.add(new InboundMessage(NAME, id, from, "", OrderKey.none(), text, sentAt,
