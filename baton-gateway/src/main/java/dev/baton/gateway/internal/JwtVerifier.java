@@ -27,7 +27,9 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.time.Instant;
 import java.util.Date;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -35,14 +37,25 @@ import java.util.Set;
  * Overview: verifies the bearer tokens of the message API with nimbus-jose-jwt: HS256 with a shared secret,
  * or RS256/ES256 with a PEM public key or a JWKS file. `sub` and `exp` are required; `exp`/`nbf` are judged
  * against the injected Scheduler's clock, so tests drive expiry exactly.
- * Concurrency: immutable after construction; verify() is thread-safe (DefaultJWTProcessor is, once built).
+ * Verified tokens are cached (bounded, cleared when full) so a client's long-lived token costs one
+ * signature check; a cached token is still refused once its exp passes on the Scheduler's clock.
+ * Concurrency: immutable after construction apart from the ConcurrentHashMap cache; userOf() is thread-safe.
  * Failure: every failure is a 401 with a generic message; the token and the key never reach a message.
  */
 public final class JwtVerifier {
 
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+  private final Scheduler scheduler;
+  private final long skewSeconds;
+  /** Tokens whose signature and claims were verified: a client reuses its token for many requests. */
+  private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+  static final int CACHE_LIMIT = 10_000;
+
+  private record Verified(String sub, Instant exp, Instant nbf) {}
 
   public JwtVerifier(JwtConfig cfg, Scheduler scheduler) {
+    this.scheduler = scheduler;
+    this.skewSeconds = cfg.clockSkewSeconds();
     Set<JWSAlgorithm> algs;
     JWKSource<SecurityContext> keys;
     if (!cfg.hs256Secret().isEmpty()) {
@@ -85,9 +98,24 @@ public final class JwtVerifier {
       throw HttpError.unauthorized("missing bearer token");
     }
     String token = authorizationHeader.substring(7).trim();
+    Verified hit = verified.get(token);
+    if (hit != null) {
+      // Same checks as the claims verifier, against the same clock: only the time may have moved.
+      Instant now = scheduler.now();
+      if (!now.isBefore(hit.exp().plusSeconds(skewSeconds)) || now.plusSeconds(skewSeconds).isBefore(hit.nbf())) {
+        verified.remove(token);
+        throw HttpError.unauthorized("invalid, expired or badly signed token");
+      }
+      return hit.sub();
+    }
     try {
-      String sub = processor.process(token, null).getSubject();
+      JWTClaimsSet claims = processor.process(token, null);
+      String sub = claims.getSubject();
       if (sub == null || sub.isBlank() || sub.length() > 256) throw HttpError.unauthorized("token has no usable sub");
+      if (verified.size() >= CACHE_LIMIT) verified.clear();
+      Date nbf = claims.getNotBeforeTime();
+      verified.put(token, new Verified(sub, claims.getExpirationTime().toInstant(),
+          nbf == null ? Instant.MIN : nbf.toInstant()));
       return sub;
     } catch (HttpError e) {
       throw e;
