@@ -98,6 +98,16 @@ class TelegramChannelTest {
   }
 
   @Test
+  void aBusySessionGetsTheBusyTextThroughTheBotApi() throws Exception {
+    engine.busy.add("42");
+    assertThat(deliver(SECRET, update(504, 42, 4242, "too much")).statusCode()).isEqualTo(200);
+    var body = new ObjectMapper().readTree(api.next().body());
+    assertThat(body.path("chat_id").asText()).isEqualTo("4242");
+    assertThat(body.path("text").asText()).isEqualTo("busy, try again later");
+    assertThat(engine.accepted).isEmpty();
+  }
+
+  @Test
   void updatesWithoutTextAreAcknowledgedAndIgnoredAndGarbageIs400() {
     assertThat(deliver(SECRET, "{\"update_id\":9,\"edited_message\":{}}").statusCode()).isEqualTo(200);
     assertThat(deliver(SECRET, "{\"update_id\":10,\"message\":{\"message_id\":1,\"from\":{\"id\":1},"
