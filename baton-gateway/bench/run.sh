@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Loopback load test of POST /v1/messages with wrk (apt-get install -y wrk).
-#   baton-gateway/bench/run.sh [store-class] [connections] [seconds]
+#   baton-gateway/bench/run.sh [memory|gateway-only|store-class] [connections] [seconds]
 # Starts LoadServer (gateway + real engine + echo agent) on 127.0.0.1:8089, runs wrk, stops the server.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
 . bin/jdk.sh; baton_find_jdk; baton_find_mvn
 export PATH="$JAVA_HOME/bin:$PATH"
-store="${1:-}"; conns="${2:-64}"; secs="${3:-20}"
+store="${1:-memory}"; conns="${2:-64}"; secs="${3:-20}"
 "$MVN" -B -q -ntp -pl baton-gateway -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=/tmp/baton-gw-cp.txt >/dev/null
 cp="baton-gateway/target/test-classes:baton-gateway/target/classes:$(cat /tmp/baton-gw-cp.txt)"

@@ -30,7 +30,11 @@ public final class LoadServer {
     int port = Integer.parseInt(args[0]);
     int users = Integer.parseInt(args[1]);
     Path tokens = Path.of(args[2]);
-    Store store = args.length > 3 ? (Store) Class.forName(args[3]).getConstructor().newInstance() : new MemoryStore();
+    String mode = args.length > 3 ? args[3] : "memory";
+    // "memory": the real engine on the memory store; "gateway-only": a fake engine that only deduplicates
+    // (isolates the HTTP + JWT + parse cost); otherwise a Store class name (e.g. the sqlite store).
+    Store store = mode.equals("memory") || mode.equals("gateway-only") ? new MemoryStore()
+        : (Store) Class.forName(mode).getConstructor().newInstance();
     BatonConfig config = BatonConfig.defaults()
         .withServer(new ServerConfig("127.0.0.1", port, 64 * 1024, 16 * 1024, 10_000, 60_000, 5_000))
         .withChannels(ChannelsConfig.defaults().withApi(new ChannelsConfig.ApiChannelConfig(true,
@@ -38,8 +42,13 @@ public final class LoadServer {
     Scheduler scheduler = Scheduler.system();
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ReplyRouter router = ReplyRouter.create(config, store, scheduler, meters);
-    Baton engine = Baton.builder().config(config).store(store).scheduler(scheduler).meterRegistry(meters)
-        .replies(router).build();
+    Baton engine = mode.equals("gateway-only") ? new dev.baton.gateway.support.FakeEngine(config, router)
+        : Baton.builder().config(config).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
+            .build();
+    if (engine instanceof dev.baton.gateway.support.FakeEngine fake) {
+      fake.emitReplies = false;
+      fake.recordAccepted = false;
+    }
     Gateway gateway = Gateway.builder(config).engine(engine).store(store).scheduler(scheduler).meterRegistry(meters)
         .replies(router).build().start();
     List<String> lines = new ArrayList<>();

@@ -33,6 +33,7 @@ public class FakeEngine implements Baton {
   private final ReplyHandler replies;
   public volatile boolean closed;
   public volatile boolean emitReplies = true;
+  public volatile boolean recordAccepted = true;
 
   public FakeEngine(BatonConfig config, ReplyHandler replies) {
     this.config = config;
@@ -46,7 +47,7 @@ public class FakeEngine implements Baton {
     if (busy.contains(m.sender())) return new Admission.Busy(key, "busy, try again later");
     if (seen.putIfAbsent(key, Boolean.TRUE) != null) return new Admission.Duplicate(key);
     SessionKey session = SessionKey.derive(m, IdSource.USER_ID);
-    accepted.add(m);
+    if (recordAccepted) accepted.add(m);
     if (emitReplies) {
       synchronized (outbox.computeIfAbsent(session, s -> new AtomicLong())) {
         long seq = outbox.get(session).incrementAndGet();
