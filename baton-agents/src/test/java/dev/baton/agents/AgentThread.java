@@ -6,7 +6,7 @@ import dev.baton.Turn;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Runs one turn on a virtual thread with its context bound, as the engine does; join() rethrows failures. */
-final class AgentThread {
+public final class AgentThread {
 
   static final long JOIN_SECONDS = 20;
 
@@ -26,16 +26,16 @@ final class AgentThread {
     });
   }
 
-  static AgentThread start(Agent agent, Turn turn) {
+  public static AgentThread start(Agent agent, Turn turn) {
     return new AgentThread(agent, turn);
   }
 
-  void interrupt() {
+  public void interrupt() {
     thread.interrupt();
   }
 
   /** Waits for the turn to end and returns what it threw (null if nothing). */
-  Throwable joinFailure() throws InterruptedException {
+  public Throwable joinFailure() throws InterruptedException {
     if (!thread.join(java.time.Duration.ofSeconds(JOIN_SECONDS))) {
       throw new AssertionError("turn did not end within " + JOIN_SECONDS + " s");
     }
@@ -43,12 +43,12 @@ final class AgentThread {
   }
 
   /** Waits for the turn to end; fails if it threw. */
-  void join() throws InterruptedException {
+  public void join() throws InterruptedException {
     Throwable t = joinFailure();
     if (t != null) throw new AssertionError("turn failed", t);
   }
 
-  static void run(Agent agent, Turn turn) throws InterruptedException {
+  public static void run(Agent agent, Turn turn) throws InterruptedException {
     start(agent, turn).join();
   }
 

@@ -18,29 +18,29 @@ import java.util.function.Function;
  * shared between turns (a re-run after a crash sees what the first run did), and a record of every batch
  * passed to {@link #callAll}. callAll runs each call on its own virtual thread, as the real runtime does.
  */
-final class FakeTools implements Tools {
+public final class FakeTools implements Tools {
 
-  final Map<String, ToolSpec> specs = new ConcurrentHashMap<>();
-  final Map<String, Function<String, ToolResult>> handlers = new ConcurrentHashMap<>();
-  final Map<String, CompletableFuture<ToolResult>> idempotency;
-  final Map<String, AtomicInteger> executions = new ConcurrentHashMap<>();
-  final List<List<ToolCall>> batches = new CopyOnWriteArrayList<>();
+  public final Map<String, ToolSpec> specs = new ConcurrentHashMap<>();
+  public final Map<String, Function<String, ToolResult>> handlers = new ConcurrentHashMap<>();
+  public final Map<String, CompletableFuture<ToolResult>> idempotency;
+  public final Map<String, AtomicInteger> executions = new ConcurrentHashMap<>();
+  public final List<List<ToolCall>> batches = new CopyOnWriteArrayList<>();
 
-  FakeTools() {
+  public FakeTools() {
     this(new ConcurrentHashMap<>());
   }
 
-  FakeTools(Map<String, CompletableFuture<ToolResult>> idempotency) {
+  public FakeTools(Map<String, CompletableFuture<ToolResult>> idempotency) {
     this.idempotency = idempotency;
   }
 
-  FakeTools tool(String name, String schema, Function<String, ToolResult> handler) {
+  public FakeTools tool(String name, String schema, Function<String, ToolResult> handler) {
     specs.put(name, new ToolSpec(name, "the " + name + " tool", schema));
     handlers.put(name, handler);
     return this;
   }
 
-  int executions(String tool) {
+  public int executions(String tool) {
     AtomicInteger n = executions.get(tool);
     return n == null ? 0 : n.get();
   }

@@ -20,17 +20,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A turn for tests: committed transcript and state passed in, staged appends/puts/replies recorded. {@link
  * #commit()} returns the transcript as it would be after the turn committed.
  */
-final class FakeTurn implements Turn {
+public final class FakeTurn implements Turn {
 
-  final List<Message> messages;
-  final List<Transcript.Entry> committed;
-  final List<Transcript.Entry> staged = new CopyOnWriteArrayList<>();
-  final Map<String, String> state;
-  final List<String> replies = new CopyOnWriteArrayList<>();
-  final Tools tools;
-  final TurnContext context;
+  public final List<Message> messages;
+  public final List<Transcript.Entry> committed;
+  public final List<Transcript.Entry> staged = new CopyOnWriteArrayList<>();
+  public final Map<String, String> state;
+  public final List<String> replies = new CopyOnWriteArrayList<>();
+  public final Tools tools;
+  public final TurnContext context;
 
-  FakeTurn(String session, List<Message> messages, List<Transcript.Entry> committed, Map<String, String> state,
+  public FakeTurn(String session, List<Message> messages, List<Transcript.Entry> committed, Map<String, String> state,
       Tools tools, Instant deadline) {
     this.messages = List.copyOf(messages);
     this.committed = List.copyOf(committed);
@@ -40,12 +40,12 @@ final class FakeTurn implements Turn {
         messages.stream().map(Message::id).toList(), "trace-1", 1, deadline);
   }
 
-  static FakeTurn of(String text, Tools tools, Instant deadline) {
+  public static FakeTurn of(String text, Tools tools, Instant deadline) {
     return new FakeTurn("s1", List.of(new Message("m-1", "alice", text, deadline)), List.of(), Map.of(), tools,
         deadline);
   }
 
-  List<Transcript.Entry> commit() {
+  public List<Transcript.Entry> commit() {
     List<Transcript.Entry> all = new ArrayList<>(committed);
     all.addAll(staged);
     return all;

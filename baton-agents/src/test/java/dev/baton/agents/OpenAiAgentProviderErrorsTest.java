@@ -30,9 +30,9 @@ class OpenAiAgentProviderErrorsTest {
 
   static final String KEY = "sk-live-SECRET-0123456789abcdef";
 
-  final ScriptedChatServer server = ScriptedChatServer.start();
-  final RecordingScheduler scheduler = new RecordingScheduler();
-  final Instant deadline = scheduler.now().plus(Duration.ofMinutes(2));
+  public final ScriptedChatServer server = ScriptedChatServer.start();
+  public final RecordingScheduler scheduler = new RecordingScheduler();
+  public final Instant deadline = scheduler.now().plus(Duration.ofMinutes(2));
 
   @AfterEach
   void stop() {
@@ -126,7 +126,7 @@ class OpenAiAgentProviderErrorsTest {
   }
 
   @Test
-  void interruptingTheTurnStopsTheHttpCall() throws Exception {
+  public void interruptingTheTurnStopsTheHttpCall() throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     server.enqueue(new ScriptedChatServer.Held(arrived, release, answer("late")));

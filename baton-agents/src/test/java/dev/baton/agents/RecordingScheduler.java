@@ -9,11 +9,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link ManualScheduler} that tells the test each delay it is asked to wait, so a test knows when to advance. */
-final class RecordingScheduler implements Scheduler {
+public final class RecordingScheduler implements Scheduler {
 
   static final long WAIT_SECONDS = 10;
 
-  final ManualScheduler manual = new ManualScheduler();
+  public final ManualScheduler manual = new ManualScheduler();
   private final BlockingQueue<Duration> scheduled = new LinkedBlockingQueue<>();
 
   @Override
@@ -34,17 +34,17 @@ final class RecordingScheduler implements Scheduler {
   }
 
   /** Waits (bounded) until something is scheduled and returns its delay. */
-  Duration nextScheduled() throws InterruptedException {
+  public Duration nextScheduled() throws InterruptedException {
     Duration d = scheduled.poll(WAIT_SECONDS, TimeUnit.SECONDS);
     if (d == null) throw new AssertionError("nothing was scheduled within " + WAIT_SECONDS + " s");
     return d;
   }
 
-  boolean nothingScheduled() {
+  public boolean nothingScheduled() {
     return scheduled.isEmpty();
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     manual.advance(d);
   }
 }
