@@ -30,9 +30,9 @@ class OpenAiAgentProviderErrorsTest {
 
   static final String KEY = "sk-live-SECRET-0123456789abcdef";
 
-  public final ScriptedChatServer server = ScriptedChatServer.start();
-  public final RecordingScheduler scheduler = new RecordingScheduler();
-  public final Instant deadline = scheduler.now().plus(Duration.ofMinutes(2));
+  final ScriptedChatServer server = ScriptedChatServer.start();
+  final RecordingScheduler scheduler = new RecordingScheduler();
+  final Instant deadline = scheduler.now().plus(Duration.ofMinutes(2));
 
   @AfterEach
   void stop() {
@@ -126,7 +126,23 @@ class OpenAiAgentProviderErrorsTest {
   }
 
   @Test
-  public void interruptingTheTurnStopsTheHttpCall() throws Exception {
+  void anUnreachableProviderIsRetriedThenReportedInPlainWords() throws Exception {
+    ScriptedChatServer gone = ScriptedChatServer.start();
+    String url = gone.baseUrl();
+    gone.close(); // nothing listens on this port any more
+    FakeTurn turn = FakeTurn.of("hi", new FakeTools(), deadline);
+    AgentThread t = AgentThread.start(OpenAiAgent.create(config(1).withBaseUrl(url), scheduler), turn);
+
+    assertThat(scheduler.nextScheduled()).isEqualTo(Duration.ofMillis(500));
+    scheduler.advance(Duration.ofMillis(500));
+    t.join();
+
+    assertThat(turn.replies).singleElement().asString().contains("unavailable (connection refused)");
+    assertPlainWords(turn.replies.get(0));
+  }
+
+  @Test
+  void interruptingTheTurnStopsTheHttpCall() throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     server.enqueue(new ScriptedChatServer.Held(arrived, release, answer("late")));

@@ -31,9 +31,9 @@ class OpenAiAgentToolLoopTest {
       {"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}""";
   static final ObjectMapper JSON = new ObjectMapper();
 
-  public final ScriptedChatServer server = ScriptedChatServer.start();
-  public final RecordingScheduler scheduler = new RecordingScheduler();
-  public final Instant deadline = scheduler.now().plus(Duration.ofMinutes(2));
+  final ScriptedChatServer server = ScriptedChatServer.start();
+  final RecordingScheduler scheduler = new RecordingScheduler();
+  final Instant deadline = scheduler.now().plus(Duration.ofMinutes(2));
 
   @AfterEach
   void stop() {

@@ -73,23 +73,24 @@ public final class ProviderCaller {
       }
       int status = status(failure);
       boolean retryable = status == 429 || status >= 500 || causedBy(failure, TimeoutException.class)
-          || causedBy(failure, java.net.http.HttpTimeoutException.class);
+          || causedBy(failure, java.net.http.HttpTimeoutException.class)
+          || causedBy(failure, java.net.ConnectException.class);
       if (!retryable) {
         LOG.warn("provider call failed: {}", describe(failure, status));
         throw new ProviderException(userMessage(failure, status));
       }
       if (attempt >= maxRetries) {
         LOG.warn("provider call failed after {} attempts: {}", attempt + 1, describe(failure, status));
-        throw new ProviderException("The model provider is unavailable (" + label(status)
+        throw new ProviderException("The model provider is unavailable (" + label(failure, status)
             + ") and did not recover after " + (attempt + 1) + " attempts. Please try again later.");
       }
       long backoff = Math.min(maxBackoffMs, initialBackoffMs << Math.min(attempt, 30));
       if (scheduler.now().plusMillis(backoff).isAfter(deadline)) {
-        LOG.warn("provider call failed ({}); no time left before the turn's deadline to retry", label(status));
-        throw new ProviderException("The model provider is unavailable (" + label(status)
+        LOG.warn("provider call failed ({}); no time left before the turn's deadline to retry", label(failure, status));
+        throw new ProviderException("The model provider is unavailable (" + label(failure, status)
             + ") and the turn ran out of time to retry. Please try again later.");
       }
-      LOG.info("provider call failed ({}), retry {} of {} in {} ms", label(status), attempt + 1, maxRetries, backoff);
+      LOG.info("provider call failed ({}), retry {} of {} in {} ms", label(failure, status), attempt + 1, maxRetries, backoff);
       pause(Duration.ofMillis(backoff));
     }
   }
@@ -120,8 +121,9 @@ public final class ProviderCaller {
     return false;
   }
 
-  private static String label(int status) {
-    return status > 0 ? "HTTP " + status : "timeout";
+  private static String label(Throwable t, int status) {
+    if (status > 0) return "HTTP " + status;
+    return causedBy(t, java.net.ConnectException.class) ? "connection refused" : "timeout";
   }
 
   // Class names and status only: messages of provider errors may quote the request or the key.
@@ -143,6 +145,7 @@ public final class ProviderCaller {
     if (causedBy(t, com.fasterxml.jackson.core.JacksonException.class)) {
       return "The model provider sent a response that is not valid chat-completions JSON.";
     }
-    return "The model provider could not be reached or sent an unreadable response.";
+    if (causedBy(t, java.io.IOException.class)) return "The model provider could not be reached.";
+    return "The model provider sent a response that Baton could not read.";
   }
 }
