@@ -210,6 +210,44 @@ class OpenAiAgentToolLoopTest {
   }
 
   @Test
+  void oneAgentServesManySessionsAtOnceWithoutMixingThem() throws Exception {
+    // The model echoes each session's text into a tool call, then answers with what the tool returned.
+    server.fallback(body -> {
+      JsonNode msgs = body.path("messages");
+      JsonNode last = msgs.get(msgs.size() - 1);
+      if ("user".equals(last.path("role").asText())) {
+        return toolCalls(call("t", "echo", "{\"text\":\"" + last.path("content").asText() + "\"}"));
+      }
+      return answer("tool said " + last.path("content").asText());
+    });
+    CountDownLatch allInTools = new CountDownLatch(8);
+    FakeTools tools = new FakeTools().tool("echo", "{\"type\":\"object\"}", args -> {
+      allInTools.countDown();
+      try {
+        // Every session's tool call is in flight at once before any returns: real overlap.
+        if (!allInTools.await(10, java.util.concurrent.TimeUnit.SECONDS)) return new ToolResult.Failed("timeout", "");
+        return new ToolResult.Ok(JSON.readTree(args).path("text").toString());
+      } catch (Exception e) {
+        return new ToolResult.Failed("tool_error", e.toString());
+      }
+    });
+    OpenAiAgent agent = OpenAiAgent.create(config(), scheduler);
+    List<FakeTurn> turns = new java.util.ArrayList<>();
+    List<AgentThread> threads = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      FakeTurn t = new FakeTurn("s" + i, List.of(new Turn.Message("m" + i, "u" + i, "secret-" + i, deadline)),
+          List.of(), Map.of(), tools, deadline);
+      turns.add(t);
+      threads.add(AgentThread.start(agent, t));
+    }
+    for (AgentThread t : threads) t.join();
+    for (int i = 0; i < 8; i++) {
+      assertThat(turns.get(i).replies).containsExactly("tool said \"secret-" + i + "\"");
+      assertThat(turns.get(i).staged.toString()).doesNotContain("secret-" + ((i + 1) % 8));
+    }
+  }
+
+  @Test
   void withoutToolsNoToolsAreOffered() throws Exception {
     server.enqueue(answer("hi"));
     FakeTurn turn = FakeTurn.of("hello", dev.baton.tool.Tools.none(), deadline);

@@ -47,7 +47,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * tool rounds + the answer = {@code TOOL_ROUNDS + 1} HTTP round trips, each tool call through
  * {@code Tools.callAll} on a virtual thread); {@code rawHttpRound} posts the payload of the agent's last round
  * with the JDK HttpClient and reads the response, nothing else. Overhead per round =
- * agentTurn / (TOOL_ROUNDS + 1) - rawHttpRound. See docs/bench/agents.md.
+ * agentTurn / (TOOL_ROUNDS + 1) - rawHttpRound; the marginal cost of one tool round (HTTP round trip, tool
+ * call, transcript) = (agentTurn - agentAnswerOnly) / TOOL_ROUNDS, to compare with rawHttpRound. See
+ * docs/bench/agents.md.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -85,6 +87,10 @@ public class AgentLoopBench {
   }
 
   static ScriptedChatServer.Response script(JsonNode body) {
+    JsonNode msgs = body.path("messages");
+    if ("answer now".equals(msgs.get(msgs.size() - 1).path("content").asText())) {
+      return ScriptedChatServer.answer("done at once");
+    }
     int results = 0;
     for (JsonNode m : body.path("messages")) if ("tool".equals(m.path("role").asText())) results++;
     return results < TOOL_ROUNDS
@@ -106,6 +112,15 @@ public class AgentLoopBench {
     return t.reply;
   }
 
+  /** One HTTP round, no tools: the fixed cost of a turn (history, request building, response parsing). */
+  @Benchmark
+  public Object agentAnswerOnly() throws Exception {
+    BenchTurn t = new BenchTurn(++turns, "answer now");
+    agent.onTurn(t);
+    if (t.reply == null || !t.reply.startsWith("done")) throw new IllegalStateException("bad reply " + t.reply);
+    return t.reply;
+  }
+
   @Benchmark
   public Object rawHttpRound() throws Exception {
     HttpResponse<byte[]> r = http.send(raw, HttpResponse.BodyHandlers.ofByteArray());
@@ -122,7 +137,11 @@ public class AgentLoopBench {
     volatile String reply;
 
     BenchTurn(long n) {
-      messages = List.of(new Message("m-" + n, "bench", "look it up", FAR));
+      this(n, "look it up");
+    }
+
+    BenchTurn(long n, String text) {
+      messages = List.of(new Message("m-" + n, "bench", text, FAR));
       context = new TurnContext(new SessionKey("bench:" + n), "bench", List.of("m-" + n), "t", n, FAR);
     }
 
