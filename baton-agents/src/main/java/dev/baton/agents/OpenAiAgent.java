@@ -90,7 +90,7 @@ public final class OpenAiAgent implements Agent {
       try {
         ai = provider.call(request.build(), turn.deadline()).aiMessage();
       } catch (ProviderException e) {
-        turn.reply(e.getMessage());
+        turn.reply(String.valueOf(e.getMessage()));
         return;
       }
       if (!ai.hasToolExecutionRequests()) {
@@ -127,7 +127,7 @@ public final class OpenAiAgent implements Agent {
       results = turn.tools().callAll(calls);
     } catch (DeadlockException e) {
       // The runtime reports victims as results; this covers a runtime that throws instead.
-      results = calls.stream().map(c -> (ToolResult) new ToolResult.Failed("deadlock", e.getMessage())).toList();
+      results = calls.stream().map(c -> (ToolResult) new ToolResult.Failed("deadlock", String.valueOf(e.getMessage()))).toList();
     }
     for (int i = 0; i < requests.size(); i++) {
       ToolExecutionRequest r = requests.get(i);

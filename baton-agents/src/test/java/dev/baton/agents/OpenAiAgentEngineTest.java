@@ -80,7 +80,7 @@ class OpenAiAgentEngineTest {
     try (Baton baton = Baton.builder().config(config(1_000)).scheduler(scheduler).replies(replies::add).build()) {
       baton.submit(InboundMessage.of("api", "m1", "bob", "slow one", T0));
       assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
-      scheduler.advance(Duration.ofMillis(1_000));
+      scheduler.advance(Duration.ofSeconds(1));
       Reply timedOut = nextReply();
       assertThat(timedOut.kind()).isEqualTo(Reply.Kind.ERROR);
 

@@ -50,7 +50,7 @@ class OpenAiAgentToolLoopTest {
       JsonNode n = JSON.readTree(args);
       return new ToolResult.Ok(Integer.toString(n.get("a").asInt() + n.get("b").asInt()));
     } catch (Exception e) {
-      return new ToolResult.Failed("invalid_arguments", e.getMessage());
+      return new ToolResult.Failed("invalid_arguments", String.valueOf(e.getMessage()));
     }
   }
 

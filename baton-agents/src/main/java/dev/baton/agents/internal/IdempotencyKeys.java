@@ -18,6 +18,8 @@ public final class IdempotencyKeys {
   private IdempotencyKeys() {}
 
   /**
+   * The key of one call.
+   *
    * @param scope what else separates calls (e.g. the LangChain4j memory id); empty for none
    * @param occurrence 0 for the first call of this tool with these arguments in the round, 1 for the next...
    */

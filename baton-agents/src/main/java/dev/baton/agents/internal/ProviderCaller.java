@@ -53,6 +53,8 @@ public final class ProviderCaller {
   }
 
   /**
+   * Sends {@code request}, retrying as described above.
+   *
    * @throws InterruptedException if the calling thread is interrupted (turn timeout, queue mode interrupt)
    * @throws ProviderException when the provider fails for good
    */

@@ -3,7 +3,6 @@ package dev.baton.examples.assistant;
 import dev.baton.Admission;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
-import dev.baton.Reply;
 import dev.baton.langchain4j.BatonToolDefinition;
 import dev.baton.langchain4j.BatonTools;
 import dev.baton.langchain4j.LangChain4jAgent;
@@ -123,7 +122,7 @@ public final class BankAssistantApp implements AutoCloseable {
     String apiKey = System.getenv().getOrDefault("OPENAI_API_KEY", "none");
     ChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl).apiKey(apiKey).modelName(modelName)
         .timeout(Duration.ofMinutes(5)).build();
-    ReplyHandler print = (Reply r) -> System.out.println("assistant> " + r.text());
+    ReplyHandler print = r -> System.out.println("assistant> " + r.text());
     System.out.println("Bank assistant on " + baseUrl + " (" + modelName + "). Type a message, empty line to quit.");
     try (BankAssistantApp app = new BankAssistantApp(model, new BankTools(), print);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
