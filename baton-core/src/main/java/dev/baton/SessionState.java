@@ -12,6 +12,9 @@ import java.util.Set;
  * can interleave, so a successful compare stays valid until commit. With more than one concurrent turn per
  * session the store re-checks every compared value at commit; a turn whose compared value changed is not
  * committed and runs again.
+ *
+ * <p>Keys starting with {@code baton.} are reserved for the engine: they read as absent and writing one throws
+ * {@link IllegalArgumentException}.
  */
 public interface SessionState {
 

@@ -1,12 +1,313 @@
 package dev.baton.internal.engine;
 
+import dev.baton.Admission;
+import dev.baton.Agent;
 import dev.baton.Baton;
+import dev.baton.DedupKey;
+import dev.baton.EngineSnapshot;
+import dev.baton.InboundMessage;
+import dev.baton.OrderKey;
+import dev.baton.Reply;
+import dev.baton.SessionKey;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.ConcurrencyConfig;
+import dev.baton.spi.AgentProvider;
+import dev.baton.spi.IngestResult;
+import dev.baton.spi.JournalEntry;
+import dev.baton.spi.MessageStatus;
+import dev.baton.spi.ReplyHandler;
+import dev.baton.spi.Scheduler;
+import dev.baton.spi.Store;
+import dev.baton.spi.StoreProvider;
+import dev.baton.spi.TurnCommit;
+import dev.baton.tool.ToolRuntime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Placeholder until the engine lands (issue 2). */
-public final class Engine {
-  private Engine() {}
+/*
+ * Overview
+ *   The in-memory engine (DESIGN §1 steps 2-6 and 8). submit(): session key from the authenticated sender
+ *   (step 2), dedup key, store.ingest = dedup + journal in one step (step 3), then the session's actor
+ *   (SessionActor: reorder buffer, mailbox, admission; steps 4-5). Turns are handed global permits by the
+ *   FairDispatcher and run as TurnRuns on virtual threads (step 6); their commits and replies go through
+ *   the session's commit lane to the ReplyHandler in outboxSeq order (step 8). docs/concurrency.md has the
+ *   whole picture and the lock order.
+ *
+ * Concurrency
+ *   submit() is thread-safe and never waits for a turn. Sessions live in a ConcurrentHashMap<SessionKey,
+ *   SessionActor> only while they have work; there is no global lock on the path of a message (the map's
+ *   per-bin locks, the actor's own monitor, lock-free dispatcher and counters). `closed` is volatile.
+ *
+ * Failure
+ *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery:
+ *   store.unfinished() is re-queued (bypassing caps and reordering: it was admitted before) and
+ *   store.undeliveredReplies() re-offered before start() returns. shutdown(): intake stops (Rejected
+ *   "engine closed"), running turns may finish until the deadline, the rest are cancelled without commit
+ *   and stay journaled.
+ */
+/** The engine behind {@link Baton}. */
+public final class Engine implements Baton {
 
+  static final String EXPIRED_TEXT = "Sorry, your message waited too long and was not answered. Please send it again.";
+  static final String LATE_TEXT = "This message arrived after later ones were already answered and was skipped.";
+
+  final Logger log = LoggerFactory.getLogger(Engine.class);
+  final BatonConfig config;
+  final ConcurrencyConfig concurrency;
+  final Scheduler scheduler;
+  final Store store;
+  final Agent agent;
+  final ToolRuntime tools;
+  final ReplyHandler replies;
+  final EngineMetrics metrics;
+  final FairDispatcher dispatcher;
+  final ConcurrentHashMap<SessionKey, SessionActor> actors = new ConcurrentHashMap<>();
+  final ConcurrentHashMap<TurnRun, Boolean> running = new ConcurrentHashMap<>();
+  final AtomicLong turnSeqs = new AtomicLong();
+  final long queueTimeoutNanos;
+  private final boolean ownsStore;
+  private final CompletableFuture<Boolean> drained = new CompletableFuture<>();
+  volatile boolean closed;
+
+  private Engine(Baton.Builder b) {
+    this.config = b.config();
+    this.concurrency = config.agent().concurrency();
+    this.scheduler = b.scheduler();
+    this.tools = b.tools();
+    this.replies = b.replies();
+    this.metrics = new EngineMetrics(b.meterRegistry());
+    this.queueTimeoutNanos = concurrency.queueTimeoutMs() * 1_000_000L;
+    this.agent = b.agent().orElseGet(() -> loadAgent(config));
+    this.ownsStore = b.store().isEmpty();
+    this.store = b.store().orElseGet(() -> openStore(config, scheduler));
+    this.dispatcher = new FairDispatcher(concurrency.maxConcurrentTotal(), this::startTurn);
+  }
+
+  /** Builds the engine, recovers unfinished work from the store, and starts it. */
   public static Baton start(Baton.Builder b) {
-    throw new UnsupportedOperationException("engine not implemented yet");
+    Engine e = new Engine(b);
+    e.recover();
+    return e;
+  }
+
+  private static Agent loadAgent(BatonConfig config) {
+    List<String> known = new ArrayList<>();
+    for (AgentProvider p : ServiceLoader.load(AgentProvider.class)) {
+      if (p.type().equals(config.agent().type())) return p.create(config);
+      known.add(p.type());
+    }
+    throw new IllegalStateException("no agent of type '" + config.agent().type() + "' is available (known: "
+        + String.join(", ", known) + ")");
+  }
+
+  private static Store openStore(BatonConfig config, Scheduler scheduler) {
+    List<String> known = new ArrayList<>();
+    for (StoreProvider p : ServiceLoader.load(StoreProvider.class)) {
+      if (p.backend() == config.storage().backend()) return p.open(config, scheduler);
+      known.add(p.backend().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    throw new IllegalStateException("storage backend '" + config.storage().backend().name().toLowerCase(
+        java.util.Locale.ROOT) + "' is not available (known: " + String.join(", ", known)
+        + "); is baton-jdbc on the class path?");
+  }
+
+  private void recover() {
+    for (Reply r : store.undeliveredReplies()) deliver(r);
+    List<JournalEntry> unfinished = new ArrayList<>(store.unfinished());
+    long now = scheduler.nanoTime();
+    // Within a session, ordered messages were released in key order before the crash: keep that order.
+    unfinished.sort(Comparator.comparing((JournalEntry j) -> j.session().value()).thenComparingLong(Engine::orderOf));
+    for (JournalEntry e : unfinished) admit(new Pending(e, now), true);
+    if (!unfinished.isEmpty()) log.info("recovered {} unfinished message(s)", unfinished.size());
+    dispatcher.pump();
+  }
+
+  private static long orderOf(JournalEntry e) {
+    return switch (e.message().order()) {
+      case OrderKey.Sequence s -> s.seq();
+      case OrderKey.Monotonic m -> m.key();
+      case OrderKey.None n -> 0;
+    };
+  }
+
+  // ------------------------------------------------------------------ submit
+
+  @Override
+  public Admission submit(InboundMessage message) {
+    DedupKey key = DedupKey.of(message, config.dedup().fingerprintBucketMs());
+    if (closed) return new Admission.Rejected(key, "engine closed");
+    SessionKey session = SessionKey.derive(message, config.sessions().idSource());
+    JournalEntry entry = new JournalEntry(key, session, message, scheduler.now());
+    if (store.ingest(entry) instanceof IngestResult.Existing) {
+      metrics.duplicates.increment();
+      return new Admission.Duplicate(key);
+    }
+    return admit(new Pending(entry, scheduler.nanoTime()), false);
+  }
+
+  private Admission admit(Pending p, boolean recovered) {
+    SessionKey session = p.entry.session();
+    while (true) {
+      SessionActor a = actors.computeIfAbsent(session, k -> new SessionActor(k, this));
+      if (!(p.order() instanceof OrderKey.None) && a.needsReorder()) {
+        a.initReorder(store.loadSession(session)); // outside any monitor: may do I/O
+      }
+      SessionActor.Offer o = a.offer(p, recovered);
+      switch (o) {
+        case RETIRED -> { continue; }
+        case QUEUED -> {
+          metrics.admitted.increment();
+          dispatcher.pump();
+          return new Admission.Accepted(p.key(), session);
+        }
+        case LATE_DROPPED -> {
+          metrics.rejected.increment();
+          return new Admission.Rejected(p.key(), "late: later messages of this session were already answered");
+        }
+        case FULL, BUSY_RUNNING -> {
+          String why = o == SessionActor.Offer.FULL ? "queue full" : "busy: a turn is running";
+          switch (concurrency.overflowAction()) {
+            case RETURN_BUSY_MESSAGE -> {
+              store.release(p.key());
+              metrics.busy.increment();
+              return new Admission.Busy(p.key(), concurrency.busyMessage());
+            }
+            case REJECT -> {
+              store.release(p.key());
+              metrics.rejected.increment();
+              return new Admission.Rejected(p.key(), why);
+            }
+            case DROP -> {
+              metrics.rejected.increment();
+              return new Admission.Rejected(p.key(), "dropped: " + why);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The lane task for a message that was not queued (busy reply, drop), or null. Called under the actor. */
+  @Nullable Runnable rejectionTask(SessionActor a, Pending p, SessionActor.Offer why) {
+    if (why == SessionActor.Offer.LATE_DROPPED) {
+      Reply r = StagedTurn.reply(a.key, p, Reply.Kind.ERROR, LATE_TEXT, OptionalLong.empty());
+      return () -> commitAndDeliver(a, TurnCommit.finishOnly(a.key, List.of(p.key()), MessageStatus.DROPPED, List.of(r)));
+    }
+    return switch (concurrency.overflowAction()) {
+      case RETURN_BUSY_MESSAGE -> {
+        Reply r = StagedTurn.reply(a.key, p, Reply.Kind.BUSY, concurrency.busyMessage(), OptionalLong.empty());
+        yield () -> commitAndDeliver(a, TurnCommit.finishOnly(a.key, List.of(), MessageStatus.DONE, List.of(r)));
+      }
+      case DROP -> () -> store.updateStatus(List.of(p.key()), MessageStatus.DROPPED);
+      case REJECT -> null;
+    };
+  }
+
+  /** The lane task that ends expired messages with an error reply each (P4: expiry is visible). */
+  Runnable expiryTask(SessionActor a, List<Pending> expired) {
+    metrics.expired.increment(expired.size());
+    List<DedupKey> keys = new ArrayList<>(expired.size());
+    List<Reply> rs = new ArrayList<>(expired.size());
+    for (Pending p : expired) {
+      keys.add(p.key());
+      rs.add(StagedTurn.reply(a.key, p, Reply.Kind.ERROR, EXPIRED_TEXT, OptionalLong.empty()));
+    }
+    return () -> {
+      log.warn("session {}: {} message(s) expired after {} ms in queue", a.key, keys.size(),
+          concurrency.queueTimeoutMs());
+      commitAndDeliver(a, TurnCommit.finishOnly(a.key, keys, MessageStatus.EXPIRED, rs));
+    };
+  }
+
+  /** Runs on the session's lane: one store commit, then its replies to the handler in outboxSeq order. */
+  void commitAndDeliver(SessionActor a, TurnCommit c) {
+    for (Reply r : store.commitTurn(c)) deliver(r);
+  }
+
+  private void deliver(Reply r) {
+    try {
+      replies.onReply(r);
+    } catch (RuntimeException e) {
+      log.error("session {}: reply handler failed for reply {}", r.session(), r.outboxSeq(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ turns
+
+  private boolean startTurn(SessionActor a) {
+    TurnRun run = a.claim();
+    if (run == null) return false;
+    running.put(run, Boolean.TRUE);
+    metrics.running.incrementAndGet();
+    run.start();
+    return true;
+  }
+
+  void turnEnded(TurnRun run) {
+    running.remove(run);
+    if (metrics.running.decrementAndGet() == 0 && closed) drained.complete(true);
+    dispatcher.release();
+  }
+
+  // ------------------------------------------------------------------ admin, life
+
+  @Override
+  public EngineSnapshot snapshot() {
+    List<EngineSnapshot.SessionView> views = new ArrayList<>();
+    for (SessionActor a : actors.values()) {
+      int[] v = a.view();
+      if (v[0] > 0 || v[1] > 0) views.add(new EngineSnapshot.SessionView(a.key, v[0], v[1]));
+    }
+    views.sort(Comparator.comparingInt((EngineSnapshot.SessionView v) -> -(v.queued() + v.running()))
+        .thenComparing(EngineSnapshot.SessionView::session));
+    if (views.size() > 1000) views = views.subList(0, 1000);
+    return new EngineSnapshot(metrics.running.get(), metrics.queued.sum(), views);
+  }
+
+  @Override
+  public BatonConfig config() {
+    return config;
+  }
+
+  @Override
+  public boolean shutdown(Duration drainDeadline) throws InterruptedException {
+    closed = true;
+    dispatcher.stop();
+    if (metrics.running.get() == 0) drained.complete(true);
+    Scheduler.Cancellable t = scheduler.schedule(drainDeadline, () -> drained.complete(false));
+    boolean ok;
+    try {
+      ok = drained.get();
+    } catch (ExecutionException e) {
+      ok = false;
+    } finally {
+      t.cancel();
+    }
+    if (!ok) {
+      for (TurnRun r : running.keySet()) r.cancel();
+      log.warn("shutdown: {} turn(s) did not finish in {} and were cancelled", running.size(), drainDeadline);
+    }
+    if (ownsStore) store.close();
+    return ok;
+  }
+
+  @Override
+  public void close() {
+    try {
+      shutdown(Duration.ofSeconds(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -1,0 +1,49 @@
+package dev.baton.internal.engine;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The engine's Micrometer meters (names are part of the operator contract, see docs/concurrency.md). */
+final class EngineMetrics {
+
+  final Counter admitted;
+  final Counter duplicates;
+  final Counter busy;
+  final Counter rejected;
+  final Counter expired;
+  final Counter gaps;
+  final Counter late;
+  final Counter turnsFailed;
+  final Counter turnsTimedOut;
+  final Timer queueWait;
+  final Timer turnDuration;
+  /** Messages held in reorder buffers or waiting in mailboxes. */
+  final LongAdder queued = new LongAdder();
+  final AtomicInteger running = new AtomicInteger();
+
+  EngineMetrics(MeterRegistry r) {
+    admitted = r.counter("baton.messages.admitted");
+    duplicates = r.counter("baton.messages.duplicates");
+    busy = r.counter("baton.messages.busy");
+    rejected = r.counter("baton.messages.rejected");
+    expired = r.counter("baton.messages.expired");
+    gaps = r.counter("baton.order.gaps");
+    late = r.counter("baton.order.late");
+    turnsFailed = r.counter("baton.turns.failed");
+    turnsTimedOut = r.counter("baton.turns.timeouts");
+    queueWait = Timer.builder("baton.queue.wait")
+        .description("From arrival to the start of the message's turn")
+        .publishPercentileHistogram().register(r);
+    turnDuration = Timer.builder("baton.turn.duration")
+        .description("From turn start to its commit")
+        .publishPercentileHistogram().register(r);
+    Gauge.builder("baton.queue.depth", queued, LongAdder::sum)
+        .description("Messages waiting in mailboxes and reorder buffers").register(r);
+    Gauge.builder("baton.turns.running", running, AtomicInteger::get)
+        .description("Turns running now").register(r);
+  }
+}

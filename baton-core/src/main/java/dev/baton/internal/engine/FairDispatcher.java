@@ -1,0 +1,89 @@
+package dev.baton.internal.engine;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/*
+ * Overview
+ *   The global cap on running turns (max_concurrent_total), shared fairly across sessions (P3). A session
+ *   that can start a turn puts one *ticket* (itself) in a FIFO ready queue — one ticket per turn it could
+ *   start now, never one per queued message, and at most max_concurrent_per_session at a time. Free
+ *   permits are handed to tickets in FIFO order, and a session that finishes a turn with more messages
+ *   waiting takes a new ticket at the tail. So the sessions with work are served round-robin: a session
+ *   with 1,000 queued messages holds one place in the line, and a session with one message waits for at
+ *   most (number of sessions ahead of it) turns, whatever their backlogs.
+ *
+ * Concurrency
+ *   Lock-free: a ConcurrentLinkedQueue of tickets and an AtomicInteger of free permits. pump() is called
+ *   after every ticket offer and every permit release; it loops "take a permit, take a ticket". The offer
+ *   and the release are volatile writes each followed by a volatile read of the other variable, so (the
+ *   store-load pattern under sequential consistency of synchronization actions) no wake-up is lost: if the
+ *   offering thread saw no free permit, the releasing thread sees the ticket. The permit count never goes
+ *   below 0 (CAS), so no more than max_concurrent_total turns hold a permit at once.
+ *
+ * Failure
+ *   A ticket whose session has nothing to start any more (its messages expired) gives its permit back.
+ */
+/** Global permits handed to session tickets in FIFO order. Thread-safe, lock-free. */
+final class FairDispatcher {
+
+  /** Starts a turn for a ticket; returns false if the session had nothing to start (permit comes back). */
+  interface Starter {
+    boolean start(SessionActor session);
+  }
+
+  private final ConcurrentLinkedQueue<SessionActor> ready = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger free;
+  private final int capacity;
+  private final Starter starter;
+  private volatile boolean stopped;
+
+  FairDispatcher(int permits, Starter starter) {
+    this.free = new AtomicInteger(permits);
+    this.capacity = permits;
+    this.starter = starter;
+  }
+
+  /** Adds one ticket of {@code s}. Non-blocking; may be called under the session's monitor. */
+  void offer(SessionActor s) {
+    ready.offer(s);
+  }
+
+  /** Hands free permits to waiting tickets. Call without holding any session monitor. */
+  void pump() {
+    while (!stopped && !ready.isEmpty()) {
+      if (!tryAcquire()) return;
+      SessionActor s = ready.poll();
+      if (s == null || !starter.start(s)) {
+        free.incrementAndGet();
+      }
+    }
+  }
+
+  /** Gives back the permit of a finished turn and hands it on. */
+  void release() {
+    free.incrementAndGet();
+    pump();
+  }
+
+  /** No more turns start (shutdown). */
+  void stop() {
+    stopped = true;
+  }
+
+  boolean saturated() {
+    return free.get() <= 0;
+  }
+
+  int inUse() {
+    return capacity - free.get();
+  }
+
+  private boolean tryAcquire() {
+    while (true) {
+      int f = free.get();
+      if (f <= 0) return false;
+      if (free.compareAndSet(f, f - 1)) return true;
+    }
+  }
+}

@@ -1,0 +1,377 @@
+package dev.baton.internal.engine;
+
+import dev.baton.SessionKey;
+import dev.baton.config.ConcurrencyConfig;
+import dev.baton.config.ConcurrencyConfig.QueueMode;
+import dev.baton.config.OrderingConfig.LatePolicy;
+import dev.baton.spi.Scheduler.Cancellable;
+import dev.baton.spi.SessionData;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Overview
+ *   The in-memory actor of one session with work: its reorder buffer (P9), mailbox (P3/P4 admission), its
+ *   running turns, the tickets it holds in the FairDispatcher, its timers (queue expiry, reorder gap/hold,
+ *   debounce) and its commit lane. It exists only while the session has something held, queued, running
+ *   or committing; then it retires (removes itself from the engine's map), so an idle session costs the
+ *   engine nothing — its state lives in the store.
+ *
+ *   The commit lane serialises every store commit of the session (turn results, error, busy, expiry and
+ *   late-drop replies) together with the hand-off of their replies to the ReplyHandler, so replies reach
+ *   the handler in outboxSeq order and never concurrently for one session, whichever thread produced them.
+ *   The thread that finds the lane idle drains it: a turn's own virtual thread, or a fresh virtual thread
+ *   when the producer is a timer or a submitting thread.
+ *
+ * Concurrency
+ *   Every mutable field is guarded by `this`. The monitor is held only for in-memory bookkeeping: never
+ *   across a store call, the agent or the ReplyHandler. Under it the actor may offer to the dispatcher's
+ *   lock-free queue, schedule/cancel timers (non-blocking by the Scheduler contract), interrupt a turn's
+ *   thread, and remove itself from the engine's ConcurrentHashMap (lock order: actor monitor, then map bin;
+ *   computeIfAbsent only constructs an actor and never takes a monitor). A thread holding a retired actor
+ *   sees `retired` under the monitor and retries with a fresh one.
+ *
+ * Failure
+ *   Lane tasks and timer callbacks catch and log everything; a failed task does not stop the lane.
+ */
+/** One session's mailbox, reorder buffer, timers and commit lane. Thread-safe (its monitor). */
+final class SessionActor {
+
+  /** The outcome of {@link #offer}. */
+  enum Offer { QUEUED, FULL, BUSY_RUNNING, LATE_DROPPED, RETIRED }
+
+  final SessionKey key;
+  private final Engine engine;
+  private final ConcurrencyConfig conc;
+  // ---- guarded by this ----
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>(4);
+  private @Nullable ReorderBuffer reorder;
+  private final List<TurnRun> runs = new ArrayList<>(1);
+  private int tickets;
+  private boolean retired;
+  private @Nullable Timer expiryTimer;
+  private @Nullable Timer orderTimer;
+  private long orderDue = Long.MAX_VALUE;
+  private @Nullable Timer debounceTimer;
+  private final ArrayDeque<Runnable> lane = new ArrayDeque<>(2);
+  private boolean laneBusy;
+
+  /** A timer whose handle is published under the actor's monitor; callbacks compare identity. */
+  private static final class Timer {
+    @Nullable Cancellable handle;
+  }
+
+  SessionActor(SessionKey key, Engine engine) {
+    this.key = key;
+    this.engine = engine;
+    this.conc = engine.concurrency;
+  }
+
+  // ------------------------------------------------------------------ admission
+
+  synchronized boolean needsReorder() {
+    return reorder == null && !retired;
+  }
+
+  /** Installs the reorder buffer from committed watermarks (loaded by the caller outside the monitor). */
+  synchronized void initReorder(SessionData committed) {
+    if (reorder == null) reorder = new ReorderBuffer(engine.config.ordering(), committed);
+  }
+
+  /**
+   * Admits one journaled message: queue mode {@code reject}, the queue cap, the reorder buffer and late
+   * policy, then queues what was released. For a message not queued the engine's rejection task (busy
+   * reply, drop) is put on this session's lane. {@code recovered} messages skip caps and reordering.
+   */
+  Offer offer(Pending p, boolean recovered) {
+    Offer result;
+    boolean drain = false;
+    synchronized (this) {
+      if (retired) return Offer.RETIRED;
+      int waiting = queue.size() + (reorder == null ? 0 : reorder.held());
+      if (!recovered && conc.queueMode() == QueueMode.REJECT && (!runs.isEmpty() || waiting > 0)) {
+        result = Offer.BUSY_RUNNING;
+      } else if (!recovered && waiting >= conc.maxQueuePerSession()) {
+        result = Offer.FULL;
+      } else {
+        result = Offer.QUEUED;
+        List<Pending> released = new ArrayList<>(2);
+        if (recovered || reorder == null) {
+          if (reorder != null) reorder.noteRecovered(p);
+          released.add(p);
+        } else if (reorder.accept(p, released) == ReorderBuffer.Accept.LATE) {
+          engine.metrics.late.increment();
+          if (engine.config.ordering().latePolicy() == LatePolicy.DROP) result = Offer.LATE_DROPPED;
+          else reorder.passLate(p, released);
+        }
+        if (result == Offer.QUEUED) {
+          engine.metrics.queued.increment();
+          queue.addAll(released);
+          if (reorder != null) armOrderTimerLocked();
+          if (conc.queueMode() == QueueMode.INTERRUPT && !runs.isEmpty()) {
+            for (TurnRun run : runs) run.interruptForNewMessage();
+          }
+          if (conc.debounceMs() > 0) restartDebounceLocked();
+          ticketLocked();
+          armExpiryLocked();
+        }
+      }
+      if (result != Offer.QUEUED) {
+        Runnable task = engine.rejectionTask(this, p, result);
+        if (task != null) drain = laneAddLocked(task);
+        maybeRetireLocked();
+      }
+    }
+    if (drain) startLaneDrainer();
+    return result;
+  }
+
+  /** Whether the session may take another ticket now; if so takes as many as it can use. */
+  private void ticketLocked() {
+    if (retired || engine.closed || debounceTimer != null) return;
+    int batches = switch (conc.queueMode()) {
+      case FOLLOWUP, REJECT -> queue.size();
+      case COLLECT, INTERRUPT -> queue.isEmpty() ? 0 : 1;
+    };
+    while (runs.size() + tickets < conc.maxConcurrentPerSession() && batches > tickets) {
+      tickets++;
+      engine.dispatcher.offer(this);
+    }
+  }
+
+  /**
+   * Called by the dispatcher with a global permit held for one of this session's tickets: expires what
+   * waited too long, then takes the next turn's messages (one in followup/reject, all in collect/interrupt).
+   *
+   * @return the new turn, or null if nothing is left to run (the caller gives the permit back)
+   */
+  @Nullable TurnRun claim() {
+    TurnRun run = null;
+    boolean drain = false;
+    synchronized (this) {
+      tickets--;
+      List<Pending> expired = takeExpiredLocked(engine.scheduler.nanoTime());
+      if (!expired.isEmpty()) drain = laneAddLocked(engine.expiryTask(this, expired));
+      if (!queue.isEmpty() && !engine.closed) {
+        List<Pending> batch;
+        if (conc.queueMode() == QueueMode.COLLECT || conc.queueMode() == QueueMode.INTERRUPT) {
+          batch = new ArrayList<>(queue);
+          queue.clear();
+        } else {
+          batch = List.of(queue.poll());
+        }
+        for (Pending p : batch) p.started = true;
+        engine.metrics.queued.add(-batch.size());
+        run = new TurnRun(engine, this, batch);
+        runs.add(run);
+      }
+      if (queue.isEmpty()) {
+        cancel(expiryTimer);
+        expiryTimer = null;
+      }
+      ticketLocked();
+      armExpiryLocked();
+      if (run == null) maybeRetireLocked();
+    }
+    if (drain) startLaneDrainer();
+    return run;
+  }
+
+  /** A turn ended. {@code requeue}: it was interrupted by a new message; its messages go back in front. */
+  void finished(TurnRun run, boolean requeue) {
+    synchronized (this) {
+      runs.remove(run);
+      if (requeue) {
+        List<Pending> back = run.batch();
+        for (int i = back.size() - 1; i >= 0; i--) queue.addFirst(back.get(i));
+        engine.metrics.queued.add(back.size());
+      }
+      ticketLocked();
+      armExpiryLocked();
+      maybeRetireLocked();
+    }
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  private void armExpiryLocked() {
+    if (expiryTimer != null || queue.isEmpty()) return;
+    // Only when a message may actually have to wait: no timer on the fast path, where every queued message
+    // already holds a ticket and a permit is free (docs/concurrency.md). claim() checks expiry anyway.
+    boolean allTicketed = conc.queueMode() == QueueMode.FOLLOWUP || conc.queueMode() == QueueMode.REJECT
+        ? queue.size() <= tickets : tickets > 0;
+    if (allTicketed && !engine.dispatcher.saturated()) return;
+    long due = Long.MAX_VALUE;
+    for (Pending p : queue) if (!p.started) due = Math.min(due, p.arrivalNanos + engine.queueTimeoutNanos);
+    if (due == Long.MAX_VALUE) return;
+    Timer t = new Timer();
+    expiryTimer = t;
+    t.handle = engine.scheduler.schedule(
+        Duration.ofNanos(Math.max(0, due - engine.scheduler.nanoTime())), () -> onExpiryTimer(t));
+  }
+
+  private void onExpiryTimer(Timer t) {
+    boolean drain = false;
+    try {
+      synchronized (this) {
+        if (expiryTimer != t || engine.closed) return;
+        expiryTimer = null;
+        List<Pending> expired = takeExpiredLocked(engine.scheduler.nanoTime());
+        if (!expired.isEmpty()) drain = laneAddLocked(engine.expiryTask(this, expired));
+        armExpiryLocked();
+        maybeRetireLocked();
+      }
+    } catch (RuntimeException e) {
+      engine.log.error("session {}: queue expiry failed", key, e);
+    }
+    if (drain) startLaneDrainer();
+  }
+
+  private List<Pending> takeExpiredLocked(long now) {
+    List<Pending> expired = null;
+    for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      if (!p.started && now - p.arrivalNanos >= engine.queueTimeoutNanos) {
+        it.remove();
+        if (expired == null) expired = new ArrayList<>();
+        expired.add(p);
+      }
+    }
+    if (expired == null) return List.of();
+    engine.metrics.queued.add(-expired.size());
+    return expired;
+  }
+
+  private void armOrderTimerLocked() {
+    ReorderBuffer r = reorder;
+    if (r == null) return;
+    long due = r.nextDeadline();
+    if (orderTimer != null && due == orderDue) return;
+    cancel(orderTimer);
+    orderTimer = null;
+    orderDue = due;
+    if (due == Long.MAX_VALUE) return;
+    Timer t = new Timer();
+    orderTimer = t;
+    t.handle = engine.scheduler.schedule(
+        Duration.ofNanos(Math.max(0, due - engine.scheduler.nanoTime())), () -> onOrderTimer(t));
+  }
+
+  private void onOrderTimer(Timer t) {
+    try {
+      synchronized (this) {
+        ReorderBuffer r = reorder;
+        if (orderTimer != t || r == null || engine.closed) return;
+        orderTimer = null;
+        List<Pending> released = new ArrayList<>();
+        int gaps = r.onTimer(engine.scheduler.nanoTime(), released);
+        if (gaps > 0) engine.metrics.gaps.increment(gaps);
+        if (gaps > 0) engine.log.warn("session {}: skipped {} gap(s) in seq after {} ms", key, gaps,
+            engine.config.ordering().gapTimeoutMs());
+        queue.addAll(released);
+        armOrderTimerLocked();
+        ticketLocked();
+        armExpiryLocked();
+      }
+    } catch (RuntimeException e) {
+      engine.log.error("session {}: reorder timer failed", key, e);
+    }
+    engine.dispatcher.pump();
+  }
+
+  private void restartDebounceLocked() {
+    cancel(debounceTimer);
+    Timer t = new Timer();
+    debounceTimer = t;
+    t.handle = engine.scheduler.schedule(Duration.ofMillis(conc.debounceMs()), () -> onDebounceTimer(t));
+  }
+
+  private void onDebounceTimer(Timer t) {
+    synchronized (this) {
+      if (debounceTimer != t) return;
+      debounceTimer = null;
+      ticketLocked();
+      armExpiryLocked();
+      maybeRetireLocked();
+    }
+    engine.dispatcher.pump();
+  }
+
+  private static void cancel(@Nullable Timer t) {
+    if (t != null && t.handle != null) t.handle.cancel();
+  }
+
+  // ------------------------------------------------------------------ commit lane
+
+  /** Queues a task on the lane; returns true if the caller must start a drainer. */
+  private boolean laneAddLocked(Runnable task) {
+    lane.add(task);
+    if (laneBusy) return false;
+    laneBusy = true;
+    return true;
+  }
+
+  /** Queues {@code task} on the lane; if the lane was idle the calling thread drains it now. */
+  void runInLane(Runnable task) {
+    boolean drain;
+    synchronized (this) {
+      drain = laneAddLocked(task);
+    }
+    if (drain) drainLane();
+  }
+
+  private void startLaneDrainer() {
+    Thread.ofVirtual().start(this::drainLane);
+  }
+
+  private void drainLane() {
+    while (true) {
+      Runnable t;
+      synchronized (this) {
+        t = lane.poll();
+        if (t == null) {
+          laneBusy = false;
+          maybeRetireLocked();
+          return;
+        }
+      }
+      try {
+        t.run();
+      } catch (RuntimeException e) {
+        engine.log.error("session {}: commit failed", key, e);
+      }
+    }
+  }
+
+  /** Reserved-key writes that persist the reorder watermarks with a commit (empty if unordered). */
+  synchronized Map<String, Optional<String>> watermarks() {
+    return reorder == null ? Map.of() : reorder.watermarks();
+  }
+
+  // ------------------------------------------------------------------ life
+
+  private void maybeRetireLocked() {
+    if (retired || !queue.isEmpty() || !runs.isEmpty() || tickets > 0 || laneBusy) return;
+    if (reorder != null && reorder.held() > 0) return;
+    if (debounceTimer != null) return;
+    retired = true;
+    cancel(expiryTimer);
+    cancel(orderTimer);
+    engine.actors.remove(key, this);
+  }
+
+  /** For the admin snapshot: queued (incl. held) and running. */
+  synchronized int[] view() {
+    return new int[] {queue.size() + (reorder == null ? 0 : reorder.held()), runs.size()};
+  }
+
+  synchronized List<TurnRun> runningTurns() {
+    return List.copyOf(runs);
+  }
+}

@@ -1,0 +1,216 @@
+package dev.baton.internal.engine;
+
+import dev.baton.BatonContext;
+import dev.baton.DedupKey;
+import dev.baton.Reply;
+import dev.baton.TurnContext;
+import dev.baton.spi.ConflictException;
+import dev.baton.spi.MessageStatus;
+import dev.baton.spi.Scheduler.Cancellable;
+import dev.baton.spi.SessionData;
+import dev.baton.spi.TurnCommit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.MDC;
+
+/*
+ * Overview
+ *   One turn of one session, run on its own virtual thread (P4, P7): builds the TurnContext, binds it in
+ *   BatonContext.CURRENT (and mirrors it into the SLF4J MDC) around the agent call, arms the turn timeout,
+ *   and commits the outcome through the session's commit lane: the staged turn (DONE) or an error reply
+ *   (FAILED). A ConflictException from the store re-runs the agent on fresh state (bounded attempts, same
+ *   deadline).
+ *
+ * Concurrency
+ *   `state` is the single point of truth for how the turn ends: RUNNING -> FINISHING (the turn thread, when
+ *   the agent returned), RUNNING -> TIMED_OUT (the timeout timer), RUNNING -> INTERRUPTED (a new message in
+ *   queue mode interrupt), RUNNING -> CANCELLED (shutdown). Exactly one CAS out of RUNNING wins; only the
+ *   timer/interrupt/cancel winners interrupt the thread, so a turn that is already committing is never
+ *   interrupted. The turn thread clears any interrupt before committing.
+ *
+ * Failure
+ *   Agent exception or timeout: an ERROR reply with a generic text (never the exception's message), the
+ *   messages end FAILED, the session goes on. Interrupted: nothing is committed and the messages go back to
+ *   the front of the mailbox. Cancelled (shutdown): nothing is committed; the messages stay unfinished in
+ *   the journal and run after a restart.
+ */
+/** One turn: context, timeout, agent call and commit. Runs on a virtual thread. */
+final class TurnRun implements Runnable {
+
+  static final String ERROR_TEXT = "Sorry, something went wrong while answering your message. Please try again.";
+  static final String TIMEOUT_TEXT = "Sorry, that took too long to answer. Please try again.";
+  private static final int MAX_ATTEMPTS = 10;
+  private static final int RUNNING = 0, FINISHING = 1, TIMED_OUT = 2, INTERRUPTED = 3, CANCELLED = 4;
+
+  private final Engine engine;
+  private final SessionActor actor;
+  private final List<Pending> batch;
+  private final AtomicInteger state = new AtomicInteger(RUNNING);
+  private volatile @Nullable Thread thread;
+
+  TurnRun(Engine engine, SessionActor actor, List<Pending> batch) {
+    this.engine = engine;
+    this.actor = actor;
+    this.batch = batch;
+  }
+
+  List<Pending> batch() {
+    return batch;
+  }
+
+  void start() {
+    Thread.ofVirtual().start(this);
+  }
+
+  /** Queue mode interrupt: a new message cancels this turn (if it has not finished yet). */
+  void interruptForNewMessage() {
+    end(INTERRUPTED);
+  }
+
+  /** Shutdown: cancel without committing. */
+  void cancel() {
+    end(CANCELLED);
+  }
+
+  private void timeout() {
+    end(TIMED_OUT);
+  }
+
+  // Synchronized so that the turn thread, by taking the monitor after it left RUNNING, knows any interrupt
+  // of a winning end() has already landed and can be cleared for good before committing.
+  private synchronized void end(int how) {
+    if (state.compareAndSet(RUNNING, how)) {
+      Thread t = thread;
+      if (t != null) t.interrupt();
+    }
+  }
+
+  private synchronized void clearInterrupt() {
+    Thread.interrupted();
+  }
+
+  @Override
+  public void run() {
+    thread = Thread.currentThread();
+    if (state.get() != RUNNING) thread.interrupt();
+    long start = engine.scheduler.nanoTime();
+    for (Pending p : batch) engine.metrics.queueWait.record(Duration.ofNanos(start - p.arrivalNanos));
+    Pending last = batch.getLast();
+    List<String> ids = new ArrayList<>(batch.size());
+    for (Pending p : batch) ids.add(p.messageId());
+    long turnSeq = engine.turnSeqs.incrementAndGet();
+    TurnContext ctx = new TurnContext(actor.key, last.entry.message().sender(), ids, traceId(),
+        turnSeq, engine.scheduler.now().plusMillis(engine.config.agent().turnTimeoutMs()));
+    Cancellable timer = engine.scheduler.schedule(
+        Duration.ofMillis(engine.config.agent().turnTimeoutMs()), this::timeout);
+    boolean requeue = false;
+    try {
+      requeue = attempts(ctx, start);
+    } catch (RuntimeException | Error e) {
+      engine.log.error("session {}: turn {} failed in the engine", actor.key, turnSeq, e);
+    } finally {
+      timer.cancel();
+      Thread.interrupted();
+      engine.metrics.turnDuration.record(Duration.ofNanos(engine.scheduler.nanoTime() - start));
+      actor.finished(this, requeue);
+      engine.turnEnded(this);
+    }
+  }
+
+  /** Runs the agent until a commit succeeds; returns whether the messages must be re-queued. */
+  private boolean attempts(TurnContext ctx, long start) {
+    List<DedupKey> keys = new ArrayList<>(batch.size());
+    for (Pending p : batch) keys.add(p.key());
+    for (int attempt = 1; ; attempt++) {
+      SessionData data = engine.store.loadSession(actor.key);
+      StagedTurn turn = new StagedTurn(ctx, batch, data, engine.scheduler::now, engine.tools);
+      Throwable failure = callAgent(ctx, turn);
+      turn.seal();
+      int how = state.compareAndExchange(RUNNING, FINISHING);
+      clearInterrupt();
+      switch (how) {
+        case INTERRUPTED -> { return true; }
+        case CANCELLED -> { return false; }
+        case TIMED_OUT -> {
+          engine.metrics.turnsTimedOut.increment();
+          engine.log.warn("session {}: turn {} timed out after {} ms", actor.key, ctx.turnSeq(),
+              engine.config.agent().turnTimeoutMs());
+          commitError(keys, TIMEOUT_TEXT);
+          return false;
+        }
+        default -> { }
+      }
+      if (failure != null) {
+        engine.metrics.turnsFailed.increment();
+        engine.log.warn("session {}: turn {} failed: {}", actor.key, ctx.turnSeq(), failure.getClass().getName());
+        commitError(keys, ERROR_TEXT);
+        return false;
+      }
+      try {
+        commit(turn.commit(keys, actor.watermarks()));
+        return false;
+      } catch (ConflictException e) {
+        boolean late = engine.scheduler.nanoTime() - start >= engine.config.agent().turnTimeoutMs() * 1_000_000L;
+        if (attempt >= MAX_ATTEMPTS || late) {
+          engine.log.warn("session {}: turn {} kept conflicting; giving up", actor.key, ctx.turnSeq());
+          commitError(keys, ERROR_TEXT);
+          return false;
+        }
+        if (!state.compareAndSet(FINISHING, RUNNING)) return false;
+      }
+    }
+  }
+
+  private @Nullable Throwable callAgent(TurnContext ctx, StagedTurn turn) {
+    Throwable[] failure = new Throwable[1];
+    ScopedValue.where(BatonContext.CURRENT, ctx).run(() -> {
+      String[] saved = Mdc.push(ctx);
+      try {
+        engine.agent.onTurn(turn);
+      } catch (Throwable t) {
+        failure[0] = t;
+      } finally {
+        Mdc.restore(saved);
+      }
+    });
+    return failure[0];
+  }
+
+  private void commitError(List<DedupKey> keys, String text) {
+    Reply r = StagedTurn.reply(actor.key, batch.getLast(), Reply.Kind.ERROR, text, OptionalLong.empty());
+    commit(new TurnCommit(actor.key, keys, MessageStatus.FAILED, Map.of(), actor.watermarks(), List.of(),
+        List.of(r), 0));
+  }
+
+  /** Commits through the session's lane and waits for it; rethrows ConflictException. */
+  private void commit(TurnCommit c) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    actor.runInLane(() -> {
+      try {
+        engine.commitAndDeliver(actor, c);
+        done.complete(null);
+      } catch (Throwable t) {
+        done.completeExceptionally(t);
+      }
+    });
+    try {
+      done.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      throw e;
+    }
+  }
+
+  private static String traceId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return HexFormat.of().toHexDigits(r.nextLong()) + HexFormat.of().toHexDigits(r.nextLong());
+  }
+}

@@ -1,0 +1,147 @@
+package dev.baton.internal.store;
+
+import dev.baton.DedupKey;
+import dev.baton.spi.IngestResult;
+import dev.baton.spi.JournalEntry;
+import dev.baton.spi.MessageStatus;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/*
+ * Overview
+ *   The in-memory journal, which is also the dedup window (DESIGN §1 step 3): a map from dedup key to the
+ *   journaled message and its status, plus a FIFO of entries in insertion order that bounds the window by
+ *   time (window_ms) and by count (max_entries, oldest evicted first).
+ *
+ * Concurrency
+ *   Lock-free. First-seen is ConcurrentHashMap.putIfAbsent (or replace(old, new) for a key whose terminal
+ *   entry has left the time window), so of any number of concurrent ingests of one key exactly one wins.
+ *   Eviction is amortised onto ingest: each ingest removes expired entries from the FIFO head and, while
+ *   the FIFO holds more than max_entries nodes, evicts the oldest. The FIFO may hold stale nodes (released
+ *   or replaced keys); they count towards the bound, so the live map never exceeds max_entries for long
+ *   (a concurrent ingest may overshoot by the number of racing threads until its own eviction step).
+ *
+ * Failure
+ *   None: memory only. An unfinished entry evicted by count stays in the engine's mailbox and runs; only a
+ *   re-delivery after its eviction would be admitted again (the window's stated trade-off).
+ */
+/** The memory store's journal and dedup window. Thread-safe. */
+public final class DedupJournal {
+
+  /** One journaled message. {@code status} is written by the engine's status updates. */
+  static final class Rec {
+    final JournalEntry entry;
+    final long seq;
+    final long receivedMs;
+    volatile MessageStatus status = MessageStatus.RECEIVED;
+
+    Rec(JournalEntry entry, long seq) {
+      this.entry = entry;
+      this.seq = seq;
+      this.receivedMs = entry.receivedAt().toEpochMilli();
+    }
+  }
+
+  private final long windowMs;
+  private final long maxEntries;
+  private final ConcurrentHashMap<DedupKey, Rec> map = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Rec> fifo = new ConcurrentLinkedQueue<>();
+  private final AtomicLong fifoSize = new AtomicLong();
+  private final AtomicLong seqs = new AtomicLong();
+
+  public DedupJournal(long windowMs, long maxEntries) {
+    if (windowMs <= 0 || maxEntries <= 0) throw new IllegalArgumentException("window and max must be positive");
+    this.windowMs = windowMs;
+    this.maxEntries = maxEntries;
+  }
+
+  /** Inserts {@code e} unless its key is journaled and still inside the window. Atomic per key. */
+  public IngestResult ingest(JournalEntry e) {
+    Rec fresh = new Rec(e, seqs.incrementAndGet());
+    IngestResult result;
+    while (true) {
+      Rec old = map.putIfAbsent(e.key(), fresh);
+      if (old == null) {
+        result = new IngestResult.Inserted(fresh.seq);
+        break;
+      }
+      MessageStatus st = old.status;
+      if (!(st.terminal() && fresh.receivedMs - old.receivedMs >= windowMs)) {
+        return new IngestResult.Existing(st);
+      }
+      if (map.replace(e.key(), old, fresh)) {
+        result = new IngestResult.Inserted(fresh.seq);
+        break;
+      }
+    }
+    fifo.add(fresh);
+    fifoSize.incrementAndGet();
+    evict(fresh.receivedMs);
+    return result;
+  }
+
+  private void evict(long nowMs) {
+    while (true) {
+      Rec head = fifo.peek();
+      if (head == null) return;
+      boolean stale = map.get(head.entry.key()) != head;
+      boolean expired = head.status.terminal() && nowMs - head.receivedMs >= windowMs;
+      if (!stale && !expired && fifoSize.get() <= maxEntries) return;
+      if (fifo.remove(head)) {
+        fifoSize.decrementAndGet();
+        map.remove(head.entry.key(), head);
+      }
+    }
+  }
+
+  public void release(DedupKey key) {
+    map.remove(key);
+  }
+
+  public void updateStatus(DedupKey key, MessageStatus status) {
+    Rec r = map.get(key);
+    if (r != null) r.status = status;
+  }
+
+  public MessageStatus status(DedupKey key) {
+    Rec r = map.get(key);
+    return r == null ? MessageStatus.DROPPED : r.status;
+  }
+
+  public boolean contains(DedupKey key) {
+    return map.containsKey(key);
+  }
+
+  /** Non-terminal entries in journal order. Weakly consistent. */
+  public List<JournalEntry> unfinished() {
+    List<Rec> recs = new ArrayList<>();
+    for (Rec r : map.values()) if (!r.status.terminal()) recs.add(r);
+    recs.sort(Comparator.comparingLong(r -> r.seq));
+    List<JournalEntry> out = new ArrayList<>(recs.size());
+    for (Rec r : recs) out.add(r.entry);
+    return out;
+  }
+
+  /** Removes terminal entries received before {@code beforeMs}; returns how many. */
+  public long prune(long beforeMs) {
+    long n = 0;
+    for (Rec r : map.values()) {
+      if (r.status.terminal() && r.receivedMs < beforeMs && map.remove(r.entry.key(), r)) n++;
+    }
+    return n;
+  }
+
+  public long size() {
+    return map.mappingCount();
+  }
+
+  public long unfinishedCount() {
+    long n = 0;
+    for (Rec r : map.values()) if (!r.status.terminal()) n++;
+    return n;
+  }
+}

@@ -1,0 +1,197 @@
+package dev.baton.internal.store;
+
+import dev.baton.DedupKey;
+import dev.baton.Reply;
+import dev.baton.SessionKey;
+import dev.baton.Transcript;
+import dev.baton.config.DedupConfig;
+import dev.baton.spi.ConflictException;
+import dev.baton.spi.IdempotencyRecords;
+import dev.baton.spi.IngestResult;
+import dev.baton.spi.JournalEntry;
+import dev.baton.spi.MessageStatus;
+import dev.baton.spi.SessionData;
+import dev.baton.spi.Store;
+import dev.baton.spi.StoreStats;
+import dev.baton.spi.TurnCommit;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/*
+ * Overview
+ *   The `memory` backend: journal + dedup window (DedupJournal), per-session state, transcript and outbox
+ *   (Sess), and idempotency records. Nothing survives the process.
+ *
+ * Concurrency
+ *   No global lock. The journal is lock-free (see DedupJournal). Each session's data is guarded by its own
+ *   Sess monitor; a commit takes exactly one Sess monitor and calls nothing that blocks or takes another
+ *   lock while holding it, so commits of different sessions run in parallel and cannot deadlock.
+ *   Sessions are created with computeIfAbsent (the constructor is trivial) only when a commit writes
+ *   something, so a session whose turns change nothing costs the store no memory.
+ *
+ * Failure
+ *   commitTurn checks every expected value first and throws ConflictException before writing anything.
+ */
+/** The in-memory {@link Store}. Thread-safe; no operation blocks. */
+public final class MemoryStore implements Store {
+
+  private final DedupJournal journal;
+  private final ConcurrentHashMap<SessionKey, Sess> sessions = new ConcurrentHashMap<>();
+  private final MemoryIdempotency idempotency = new MemoryIdempotency();
+
+  public MemoryStore(DedupConfig dedup) {
+    this.journal = new DedupJournal(dedup.windowMs(), dedup.maxEntries());
+  }
+
+  public MemoryStore() {
+    this(DedupConfig.defaults());
+  }
+
+  /** One session's committed data. All fields guarded by {@code this}. */
+  private static final class Sess {
+    final Map<String, String> state = new HashMap<>();
+    final List<Transcript.Entry> transcript = new ArrayList<>();
+    final ArrayDeque<Reply> undelivered = new ArrayDeque<>();
+    long lastOutboxSeq;
+
+    synchronized SessionData snapshot() {
+      return new SessionData(state, transcript, lastOutboxSeq);
+    }
+  }
+
+  @Override
+  public IngestResult ingest(JournalEntry entry) {
+    return journal.ingest(entry);
+  }
+
+  @Override
+  public void release(DedupKey key) {
+    journal.release(key);
+  }
+
+  @Override
+  public void updateStatus(List<DedupKey> keys, MessageStatus status) {
+    for (DedupKey k : keys) journal.updateStatus(k, status);
+  }
+
+  @Override
+  public SessionData loadSession(SessionKey session) {
+    Sess s = sessions.get(session);
+    return s == null ? SessionData.empty() : s.snapshot();
+  }
+
+  @Override
+  public List<Reply> commitTurn(TurnCommit c) {
+    boolean writesSomething = !c.writes().isEmpty() || !c.transcript().isEmpty() || !c.replies().isEmpty();
+    List<Reply> stored = List.of();
+    if (writesSomething) {
+      Sess s = sessions.computeIfAbsent(c.session(), k -> new Sess());
+      synchronized (s) {
+        checkExpected(c, s.state);
+        for (Map.Entry<String, Optional<String>> w : c.writes().entrySet()) {
+          if (w.getValue().isPresent()) s.state.put(w.getKey(), w.getValue().get());
+          else s.state.remove(w.getKey());
+        }
+        s.transcript.addAll(c.transcript());
+        if (!c.replies().isEmpty()) {
+          List<Reply> out = new ArrayList<>(c.replies().size());
+          for (Reply r : c.replies()) {
+            Reply numbered = new Reply(r.session(), ++s.lastOutboxSeq, r.channel(), r.chat(), r.inReplyTo(),
+                r.kind(), r.text(), r.turn(), r.routing());
+            s.undelivered.add(numbered);
+            out.add(numbered);
+          }
+          stored = List.copyOf(out);
+        }
+        // Status inside the monitor: a reader that sees the replies also sees the messages finished.
+        updateStatus(c.messages(), c.status());
+      }
+    } else {
+      Sess s = sessions.get(c.session());
+      if (s == null) {
+        checkExpected(c, Map.of());
+      } else {
+        synchronized (s) {
+          checkExpected(c, s.state);
+        }
+      }
+      updateStatus(c.messages(), c.status());
+    }
+    return stored;
+  }
+
+  private static void checkExpected(TurnCommit c, Map<String, String> state) {
+    for (Map.Entry<String, Optional<String>> e : c.expected().entrySet()) {
+      if (!Objects.equals(e.getValue().orElse(null), state.get(e.getKey()))) {
+        throw new ConflictException("state key '" + e.getKey() + "' changed");
+      }
+    }
+  }
+
+  @Override
+  public List<Reply> undeliveredReplies() {
+    List<Reply> out = new ArrayList<>();
+    for (Sess s : sessions.values()) {
+      synchronized (s) {
+        out.addAll(s.undelivered);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void markDelivered(SessionKey session, long outboxSeq) {
+    Sess s = sessions.get(session);
+    if (s == null) return;
+    synchronized (s) {
+      for (Iterator<Reply> it = s.undelivered.iterator(); it.hasNext(); ) {
+        if (it.next().outboxSeq() == outboxSeq) {
+          it.remove();
+          return;
+        }
+      }
+    }
+  }
+
+  @Override
+  public List<JournalEntry> unfinished() {
+    return journal.unfinished();
+  }
+
+  /** The status of a journaled message, or empty if the key is not (or no longer) journaled. */
+  public Optional<MessageStatus> status(DedupKey key) {
+    return journal.contains(key) ? Optional.of(journal.status(key)) : Optional.empty();
+  }
+
+  @Override
+  public IdempotencyRecords idempotency() {
+    return idempotency;
+  }
+
+  @Override
+  public long prune(Instant dedupBefore, Instant now) {
+    return journal.prune(dedupBefore.toEpochMilli()) + idempotency.prune(now);
+  }
+
+  @Override
+  public StoreStats stats() {
+    long undelivered = 0;
+    for (Sess s : sessions.values()) {
+      synchronized (s) {
+        undelivered += s.undelivered.size();
+      }
+    }
+    return new StoreStats(journal.size(), journal.unfinishedCount(), undelivered, idempotency.size());
+  }
+
+  @Override
+  public void close() {}
+}
