@@ -28,6 +28,16 @@ class LockManagerTest {
     return Party.call(i, "");
   }
 
+  /** Waits (bounded, in real time, no sleeping) until another thread has queued on {@code key}. */
+  void untilQueued(String key) {
+    long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (lm.queued(key) == 0) {
+      if (System.nanoTime() > end) throw new AssertionError("nobody queued on " + key);
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+
   static boolean granted(LockManager.Request r) {
     return r.future().isDone() && !r.future().isCompletedExceptionally();
   }
@@ -104,7 +114,7 @@ class LockManagerTest {
         done.countDown();
       }
     });
-    while (lm.queued("b") == 0) Thread.onSpinWait();
+    untilQueued("b");
     assertThat(lm.queued("c")).isZero();
     lm.releaseAll(p(1));
     done.await();
@@ -124,7 +134,7 @@ class LockManagerTest {
         outcome.set(e);
       }
     });
-    while (lm.queued("k") == 0) Thread.onSpinWait();
+    untilQueued("k");
     clock.advance(Duration.ofMillis(49));
     assertThat(t.isAlive()).isTrue();
     clock.advance(Duration.ofMillis(1));
@@ -146,7 +156,7 @@ class LockManagerTest {
         outcome.set(e);
       }
     });
-    while (lm.queued("k") == 0) Thread.onSpinWait();
+    untilQueued("k");
     t.interrupt();
     t.join();
     assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
