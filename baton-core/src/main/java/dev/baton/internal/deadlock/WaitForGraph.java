@@ -356,15 +356,39 @@ public final class WaitForGraph implements AutoCloseable {
     detectionLatency.record(report.latency().toNanos(), TimeUnit.NANOSECONDS);
     log.warn("deadlock detected via {}: {}; victim {} by {}", via, report.describe(), report.victim(), policy);
     Wait victim = chosen.get();
+    DeadlockException e = new DeadlockException("deadlock: you (" + victim.waiter.name() + ") were chosen as"
+        + " the victim (" + policy + ") of the cycle " + redacted(cycle) + ". Your wait was cancelled and what"
+        + " you held is released; the other parties proceed. Retry later.");
     victim.active = false;
     waits.remove(victim.waiter);
     version++;
-    DeadlockException e = new DeadlockException("deadlock: you were chosen as the victim (" + policy
-        + ") of the cycle " + report.describe() + ". Your wait was cancelled and what you held is released;"
-        + " the other parties proceed. Retry later.");
     Consumer<DeadlockException> cb = victim.onVictim;
     kills.add(() -> cb.accept(e));
     return victim.waiter;
+  }
+
+  /**
+   * The cycle as the victim's agent may see it (P1): parties by number only, never their sessions or tools,
+   * and no slot or permit names (they name sessions); lock keys stay, they name what to retry.
+   */
+  private String redacted(List<Party> cycle) {
+    StringBuilder b = new StringBuilder();
+    for (Party p : cycle.subList(0, Math.min(cycle.size(), DeadlockReport.MAX_MEMBERS))) {
+      Wait w = waits.get(p);
+      if (b.length() > 0) b.append("; ");
+      String what = switch (w.kind) {
+        case LOCK -> "lock " + w.resource;
+        case ASK_REPLY -> "the reply to an ask";
+        case SESSION_SLOT -> "a session slot";
+        case GLOBAL_PERMIT -> "a global permit";
+        case DUPLICATE_CALL -> "an earlier call with the same idempotency key";
+        case OWN_CALLS -> "its own tool calls";
+      };
+      b.append(p.name()).append(" waits for ").append(what).append(" held by ")
+          .append(String.join(", ", w.blockers.stream().map(Party::name).toList()));
+    }
+    if (cycle.size() > DeadlockReport.MAX_MEMBERS) b.append("; ... and ").append(cycle.size() - DeadlockReport.MAX_MEMBERS).append(" more");
+    return b.toString();
   }
 
   private void reportStuckCalls() {
