@@ -130,7 +130,7 @@ final class CallRunner {
     Optional<String> key = call.idempotencyKey().or(() -> tool.idempotencyKey(args));
     if (key.isEmpty()) {
       CompletableFuture<ToolResult> done = start(tool, args, turn, state, party, timeout, deadlineNanos, null);
-      return count(tool.name(), await(done, party, timeout, true, waitStarts, waitEnds));
+      return count(tool.name(), await(done, party, timeout, deadlineNanos, true, waitStarts, waitEnds));
     }
     String hash = Json.hash(args);
     FlightKey fk = new FlightKey(turn.session(), tool.name(), key.get());
@@ -140,7 +140,7 @@ final class CallRunner {
     Flight first = inFlight.putIfAbsent(fk, mine);
     if (first != null) {
       if (!first.argumentsHash().equals(hash)) return count(tool.name(), conflict(key.get()));
-      return count(tool.name(), awaitDuplicate(first, party, timeout, waitStarts, waitEnds));
+      return count(tool.name(), awaitDuplicate(first, party, timeout, deadlineNanos, waitStarts, waitEnds));
     }
     stored = replay(fk, hash); // a first call may have finished between the lookup and our publication
     if (stored.isPresent()) {
@@ -153,7 +153,7 @@ final class CallRunner {
       inFlight.remove(fk, mine);
       mine.done().complete(r != null ? r : fail("tool_error", "call failed"));
     });
-    return count(tool.name(), await(done, party, timeout, true, waitStarts, waitEnds));
+    return count(tool.name(), await(done, party, timeout, deadlineNanos, true, waitStarts, waitEnds));
   }
 
   private CompletableFuture<ToolResult> start(Tool tool, JsonNode args, TurnContext turn, SessionState state,
@@ -213,15 +213,24 @@ final class CallRunner {
    * holder thread is interrupted if {@code owner}; the caller returns at once, the holder keeps its locks
    * until it stops.
    */
-  private ToolResult await(CompletableFuture<ToolResult> done, Party party, Duration timeout, boolean owner,
-      Consumer<Party> waitStarts, Consumer<Party> waitEnds) throws InterruptedException {
+  private ToolResult await(CompletableFuture<ToolResult> done, Party party, Duration timeout, long deadlineNanos,
+      boolean owner, Consumer<Party> waitStarts, Consumer<Party> waitEnds) throws InterruptedException {
     CompletableFuture<ToolResult> view = new CompletableFuture<>();
     done.whenComplete((r, e) -> view.complete(r));
-    Scheduler.Cancellable timer = scheduler.schedule(timeout, () -> {
+    // The timer counts to the call's absolute deadline (fixed when the call began), not a fresh timeout.
+    Runnable expire = () -> {
       if (view.complete(fail("timeout", "the call did not finish within " + timeout.toMillis() + " ms")) && owner) {
         interruptHolder(party);
       }
-    });
+    };
+    long remaining = deadlineNanos - scheduler.nanoTime();
+    Scheduler.Cancellable timer;
+    if (remaining <= 0) {
+      expire.run();
+      timer = () -> false;
+    } else {
+      timer = scheduler.schedule(Duration.ofNanos(remaining), expire);
+    }
     waitStarts.accept(party);
     try {
       return view.get();
@@ -236,14 +245,15 @@ final class CallRunner {
     }
   }
 
-  private ToolResult awaitDuplicate(Flight first, Party me, Duration timeout, Consumer<Party> waitStarts,
+  private ToolResult awaitDuplicate(Flight first, Party me, Duration timeout, long deadlineNanos,
+      Consumer<Party> waitStarts,
       Consumer<Party> waitEnds) throws InterruptedException {
     CompletableFuture<ToolResult> view = new CompletableFuture<>();
     WaitForGraph.Wait w = graph.await(me, WaitKind.DUPLICATE_CALL, "result of " + first.party().name(), Need.ALL,
         List.of(first.party()), e -> view.complete(fail("deadlock", e.getMessage())));
     try {
       first.done().whenComplete((r, e) -> view.complete(r == null ? fail("tool_error", "call failed") : replayed(r)));
-      return await(view, me, timeout, false, waitStarts, waitEnds);
+      return await(view, me, timeout, deadlineNanos, false, waitStarts, waitEnds);
     } finally {
       graph.end(w);
     }

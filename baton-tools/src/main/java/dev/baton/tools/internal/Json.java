@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -34,11 +33,7 @@ public final class Json {
   public static JsonNode canonical(JsonNode node) {
     if (node.isObject()) {
       TreeMap<String, JsonNode> sorted = new TreeMap<>();
-      Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
-        sorted.put(e.getKey(), canonical(e.getValue()));
-      }
+      for (Map.Entry<String, JsonNode> e : node.properties()) sorted.put(e.getKey(), canonical(e.getValue()));
       ObjectNode out = MAPPER.createObjectNode();
       sorted.forEach(out::set);
       return out;

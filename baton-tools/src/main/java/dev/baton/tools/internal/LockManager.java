@@ -148,9 +148,10 @@ public final class LockManager {
     Request r = request(owner, key, mode);
     if (r.future.isDone() && !r.future.isCompletedExceptionally()) return;
     long remaining = deadlineNanos - scheduler.nanoTime();
-    Scheduler.Cancellable timer = scheduler.schedule(Duration.ofNanos(Math.max(0, remaining)),
-        () -> r.future.completeExceptionally(new LockTimeoutException(
-            "lock " + key + " not granted within the call's time")));
+    LockTimeoutException late = new LockTimeoutException("lock " + key + " not granted within the call's time");
+    if (remaining <= 0) r.future.completeExceptionally(late); // no time left: do not wait for a timer to run
+    Scheduler.Cancellable timer = remaining <= 0 ? () -> false
+        : scheduler.schedule(Duration.ofNanos(remaining), () -> r.future.completeExceptionally(late));
     try {
       r.future.get();
       waitTimer.record(scheduler.nanoTime() - r.queuedAt, TimeUnit.NANOSECONDS);
