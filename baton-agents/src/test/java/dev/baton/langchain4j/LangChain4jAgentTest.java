@@ -61,7 +61,7 @@ class LangChain4jAgentTest {
 
   /** Registers the @Tool methods with the fake runtime the way the real one does: by their definitions. */
   static FakeTools runtimeWith(FakeTools tools, Object toolObject) {
-    for (BatonToolDefinition d : BatonTools.definitions(toolObject)) {
+    for (BatonToolDefinition d : LangChain4jTools.definitions(toolObject)) {
       tools.tool(d.spec().name(), d.spec().inputSchemaJson(), args -> {
         try {
           return new ToolResult.Ok(d.handler().invoke(args));
@@ -197,7 +197,7 @@ class LangChain4jAgentTest {
 
   @Test
   void definitionsCarryResourcesTimeoutAndSchema() throws Exception {
-    BatonToolDefinition d = BatonTools.definitions(new Bank()).getFirst();
+    BatonToolDefinition d = LangChain4jTools.definitions(new Bank()).getFirst();
     assertThat(d.spec().name()).isEqualTo("charge");
     JsonNode schema = JSON.readTree(d.spec().inputSchemaJson());
     assertThat(schema.path("properties").path("cents").path("type").asText()).isEqualTo("integer");
@@ -206,6 +206,37 @@ class LangChain4jAgentTest {
         .containsExactly(new BatonToolDefinition.Resource("account:A-1", true));
     assertThatThrownBy(() -> d.resourcesFor(JSON.readTree("{}"))).hasMessageContaining("needs argument 'account'");
     assertThat(d.handler().invoke("{\"account\":\"B\",\"cents\":7}")).isEqualTo("\"charged 7 to B #1\"");
+  }
+
+  static final class Camel {
+    @Tool("Reads a balance")
+    @BatonResource(value = "account:{accountId}", exclusive = false)
+    long getBalance(@P("id") String accountId) {
+      return 42;
+    }
+  }
+
+  @Test
+  void camelCaseToolNamesFollowTheRuntimesNamingRuleOnBothSides() throws Exception {
+    assertThat(LangChain4jTools.batonName("getBalance")).isEqualTo("get_balance");
+    assertThat(LangChain4jTools.batonName("HTTPGet")).isEqualTo("h_t_t_p_get");
+    assertThat(LangChain4jTools.batonName("9lives")).isEqualTo("t_9lives");
+    assertThat(LangChain4jTools.definitions(new Camel())).extracting(d -> d.spec().name()).containsExactly("get_balance");
+    assertThat(LangChain4jTools.executors(new Camel()).keySet()).extracting(s -> s.name())
+        .containsExactly("get_balance");
+
+    Camel camel = new Camel();
+    LangChain4jAgent<Assistant> agent = LangChain4jAgent.builder(Assistant.class).chatModel(model()).tools(camel)
+        .answer(Assistant::chat).build();
+    server.enqueue(toolCalls(call("i", "get_balance", "{\"accountId\":\"A\"}")), answer("42"));
+    FakeTools runtime = runtimeWith(new FakeTools(), camel);
+    FakeTurn t = turn("s", "m", "balance?", Map.of(), runtime);
+    AgentThread.run(agent, t);
+
+    assertThat(server.requests().get(0).body().path("tools").get(0).path("function").path("name").asText())
+        .isEqualTo("get_balance");
+    assertThat(runtime.executions("get_balance")).isEqualTo(1);
+    assertThat(ScriptedChatServer.toolResultTexts(server.requests().get(1))).containsExactly("42");
   }
 
   @Test

@@ -4,7 +4,7 @@ import dev.baton.Admission;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
 import dev.baton.langchain4j.BatonToolDefinition;
-import dev.baton.langchain4j.BatonTools;
+import dev.baton.langchain4j.LangChain4jTools;
 import dev.baton.langchain4j.LangChain4jAgent;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.tool.ToolCall;
@@ -65,7 +65,7 @@ public final class BankAssistantApp implements AutoCloseable {
    * which takes the same definitions.
    */
   public static ToolRuntime toolRuntime(BankTools tools) {
-    Map<String, BatonToolDefinition> byName = BatonTools.definitions(tools).stream()
+    Map<String, BatonToolDefinition> byName = LangChain4jTools.definitions(tools).stream()
         .collect(Collectors.toMap(d -> d.spec().name(), Function.identity()));
     List<ToolSpec> specs = byName.values().stream().map(BatonToolDefinition::spec).toList();
     return (context, state) -> new Tools() {

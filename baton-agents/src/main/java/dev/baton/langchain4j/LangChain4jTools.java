@@ -41,11 +41,11 @@ import java.util.concurrent.CancellationException;
  * ({"error":{"code","message"}}), as the openai agent does.
  */
 /** Runs LangChain4j {@code @Tool} methods through Baton's tool runtime. */
-public final class BatonTools {
+public final class LangChain4jTools {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private BatonTools() {}
+  private LangChain4jTools() {}
 
   /** The {@code @Tool} methods of {@code toolObjects}, described for registration with the tool runtime. */
   public static List<BatonToolDefinition> definitions(Object... toolObjects) {
@@ -53,7 +53,7 @@ public final class BatonTools {
     for (Object o : toolObjects) {
       for (Method m : o.getClass().getDeclaredMethods()) {
         if (!m.isAnnotationPresent(Tool.class)) continue;
-        ToolSpecification spec = ToolSpecifications.toolSpecificationFrom(m);
+        ToolSpecification spec = renamed(ToolSpecifications.toolSpecificationFrom(m));
         List<BatonToolDefinition.Resource> resources = new ArrayList<>();
         for (BatonResource r : m.getAnnotationsByType(BatonResource.class)) {
           resources.add(new BatonToolDefinition.Resource(r.value(), r.exclusive()));
@@ -76,10 +76,37 @@ public final class BatonTools {
     Map<ToolSpecification, ToolExecutor> out = new LinkedHashMap<>();
     for (Object o : toolObjects) {
       for (ToolSpecification spec : ToolSpecifications.toolSpecificationsFrom(o)) {
-        out.put(spec, (request, memoryId) -> callThroughRuntime(request, String.valueOf(memoryId)));
+        out.put(renamed(spec), (request, memoryId) -> callThroughRuntime(request, String.valueOf(memoryId)));
       }
     }
     return out;
+  }
+
+  /**
+   * The tool runtime's name for a LangChain4j tool: lower case letters, digits and {@code . _ -}, starting
+   * with a letter ({@code getBalance} becomes {@code get_balance}). The model sees this name too, so calls
+   * route without a lookup table.
+   */
+  public static String batonName(String name) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (Character.isUpperCase(c)) {
+        if (i > 0 && b.length() > 0 && b.charAt(b.length() - 1) != '_') b.append('_');
+        b.append(Character.toLowerCase(c));
+      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-') {
+        b.append(c);
+      } else {
+        b.append('_');
+      }
+    }
+    if (b.length() == 0 || b.charAt(0) < 'a' || b.charAt(0) > 'z') b.insert(0, "t_");
+    return b.toString();
+  }
+
+  private static ToolSpecification renamed(ToolSpecification spec) {
+    String name = batonName(spec.name());
+    return name.equals(spec.name()) ? spec : spec.toBuilder().name(name).build();
   }
 
   private static String callThroughRuntime(ToolExecutionRequest request, String memoryId) {
