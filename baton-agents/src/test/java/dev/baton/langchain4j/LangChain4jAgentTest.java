@@ -229,6 +229,61 @@ class LangChain4jAgentTest {
     @Override public Instant deadline() { return DEADLINE; }
   };
 
+  /** The first call to enter holds the account until released; the model asks for three at once. */
+  static final class Ledger {
+    final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger maxInside = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    final CountDownLatch firstInside = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    long balance;
+
+    @Tool("Adds to an account")
+    @BatonResource("account:{account}")
+    long deposit(@P("account") String account, @P("cents") long cents) throws InterruptedException {
+      maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+      try {
+        long read = balance;
+        if (first.getAndSet(false)) {
+          firstInside.countDown();
+          if (!release.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
+        }
+        balance = read + cents;
+        return balance;
+      } finally {
+        inside.decrementAndGet();
+      }
+    }
+  }
+
+  @Test
+  void batonResourceLocksHoldAcrossLangChain4jsConcurrentToolCalls() throws Exception {
+    Ledger ledger = new Ledger();
+    BatonTools rt = runtime(ledger);
+    LangChain4jAgent<Assistant> agent = LangChain4jAgent.builder(Assistant.class).chatModel(model()).tools(ledger)
+        .answer(Assistant::chat).build();
+    server.enqueue(toolCalls(call("a", "deposit", "{\"account\":\"A\",\"cents\":1}"),
+        call("b", "deposit", "{\"account\":\"A\",\"cents\":10}"),
+        call("c", "deposit", "{\"account\":\"A\",\"cents\":100}")), answer("deposited"));
+    FakeTurn t = turn("s", "m", "deposit thrice", Map.of(), rt);
+    AgentThread run = AgentThread.start(agent, t);
+
+    assertThat(ledger.firstInside.await(10, TimeUnit.SECONDS)).isTrue();
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (lockWaits(rt, "account:A") < 2 && System.nanoTime() < until) Thread.onSpinWait();
+    assertThat(lockWaits(rt, "account:A")).isEqualTo(2); // LangChain4j started all three; two wait for the lock
+    ledger.release.countDown();
+    run.join();
+
+    assertThat(ledger.maxInside.get()).isEqualTo(1);
+    assertThat(ledger.balance).isEqualTo(111); // no lost update
+    assertThat(t.replies).containsExactly("deposited");
+  }
+
+  static long lockWaits(BatonTools rt, String key) {
+    return rt.snapshot().waits().stream().filter(w -> w.waitsFor().startsWith("lock " + key)).count();
+  }
+
   static final class Camel {
     @Tool("Reads a balance")
     @BatonResource(value = "account:{accountId}", exclusive = false)
