@@ -48,6 +48,9 @@ import java.util.Optional;
 /** An agent that talks to any OpenAI-compatible chat-completions endpoint and calls Baton tools. */
 public final class OpenAiAgent implements Agent {
 
+  /** The reply when the model answers with no text and no tool call. */
+  static final String EMPTY_ANSWER = "The model returned an empty answer. Please rephrase or try again.";
+
   private final OpenAiConfig config;
   private final ProviderCaller provider;
 
@@ -99,7 +102,7 @@ public final class OpenAiAgent implements Agent {
       if (!ai.hasToolExecutionRequests()) {
         String text = ai.text() == null ? "" : ai.text();
         turn.transcript().append(Role.ASSISTANT, text);
-        turn.reply(text);
+        turn.reply(text.isBlank() ? EMPTY_ANSWER : text);
         return;
       }
       if (round >= config.maxToolRounds()) {

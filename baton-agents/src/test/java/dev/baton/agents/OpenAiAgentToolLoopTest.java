@@ -268,6 +268,14 @@ class OpenAiAgentToolLoopTest {
   }
 
   @Test
+  void anEmptyAnswerGetsAReplyThatSaysSo() throws Exception {
+    server.enqueue(answer(""));
+    FakeTurn turn = FakeTurn.of("hello", dev.baton.tool.Tools.none(), deadline);
+    AgentThread.run(OpenAiAgent.create(config(), scheduler), turn);
+    assertThat(turn.replies).containsExactly(OpenAiAgent.EMPTY_ANSWER);
+  }
+
+  @Test
   void withoutToolsNoToolsAreOffered() throws Exception {
     server.enqueue(answer("hi"));
     FakeTurn turn = FakeTurn.of("hello", dev.baton.tool.Tools.none(), deadline);
