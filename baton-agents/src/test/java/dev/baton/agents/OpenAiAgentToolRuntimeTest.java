@@ -188,8 +188,8 @@ class OpenAiAgentToolRuntimeTest {
       JsonNode msgs = body.path("messages");
       JsonNode last = msgs.get(msgs.size() - 1);
       if ("user".equals(last.path("role").asText())) {
-        String[] ft = last.path("content").asText().split(">");
-        return toolCalls(call("t", "transfer", "{\"from\":\"" + ft[0] + "\",\"to\":\"" + ft[1] + "\"}"));
+        String ft = last.path("content").asText(); // "A>B"
+        return toolCalls(call("t", "transfer", "{\"from\":\"" + ft.charAt(0) + "\",\"to\":\"" + ft.charAt(2) + "\"}"));
       }
       return answer("tool said: " + last.path("content").asText());
     });

@@ -81,7 +81,8 @@ public final class BankAssistantApp implements AutoCloseable {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       int n = 0;
       for (String line; (line = in.readLine()) != null && !line.isBlank(); ) {
-        app.send("you", "m-" + (++n), line);
+        n++;
+        app.send("you", "m-" + n, line);
       }
     }
   }
