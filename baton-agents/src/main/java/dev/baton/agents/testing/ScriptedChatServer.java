@@ -78,6 +78,7 @@ public final class ScriptedChatServer implements AutoCloseable {
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentLinkedQueue<Response> script = new ConcurrentLinkedQueue<>();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+  private final CountDownLatch firstAbortedWrite = new CountDownLatch(1);
   private volatile boolean recording = true;
   private volatile Function<JsonNode, Response> fallback =
       body -> new Raw(500, "{\"error\":{\"message\":\"script exhausted\"}}");
@@ -112,6 +113,14 @@ public final class ScriptedChatServer implements AutoCloseable {
   public ScriptedChatServer fallback(Function<JsonNode, Response> f) {
     this.fallback = f;
     return this;
+  }
+
+  /**
+   * Waits (at most {@code timeout}) until writing a response failed because the client had closed the
+   * connection: how a test sees that a cancelled call really stopped.
+   */
+  public boolean awaitAbortedWrite(java.time.Duration timeout) throws InterruptedException {
+    return firstAbortedWrite.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Turns request recording off (for benchmarks, so memory stays flat). */
@@ -161,7 +170,15 @@ public final class ScriptedChatServer implements AutoCloseable {
     }
   }
 
-  private static void write(HttpExchange exchange, int status, String body) throws IOException {
+  private void write(HttpExchange exchange, int status, String body) {
+    try {
+      writeOrFail(exchange, status, body);
+    } catch (IOException e) {
+      firstAbortedWrite.countDown(); // the client went away (e.g. it cancelled the call)
+    }
+  }
+
+  private static void writeOrFail(HttpExchange exchange, int status, String body) throws IOException {
     byte[] out = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
