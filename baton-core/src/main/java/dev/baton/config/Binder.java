@@ -8,6 +8,12 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +75,13 @@ final class Binder {
     }
     if (raw.isRecord()) return bindRecord(node, raw, path);
     if (raw == List.class) return bindList(node, arg(type, 0), path);
+    if (raw == Set.class) {
+      Object list = bindList(node, arg(type, 0), path);
+      if (list == FAILED) return FAILED;
+      Set<Object> set = new LinkedHashSet<>((List<?>) list);
+      if (set.size() < ((List<?>) list).size()) return error(node, "`" + path + "` lists a value twice; each may appear once.");
+      return Collections.unmodifiableSet(set);
+    }
     if (raw == Map.class) {
       if (arg(type, 0) != String.class) throw new IllegalStateException("map keys must be String at " + path);
       return bindMap(node, arg(type, 1), path);
@@ -262,6 +275,22 @@ final class Binder {
         return error(node, "`" + path + "` must be a number" + was + ".");
       }
     }
+    if (type == Path.class) {
+      try {
+        return Path.of(v);
+      } catch (InvalidPathException e) {
+        return error(node, "`" + path + "` must be a file path" + was + ".");
+      }
+    }
+    if (type == URI.class) {
+      try {
+        URI uri = new URI(s);
+        if (uri.getScheme() == null) throw new URISyntaxException(s, "no scheme");
+        return uri;
+      } catch (URISyntaxException e) {
+        return error(node, "`" + path + "` must be an absolute URL such as `https://host/path`" + was + ".");
+      }
+    }
     if (type.isEnum()) {
       for (Object c : type.getEnumConstants()) {
         if (Names.enumValue((Enum<?>) c).equals(s)) return c;
@@ -339,7 +368,9 @@ final class Binder {
     if (raw == double.class || raw == Double.class) return "a number";
     if (raw.isEnum()) return "one of " + quoted(enumValues(raw));
     if (raw.isRecord()) return "a section";
-    if (raw == List.class) return "a list";
+    if (raw == List.class || raw == Set.class) return "a list";
+    if (raw == Path.class) return "a file path";
+    if (raw == URI.class) return "an absolute URL";
     if (raw == Map.class) return "a section of names";
     return raw.getSimpleName();
   }

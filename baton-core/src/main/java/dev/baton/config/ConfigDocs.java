@@ -70,6 +70,9 @@ public final class ConfigDocs {
     if (raw.isRecord()) return "section";
     if (raw == Optional.class) return "optional " + typeName(Binder.arg(t, 0));
     if (raw == List.class) return "list of " + typeName(Binder.arg(t, 0));
+    if (raw == java.util.Set.class) return "set of " + typeName(Binder.arg(t, 0));
+    if (raw == Path.class) return "path";
+    if (raw == java.net.URI.class) return "URL";
     if (raw == Map.class) return "map of name → " + typeName(Binder.arg(t, 1));
     return raw.getSimpleName();
   }
@@ -81,7 +84,7 @@ public final class ConfigDocs {
     if (v instanceof Enum<?> e) return "`" + Names.enumValue(e) + "`";
     if (v instanceof String s) return "`\"" + s + "\"`";
     if (v instanceof Optional<?> o) return o.isEmpty() ? "(none)" : defaultText(o.get(), true, false);
-    if (v instanceof List<?> l) return l.isEmpty() ? "`[]`" : "`" + l + "`";
+    if (v instanceof java.util.Collection<?> l) return l.isEmpty() ? "`[]`" : "`" + l + "`";
     if (v instanceof Map<?, ?> m) return m.isEmpty() ? "`{}`" : "`" + m + "`";
     return "`" + v + "`";
   }

@@ -42,6 +42,28 @@ class GenericBindingTest {
     }
   }
 
+  record Endpoints(@Doc("Base URL.") java.net.URI base, @Doc("Cert file.") java.nio.file.Path cert,
+      @Doc("Scopes.") java.util.Set<String> scopes) {
+    static Endpoints defaults() {
+      return new Endpoints(java.net.URI.create("https://example.org"), java.nio.file.Path.of("cert.pem"),
+          java.util.Set.of());
+    }
+  }
+
+  @Test
+  void bindsUrlsPathsAndSets() {
+    Endpoints e = loader.parse("base: https://api.example.com/v1\ncert: /etc/baton/cert.pem\nscopes: [read, write]\n",
+        "e.yaml", Endpoints.class);
+    assertThat(e.base().getHost()).isEqualTo("api.example.com");
+    assertThat(e.cert()).isEqualTo(java.nio.file.Path.of("/etc/baton/cert.pem"));
+    assertThat(e.scopes()).containsExactly("read", "write");
+    ConfigException ex = catchThrowableOfType(ConfigException.class,
+        () -> loader.parse("base: not a url\nscopes: [a, a]\n", "e.yaml", Endpoints.class));
+    assertThat(ex.errors()).extracting(ConfigError::toString).containsExactly(
+        "e.yaml:1:7: `base` must be an absolute URL such as `https://host/path`, was `not a url`.",
+        "e.yaml:2:9: `scopes` lists a value twice; each may appear once.");
+  }
+
   private final ConfigLoader loader = new ConfigLoader(Map.of("BOT_TOKEN", "tok-123456"));
 
   @Test
