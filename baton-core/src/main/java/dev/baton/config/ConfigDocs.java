@@ -43,7 +43,7 @@ public final class ConfigDocs {
     for (RecordShape.Key k : shape.keys) {
       String key = prefix.isEmpty() ? k.name() : prefix + "." + k.name();
       @Nullable Object def = defaults == null ? null : shape.valueOf(defaults, k);
-      boolean secret = k.component().isAnnotationPresent(Secret.class);
+      boolean secret = isSecret(k);
       Class<?> raw = Binder.raw(k.type());
       out.add(new Row(key, typeName(k.type()), raw.isRecord() ? "" : defaultText(def, defaults != null, secret),
           k.doc(), secret));
@@ -57,6 +57,19 @@ public final class ConfigDocs {
         walk(el, el.defaults().orElse(null), key + ".<name>", out);
       }
     }
+  }
+
+  private static final java.util.regex.Pattern SECRET_NAME =
+      java.util.regex.Pattern.compile("(^|_)(token|secret|password|api_key)$");
+
+  /**
+   * A key is secret when marked {@link Secret}, or when its name says so ({@code *_token}, {@code *_secret},
+   * {@code password}, {@code api_key}), so that a secret added without the annotation is still covered by the
+   * test that keeps secrets out of {@code toString()}.
+   */
+  static boolean isSecret(RecordShape.Key k) {
+    return k.component().isAnnotationPresent(Secret.class)
+        || (k.component().getType() == String.class && SECRET_NAME.matcher(k.name()).find());
   }
 
   static String typeName(Type t) {
