@@ -1,6 +1,7 @@
 package dev.baton.cli.demo;
 
 import dev.baton.Admission;
+import dev.baton.IdSource;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.Turn;
@@ -69,6 +70,7 @@ final class PromiseChecker {
 
   private final int maxPerSession;
   private final int maxTotal;
+  private final IdSource idSource;
   private final Map<String, Tracked> messages = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger peakRunning = new AtomicInteger();
@@ -87,8 +89,18 @@ final class PromiseChecker {
   private final Object settledMonitor = new Object();
 
   PromiseChecker(int maxPerSession, int maxTotal) {
+    this(maxPerSession, maxTotal, IdSource.USER_ID);
+  }
+
+  /** {@code idSource}: how the engine is configured to derive sessions ({@code sessions.id_source}). */
+  PromiseChecker(int maxPerSession, int maxTotal, IdSource idSource) {
     this.maxPerSession = maxPerSession;
     this.maxTotal = maxTotal;
+    this.idSource = idSource;
+  }
+
+  private SessionKey sessionOf(String user) {
+    return DemoMessages.session(user, idSource);
   }
 
   /** Registers a message before it is first sent. */
@@ -112,7 +124,7 @@ final class PromiseChecker {
       case Admission.Accepted a -> {
         int n = t.accepts.incrementAndGet();
         p2.check(n == 1, id + " was accepted " + n + " times");
-        p1.check(a.session().equals(DemoMessages.session(t.user)),
+        p1.check(a.session().equals(sessionOf(t.user)),
             id + " of " + t.user + " was put in session " + a.session());
         if (n == 1) {
           t.acceptedAtNanos.set(nanos);
@@ -151,7 +163,7 @@ final class PromiseChecker {
     p7.check(o.mdcSession().filter(session.value()::equals).isPresent(),
         "MDC baton.session was " + o.mdcSession().orElse("unset") + " in a turn of " + session);
 
-    p1.check(session.equals(DemoMessages.session(ctx.user())), "turn of user " + ctx.user() + " ran in " + session);
+    p1.check(session.equals(sessionOf(ctx.user())), "turn of user " + ctx.user() + " ran in " + session);
     p1.check(o.stateOwner().map(ctx.user()::equals).orElse(true),
         "session state of " + session + " belonged to " + o.stateOwner().orElse(""));
     for (String text : o.transcriptTexts()) {
@@ -215,7 +227,7 @@ final class PromiseChecker {
       p1.check(false, "reply in " + r.session() + " to a message nobody sent: " + r.inReplyTo());
       return;
     }
-    p1.check(r.session().equals(DemoMessages.session(answered.user)) && r.chat().equals(answered.user),
+    p1.check(r.session().equals(sessionOf(answered.user)) && r.chat().equals(answered.user),
         "reply to " + answered.id + " went to session " + r.session() + ", chat " + r.chat());
     if (r.kind() == Reply.Kind.REPLY) {
       p1.check(DemoMessages.onlyOwnedBy(r.text(), answered.user), "reply to " + answered.user + " said: " + r.text());
