@@ -39,6 +39,9 @@ class SessionsScenarioTest {
     assertThat(r.messages().get("deliveries")).isGreaterThan(sent); // duplicates were sent
     assertThat(r.messages().get("processed")).isPositive();
     assertThat((long) r.load().get("reordered_pairs")).isPositive();
+    assertThat((long) r.load().get("bursty_users")).isPositive();
+    assertThat(r.messages().get("busy")).as("bursts overflow the demo's small queues").isPositive();
+    assertThat(r.engineCounters()).containsKey("baton.messages.admitted");
   }
 
   /** The classic shared-state bug: an agent that keeps "the current message" in a field. P1 must catch it. */
