@@ -179,6 +179,11 @@ final class Binder {
       at = map;
       text = "`" + display(path) + "`: " + msg;
     }
+    for (int i = 0; i < values.length; i++) { // a secret written literally in the file is not shown either
+      if (ConfigDocs.isSecret(shape.keys.get(i)) && values[i] instanceof String secret && secret.length() >= 3) {
+        text = text.replace(secret, "***");
+      }
+    }
     return error(at == null ? map : at, mask(text.endsWith(".") ? text : text + "."));
   }
 

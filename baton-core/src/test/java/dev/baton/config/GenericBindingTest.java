@@ -50,6 +50,23 @@ class GenericBindingTest {
     }
   }
 
+  record Vault(@Doc("Name.") String name, @Doc("Key.") String apiKey) {
+    Vault {
+      if (apiKey.length() < 20) throw new IllegalArgumentException("api_key is too short: " + apiKey);
+    }
+
+    static Vault defaults() {
+      return new Vault("v", "x".repeat(20));
+    }
+  }
+
+  @Test
+  void aSecretWrittenInTheFileIsNotEchoedByAValidationMessage() {
+    ConfigException e = catchThrowableOfType(ConfigException.class,
+        () -> loader.parse("name: v\napi_key: hunter2\n", "v.yaml", Vault.class));
+    assertThat(e.errors()).extracting(ConfigError::toString).containsExactly("v.yaml:2:10: `api_key` is too short: ***.");
+  }
+
   @Test
   void bindsUrlsPathsAndSets() {
     Endpoints e = loader.parse("base: https://api.example.com/v1\ncert: /etc/baton/cert.pem\nscopes: [read, write]\n",
