@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 public final class DemoCommand implements Callable<Integer> {
 
   /** The scenarios {@code --scenario} can pick; the first is the default. Add new ones here. */
-  static final List<Scenario> SCENARIOS = List.of(new SessionsScenario());
+  static final List<Scenario> SCENARIOS = List.of(new SessionsScenario(), new ToolsScenario());
 
   @Option(names = "--users", paramLabel = "N", defaultValue = "200", description = "Simulated users (default: ${DEFAULT-VALUE}).")
   int users;
