@@ -73,6 +73,13 @@ public final class JdbcStore implements Store {
     return writer;
   }
 
+  /** Transactions the group-commit writer committed and the writes they carried (for benchmarks, metrics). */
+  public record GroupCommitStats(long transactions, long writes) {}
+
+  public GroupCommitStats groupCommitStats() {
+    return new GroupCommitStats(writer.batches(), writer.requests());
+  }
+
   <T> T write(String lockKey, GroupCommitWriter.Work<T> work) {
     return writer.write(lockKey, work);
   }

@@ -4,6 +4,7 @@ import dev.baton.DedupKey;
 import dev.baton.InboundMessage;
 import dev.baton.SessionKey;
 import dev.baton.config.StorageConfig;
+import dev.baton.jdbc.JdbcStore;
 import dev.baton.jdbc.PostgresStore;
 import dev.baton.jdbc.SqliteStore;
 import dev.baton.spi.IngestResult;
@@ -67,6 +68,7 @@ public final class StoreIngestBench {
       String url = "jdbc:sqlite:" + db;
       results.add(raw("sqlite raw 1/commit", () -> sqliteConn(url), 1, seconds));
       results.add(raw("sqlite raw 100/commit", () -> sqliteConn(url), 100, seconds));
+      results.add(raw("sqlite raw 1000/commit", () -> sqliteConn(url), 1000, seconds));
       try (Store s = SqliteStore.open(StorageConfig.sqlite(dir.resolve("baton-" + r + ".db").toString()),
           Duration.ofDays(1), Scheduler.system())) {
         results.add(baton("sqlite baton ingest", s, clients, seconds));
@@ -86,6 +88,8 @@ public final class StoreIngestBench {
         }
         results.add(raw("postgres raw 1/commit", () -> DriverManager.getConnection(url, "postgres", ""), 1, seconds));
         results.add(raw("postgres raw 100/commit", () -> DriverManager.getConnection(url, "postgres", ""), 100,
+            seconds));
+        results.add(raw("postgres raw 1000/commit", () -> DriverManager.getConnection(url, "postgres", ""), 1000,
             seconds));
       }
     }
@@ -166,11 +170,15 @@ public final class StoreIngestBench {
       });
     }
     Thread.sleep(1_000); // warm-up (a benchmark, not a test)
+    var before = ((JdbcStore) store).groupCommitStats();
     measuring.set(true);
     long start = System.nanoTime();
     Thread.sleep(seconds * 1_000L);
     measuring.set(false);
     long elapsed = System.nanoTime() - start;
+    var after = ((JdbcStore) store).groupCommitStats();
+    System.out.printf(Locale.ROOT, "  (group commit: %.0f writes per transaction)%n",
+        (after.writes() - before.writes()) / (double) Math.max(1, after.transactions() - before.transactions()));
     stop.set(true);
     done.await();
     long total = 0;
@@ -207,8 +215,9 @@ public final class StoreIngestBench {
       double baton = median(results.stream().filter(r -> r.name().equals(db + " baton ingest")).toList(), Result::perSecond);
       double raw1 = median(results.stream().filter(r -> r.name().equals(db + " raw 1/commit")).toList(), Result::perSecond);
       double raw100 = median(results.stream().filter(r -> r.name().equals(db + " raw 100/commit")).toList(), Result::perSecond);
-      System.out.printf(Locale.ROOT, "%s: baton / raw 100-per-commit = %.2f, baton / raw 1-per-commit = %.1f%n", db,
-          baton / raw100, baton / raw1);
+      double raw1000 = median(results.stream().filter(r -> r.name().equals(db + " raw 1000/commit")).toList(), Result::perSecond);
+      System.out.printf(Locale.ROOT, "%s: baton / raw 1000-per-commit = %.2f, baton / raw 100-per-commit = %.2f,"
+          + " baton / raw 1-per-commit = %.1f%n", db, baton / raw1000, baton / raw100, baton / raw1);
     }
   }
 
