@@ -107,6 +107,41 @@ abstract class JdbcStoreCases {
   }
 
   @Test
+  void twoNodesIngestingTheSameKeysInsertEachOnce() throws Exception {
+    List<JdbcStore> nodes = List.of(open(), open());
+    int threads = 8;
+    int keys = 300;
+    java.util.Map<String, AtomicInteger> inserted = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Thread> ts = new ArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+    for (int t = 0; t < threads; t++) {
+      JdbcStore node = nodes.get(t % 2);
+      int seed = t;
+      ts.add(Thread.ofPlatform().start(() -> {
+        try {
+          List<Integer> order = new ArrayList<>();
+          for (int k = 0; k < keys; k++) order.add(k);
+          java.util.Collections.shuffle(order, new java.util.Random(seed));
+          start.await(WAIT_S, TimeUnit.SECONDS);
+          for (int k : order) {
+            if (node.ingest(entry("k" + k, scheduler.now())) instanceof IngestResult.Inserted) {
+              inserted.computeIfAbsent("k" + k, x -> new AtomicInteger()).incrementAndGet();
+            }
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    for (Thread t : ts) assertThat(t.join(Duration.ofSeconds(WAIT_S))).isTrue();
+    assertThat(failure.get()).isNull();
+    assertThat(inserted).hasSize(keys);
+    inserted.forEach((k, n) -> assertThat(n.get()).as("Inserted results for " + k + " across both nodes").isEqualTo(1));
+    assertThat(nodes.get(1).stats().journalEntries()).isEqualTo(keys);
+  }
+
+  @Test
   void anIngestReturnsOnlyAfterItsBatchCommitted() throws Exception {
     JdbcStore store = open();
     CountDownLatch atCommit = new CountDownLatch(1);
