@@ -99,20 +99,14 @@ public final class JdbcStore implements Store {
 
   @Override
   public void release(DedupKey key) {
-    write("", c -> {
-      JournalSql.release(c, key);
-      return null;
-    });
+    write("", c -> JournalSql.release(c, key));
   }
 
   @Override
   public void updateStatus(List<DedupKey> keys, MessageStatus status) {
     if (keys.isEmpty()) return;
     List<DedupKey> copy = List.copyOf(keys);
-    write("", c -> {
-      JournalSql.updateStatus(c, copy, status);
-      return null;
-    });
+    write("", c -> JournalSql.updateStatus(c, copy, status));
   }
 
   @Override
