@@ -2,8 +2,9 @@ package dev.baton.config;
 
 import java.util.Objects;
 
-/** {@code admin:} (owned by the gateway work; extend here). */
-public record AdminConfig(@Doc("Bearer token of the admin API; empty = admin API off. Use `${ENV_NAME}`.") String token) {
+/** {@code admin:} the admin API under {@code /v1/admin}. */
+public record AdminConfig(
+    @Secret @Doc("Bearer token of the admin API; empty = admin API off. Use `${ENV_NAME}`.") String token) {
 
   public AdminConfig {
     Objects.requireNonNull(token, "token");
@@ -13,8 +14,12 @@ public record AdminConfig(@Doc("Bearer token of the admin API; empty = admin API
     return new AdminConfig("");
   }
 
+  public boolean enabled() {
+    return !token.isEmpty();
+  }
+
   @Override
   public String toString() {
-    return "AdminConfig[token=" + (token.isEmpty() ? "" : "***") + "]";
+    return "AdminConfig[token=" + Secrets.mask(token) + "]";
   }
 }

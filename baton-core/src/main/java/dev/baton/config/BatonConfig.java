@@ -54,4 +54,16 @@ public record BatonConfig(
   public BatonConfig withStorage(StorageConfig s) {
     return new BatonConfig(sessions, agent, dedup, ordering, s, server, channels, admin, tools);
   }
+
+  public BatonConfig withServer(ServerConfig s) {
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, s, channels, admin, tools);
+  }
+
+  public BatonConfig withChannels(ChannelsConfig c) {
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, c, admin, tools);
+  }
+
+  public BatonConfig withAdmin(AdminConfig a) {
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, a, tools);
+  }
 }

@@ -1,16 +1,237 @@
 package dev.baton.config;
 
-/** {@code channels:} (owned by the gateway work; extend here). */
-public record ChannelsConfig(@Doc("The HTTP message API.") ApiChannelConfig api) {
+import java.util.Objects;
+
+/**
+ * {@code channels:} the HTTP message API, the chat platforms and how replies are delivered to them. Each
+ * platform has its own {@code api_base_url} so that tests (and proxies) can point it elsewhere. Secrets are
+ * masked by {@code toString}; give them as {@code ${ENV_NAME}}.
+ */
+public record ChannelsConfig(
+    @Doc("The HTTP message API (`POST /v1/messages`, `GET /v1/replies`).") ApiChannelConfig api,
+    @Doc("Telegram bot webhook (`POST /webhooks/telegram`).") TelegramConfig telegram,
+    @Doc("Slack Events API (`POST /webhooks/slack`).") SlackConfig slack,
+    @Doc("Discord interactions endpoint (`POST /webhooks/discord`).") DiscordConfig discord,
+    @Doc("WhatsApp Cloud API webhook (`GET`/`POST /webhooks/whatsapp`).") WhatsAppConfig whatsapp,
+    @Doc("Outbound reply delivery to the platforms: retries and backoff.") DeliveryConfig delivery) {
+
+  public ChannelsConfig {
+    Objects.requireNonNull(api, "api");
+    Objects.requireNonNull(telegram, "telegram");
+    Objects.requireNonNull(slack, "slack");
+    Objects.requireNonNull(discord, "discord");
+    Objects.requireNonNull(whatsapp, "whatsapp");
+    Objects.requireNonNull(delivery, "delivery");
+  }
 
   public static ChannelsConfig defaults() {
-    return new ChannelsConfig(ApiChannelConfig.defaults());
+    return new ChannelsConfig(ApiChannelConfig.defaults(), TelegramConfig.defaults(), SlackConfig.defaults(),
+        DiscordConfig.defaults(), WhatsAppConfig.defaults(), DeliveryConfig.defaults());
+  }
+
+  public ChannelsConfig withApi(ApiChannelConfig a) {
+    return new ChannelsConfig(a, telegram, slack, discord, whatsapp, delivery);
+  }
+
+  public ChannelsConfig withTelegram(TelegramConfig t) {
+    return new ChannelsConfig(api, t, slack, discord, whatsapp, delivery);
+  }
+
+  public ChannelsConfig withSlack(SlackConfig s) {
+    return new ChannelsConfig(api, telegram, s, discord, whatsapp, delivery);
+  }
+
+  public ChannelsConfig withDiscord(DiscordConfig d) {
+    return new ChannelsConfig(api, telegram, slack, d, whatsapp, delivery);
+  }
+
+  public ChannelsConfig withWhatsapp(WhatsAppConfig w) {
+    return new ChannelsConfig(api, telegram, slack, discord, w, delivery);
+  }
+
+  public ChannelsConfig withDelivery(DeliveryConfig d) {
+    return new ChannelsConfig(api, telegram, slack, discord, whatsapp, d);
   }
 
   /** {@code channels.api:} */
-  public record ApiChannelConfig(@Doc("Whether `POST /v1/messages` is served.") boolean enabled) {
+  public record ApiChannelConfig(
+      @Doc("Whether `POST /v1/messages` and `GET /v1/replies` are served.") boolean enabled,
+      @Doc("How bearer tokens (JWT) are verified.") JwtConfig jwt,
+      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies`.") int replyBuffer) {
+    public ApiChannelConfig {
+      Objects.requireNonNull(jwt, "jwt");
+      Checks.positive("channels.api.reply_buffer", replyBuffer);
+    }
+
     public static ApiChannelConfig defaults() {
-      return new ApiChannelConfig(true);
+      return new ApiChannelConfig(true, JwtConfig.defaults(), 1000);
+    }
+  }
+
+  /**
+   * {@code channels.api.jwt:} exactly one way of verifying tokens must be given when the API is enabled: an
+   * HS256 secret, a PEM public key file (RS256/ES256) or a JWKS file.
+   */
+  public record JwtConfig(
+      @Doc("HS256 shared secret (at least 32 bytes). Use `${ENV_NAME}`.") String hs256Secret,
+      @Doc("Path of a PEM public key (RSA for RS256, EC P-256 for ES256).") String publicKeyFile,
+      @Doc("Path of a JWKS file with the public keys (RS256/ES256), chosen by `kid`.") String jwksFile,
+      @Doc("Required `iss` claim; empty = not checked.") String issuer,
+      @Doc("Required `aud` claim; empty = not checked.") String audience,
+      @Doc("Tolerated clock skew for `exp`/`nbf`, in seconds.") int clockSkewSeconds) {
+    public JwtConfig {
+      Objects.requireNonNull(hs256Secret, "hs256_secret");
+      Objects.requireNonNull(publicKeyFile, "public_key_file");
+      Objects.requireNonNull(jwksFile, "jwks_file");
+      Objects.requireNonNull(issuer, "issuer");
+      Objects.requireNonNull(audience, "audience");
+      Checks.nonNegative("channels.api.jwt.clock_skew_seconds", clockSkewSeconds);
+      int given = (hs256Secret.isEmpty() ? 0 : 1) + (publicKeyFile.isEmpty() ? 0 : 1) + (jwksFile.isEmpty() ? 0 : 1);
+      if (given > 1) {
+        throw new IllegalArgumentException(
+            "channels.api.jwt: give only one of hs256_secret, public_key_file and jwks_file");
+      }
+      if (!hs256Secret.isEmpty() && hs256Secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+        throw new IllegalArgumentException("channels.api.jwt.hs256_secret must be at least 32 bytes long");
+      }
+    }
+
+    public static JwtConfig defaults() {
+      return new JwtConfig("", "", "", "", "", 0);
+    }
+
+    public static JwtConfig hs256(String secret) {
+      return new JwtConfig(secret, "", "", "", "", 0);
+    }
+
+    @Override
+    public String toString() {
+      return "JwtConfig[hs256Secret=" + Secrets.mask(hs256Secret) + ", publicKeyFile=" + publicKeyFile
+          + ", jwksFile=" + jwksFile + ", issuer=" + issuer + ", audience=" + audience
+          + ", clockSkewSeconds=" + clockSkewSeconds + "]";
+    }
+  }
+
+  /** {@code channels.telegram:} */
+  public record TelegramConfig(
+      @Doc("Whether `POST /webhooks/telegram` is served.") boolean enabled,
+      @Doc("Bot token from @BotFather, used for `sendMessage`. Use `${ENV_NAME}`.") String botToken,
+      @Doc("The `secret_token` given to `setWebhook`; requests must carry it in"
+          + " `X-Telegram-Bot-Api-Secret-Token`. Use `${ENV_NAME}`.") String secretToken,
+      @Doc("Base URL of the Bot API.") String apiBaseUrl) {
+    public TelegramConfig {
+      Objects.requireNonNull(botToken, "bot_token");
+      Objects.requireNonNull(secretToken, "secret_token");
+      Objects.requireNonNull(apiBaseUrl, "api_base_url");
+      if (enabled && secretToken.isEmpty()) {
+        throw new IllegalArgumentException("channels.telegram.secret_token is required when telegram is enabled");
+      }
+    }
+
+    public static TelegramConfig defaults() {
+      return new TelegramConfig(false, "", "", "https://api.telegram.org");
+    }
+
+    @Override
+    public String toString() {
+      return "TelegramConfig[enabled=" + enabled + ", botToken=" + Secrets.mask(botToken) + ", secretToken="
+          + Secrets.mask(secretToken) + ", apiBaseUrl=" + apiBaseUrl + "]";
+    }
+  }
+
+  /** {@code channels.slack:} */
+  public record SlackConfig(
+      @Doc("Whether `POST /webhooks/slack` is served.") boolean enabled,
+      @Doc("The app's signing secret (request signatures v0). Use `${ENV_NAME}`.") String signingSecret,
+      @Doc("Bot token (`xoxb-...`) used for `chat.postMessage`. Use `${ENV_NAME}`.") String botToken,
+      @Doc("Base URL of the Web API.") String apiBaseUrl) {
+    public SlackConfig {
+      Objects.requireNonNull(signingSecret, "signing_secret");
+      Objects.requireNonNull(botToken, "bot_token");
+      Objects.requireNonNull(apiBaseUrl, "api_base_url");
+      if (enabled && signingSecret.isEmpty()) {
+        throw new IllegalArgumentException("channels.slack.signing_secret is required when slack is enabled");
+      }
+    }
+
+    public static SlackConfig defaults() {
+      return new SlackConfig(false, "", "", "https://slack.com/api");
+    }
+
+    @Override
+    public String toString() {
+      return "SlackConfig[enabled=" + enabled + ", signingSecret=" + Secrets.mask(signingSecret) + ", botToken="
+          + Secrets.mask(botToken) + ", apiBaseUrl=" + apiBaseUrl + "]";
+    }
+  }
+
+  /** {@code channels.discord:} */
+  public record DiscordConfig(
+      @Doc("Whether `POST /webhooks/discord` is served.") boolean enabled,
+      @Doc("The application's public key (64 hex digits, Ed25519) from the developer portal.") String publicKey,
+      @Doc("The application id, used for follow-up messages.") String applicationId,
+      @Doc("Base URL of the Discord API.") String apiBaseUrl) {
+    public DiscordConfig {
+      Objects.requireNonNull(publicKey, "public_key");
+      Objects.requireNonNull(applicationId, "application_id");
+      Objects.requireNonNull(apiBaseUrl, "api_base_url");
+      if (enabled && !publicKey.matches("[0-9a-fA-F]{64}")) {
+        throw new IllegalArgumentException("channels.discord.public_key must be 64 hex digits");
+      }
+    }
+
+    public static DiscordConfig defaults() {
+      return new DiscordConfig(false, "", "", "https://discord.com/api/v10");
+    }
+  }
+
+  /** {@code channels.whatsapp:} */
+  public record WhatsAppConfig(
+      @Doc("Whether `GET`/`POST /webhooks/whatsapp` are served.") boolean enabled,
+      @Doc("The verify token you chose when registering the webhook. Use `${ENV_NAME}`.") String verifyToken,
+      @Doc("The app secret, for `X-Hub-Signature-256`. Use `${ENV_NAME}`.") String appSecret,
+      @Doc("Access token used to send messages. Use `${ENV_NAME}`.") String accessToken,
+      @Doc("Base URL of the Graph API, with its version.") String apiBaseUrl) {
+    public WhatsAppConfig {
+      Objects.requireNonNull(verifyToken, "verify_token");
+      Objects.requireNonNull(appSecret, "app_secret");
+      Objects.requireNonNull(accessToken, "access_token");
+      Objects.requireNonNull(apiBaseUrl, "api_base_url");
+      if (enabled && (appSecret.isEmpty() || verifyToken.isEmpty())) {
+        throw new IllegalArgumentException(
+            "channels.whatsapp.app_secret and verify_token are required when whatsapp is enabled");
+      }
+    }
+
+    public static WhatsAppConfig defaults() {
+      return new WhatsAppConfig(false, "", "", "", "https://graph.facebook.com/v21.0");
+    }
+
+    @Override
+    public String toString() {
+      return "WhatsAppConfig[enabled=" + enabled + ", verifyToken=" + Secrets.mask(verifyToken) + ", appSecret="
+          + Secrets.mask(appSecret) + ", accessToken=" + Secrets.mask(accessToken) + ", apiBaseUrl=" + apiBaseUrl
+          + "]";
+    }
+  }
+
+  /** {@code channels.delivery:} retries of outbound replies (5xx, 429 and network errors). */
+  public record DeliveryConfig(
+      @Doc("Attempts per reply before giving up (counted in `baton_gateway_delivery_failed_total`).")
+          int maxAttempts,
+      @Doc("First retry delay in milliseconds; doubles per attempt. A `Retry-After` header wins.")
+          long initialBackoffMs,
+      @Doc("Longest delay between two attempts, in milliseconds.") long maxBackoffMs,
+      @Doc("Timeout of one outbound HTTP call, in milliseconds.") long requestTimeoutMs) {
+    public DeliveryConfig {
+      Checks.positive("channels.delivery.max_attempts", maxAttempts);
+      Checks.nonNegative("channels.delivery.initial_backoff_ms", initialBackoffMs);
+      Checks.nonNegative("channels.delivery.max_backoff_ms", maxBackoffMs);
+      Checks.positive("channels.delivery.request_timeout_ms", requestTimeoutMs);
+    }
+
+    public static DeliveryConfig defaults() {
+      return new DeliveryConfig(6, 500, 30_000, 10_000);
     }
   }
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Loopback load test of POST /v1/messages with wrk (apt-get install -y wrk).
+#   baton-gateway/bench/run.sh [memory|gateway-only|store-class] [connections] [seconds]
+# Starts LoadServer (gateway + real engine + echo agent) on 127.0.0.1:8089, runs wrk, stops the server.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$here"
+. bin/jdk.sh; baton_find_jdk; baton_find_mvn
+export PATH="$JAVA_HOME/bin:$PATH"
+store="${1:-memory}"; conns="${2:-64}"; secs="${3:-20}"
+"$MVN" -B -q -ntp -pl baton-gateway -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=/tmp/baton-gw-cp.txt >/dev/null
+cp="baton-gateway/target/test-classes:baton-gateway/target/classes:$(cat /tmp/baton-gw-cp.txt)"
+tokens=$(mktemp)
+java -Xmx2g -XX:+UseZGC -Dlogback.configurationFile=/dev/null -cp "$cp" dev.baton.gateway.bench.LoadServer 8089 1000 "$tokens" $store &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$tokens"' EXIT
+for i in $(seq 1 100); do [ -s "$tokens" ] && curl -sf http://127.0.0.1:8089/health >/dev/null && break; sleep 0.2; done
+wrk -t2 -c"$conns" -d5s -s baton-gateway/bench/post-messages.lua http://127.0.0.1:8089 -- "$tokens" >/dev/null # warm-up
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s baton-gateway/bench/post-messages.lua http://127.0.0.1:8089 -- "$tokens"

@@ -1,0 +1,53 @@
+package dev.baton.gateway.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.InboundMessage;
+import dev.baton.OrderKey;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/**
+ * Parses the body of {@code POST /v1/messages} into an {@link InboundMessage} for an authenticated user.
+ * The sender is the token's {@code sub}, never a body field (DESIGN §1 step 2). Stateless and thread-safe;
+ * every client mistake is an {@link HttpError} 400 whose message names the field.
+ */
+public final class ApiMessageParser {
+
+  public static final String CHANNEL = "api";
+  /** Routing key carrying the authenticated user back with each reply. */
+  public static final String ROUTE_USER = "user";
+  static final int MAX_ID_LENGTH = 256;
+
+  private ApiMessageParser() {}
+
+  public static InboundMessage parse(byte[] body, String user, Instant now) {
+    ObjectNode root = Json.object(body);
+    String id = Json.text(root, "id");
+    if (id.isBlank()) throw HttpError.badRequest("field 'id' must not be blank");
+    if (id.length() > MAX_ID_LENGTH) throw HttpError.badRequest("field 'id' must be at most 256 characters");
+    String text = Json.text(root, "text");
+    OrderKey order = OrderKey.none();
+    JsonNode seq = root.get("seq");
+    if (seq != null && !seq.isNull()) {
+      long s = Json.integer(root, "seq");
+      if (s < 0) throw HttpError.badRequest("field 'seq' must be 0 or more");
+      order = OrderKey.sequence(s);
+    }
+    String chat = Json.optText(root, "chat").orElse("");
+    if (chat.length() > MAX_ID_LENGTH) throw HttpError.badRequest("field 'chat' must be at most 256 characters");
+    Instant sentAt = Json.optText(root, "sent_at").map(ApiMessageParser::rfc3339).orElse(now);
+    return new InboundMessage(CHANNEL, id, user, chat, order, text, sentAt, Map.of(ROUTE_USER, user));
+  }
+
+  static Instant rfc3339(String s) {
+    try {
+      return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      throw HttpError.badRequest("field 'sent_at' must be an RFC 3339 date-time such as 2026-01-01T12:00:00Z");
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.baton.gateway.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.InboundMessage;
+import dev.baton.OrderKey;
+import dev.baton.Reply;
+import dev.baton.config.ChannelsConfig.DiscordConfig;
+import dev.baton.spi.Scheduler;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/*
+ * Overview: Discord interactions endpoint. A request is genuine when X-Signature-Ed25519 is an Ed25519
+ * signature, by channels.discord.public_key, of X-Signature-Timestamp + body (checked with the JDK's own
+ * Ed25519); a timestamp more than 5 minutes from the Scheduler's clock is refused so a captured request
+ * cannot be replayed later. PING (type 1) is answered with PONG; an application command (type 2) is
+ * journaled, deduplicated by the interaction id, and answered at once with a deferred response (type 5);
+ * the agent's reply follows as a follow-up message on the interaction's webhook.
+ */
+public final class DiscordChannel {
+
+  public static final String NAME = "discord";
+  static final long WINDOW_SECONDS = 300;
+
+  private final PublicKey key;
+  private final Ingress ingress;
+  private final Scheduler scheduler;
+  private final BodyLimits limits;
+
+  public DiscordChannel(DiscordConfig cfg, Ingress ingress, Scheduler scheduler, BodyLimits limits) {
+    this.key = Signatures.ed25519PublicKey(cfg.publicKey());
+    this.ingress = ingress;
+    this.scheduler = scheduler;
+    this.limits = limits;
+  }
+
+  public void register(HttpRules rules) {
+    rules.post("/webhooks/discord", this::handle);
+  }
+
+  void handle(ServerRequest req, ServerResponse res) {
+    String sig = Http.header(req, "X-Signature-Ed25519").orElse("");
+    String ts = Http.header(req, "X-Signature-Timestamp").orElse("");
+    byte[] body = limits.read(req);
+    long seconds;
+    try {
+      seconds = Long.parseLong(ts);
+    } catch (NumberFormatException e) {
+      throw HttpError.unauthorized("missing or bad signature timestamp");
+    }
+    if (!Signatures.ed25519Verifies(key, sig, ts.getBytes(StandardCharsets.UTF_8), body)) {
+      throw HttpError.unauthorized("bad signature");
+    }
+    if (Math.abs(scheduler.now().getEpochSecond() - seconds) > WINDOW_SECONDS) {
+      throw HttpError.unauthorized("signature timestamp is outside the 5 minute window");
+    }
+    ObjectNode root = Json.object(body);
+    long type = Json.integer(root, "type");
+    if (type == 1) {
+      Http.json(res, 200, Json.newObject().put("type", 1));
+      return;
+    }
+    if (type != 2) throw HttpError.badRequest("unsupported interaction type");
+    ingress.submitPlatform(parseCommand(root, scheduler.now()));
+    Http.json(res, 200, Json.newObject().put("type", 5));
+  }
+
+  /** An application command: the text is its first string option, else the command's name. */
+  public static InboundMessage parseCommand(ObjectNode root, Instant now) {
+    String id = Json.id(root, "id");
+    String token = Json.text(root, "token");
+    String appId = Json.id(root, "application_id");
+    JsonNode userHolder = root.hasNonNull("member") ? Json.object(root, "member") : root;
+    String user = Json.id(Json.object(userHolder, "user"), "id");
+    String channel = root.hasNonNull("channel_id") ? Json.id(root, "channel_id") : "";
+    JsonNode data = Json.object(root, "data");
+    String text = Json.text(data, "name");
+    JsonNode options = data.get("options");
+    if (options != null && options.isArray()) {
+      for (JsonNode o : options) {
+        if (o.isObject() && o.path("value").isTextual()) {
+          text = o.get("value").textValue();
+          break;
+        }
+      }
+    }
+    return new InboundMessage(NAME, id, user, channel, OrderKey.none(), text, now,
+        Map.of("application_id", appId, "token", token));
+  }
+
+  public static Optional<InboundMessage> parse(byte[] body) {
+    ObjectNode root = Json.object(body);
+    return Json.integer(root, "type") == 2 ? Optional.of(parseCommand(root, Instant.EPOCH)) : Optional.empty();
+  }
+
+  /** Sends replies as follow-up messages of the interaction. */
+  public static final class Sender implements OutboundDelivery.Sink {
+    private final DiscordConfig cfg;
+    private final PlatformHttp http;
+
+    public Sender(DiscordConfig cfg, PlatformHttp http) {
+      this.cfg = cfg;
+      this.http = http;
+    }
+
+    @Override
+    public Outcome send(Reply reply) {
+      String app = reply.routing().getOrDefault("application_id", cfg.applicationId());
+      String token = reply.routing().get("token");
+      if (token == null || app.isEmpty()) return new Outcome.Failed("discord: no interaction token");
+      URI uri = URI.create(cfg.apiBaseUrl() + "/webhooks/" + app + "/" + token);
+      return http.postJson(uri, Json.bytes(Json.newObject().put("content", reply.text())), Optional.empty(),
+          r -> Outcome.DELIVERED);
+    }
+  }
+}

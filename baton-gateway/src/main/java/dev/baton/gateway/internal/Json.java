@@ -1,0 +1,101 @@
+package dev.baton.gateway.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.Optional;
+
+/** JSON reading with strict limits and the typed field accessors every payload parser uses. */
+public final class Json {
+
+  public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20)
+          .maxNumberLength(40).build())
+      .build())
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
+  private Json() {}
+
+  /** Parses a JSON object; anything else (malformed, empty, an array, trailing data) is a 400. */
+  public static ObjectNode object(byte[] body) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw HttpError.badRequest("body is not valid JSON");
+    }
+    if (node == null || !node.isObject()) throw HttpError.badRequest("body must be a JSON object");
+    return (ObjectNode) node;
+  }
+
+  public static ObjectNode newObject() {
+    return MAPPER.createObjectNode();
+  }
+
+  public static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    }
+  }
+
+  public static byte[] error(String code, String message) {
+    ObjectNode root = newObject();
+    root.putObject("error").put("code", code).put("message", message);
+    return bytes(root);
+  }
+
+  /** A required string field. */
+  public static String text(JsonNode obj, String field) {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) throw HttpError.badRequest("field '" + field + "' is required");
+    if (!v.isTextual()) throw HttpError.badRequest("field '" + field + "' must be a string");
+    return v.textValue();
+  }
+
+  /** A required string field that is not blank (an id or a sender). */
+  public static String nonBlank(JsonNode obj, String field) {
+    String v = text(obj, field);
+    if (v.isBlank()) throw HttpError.badRequest("field '" + field + "' must not be blank");
+    return v;
+  }
+
+  public static Optional<String> optText(JsonNode obj, String field) {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) return Optional.empty();
+    if (!v.isTextual()) throw HttpError.badRequest("field '" + field + "' must be a string");
+    return Optional.of(v.textValue());
+  }
+
+  /** A required integral number that fits a long (no fractions, no strings). */
+  public static long integer(JsonNode obj, String field) {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) throw HttpError.badRequest("field '" + field + "' is required");
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw HttpError.badRequest("field '" + field + "' must be an integer");
+    }
+    return v.longValue();
+  }
+
+  /** A required id that platforms send either as a number or as a string of digits/letters. */
+  public static String id(JsonNode obj, String field) {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) throw HttpError.badRequest("field '" + field + "' is required");
+    if (v.isIntegralNumber() && v.canConvertToLong()) return Long.toString(v.longValue());
+    if (v.isTextual() && !v.textValue().isBlank()) return v.textValue();
+    throw HttpError.badRequest("field '" + field + "' must be an id");
+  }
+
+  public static JsonNode object(JsonNode obj, String field) {
+    JsonNode v = obj.get(field);
+    if (v == null || !v.isObject()) throw HttpError.badRequest("field '" + field + "' must be an object");
+    return v;
+  }
+}

@@ -1,0 +1,80 @@
+package dev.baton.gateway.internal;
+
+import dev.baton.spi.Scheduler;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.function.Function;
+
+/*
+ * Overview: outbound HTTP to the platforms' APIs with the JDK HttpClient, and the mapping of an answer to
+ * an Outcome: 2xx delivered (unless the platform's own check says otherwise), 429 and 5xx retried with
+ * Retry-After honoured, network errors retried, any other 4xx failed for good.
+ * Concurrency: thread-safe; post() blocks the calling virtual thread for at most request_timeout_ms.
+ * Failure: descriptions carry only status codes and exception class names, never a URL (a Telegram URL
+ * holds the bot token) nor a response body.
+ */
+public final class PlatformHttp {
+
+  private final HttpClient client;
+  private final Duration timeout;
+  private final Scheduler scheduler;
+
+  public PlatformHttp(Duration timeout, Scheduler scheduler) {
+    this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
+        .build();
+    this.timeout = timeout;
+    this.scheduler = scheduler;
+  }
+
+  /** POSTs a JSON body; {@code okCheck} may turn a 2xx answer into another outcome (Slack's "ok":false). */
+  public Outcome postJson(URI uri, byte[] json, Optional<String> bearer,
+      Function<HttpResponse<byte[]>, Outcome> okCheck) {
+    HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout)
+        .header("Content-Type", "application/json; charset=utf-8")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+    bearer.filter(b -> !b.isEmpty()).ifPresent(b -> req.header("Authorization", "Bearer " + b));
+    HttpResponse<byte[]> res;
+    try {
+      res = client.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      return new Outcome.Retry("network: " + e.getClass().getSimpleName(), Optional.empty());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Outcome.Retry("interrupted", Optional.empty());
+    }
+    int status = res.statusCode();
+    if (status / 100 == 2) return okCheck.apply(res);
+    if (status == 429 || status / 100 == 5) {
+      return new Outcome.Retry("HTTP " + status, retryAfter(res.headers().firstValue("Retry-After")));
+    }
+    return new Outcome.Failed("HTTP " + status);
+  }
+
+  /** {@code Retry-After} as delay-seconds or an HTTP-date (judged by the Scheduler's clock). */
+  Optional<Duration> retryAfter(Optional<String> header) {
+    if (header.isEmpty()) return Optional.empty();
+    String v = header.get().trim();
+    try {
+      long secs = Long.parseLong(v);
+      return secs < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(Math.min(secs, 3600)));
+    } catch (NumberFormatException e) {
+      try {
+        Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        Duration d = Duration.between(scheduler.now(), at);
+        return Optional.of(d.isNegative() ? Duration.ZERO : d.compareTo(Duration.ofHours(1)) > 0
+            ? Duration.ofHours(1) : d);
+      } catch (DateTimeParseException e2) {
+        return Optional.empty();
+      }
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package dev.baton.gateway.internal;
+
+import dev.baton.Reply;
+import dev.baton.spi.Scheduler;
+import dev.baton.spi.Store;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/*
+ * Overview: the replies of the HTTP message API, kept per authenticated user until the client acknowledges
+ * them by polling with a later cursor (then they are marked delivered in the store, so unacknowledged
+ * replies come back after a restart). A cursor is "<boot>.<n>": n counts the user's replies in this
+ * process; a cursor of another boot means "from the start".
+ * Concurrency: one ReentrantLock per user guards that user's deque and waiters (never held while blocking
+ * or calling the store). Long-poll waiters block a virtual thread on a CompletableFuture that is completed
+ * by an append, by the Scheduler at the deadline (P4), or by close().
+ * Failure: a full buffer drops the oldest reply (metric baton_gateway_api_replies_dropped_total); it is
+ * still undelivered in the store and comes back after a restart.
+ */
+public final class ReplyInbox {
+
+  public record Entry(long n, Reply reply) {}
+
+  public record Page(List<Entry> entries, String next) {}
+
+  private final String boot = HexFormat.of().formatHex(randomBytes());
+  private final ConcurrentHashMap<String, UserBox> boxes = new ConcurrentHashMap<>();
+  private final Store store;
+  private final Scheduler scheduler;
+  private final int capacity;
+  private final Counter dropped;
+  private volatile boolean closed;
+
+  public ReplyInbox(Store store, Scheduler scheduler, int capacity, MeterRegistry meters) {
+    this.store = store;
+    this.scheduler = scheduler;
+    this.capacity = capacity;
+    this.dropped = meters.counter("baton.gateway.api.replies.dropped");
+  }
+
+  private static byte[] randomBytes() {
+    byte[] b = new byte[6];
+    new SecureRandom().nextBytes(b);
+    return b;
+  }
+
+  /** Adds a reply for {@code user}; never blocks. */
+  public void append(String user, Reply reply) {
+    UserBox box = boxes.computeIfAbsent(user, u -> new UserBox());
+    List<CompletableFuture<Void>> wake;
+    box.lock.lock();
+    try {
+      box.entries.addLast(new Entry(++box.last, reply));
+      if (box.entries.size() > capacity) {
+        box.entries.removeFirst();
+        dropped.increment();
+      }
+      wake = box.takeWaiters();
+    } finally {
+      box.lock.unlock();
+    }
+    wake.forEach(f -> f.complete(null));
+  }
+
+  /**
+   * Acknowledges every reply up to {@code cursor} and returns the ones after it, waiting up to
+   * {@code wait} (measured by the Scheduler) for one to arrive. Blocks the calling (virtual) thread.
+   *
+   * @throws HttpError 400 if the cursor is malformed
+   */
+  public Page poll(String user, String cursor, Duration wait) {
+    long after = parseCursor(cursor);
+    UserBox box = boxes.computeIfAbsent(user, u -> new UserBox());
+    acknowledge(box, after);
+    CompletableFuture<Boolean> deadline = new CompletableFuture<>();
+    Scheduler.Cancellable timer = wait.isZero() ? null : scheduler.schedule(wait, () -> deadline.complete(true));
+    try {
+      while (true) {
+        CompletableFuture<Void> woken;
+        box.lock.lock();
+        try {
+          List<Entry> out = new ArrayList<>();
+          for (Entry e : box.entries) {
+            if (e.n() > after) out.add(e);
+            if (out.size() == MAX_PAGE) break;
+          }
+          if (!out.isEmpty() || timer == null || deadline.isDone() || closed) {
+            return new Page(out, boot + "." + (out.isEmpty() ? after : out.getLast().n()));
+          }
+          woken = new CompletableFuture<>();
+          box.waiters.add(woken);
+        } finally {
+          box.lock.unlock();
+        }
+        CompletableFuture.anyOf(woken, deadline).join();
+        box.lock.lock();
+        try {
+          box.waiters.remove(woken);
+        } finally {
+          box.lock.unlock();
+        }
+      }
+    } finally {
+      if (timer != null) timer.cancel();
+    }
+  }
+
+  static final int MAX_PAGE = 100;
+
+  private void acknowledge(UserBox box, long after) {
+    List<Reply> acked = new ArrayList<>();
+    box.lock.lock();
+    try {
+      while (!box.entries.isEmpty() && box.entries.peekFirst().n() <= after) {
+        acked.add(box.entries.removeFirst().reply());
+      }
+    } finally {
+      box.lock.unlock();
+    }
+    for (Reply r : acked) store.markDelivered(r.session(), r.outboxSeq());
+  }
+
+  private long parseCursor(String cursor) {
+    if (cursor == null || cursor.isEmpty()) return 0;
+    int dot = cursor.indexOf('.');
+    if (dot <= 0 || dot == cursor.length() - 1) throw HttpError.badRequest("parameter 'after' is not a cursor");
+    long n;
+    try {
+      n = Long.parseLong(cursor.substring(dot + 1));
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest("parameter 'after' is not a cursor");
+    }
+    if (n < 0) throw HttpError.badRequest("parameter 'after' is not a cursor");
+    return cursor.substring(0, dot).equals(boot) ? n : 0;
+  }
+
+  /** Wakes every long-poll so that it answers now; later polls do not wait. */
+  public void close() {
+    closed = true;
+    for (UserBox box : boxes.values()) {
+      List<CompletableFuture<Void>> wake;
+      box.lock.lock();
+      try {
+        wake = box.takeWaiters();
+      } finally {
+        box.lock.unlock();
+      }
+      wake.forEach(f -> f.complete(null));
+    }
+  }
+
+  private static final class UserBox {
+    final ReentrantLock lock = new ReentrantLock();
+    // Guarded by lock.
+    final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    final List<CompletableFuture<Void>> waiters = new ArrayList<>();
+    long last;
+
+    List<CompletableFuture<Void>> takeWaiters() {
+      List<CompletableFuture<Void>> w = List.copyOf(waiters);
+      waiters.clear();
+      return w;
+    }
+  }
+}

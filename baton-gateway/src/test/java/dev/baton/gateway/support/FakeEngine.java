@@ -1,0 +1,81 @@
+package dev.baton.gateway.support;
+
+import dev.baton.Admission;
+import dev.baton.Baton;
+import dev.baton.DedupKey;
+import dev.baton.EngineSnapshot;
+import dev.baton.IdSource;
+import dev.baton.InboundMessage;
+import dev.baton.Reply;
+import dev.baton.SessionKey;
+import dev.baton.config.BatonConfig;
+import dev.baton.spi.ReplyHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A small stand-in for the engine: dedup by key (putIfAbsent, so exactly one of concurrent submissions is
+ * accepted), busy for senders listed in {@link #busy}, and an echo reply per accepted message, numbered per
+ * session, handed to the reply handler in order.
+ */
+public class FakeEngine implements Baton {
+
+  public final List<InboundMessage> accepted = new CopyOnWriteArrayList<>();
+  public final Set<String> busy = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<DedupKey, Boolean> seen = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<SessionKey, AtomicLong> outbox = new ConcurrentHashMap<>();
+  private final BatonConfig config;
+  private final ReplyHandler replies;
+  public volatile boolean closed;
+  public volatile boolean emitReplies = true;
+  public volatile boolean recordAccepted = true;
+
+  public FakeEngine(BatonConfig config, ReplyHandler replies) {
+    this.config = config;
+    this.replies = replies;
+  }
+
+  @Override
+  public Admission submit(InboundMessage m) {
+    DedupKey key = DedupKey.of(m, 0);
+    if (closed) return new Admission.Rejected(key, "engine closed");
+    if (busy.contains(m.sender())) return new Admission.Busy(key, "busy, try again later");
+    if (seen.putIfAbsent(key, Boolean.TRUE) != null) return new Admission.Duplicate(key);
+    SessionKey session = SessionKey.derive(m, IdSource.USER_ID);
+    if (recordAccepted) accepted.add(m);
+    if (emitReplies) {
+      synchronized (outbox.computeIfAbsent(session, s -> new AtomicLong())) {
+        long seq = outbox.get(session).incrementAndGet();
+        replies.onReply(new Reply(session, seq, m.channel(), m.effectiveChat(), m.messageId(), Reply.Kind.REPLY,
+            "echo: " + m.text(), OptionalLong.of(seq), m.routing()));
+      }
+    }
+    return new Admission.Accepted(key, session);
+  }
+
+  @Override
+  public EngineSnapshot snapshot() {
+    return new EngineSnapshot(1, 2, List.of(new EngineSnapshot.SessionView(new SessionKey("api:u:alice"), 2, 1)));
+  }
+
+  @Override
+  public BatonConfig config() {
+    return config;
+  }
+
+  @Override
+  public boolean shutdown(Duration drainDeadline) {
+    closed = true;
+    return true;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+}
