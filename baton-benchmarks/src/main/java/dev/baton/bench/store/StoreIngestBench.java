@@ -1,6 +1,11 @@
 package dev.baton.bench.store;
 
+import dev.baton.Admission;
+import dev.baton.Baton;
 import dev.baton.DedupKey;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.ConcurrencyConfig;
+import dev.baton.internal.agent.EchoAgent;
 import dev.baton.InboundMessage;
 import dev.baton.SessionKey;
 import dev.baton.config.StorageConfig;
@@ -73,6 +78,10 @@ public final class StoreIngestBench {
           Duration.ofDays(1), Scheduler.system())) {
         results.add(baton("sqlite baton ingest", s, clients, seconds));
       }
+      try (Store s = SqliteStore.open(StorageConfig.sqlite(dir.resolve("engine-" + r + ".db").toString()),
+          Duration.ofDays(1), Scheduler.system())) {
+        results.add(engine("sqlite engine submit+turn", s, clients, seconds));
+      }
     }
     if (backends.contains("postgres")) try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
         .setServerConfig("synchronous_commit", "on").setServerConfig("max_connections", "300").start()) {
@@ -85,6 +94,15 @@ public final class StoreIngestBench {
         StorageConfig cfg = StorageConfig.postgres(url, "postgres", "").withWriters(pgWriters);
         try (Store s = PostgresStore.open(cfg, Duration.ofDays(1), Scheduler.system())) {
           results.add(baton("postgres baton ingest", s, clients, seconds));
+        }
+        String schema2 = "engine" + r;
+        String url2 = pg.getJdbcUrl("postgres", "postgres") + "&currentSchema=" + schema2;
+        try (Connection c = DriverManager.getConnection(url2, "postgres", ""); Statement st = c.createStatement()) {
+          st.execute("CREATE SCHEMA " + schema2);
+        }
+        try (Store s = PostgresStore.open(StorageConfig.postgres(url2, "postgres", "").withWriters(pgWriters),
+            Duration.ofDays(1), Scheduler.system())) {
+          results.add(engine("postgres engine submit+turn", s, clients, seconds));
         }
         results.add(raw("postgres raw 1/commit", () -> DriverManager.getConnection(url, "postgres", ""), 1, seconds));
         results.add(raw("postgres raw 100/commit", () -> DriverManager.getConnection(url, "postgres", ""), 100,
@@ -143,8 +161,39 @@ public final class StoreIngestBench {
     }
   }
 
-  /** {@code clients} virtual threads calling {@link Store#ingest} in a loop; latency per call. */
+  /**
+   * The whole engine on the store: {@code clients} virtual threads calling {@link Baton#submit} (dedup +
+   * journal, durable before it returns) while the echo agent's turns commit through the same store. Reports
+   * accepted messages/s and submit latency; prints turns completed.
+   */
+  private static Result engine(String name, Store store, int clients, int seconds) throws Exception {
+    BatonConfig d = BatonConfig.defaults();
+    ConcurrencyConfig c = d.agent().concurrency();
+    BatonConfig config = d.withAgent(d.agent().withConcurrency(new ConcurrencyConfig(1, 64, 1_000_000, 600_000,
+        ConcurrencyConfig.OverflowAction.REJECT, c.busyMessage(), ConcurrencyConfig.QueueMode.FOLLOWUP, 0)));
+    AtomicLong turns = new AtomicLong();
+    Baton baton = Baton.builder().config(config).store(store).agent(new EchoAgent())
+        .replies(r -> turns.incrementAndGet()).build();
+    try {
+      long t0 = turns.get();
+      Result r = measure(name, () -> baton.submit(entry().message()) instanceof Admission.Accepted, clients,
+          seconds, (JdbcStore) store);
+      System.out.printf(Locale.ROOT, "  (engine: %d turns committed during the run)%n", turns.get() - t0);
+      return r;
+    } finally {
+      baton.shutdown(Duration.ofSeconds(2));
+    }
+  }
+
+  /** {@code clients} virtual threads calling {@link Store#ingest} in a loop. */
   private static Result baton(String name, Store store, int clients, int seconds) throws Exception {
+    return measure(name, () -> store.ingest(entry()) instanceof IngestResult.Inserted, clients, seconds,
+        (JdbcStore) store);
+  }
+
+  /** {@code clients} virtual threads running {@code call} in a loop (it must return true); latency per call. */
+  private static Result measure(String name, java.util.function.BooleanSupplier call, int clients, int seconds,
+      JdbcStore jdbc) throws Exception {
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     long[][] lat = new long[clients][];
@@ -157,7 +206,7 @@ public final class StoreIngestBench {
         try {
           while (!stop.get()) {
             long t0 = System.nanoTime();
-            if (!(store.ingest(entry()) instanceof IngestResult.Inserted)) throw new AssertionError("not inserted");
+            if (!call.getAsBoolean()) throw new AssertionError(name + ": not accepted");
             long t = System.nanoTime() - t0;
             if (measuring.get()) {
               if (counts[me] == lat[me].length) lat[me] = Arrays.copyOf(lat[me], lat[me].length * 2);
@@ -170,13 +219,13 @@ public final class StoreIngestBench {
       });
     }
     Thread.sleep(1_000); // warm-up (a benchmark, not a test)
-    var before = ((JdbcStore) store).groupCommitStats();
+    var before = jdbc.groupCommitStats();
     measuring.set(true);
     long start = System.nanoTime();
     Thread.sleep(seconds * 1_000L);
     measuring.set(false);
     long elapsed = System.nanoTime() - start;
-    var after = ((JdbcStore) store).groupCommitStats();
+    var after = jdbc.groupCommitStats();
     System.out.printf(Locale.ROOT, "  (group commit: %.0f writes per transaction)%n",
         (after.writes() - before.writes()) / (double) Math.max(1, after.transactions() - before.transactions()));
     stop.set(true);
