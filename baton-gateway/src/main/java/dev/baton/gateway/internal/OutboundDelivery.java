@@ -12,7 +12,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +23,11 @@ import org.slf4j.LoggerFactory;
  * platform's Retry-After; the waits are CompletableFutures completed by the injected Scheduler (P4).
  * After max_attempts the reply is given up: counted, logged (without secrets), and marked delivered so it
  * does not block its session forever.
- * Concurrency: enqueue() is thread-safe and never blocks. A lane's drainer is started by whoever flips
- * its `draining` flag from false to true; after emptying the queue it clears the flag and re-checks,
- * so an item enqueued concurrently is never stranded.
+ * Concurrency: enqueue() is thread-safe and never blocks for long. Each lane has a short ReentrantLock
+ * (never held while delivering): the enqueuer that finds no drainer starts one; a drainer that finds its
+ * queue empty under the lock retires the lane and unmaps it, so idle sessions cost nothing. An enqueuer
+ * that meets a retired lane takes the session's new one; the old drainer has already left, so a session
+ * never has two drainers and its order holds.
  * Failure: stop() makes drainers leave at the next wait; what they did not deliver stays undelivered in
  * the store and is offered again after a restart.
  */
@@ -72,19 +73,37 @@ public final class OutboundDelivery {
     } finally {
       idleLock.unlock();
     }
-    Lane lane = lanes.computeIfAbsent(reply.session(), s -> new Lane());
-    lane.queue.add(reply);
-    if (lane.draining.compareAndSet(false, true)) {
-      Thread.ofVirtual().name("baton-delivery").start(() -> drain(lane));
+    while (true) {
+      Lane lane = lanes.computeIfAbsent(reply.session(), s -> new Lane());
+      boolean start;
+      lane.lock.lock();
+      try {
+        if (lane.retired) continue; // its drainer just left; take the session's new lane
+        lane.queue.add(reply);
+        start = !lane.draining;
+        lane.draining = true;
+      } finally {
+        lane.lock.unlock();
+      }
+      if (start) Thread.ofVirtual().name("baton-delivery").start(() -> drain(reply.session(), lane));
+      return;
     }
   }
 
-  private void drain(Lane lane) {
+  private void drain(SessionKey session, Lane lane) {
     while (true) {
       Reply r = lane.queue.poll();
       if (r == null) {
-        lane.draining.set(false);
-        if (lane.queue.isEmpty() || !lane.draining.compareAndSet(false, true)) return;
+        lane.lock.lock();
+        try {
+          if (lane.queue.isEmpty()) { // retire: an idle session costs no memory
+            lane.retired = true;
+            lanes.remove(session, lane);
+            return;
+          }
+        } finally {
+          lane.lock.unlock();
+        }
         continue;
       }
       if (!stopped.isDone()) deliver(r); // else left undelivered in the store
@@ -196,6 +215,14 @@ public final class OutboundDelivery {
 
   private static final class Lane {
     final Queue<Reply> queue = new ConcurrentLinkedQueue<>();
-    final AtomicBoolean draining = new AtomicBoolean();
+    final ReentrantLock lock = new ReentrantLock();
+    // Guarded by lock: whether a drainer runs, and whether it left for good (the lane is then unmapped).
+    boolean draining;
+    boolean retired;
+  }
+
+  /** Lanes currently mapped (sessions with replies queued or in flight). */
+  int lanes() {
+    return lanes.size();
   }
 }
