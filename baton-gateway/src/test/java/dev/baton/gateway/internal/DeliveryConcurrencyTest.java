@@ -84,7 +84,7 @@ class DeliveryConcurrencyTest {
     dev.baton.gateway.support.Eventually.until("idle lanes are retired", () -> d.lanes() == 0);
   }
 
-  @Test
+  @RepeatedTest(5)
   void inboxHandsEachUserAllTheirRepliesInOrderWhilePollingConcurrently() throws Exception {
     RecordingStore store = new RecordingStore();
     ReplyInbox inbox = new ReplyInbox(store, new ManualScheduler(), 10_000, new SimpleMeterRegistry());
@@ -115,5 +115,6 @@ class DeliveryConcurrencyTest {
       assertThat(read.get("u" + s)).containsExactlyElementsOf(expected);
     }
     assertThat(store.delivered).hasSize(SESSIONS * PER_SESSION).doesNotHaveDuplicates();
+    assertThat(inbox.users()).isZero(); // everything acknowledged: no memory kept per user
   }
 }
