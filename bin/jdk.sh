@@ -1,5 +1,6 @@
 # Sourced by ./baton and ./run-tests. Finds a JDK >= 25 and exports JAVA_HOME.
-# Order: JAVA_HOME if it is >= 25, else the newest JDK >= 25 under /usr/lib/jvm.
+# Order: JAVA_HOME if it is >= 25, else the newest JDK >= 25 under /usr/lib/jvm
+# (BATON_JVM_DIR overrides that directory; the tests of these scripts point it at fake JDKs).
 
 baton_java_major() { # $1 = java home; prints the feature version or nothing
   local rel="$1/release"
@@ -12,23 +13,23 @@ baton_java_major() { # $1 = java home; prints the feature version or nothing
 }
 
 baton_find_jdk() {
-  local need=25 best="" best_v=0 v d
+  local need=25 best="" best_v=0 v d home_v="" dir="${BATON_JVM_DIR:-/usr/lib/jvm}"
   if [ -n "${JAVA_HOME:-}" ]; then
-    v=$(baton_java_major "$JAVA_HOME")
-    if [ -n "$v" ] && [ "$v" -ge "$need" ]; then return 0; fi
+    home_v=$(baton_java_major "$JAVA_HOME")
+    if [ -n "$home_v" ] && [ "$home_v" -ge "$need" ]; then return 0; fi
   fi
-  for d in /usr/lib/jvm/*; do
+  for d in "$dir"/*; do
     [ -d "$d" ] || continue
     v=$(baton_java_major "$d")
     if [ -n "$v" ] && [ "$v" -ge "$need" ] && [ "$v" -gt "$best_v" ]; then best="$d"; best_v="$v"; fi
   done
   if [ -z "$best" ]; then
     cat >&2 <<MSG
-baton: no JDK 25 or newer found.
-  Looked at JAVA_HOME (${JAVA_HOME:-unset}) and /usr/lib/jvm/*.
-  Install one, for example:
-    apt-get install temurin-25-jdk        (Adoptium's apt repository)
-    or download a JDK 25 from https://adoptium.net and set JAVA_HOME to it.
+baton: no JDK 25 or newer found (Baton needs Java 25).
+  Looked at JAVA_HOME (${JAVA_HOME:-unset}${home_v:+, which is Java $home_v}) and $dir/*.
+  Install a JDK 25, for example:
+    apt-get install temurin-25-jdk        (from Adoptium's apt repository, https://adoptium.net/installation/linux/)
+    or unpack a JDK 25 from https://adoptium.net and set JAVA_HOME to it.
 MSG
     return 1
   fi

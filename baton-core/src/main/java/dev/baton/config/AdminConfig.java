@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /** {@code admin:} the admin API under {@code /v1/admin}. */
 public record AdminConfig(
-    @Doc("Bearer token of the admin API; empty = admin API off. Use `${ENV_NAME}`.") String token) {
+    @Secret @Doc("Bearer token of the admin API; empty = admin API off. Use `${ENV_NAME}`.") String token) {
 
   public AdminConfig {
     Objects.requireNonNull(token, "token");

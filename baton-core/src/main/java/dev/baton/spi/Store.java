@@ -5,6 +5,7 @@ import dev.baton.Reply;
 import dev.baton.SessionKey;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where Baton keeps what must outlive a turn: the message journal (which is also the dedup record), session
@@ -73,6 +74,14 @@ public interface Store extends AutoCloseable {
 
   /** Counts for metrics and the admin API. */
   StoreStats stats();
+
+  /**
+   * Session leases with fencing tokens, for stores that several nodes may share ({@code postgres}; also
+   * offered by {@code sqlite}); empty for stores that serve one process only ({@code memory}).
+   */
+  default Optional<SessionLeases> leases() {
+    return Optional.empty();
+  }
 
   /** Whether the backend answers (for {@code /ready}). */
   default boolean ping() {

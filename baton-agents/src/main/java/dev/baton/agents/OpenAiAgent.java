@@ -1,0 +1,153 @@
+package dev.baton.agents;
+
+import dev.baton.Agent;
+import dev.baton.DeadlockException;
+import dev.baton.Transcript.Role;
+import dev.baton.Turn;
+import dev.baton.agents.internal.Conversation;
+import dev.baton.agents.internal.IdempotencyKeys;
+import dev.baton.agents.internal.ProviderCaller;
+import dev.baton.agents.internal.ProviderCaller.ProviderException;
+import dev.baton.agents.internal.ToolSchemas;
+import dev.baton.config.OpenAiConfig;
+import dev.baton.spi.Scheduler;
+import dev.baton.tool.ToolCall;
+import dev.baton.tool.ToolResult;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/*
+ * Overview: the agent loop of `agent.type: openai`. A turn sends the system prompt, the session transcript
+ * (its conversation, P1) and the turn's messages with the tools of the tool runtime; while the model asks
+ * for tools, the calls of one response run in parallel through Turn.tools().callAll (locks, idempotency,
+ * timeouts, deadlock detection) and their results go back to the model; the loop ends with the model's
+ * answer or, after max_tool_rounds rounds, with a reply that says so.
+ *
+ * Concurrency: one instance serves every session; it keeps no per-session state (Agent's contract). onTurn
+ * blocks its virtual thread on the HTTP call and on callAll; an interrupt (turn timeout, queue mode
+ * interrupt) cancels the HTTP exchange and propagates as InterruptedException, so nothing is committed.
+ *
+ * Failure: provider failures become a reply in plain words (no stack trace, no body, no key); tool failures
+ * (timeout, deadlock victim, tool error) go back to the model as error results so it can adapt.
+ */
+/** An agent that talks to any OpenAI-compatible chat-completions endpoint and calls Baton tools. */
+public final class OpenAiAgent implements Agent {
+
+  private final OpenAiConfig config;
+  private final ProviderCaller provider;
+
+  OpenAiAgent(OpenAiConfig config, ChatModel model, Scheduler scheduler) {
+    this.config = config;
+    this.provider = new ProviderCaller(model, scheduler, config.maxRetries(), config.retryInitialBackoffMs(),
+        config.retryMaxBackoffMs());
+  }
+
+  /** An agent for {@code config}, with time and backoff from {@code scheduler}. */
+  public static OpenAiAgent create(OpenAiConfig config, Scheduler scheduler) {
+    OpenAiChatModel.OpenAiChatModelBuilder b = OpenAiChatModel.builder()
+        .baseUrl(config.baseUrl())
+        .modelName(config.model())
+        .temperature(config.temperature())
+        .timeout(Duration.ofMillis(config.requestTimeoutMs()))
+        .maxRetries(0) // retries are ours: bounded by the turn's deadline and timed by the injected scheduler
+        .logRequests(false)
+        .logResponses(false);
+    // Servers without authentication (Ollama, vLLM) accept any key; LangChain4j requires a non-empty one.
+    b.apiKey(config.apiKey().isEmpty() ? "none" : config.apiKey());
+    return new OpenAiAgent(config, b.build(), scheduler);
+  }
+
+  @Override
+  public void onTurn(Turn turn) throws InterruptedException {
+    List<ChatMessage> messages = new ArrayList<>();
+    if (!config.systemPrompt().isBlank()) messages.add(SystemMessage.from(config.systemPrompt()));
+    messages.addAll(Conversation.history(turn.transcript().entries(), config.maxHistoryEntries()));
+    for (Turn.Message m : turn.messages()) {
+      messages.add(UserMessage.from(m.text()));
+      turn.transcript().append(Role.USER, m.text());
+    }
+    List<ToolSpecification> tools = ToolSchemas.toSpecifications(turn.tools().available());
+    List<String> messageIds = turn.messages().stream().map(Turn.Message::id).toList();
+
+    for (int round = 0; ; round++) {
+      ChatRequest.Builder request = ChatRequest.builder().messages(messages);
+      if (!tools.isEmpty()) request.toolSpecifications(tools);
+      AiMessage ai;
+      try {
+        ai = provider.call(request.build(), turn.deadline()).aiMessage();
+      } catch (ProviderException e) {
+        turn.reply(String.valueOf(e.getMessage()));
+        return;
+      }
+      if (!ai.hasToolExecutionRequests()) {
+        String text = ai.text() == null ? "" : ai.text();
+        turn.transcript().append(Role.ASSISTANT, text);
+        turn.reply(text);
+        return;
+      }
+      if (round >= config.maxToolRounds()) {
+        String text = "I stopped after " + config.maxToolRounds() + " rounds of tool calls without reaching an"
+            + " answer. Please narrow the request or try again.";
+        turn.transcript().append(Role.ASSISTANT, text);
+        turn.reply(text);
+        return;
+      }
+      messages.add(ai);
+      if (ai.text() != null && !ai.text().isBlank()) turn.transcript().append(Role.ASSISTANT, ai.text());
+      runTools(turn, messageIds, round, ai.toolExecutionRequests(), messages);
+    }
+  }
+
+  private static void runTools(Turn turn, List<String> messageIds, int round, List<ToolExecutionRequest> requests,
+      List<ChatMessage> messages) throws InterruptedException {
+    List<ToolCall> calls = new ArrayList<>(requests.size());
+    Map<String, Integer> seen = new HashMap<>();
+    for (ToolExecutionRequest r : requests) {
+      String args = r.arguments() == null || r.arguments().isBlank() ? "{}" : r.arguments();
+      int occurrence = seen.merge(r.name() + '\u0000' + args, 1, Integer::sum) - 1;
+      String key = IdempotencyKeys.forCall(messageIds, "", round, r.name(), args, occurrence);
+      calls.add(new ToolCall(r.name(), args, Optional.of(key)));
+    }
+    List<ToolResult> results;
+    try {
+      results = turn.tools().callAll(calls);
+    } catch (DeadlockException e) {
+      // The runtime reports victims as results; this covers a runtime that throws instead.
+      results = calls.stream().map(c -> (ToolResult) new ToolResult.Failed("deadlock", String.valueOf(e.getMessage()))).toList();
+    }
+    for (int i = 0; i < requests.size(); i++) {
+      ToolExecutionRequest r = requests.get(i);
+      ToolResult result = i < results.size() ? results.get(i)
+          : new ToolResult.Failed("tool_error", "the tool runtime returned no result for this call");
+      boolean error = result instanceof ToolResult.Failed;
+      String text = switch (result) {
+        case ToolResult.Ok ok -> ok.json();
+        case ToolResult.Failed f -> errorJson(f);
+      };
+      messages.add(ToolExecutionResultMessage.builder().id(r.id()).toolName(r.name()).text(text).isError(error)
+          .build());
+      turn.transcript().append(Role.TOOL,
+          Conversation.toolEntry(round, r.id(), r.name(), calls.get(i).argumentsJson(), text, error));
+    }
+  }
+
+  private static String errorJson(ToolResult.Failed f) {
+    var n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    n.putObject("error").put("code", f.code()).put("message", f.message());
+    return n.toString();
+  }
+}

@@ -1,0 +1,153 @@
+package dev.baton.agents.internal;
+
+import dev.baton.spi.Scheduler;
+import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.TimeoutException;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Overview: one chat request to the provider, with retries. 429, 5xx and timeouts are retried with
+ * exponential backoff while the backoff still ends before the turn's deadline; any other failure ends at
+ * once. The backoff is a future completed by the injected Scheduler (STYLE 5), so tests drive it exactly.
+ *
+ * Concurrency: stateless apart from its immutable settings; any number of turns call it at once. call()
+ * blocks the calling (virtual) thread; an interrupt during the HTTP exchange or the backoff stops both (the
+ * JDK HttpClient cancels the exchange) and surfaces as InterruptedException.
+ *
+ * Failure: a ProviderException carries a sentence fit for a user and never the provider's body, which can
+ * quote the API key ("Incorrect API key provided: sk-...").
+ */
+/** Calls the provider through LangChain4j, retrying 429/5xx within the turn's deadline. */
+public final class ProviderCaller {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderCaller.class);
+
+  private final ChatModel model;
+  private final Scheduler scheduler;
+  private final int maxRetries;
+  private final long initialBackoffMs;
+  private final long maxBackoffMs;
+
+  public ProviderCaller(ChatModel model, Scheduler scheduler, int maxRetries, long initialBackoffMs,
+      long maxBackoffMs) {
+    this.model = model;
+    this.scheduler = scheduler;
+    this.maxRetries = maxRetries;
+    this.initialBackoffMs = initialBackoffMs;
+    this.maxBackoffMs = maxBackoffMs;
+  }
+
+  /** A provider failure that ends the turn; {@link #getMessage()} is fit to show the user. */
+  public static final class ProviderException extends Exception {
+    public ProviderException(String userMessage) {
+      super(userMessage, null, false, false);
+    }
+  }
+
+  /**
+   * Sends {@code request}, retrying as described above.
+   *
+   * @throws InterruptedException if the calling thread is interrupted (turn timeout, queue mode interrupt)
+   * @throws ProviderException when the provider fails for good
+   */
+  public ChatResponse call(ChatRequest request, Instant deadline) throws InterruptedException, ProviderException {
+    for (int attempt = 0; ; attempt++) {
+      RuntimeException failure;
+      try {
+        ChatResponse r = model.chat(request);
+        if (r == null || r.aiMessage() == null) {
+          throw new ProviderException("The model provider sent a response without a message.");
+        }
+        return r;
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      if (Thread.interrupted() || causedBy(failure, InterruptedException.class)) {
+        throw new InterruptedException("turn cancelled during the provider call");
+      }
+      int status = status(failure);
+      boolean retryable = status == 429 || status >= 500 || causedBy(failure, TimeoutException.class)
+          || causedBy(failure, java.net.http.HttpTimeoutException.class)
+          || causedBy(failure, java.net.ConnectException.class);
+      if (!retryable) {
+        LOG.warn("provider call failed: {}", describe(failure, status));
+        throw new ProviderException(userMessage(failure, status));
+      }
+      if (attempt >= maxRetries) {
+        LOG.warn("provider call failed after {} attempts: {}", attempt + 1, describe(failure, status));
+        throw new ProviderException("The model provider is unavailable (" + label(failure, status)
+            + ") and did not recover after " + (attempt + 1) + " attempts. Please try again later.");
+      }
+      long backoff = Math.min(maxBackoffMs, initialBackoffMs << Math.min(attempt, 30));
+      if (scheduler.now().plusMillis(backoff).isAfter(deadline)) {
+        LOG.warn("provider call failed ({}); no time left before the turn's deadline to retry", label(failure, status));
+        throw new ProviderException("The model provider is unavailable (" + label(failure, status)
+            + ") and the turn ran out of time to retry. Please try again later.");
+      }
+      LOG.info("provider call failed ({}), retry {} of {} in {} ms", label(failure, status), attempt + 1, maxRetries, backoff);
+      pause(Duration.ofMillis(backoff));
+    }
+  }
+
+  private void pause(Duration d) throws InterruptedException {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Scheduler.Cancellable timer = scheduler.schedule(d, () -> done.complete(null));
+    try {
+      done.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  private static int status(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof HttpException h) return h.statusCode();
+    }
+    return -1;
+  }
+
+  private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) return true;
+    }
+    return false;
+  }
+
+  private static String label(Throwable t, int status) {
+    if (status > 0) return "HTTP " + status;
+    return causedBy(t, java.net.ConnectException.class) ? "connection refused" : "timeout";
+  }
+
+  // Class names and status only: messages of provider errors may quote the request or the key.
+  private static String describe(Throwable t, int status) {
+    StringBuilder b = new StringBuilder(status > 0 ? "HTTP " + status : "no HTTP status");
+    for (Throwable c = t; c != null; c = c.getCause()) b.append(" <- ").append(c.getClass().getSimpleName());
+    return b.toString();
+  }
+
+  private static String userMessage(Throwable t, int status) {
+    if (status == 401 || status == 403) {
+      return "The model provider refused the credentials (HTTP " + status + "). Check agent.openai.api_key.";
+    }
+    if (status == 404) {
+      return "The model provider does not know this model or endpoint (HTTP 404). Check agent.openai.model and"
+          + " agent.openai.base_url.";
+    }
+    if (status >= 400) return "The model provider rejected the request (HTTP " + status + ").";
+    if (causedBy(t, com.fasterxml.jackson.core.JacksonException.class)) {
+      return "The model provider sent a response that is not valid chat-completions JSON.";
+    }
+    if (causedBy(t, java.io.IOException.class)) return "The model provider could not be reached.";
+    return "The model provider sent a response that Baton could not read.";
+  }
+}

@@ -1,0 +1,127 @@
+package dev.baton.agents;
+
+import dev.baton.SessionKey;
+import dev.baton.SessionState;
+import dev.baton.Transcript;
+import dev.baton.Turn;
+import dev.baton.TurnContext;
+import dev.baton.tool.Tools;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A turn for tests: committed transcript and state passed in, staged appends/puts/replies recorded. {@link
+ * #commit()} returns the transcript as it would be after the turn committed.
+ */
+public final class FakeTurn implements Turn {
+
+  public final List<Message> messages;
+  public final List<Transcript.Entry> committed;
+  public final List<Transcript.Entry> staged = new CopyOnWriteArrayList<>();
+  public final Map<String, String> state;
+  public final List<String> replies = new CopyOnWriteArrayList<>();
+  public final Tools tools;
+  public final TurnContext context;
+
+  public FakeTurn(String session, List<Message> messages, List<Transcript.Entry> committed, Map<String, String> state,
+      Tools tools, Instant deadline) {
+    this.messages = List.copyOf(messages);
+    this.committed = List.copyOf(committed);
+    this.state = new ConcurrentHashMap<>(state);
+    this.tools = tools;
+    this.context = new TurnContext(new SessionKey(session), "user-" + session,
+        messages.stream().map(Message::id).toList(), "trace-1", 1, deadline);
+  }
+
+  public static FakeTurn of(String text, Tools tools, Instant deadline) {
+    return new FakeTurn("s1", List.of(new Message("m-1", "alice", text, deadline)), List.of(), Map.of(), tools,
+        deadline);
+  }
+
+  public List<Transcript.Entry> commit() {
+    List<Transcript.Entry> all = new ArrayList<>(committed);
+    all.addAll(staged);
+    return all;
+  }
+
+  @Override
+  public List<Message> messages() {
+    return messages;
+  }
+
+  @Override
+  public SessionState state() {
+    return new SessionState() {
+      @Override
+      public Optional<String> get(String key) {
+        return Optional.ofNullable(state.get(key));
+      }
+
+      @Override
+      public void put(String key, String value) {
+        state.put(key, value);
+      }
+
+      @Override
+      public void remove(String key) {
+        state.remove(key);
+      }
+
+      @Override
+      public boolean compareAndSet(String key, Optional<String> expected, String newValue) {
+        synchronized (state) {
+          if (!Objects.equals(expected.orElse(null), state.get(key))) return false;
+          state.put(key, newValue);
+          return true;
+        }
+      }
+
+      @Override
+      public Set<String> keys() {
+        return Set.copyOf(state.keySet());
+      }
+    };
+  }
+
+  @Override
+  public Transcript transcript() {
+    return new Transcript() {
+      @Override
+      public List<Entry> entries() {
+        return commit();
+      }
+
+      @Override
+      public void append(Role role, String text) {
+        staged.add(new Entry(role, text, Instant.EPOCH));
+      }
+    };
+  }
+
+  @Override
+  public Tools tools() {
+    return tools;
+  }
+
+  @Override
+  public TurnContext context() {
+    return context;
+  }
+
+  @Override
+  public void reply(String text) {
+    replies.add(text);
+  }
+
+  @Override
+  public void reply(String text, long turnNumber) {
+    replies.add(text);
+  }
+}

@@ -1,0 +1,94 @@
+package dev.baton.cli.demo;
+
+import dev.baton.config.BatonConfig;
+import dev.baton.config.ConfigLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code baton demo}: runs a scenario in process and prints which promises were checked and kept. Exit code
+ * 0 only when no promise was violated.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run the engine in process with simulated users, duplicates, reordering and bursts, and",
+        "check every promise from the outside. Exit code 0 only when no promise was violated."})
+public final class DemoCommand implements Callable<Integer> {
+
+  /** The scenarios {@code --scenario} can pick; the first is the default. Add new ones here. */
+  static final List<Scenario> SCENARIOS = List.of(new SessionsScenario());
+
+  @Option(names = "--users", defaultValue = "200", description = "Simulated users (default: ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--messages", defaultValue = "50", description = "Messages per user (default: ${DEFAULT-VALUE}).")
+  int messages;
+
+  @Option(names = "--seed", description = "Seed of the random choices (default: a new one, printed in the report).")
+  Optional<Long> seed = Optional.empty();
+
+  @Option(names = "--turn-ms", defaultValue = "2", description = "Simulated agent work per turn, ms (default: ${DEFAULT-VALUE}).")
+  int turnMillis;
+
+  @Option(names = "--scenario", defaultValue = "sessions", description = "Which scenario: ${COMPLETION-CANDIDATES}.",
+      completionCandidates = ScenarioNames.class)
+  String scenario;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Engine configuration (default: the demo's own,"
+      + " with a small max_queue_per_session so bursts overflow).")
+  Optional<Path> config = Optional.empty();
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON to FILE.")
+  Optional<Path> json = Optional.empty();
+
+  @Option(names = "--no-progress", description = "Do not show progress.")
+  boolean noProgress;
+
+  @Override
+  public Integer call() throws Exception {
+    Scenario s = SCENARIOS.stream().filter(x -> x.name().equals(scenario)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("unknown scenario '" + scenario + "'; choose one of "
+            + SCENARIOS.stream().map(Scenario::name).collect(Collectors.joining(", "))));
+    BatonConfig cfg = config.isPresent() ? ConfigLoader.withSystemEnvironment().load(config.get()) : demoConfig();
+    DemoOptions options = new DemoOptions(users, messages, seed.orElseGet(() -> ThreadLocalRandom.current().nextLong(1, 1_000_000)),
+        turnMillis, cfg);
+    PrintStream err = System.err;
+    Progress progress = noProgress ? Progress.none() : stderrIsTerminal() ? Progress.bar(err) : Progress.lines(err);
+    err.printf("baton demo: %s, %d users x %d messages, seed %d%n", s.name(), users, messages, options.seed());
+    DemoReport report = s.run(options, progress);
+    report.print(System.out);
+    if (json.isPresent()) report.writeJson(json.get());
+    return report.passed() ? 0 : 1;
+  }
+
+  /** The demo's configuration, loaded like any baton.yaml (from the classpath). */
+  static BatonConfig demoConfig() throws IOException {
+    try (InputStream in = DemoCommand.class.getResourceAsStream("demo.yaml")) {
+      if (in == null) throw new IllegalStateException("demo.yaml is missing from the jar");
+      return new ConfigLoader(System.getenv()).parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "demo.yaml");
+    }
+  }
+
+  /** {@code ./baton} passes whether stderr is a terminal ({@code [ -t 2 ]}); the JDK cannot tell for stderr. */
+  private static boolean stderrIsTerminal() {
+    String flag = System.getProperty("baton.stderr.tty");
+    if (flag != null) return Boolean.parseBoolean(flag);
+    return System.console() != null && System.console().isTerminal();
+  }
+
+  static final class ScenarioNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return SCENARIOS.stream().map(Scenario::name).iterator();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.baton.cli.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The result of a demo run: for each promise checked, how many checks and how many violations; what
+ * happened to the messages; throughput and queue-wait percentiles. Written as text or JSON
+ * ({@code --json FILE}).
+ */
+public record DemoReport(
+    String scenario,
+    long seed,
+    boolean passed,
+    Map<String, PromiseResult> promises,
+    Map<String, Long> messages,
+    Map<String, Object> load,
+    Map<String, Long> engineCounters,
+    Map<String, Double> queueWaitMs,
+    double seconds,
+    double messagesPerSecond) {
+
+  /** One promise: what it means, how often it was checked, how often it broke, and a few examples. */
+  public record PromiseResult(String meaning, long checked, long violations, List<String> examples) {}
+
+  static boolean passed(Map<String, PromiseResult> promises) {
+    return promises.values().stream().allMatch(p -> p.violations() == 0 && p.checked() > 0);
+  }
+
+  public void writeJson(Path file) throws IOException {
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), this);
+  }
+
+  public void print(PrintStream out) {
+    out.println();
+    out.printf(Locale.ROOT, "Baton demo '%s' (seed %d): %s%n", scenario, seed,
+        passed ? "every promise kept" : "PROMISES VIOLATED");
+    out.println();
+    out.printf(Locale.ROOT, "  %-4s %12s %11s   %s%n", "", "checks", "violations", "promise");
+    promises.forEach((name, p) -> {
+      out.printf(Locale.ROOT, "  %-4s %,12d %,11d   %s%n", name, p.checked(), p.violations(), p.meaning());
+      for (String e : p.examples()) out.println("         ! " + e);
+    });
+    out.println();
+    out.print("  messages:");
+    messages.forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d", k.replace('_', ' '), v));
+    out.println();
+    out.print("  load:");
+    load.forEach((k, v) -> out.print(" " + k.replace('_', ' ') + " " + v));
+    out.println();
+    out.print("  engine counters:");
+    engineCounters.forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d", k.replace("baton.", ""), v));
+    out.println();
+    out.printf(Locale.ROOT, "  throughput: %,.0f messages/s over %.2f s%n", messagesPerSecond, seconds);
+    out.printf(Locale.ROOT, "  queue wait (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n",
+        queueWaitMs.getOrDefault("p50", 0.0), queueWaitMs.getOrDefault("p90", 0.0),
+        queueWaitMs.getOrDefault("p99", 0.0), queueWaitMs.getOrDefault("max", 0.0));
+  }
+
+  /** p50, p90, p99 and max of {@code nanos}, in milliseconds. */
+  static Map<String, Double> percentilesMs(List<Long> nanos) {
+    if (nanos.isEmpty()) return Map.of("p50", 0.0, "p90", 0.0, "p99", 0.0, "max", 0.0);
+    long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+    return new java.util.TreeMap<>(Map.of(
+        "p50", ms(sorted, 0.50), "p90", ms(sorted, 0.90), "p99", ms(sorted, 0.99),
+        "max", sorted[sorted.length - 1] / 1e6));
+  }
+
+  private static double ms(long[] sorted, double q) {
+    int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+    return sorted[Math.max(0, i)] / 1e6;
+  }
+}

@@ -1,0 +1,76 @@
+package dev.baton.cli.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.Agent;
+import dev.baton.Turn;
+import dev.baton.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo end to end against the real in-memory engine and echo agent, small. */
+class SessionsScenarioTest {
+
+  private static DemoOptions small(long seed) throws Exception {
+    return new DemoOptions(50, 20, seed, 1, DemoCommand.demoConfig());
+  }
+
+  @Test
+  void smallRunKeepsEveryPromiseAndExercisesEveryPath() throws Exception {
+    DemoReport r = new SessionsScenario().run(small(7), Progress.none());
+    assertThat(r.promises()).containsOnlyKeys("P1", "P2", "P3", "P4", "P7", "P9");
+    assertThat(r.promises()).allSatisfy((name, p) -> {
+      assertThat(p.violations()).as(name + ": " + p.examples()).isZero();
+      assertThat(p.checked()).as(name).isPositive();
+    });
+    assertThat(r.passed()).isTrue();
+    assertThat(r.messages()).containsEntry("sent", 1000L).containsEntry("unresolved", 0L)
+        .containsEntry("duplicates_admitted", 0L).containsEntry("duplicates_processed", 0L);
+    long sent = r.messages().get("sent");
+    assertThat(r.messages().get("processed") + r.messages().get("busy") + r.messages().get("expired")
+        + r.messages().get("failed") + r.messages().get("rejected")).isEqualTo(sent);
+    assertThat(r.messages().get("deliveries")).isGreaterThan(sent); // duplicates were sent
+    assertThat(r.messages().get("processed")).isPositive();
+    assertThat((long) r.load().get("reordered_pairs")).isPositive();
+  }
+
+  /** The classic shared-state bug: an agent that keeps "the current message" in a field. P1 must catch it. */
+  @Test
+  void anAgentThatSharesStateAcrossSessionsIsCaught() throws Exception {
+    AtomicReference<String> lastText = new AtomicReference<>("");
+    Agent leaky = turn -> {
+      String previous = lastText.getAndSet(turn.messages().getLast().text());
+      for (Turn.Message m : turn.messages()) turn.reply(m.text() + " / earlier: " + previous);
+    };
+    DemoReport r = new SessionsScenario(cfg -> leaky).run(small(8), Progress.none());
+    assertThat(r.passed()).isFalse();
+    assertThat(r.promises().get("P1").violations()).isPositive();
+    assertThat(r.promises().get("P1").examples()).isNotEmpty();
+  }
+
+  @Test
+  void commandWritesJsonAndExitsZero(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("report.json");
+    StringWriter err = new StringWriter();
+    var cl = Main.commandLine();
+    cl.setErr(new PrintWriter(err, true));
+    int exit = cl.execute("demo", "--users", "20", "--messages", "10", "--seed", "3", "--no-progress",
+        "--json", json.toString());
+    assertThat(exit).as(err.toString()).isZero();
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    assertThat(root.path("passed").asBoolean()).isTrue();
+    for (String p : new String[] {"P1", "P2", "P3", "P4", "P7", "P9"}) {
+      assertThat(root.path("promises").path(p).path("checked").asLong()).as(p).isPositive();
+      assertThat(root.path("promises").path(p).path("violations").isNumber()).as(p).isTrue();
+    }
+    assertThat(root.path("messages").path("sent").asLong()).isEqualTo(200);
+    assertThat(root.path("messages").has("processed")).isTrue();
+    assertThat(root.path("queueWaitMs").has("p99")).isTrue();
+  }
+}

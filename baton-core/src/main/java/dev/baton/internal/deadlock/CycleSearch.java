@@ -1,0 +1,157 @@
+package dev.baton.internal.deadlock;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/*
+ * Overview. The deadlock test of the graph. A party that does not wait runs and will release what it holds;
+ * a waiter can proceed when its blockers can (all of them for Need.ALL, one for Need.ANY). The fixpoint of
+ * that rule (graph reduction, as in Holt's 1972 model) leaves the stuck set: those parties can never
+ * proceed. For graphs of Need.ALL waits only, the stuck set is exactly what lies on or behind a cycle.
+ * A cycle to report and break is found by following stuck blockers from a stuck party until a node repeats.
+ *
+ * Concurrency. Not thread-safe; WaitForGraph calls it under its lock. Cost O(V + E) of the part searched.
+ */
+final class CycleSearch {
+  private CycleSearch() {}
+
+  /** The edges a search sees: the wait of a party, or null if it does not wait. */
+  interface Edges extends Function<Party, WaitForGraph.Wait> {}
+
+  /** The parties reachable from {@code start} by wait edges, {@code start} included. */
+  static Set<Party> reachable(Party start, Edges edges) {
+    Set<Party> seen = new HashSet<>();
+    ArrayDeque<Party> todo = new ArrayDeque<>();
+    seen.add(start);
+    todo.add(start);
+    while (!todo.isEmpty()) {
+      WaitForGraph.Wait w = edges.apply(todo.poll());
+      if (w == null) continue;
+      for (Party b : w.blockers()) if (seen.add(b)) todo.add(b);
+    }
+    return seen;
+  }
+
+  /** Whether {@code start} reaches itself: a cheap necessary condition for it to be deadlocked. */
+  static boolean onCycle(Party start, Edges edges) {
+    Set<Party> seen = new HashSet<>();
+    ArrayDeque<Party> todo = new ArrayDeque<>();
+    todo.add(start);
+    while (!todo.isEmpty()) {
+      WaitForGraph.Wait w = edges.apply(todo.poll());
+      if (w == null) continue;
+      for (Party b : w.blockers()) {
+        if (b.equals(start)) return true;
+        if (seen.add(b)) todo.add(b);
+      }
+    }
+    return false;
+  }
+
+  /** The parties of {@code closed} (a set closed under wait edges) that can never proceed. */
+  static Set<Party> stuck(Set<Party> closed, Edges edges) {
+    Map<Party, Integer> pending = new HashMap<>();
+    Map<Party, List<Party>> waitersOf = new HashMap<>();
+    ArrayDeque<Party> free = new ArrayDeque<>();
+    for (Party p : closed) {
+      WaitForGraph.Wait w = edges.apply(p);
+      if (w == null || w.blockers().isEmpty()) {
+        free.add(p);
+        continue;
+      }
+      pending.put(p, w.need() == Need.ANY ? 1 : w.blockers().size());
+      for (Party b : w.blockers()) waitersOf.computeIfAbsent(b, k -> new ArrayList<>()).add(p);
+    }
+    while (!free.isEmpty()) {
+      Party p = free.poll();
+      for (Party waiter : waitersOf.getOrDefault(p, List.of())) {
+        Integer left = pending.get(waiter);
+        if (left == null) continue;
+        if (left == 1) {
+          pending.remove(waiter);
+          free.add(waiter);
+        } else {
+          pending.put(waiter, left - 1);
+        }
+      }
+    }
+    return pending.keySet();
+  }
+
+  /** A cycle of stuck parties reached from {@code from} (itself stuck), in wait order. */
+  static List<Party> cycleFrom(Party from, Set<Party> stuck, Edges edges) {
+    LinkedHashMap<Party, Integer> path = new LinkedHashMap<>();
+    Party p = from;
+    while (!path.containsKey(p)) {
+      path.put(p, path.size());
+      WaitForGraph.Wait w = edges.apply(p);
+      Party next = null;
+      if (w != null) {
+        // Prefer closing the cycle through the start so the report names the edge that closed it.
+        if (w.blockers().contains(from) && stuck.contains(from)) {
+          next = from;
+        } else {
+          for (Party b : w.blockers()) {
+            if (stuck.contains(b)) {
+              next = b;
+              break;
+            }
+          }
+        }
+      }
+      if (next == null) throw new IllegalStateException("stuck party without a stuck blocker: " + p);
+      p = next;
+    }
+    List<Party> order = new ArrayList<>(path.keySet());
+    return List.copyOf(order.subList(path.get(p), order.size()));
+  }
+
+  /**
+   * The deadlocked component around {@code cycle}: the stuck parties reachable from it that also reach it
+   * (its strongly connected component among stuck parties), the cycle first. With Need.ANY waits a deadlock is
+   * a knot wider than one cycle; any member of the component may be the victim, and no party merely behind it
+   * (which waits on it but is not waited on) is.
+   */
+  static List<Party> component(List<Party> cycle, Set<Party> stuck, Edges edges) {
+    Party root = cycle.getFirst();
+    Set<Party> forward = new HashSet<>();
+    Map<Party, List<Party>> reverse = new HashMap<>();
+    ArrayDeque<Party> todo = new ArrayDeque<>();
+    forward.add(root);
+    todo.add(root);
+    while (!todo.isEmpty()) {
+      Party p = todo.poll();
+      for (Party b : edges.apply(p).blockers()) {
+        if (!stuck.contains(b)) continue;
+        reverse.computeIfAbsent(b, k -> new ArrayList<>()).add(p);
+        if (forward.add(b)) todo.add(b);
+      }
+    }
+    Set<Party> back = new HashSet<>();
+    back.add(root);
+    todo.add(root);
+    while (!todo.isEmpty()) {
+      for (Party w : reverse.getOrDefault(todo.poll(), List.of())) if (back.add(w)) todo.add(w);
+    }
+    LinkedHashSet<Party> out = new LinkedHashSet<>(cycle);
+    for (Party p : forward) if (back.contains(p)) out.add(p);
+    return List.copyOf(out);
+  }
+
+  /** The deadlocked component through or behind {@code start}, if {@code start} is deadlocked. */
+  static Optional<List<Party>> deadlockAt(Party start, Edges edges) {
+    if (!onCycle(start, edges)) return Optional.empty();
+    Set<Party> stuck = stuck(reachable(start, edges), edges);
+    if (!stuck.contains(start)) return Optional.empty();
+    return Optional.of(component(cycleFrom(start, stuck, edges), stuck, edges));
+  }
+}

@@ -1,0 +1,50 @@
+package dev.baton.internal.deadlock;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * One detected deadlock: the whole cycle, who was chosen and why, and how long detection took.
+ *
+ * @param detectedAt when it was found (scheduler wall clock)
+ * @param via {@code edge} when found as the closing edge was added, {@code sweep} when found by the periodic
+ *     sweep
+ * @param cycle the members in wait order: each waits for the next, the last for the first
+ * @param victim the party whose wait was failed with a {@link dev.baton.DeadlockException}; empty name if no
+ *     member could be broken (only turns waiting for their own calls)
+ * @param policy the {@code on_deadlock} policy that chose the victim
+ * @param latency from the last change of the cycle's edges to detection
+ */
+public record DeadlockReport(
+    Instant detectedAt, String via, List<Member> cycle, String victim, String policy, Duration latency) {
+
+  public DeadlockReport {
+    cycle = List.copyOf(cycle);
+  }
+
+  /**
+   * One member of a cycle.
+   *
+   * @param party the waiter, e.g. {@code call#12 (session s1, tool shared.write)}
+   * @param waitsFor what it waits for, e.g. {@code lock shared-file:/ledger.txt (exclusive)}
+   * @param blockedBy the parties it waits for (holders, or waiters queued ahead of it)
+   * @param since when it started waiting
+   */
+  public record Member(String party, String waitsFor, List<String> blockedBy, Instant since) {
+    public Member {
+      blockedBy = List.copyOf(blockedBy);
+    }
+
+    @Override
+    public String toString() {
+      return party + " waits since " + since + " for " + waitsFor + " held by " + String.join(", ", blockedBy);
+    }
+  }
+
+  /** The cycle in one line, for logs and for the victim's exception message. */
+  public String describe() {
+    return cycle.stream().map(Member::toString).collect(Collectors.joining("; "));
+  }
+}

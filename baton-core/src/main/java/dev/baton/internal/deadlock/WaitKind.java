@@ -1,0 +1,22 @@
+package dev.baton.internal.deadlock;
+
+/** What a waiter waits for. Only the kind of the edge; the resource is named by a string. */
+public enum WaitKind {
+  /** A tool call waits for a resource lock (shared or exclusive). */
+  LOCK,
+  /** A tool call ({@code ask}) waits for another session's reply. */
+  ASK_REPLY,
+  /** A turn (or a question waiting to run as one) waits for a slot of its session. */
+  SESSION_SLOT,
+  /** A turn waits for one of the global permits ({@code max_concurrent_total}). */
+  GLOBAL_PERMIT,
+  /** A repeated tool call waits for the first call with its idempotency key to finish (P6). */
+  DUPLICATE_CALL,
+  /** A turn waits for its own tool calls to end (not breakable: never chosen as victim). */
+  OWN_CALLS;
+
+  /** {@code lock}, {@code ask_reply}, ... as written in logs and snapshots. */
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

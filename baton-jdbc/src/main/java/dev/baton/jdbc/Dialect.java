@@ -1,0 +1,80 @@
+package dev.baton.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * What differs between SQLite and PostgreSQL. The SQL itself is shared: both speak {@code ON CONFLICT},
+ * {@code RETURNING}, multi-row {@code VALUES} and partial indexes.
+ */
+enum Dialect {
+
+  /**
+   * One writer connection that starts each batch with {@code BEGIN IMMEDIATE} (so it never has to upgrade a
+   * read lock, which SQLite may refuse with SQLITE_BUSY), and holds no lock between batches.
+   */
+  SQLITE("sqlite", "") {
+    @Override
+    void begin(Connection c) throws SQLException {
+      exec(c, "BEGIN IMMEDIATE");
+    }
+
+    @Override
+    void commit(Connection c) throws SQLException {
+      exec(c, "COMMIT");
+    }
+
+    @Override
+    void rollback(Connection c) throws SQLException {
+      if (!c.getAutoCommit()) return;
+      try (Statement s = c.createStatement()) {
+        s.execute("ROLLBACK");
+      } catch (SQLException e) {
+        if (!String.valueOf(e.getMessage()).contains("no transaction is active")) throw e;
+      }
+    }
+  },
+
+  /** Row locks ({@code FOR UPDATE}) serialize commits of one session across nodes. */
+  POSTGRES("postgres", " FOR UPDATE") {
+    @Override
+    void begin(Connection c) throws SQLException {
+      c.setAutoCommit(false);
+    }
+
+    @Override
+    void commit(Connection c) throws SQLException {
+      c.commit();
+      c.setAutoCommit(true);
+    }
+
+    @Override
+    void rollback(Connection c) throws SQLException {
+      if (!c.getAutoCommit()) {
+        c.rollback();
+        c.setAutoCommit(true);
+      }
+    }
+  };
+
+  final String migrations;
+  final String forUpdate;
+
+  Dialect(String migrations, String forUpdate) {
+    this.migrations = "classpath:db/migration/" + migrations;
+    this.forUpdate = forUpdate;
+  }
+
+  abstract void begin(Connection c) throws SQLException;
+
+  abstract void commit(Connection c) throws SQLException;
+
+  abstract void rollback(Connection c) throws SQLException;
+
+  static void exec(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}

@@ -1,0 +1,246 @@
+package dev.baton.jdbc;
+
+import dev.baton.DedupKey;
+import dev.baton.Reply;
+import dev.baton.SessionKey;
+import dev.baton.spi.IdempotencyRecords;
+import dev.baton.spi.IngestResult;
+import dev.baton.spi.JournalEntry;
+import dev.baton.spi.MessageStatus;
+import dev.baton.spi.SessionData;
+import dev.baton.spi.SessionLeases;
+import dev.baton.spi.Store;
+import dev.baton.spi.StoreException;
+import dev.baton.spi.StoreStats;
+import dev.baton.spi.TurnCommit;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/*
+ * Overview. The durable Store of both SQL backends (sqlite, postgres): the dialect differs, the SQL and the
+ * shape do not. Writes (ingest, turn commits, status moves, outbox acks, idempotency records, leases, prune
+ * chunks) go through one GroupCommitWriter per store; reads go to a pool of reader connections and see only
+ * committed data.
+ *
+ * Concurrency. Thread-safe. Writes block until their group-commit batch is durable; reads do not wait for
+ * writes (SQLite WAL readers, PostgreSQL MVCC). loadSession reads in one transaction (a consistent snapshot).
+ *
+ * Failure. An SQL error becomes a StoreException and the operation did not happen; the one exception is a
+ * lost connection during COMMIT on PostgreSQL, whose outcome the server alone knows (ingest is safe to retry:
+ * it is idempotent by key). Conflict and fencing refusals roll back alone (see GroupCommitWriter).
+ */
+public final class JdbcStore implements Store {
+
+  private static final String UNFINISHED = "('RECEIVED', 'QUEUED', 'RUNNING')";
+
+  private final String name;
+  private final Dialect dialect;
+  private final DataSource readers;
+  private final GroupCommitWriter writer;
+  private final AutoCloseable resources;
+  private final int pruneBatch;
+  private final JdbcLeases leases;
+  private final JdbcIdempotency idempotency;
+  private volatile Retention retention = Retention.NONE;
+  /** Test hook: runs after each prune transaction, on the pruning thread. */
+  volatile Runnable afterPruneChunk = () -> {};
+
+  JdbcStore(String name, Dialect dialect, DataSource readers, GroupCommitWriter writer, AutoCloseable resources,
+      int pruneBatch, dev.baton.spi.Scheduler scheduler) {
+    this.name = name;
+    this.dialect = dialect;
+    this.readers = readers;
+    this.writer = writer;
+    this.resources = resources;
+    this.pruneBatch = pruneBatch;
+    this.leases = new JdbcLeases(this, scheduler);
+    this.idempotency = new JdbcIdempotency(this);
+  }
+
+  void startRetention(Retention r) {
+    this.retention = r;
+    r.start();
+  }
+
+  GroupCommitWriter writer() {
+    return writer;
+  }
+
+  <T> T write(String lockKey, GroupCommitWriter.Work<T> work) {
+    return writer.write(lockKey, work);
+  }
+
+  <T> T read(GroupCommitWriter.Work<T> work) {
+    try (Connection c = readers.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new StoreException(name + " read failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public IngestResult ingest(JournalEntry entry) {
+    return writer.ingest(entry);
+  }
+
+  @Override
+  public void release(DedupKey key) {
+    write("", c -> {
+      JournalSql.release(c, key);
+      return null;
+    });
+  }
+
+  @Override
+  public void updateStatus(List<DedupKey> keys, MessageStatus status) {
+    if (keys.isEmpty()) return;
+    List<DedupKey> copy = List.copyOf(keys);
+    write("", c -> {
+      JournalSql.updateStatus(c, copy, status);
+      return null;
+    });
+  }
+
+  @Override
+  public SessionData loadSession(SessionKey session) {
+    return read(c -> {
+      c.setAutoCommit(false);
+      if (dialect == Dialect.POSTGRES) c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      try {
+        return TurnSql.load(c, session);
+      } finally {
+        c.commit();
+      }
+    });
+  }
+
+  @Override
+  public List<Reply> commitTurn(TurnCommit commit) {
+    return write(commit.session().value(), c -> TurnSql.commit(c, dialect, commit));
+  }
+
+  @Override
+  public List<Reply> undeliveredReplies() {
+    return read(c -> {
+      List<Reply> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM outbox ORDER BY session, outbox_seq");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(TurnSql.readReply(rs));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public void markDelivered(SessionKey session, long outboxSeq) {
+    write(session.value(), c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbox WHERE session = ? AND outbox_seq = ?")) {
+        ps.setString(1, session.value());
+        ps.setLong(2, outboxSeq);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public List<JournalEntry> unfinished() {
+    return read(c -> {
+      List<JournalEntry> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + JournalSql.COLUMNS
+              + " FROM journal WHERE status IN " + UNFINISHED + " ORDER BY seq");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(JournalSql.read(rs));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public IdempotencyRecords idempotency() {
+    return idempotency;
+  }
+
+  @Override
+  public Optional<SessionLeases> leases() {
+    return Optional.of(leases);
+  }
+
+  /**
+   * Deletes in transactions of at most {@code storage.prune_batch} rows, each queued behind the writes waiting
+   * at that moment, so ingest never waits for more than one small delete.
+   */
+  @Override
+  public long prune(Instant dedupBefore, Instant now) {
+    long total = 0;
+    total += pruneLoop("DELETE FROM journal WHERE seq IN (SELECT seq FROM journal WHERE received_at < ? AND status"
+        + " NOT IN " + UNFINISHED + " ORDER BY received_at LIMIT ?)", Codec.nanos(dedupBefore));
+    total += pruneLoop("DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE expires_at < ?"
+        + " ORDER BY expires_at LIMIT ?)", Codec.nanos(now));
+    return total;
+  }
+
+  private long pruneLoop(String sql, long before) {
+    long total = 0;
+    while (true) {
+      int n = write("\uffff", c -> {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setLong(1, before);
+          ps.setInt(2, pruneBatch);
+          return ps.executeUpdate();
+        }
+      });
+      total += n;
+      afterPruneChunk.run();
+      if (n < pruneBatch) return total;
+    }
+  }
+
+  @Override
+  public StoreStats stats() {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM journal),"
+              + " (SELECT count(*) FROM journal WHERE status IN " + UNFINISHED + "), (SELECT count(*) FROM outbox),"
+              + " (SELECT count(*) FROM idempotency)");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new StoreStats(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+      }
+    });
+  }
+
+  @Override
+  public boolean ping() {
+    try {
+      return read(c -> {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      });
+    } catch (StoreException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    retention.close();
+    writer.close();
+    try {
+      resources.close();
+    } catch (Exception e) {
+      throw new StoreException(name + " did not close cleanly", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

@@ -1,0 +1,143 @@
+package dev.baton.tools;
+
+import dev.baton.SessionState;
+import dev.baton.TurnContext;
+import dev.baton.config.BatonConfig;
+import dev.baton.internal.deadlock.DeadlockReport;
+import dev.baton.internal.deadlock.GraphSnapshot;
+import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.spi.IdempotencyRecords;
+import dev.baton.spi.Scheduler;
+import dev.baton.tool.AskRouter;
+import dev.baton.tool.ToolRuntime;
+import dev.baton.tool.ToolSpec;
+import dev.baton.tool.Tools;
+import dev.baton.tools.internal.Runtime;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The tool runtime: hand it to {@code Baton.builder().tools(...)}.
+ *
+ * <pre>{@code
+ * BatonTools tools = BatonTools.builder().config(config).scheduler(scheduler)
+ *     .idempotencyRecords(store.idempotency()).tool(new MyTool()).build();
+ * }</pre>
+ *
+ * <p><b>Concurrency.</b> Thread-safe. {@link #bind} is cheap and may be called by many turns at once; each
+ * returned {@link Tools} serves one turn (and that turn's parallel calls). Close it to stop the deadlock
+ * sweep (if the runtime created its own graph).
+ */
+public final class BatonTools implements ToolRuntime, AutoCloseable {
+  private final Runtime runtime;
+
+  private BatonTools(Runtime runtime) {
+    this.runtime = runtime;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public Tools bind(TurnContext context, SessionState state) {
+    return runtime.bind(context, state);
+  }
+
+  /** Every registered tool's name, description and input schema. */
+  public List<ToolSpec> specs() {
+    return runtime.specs();
+  }
+
+  /** The wait-for graph this runtime feeds (the engine feeds the same one with slot, permit and ask waits). */
+  public WaitForGraph waitForGraph() {
+    return runtime.graph();
+  }
+
+  /** The graph now and the recent deadlocks (admin API, dashboard). */
+  public GraphSnapshot snapshot() {
+    return runtime.graph().snapshot();
+  }
+
+  public List<DeadlockReport> recentDeadlocks() {
+    return runtime.graph().recentDeadlocks();
+  }
+
+  /** The assembled internals (tests and benchmarks of this module). */
+  Runtime internals() {
+    return runtime;
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+  }
+
+  /** Builds a {@link BatonTools}. Not thread-safe; use once. */
+  public static final class Builder {
+    private BatonConfig config = BatonConfig.defaults();
+    private Scheduler scheduler = Scheduler.system();
+    private MeterRegistry meters = new SimpleMeterRegistry();
+    private Optional<IdempotencyRecords> records = Optional.empty();
+    private Optional<WaitForGraph> graph = Optional.empty();
+    private AskRouter askRouter = AskRouter.none();
+    private final List<Tool> tools = new ArrayList<>();
+    private boolean builtIns = true;
+
+    private Builder() {}
+
+    /** Reads {@code agent.tool_call_timeout_ms}, {@code agent.deadlock_detection.*} and {@code tools.*}. */
+    public Builder config(BatonConfig c) {
+      this.config = Objects.requireNonNull(c);
+      return this;
+    }
+
+    public Builder scheduler(Scheduler s) {
+      this.scheduler = Objects.requireNonNull(s);
+      return this;
+    }
+
+    public Builder meterRegistry(MeterRegistry m) {
+      this.meters = Objects.requireNonNull(m);
+      return this;
+    }
+
+    /** Where results are kept for idempotency (the store's); in memory when not given. */
+    public Builder idempotencyRecords(IdempotencyRecords r) {
+      this.records = Optional.of(r);
+      return this;
+    }
+
+    /** A graph shared with the engine; when not given the runtime creates and starts its own. */
+    public Builder waitForGraph(WaitForGraph g) {
+      this.graph = Optional.of(g);
+      return this;
+    }
+
+    /** How {@code ask} reaches other sessions (the engine); without it {@code ask} fails with unknown_peer. */
+    public Builder askRouter(AskRouter r) {
+      this.askRouter = Objects.requireNonNull(r);
+      return this;
+    }
+
+    public Builder tool(Tool t) {
+      tools.add(Objects.requireNonNull(t));
+      return this;
+    }
+
+    /** Whether the built-in tools (workspace.*, kv.*, shared.*, ask) are registered (default true). */
+    public Builder builtIns(boolean on) {
+      this.builtIns = on;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if two tools share a name or a name or schema is invalid */
+    public BatonTools build() {
+      return new BatonTools(new Runtime(config, scheduler, meters, records, graph, askRouter, tools, builtIns));
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package dev.baton.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.SessionKey;
+import dev.baton.SessionState;
+import dev.baton.TurnContext;
+import dev.baton.config.AgentConfig;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.DeadlockDetectionConfig;
+import dev.baton.config.ToolsConfig;
+import dev.baton.testing.ManualScheduler;
+import dev.baton.tool.ToolCall;
+import dev.baton.tool.ToolResult;
+import dev.baton.tool.Tools;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/** Shared test setup: a runtime on a ManualScheduler and a temp folder, turns, threads that must not fail. */
+final class Fixture implements AutoCloseable {
+  static final long CALL_TIMEOUT_MS = 30_000;
+  static final long CHECK_MS = 5_000;
+  static final Duration REAL_TIME_LIMIT = Duration.ofSeconds(20);
+
+  final ManualScheduler clock = new ManualScheduler();
+  final BatonTools tools;
+  final Path root;
+  final List<Throwable> threadFailures = new CopyOnWriteArrayList<>();
+  final List<Thread> threads = new ArrayList<>();
+  private final AtomicLong turnSeq = new AtomicLong(100);
+
+  Fixture(Path root, BatonTools.Builder b) {
+    this(root, b, DeadlockDetectionConfig.OnDeadlock.KILL_OLDEST_WAITER);
+  }
+
+  Fixture(Path root, BatonTools.Builder b, DeadlockDetectionConfig.OnDeadlock policy) {
+    this(root, clock -> b, policy);
+  }
+
+  /** {@code b} gets the fixture's clock, to build a graph or router on the same time. */
+  Fixture(Path root, java.util.function.Function<ManualScheduler, BatonTools.Builder> builder,
+      DeadlockDetectionConfig.OnDeadlock policy) {
+    this.root = root;
+    BatonTools.Builder b = builder.apply(clock);
+    BatonConfig c = BatonConfig.defaults();
+    AgentConfig a = c.agent();
+    c = c.withAgent(new AgentConfig(a.type(), a.turnTimeoutMs(), a.concurrency(), CALL_TIMEOUT_MS,
+        new DeadlockDetectionConfig(true, CHECK_MS, policy)));
+    c = new BatonConfig(c.sessions(), c.agent(), c.dedup(), c.ordering(), c.storage(), c.server(), c.channels(),
+        c.admin(), new ToolsConfig(root.toString(), 3_600_000));
+    this.tools = b.config(c).scheduler(clock).build();
+  }
+
+  TurnContext turn(String session) {
+    return turn(session, Duration.ofHours(1));
+  }
+
+  TurnContext turn(String session, Duration left) {
+    return new TurnContext(new SessionKey(session), session, List.of("m"), "trace", turnSeq.incrementAndGet(),
+        clock.now().plus(left));
+  }
+
+  Tools bind(String session) {
+    return tools.bind(turn(session), new MapState());
+  }
+
+  static ToolCall call(String tool, String json) {
+    return ToolCall.of(tool, json);
+  }
+
+  static ToolCall keyed(String tool, String json, String key) {
+    return new ToolCall(tool, json, Optional.of(key));
+  }
+
+  static String code(ToolResult r) {
+    return r instanceof ToolResult.Failed f ? f.code() : "ok";
+  }
+
+  static String json(ToolResult r) {
+    assertThat(r).isInstanceOf(ToolResult.Ok.class);
+    return ((ToolResult.Ok) r).json();
+  }
+
+  /** Starts a virtual thread whose failure fails the test (checked in {@link #close}). */
+  Thread spawn(String name, ThrowingRunnable r) {
+    Thread t = Thread.ofVirtual().name(name).unstarted(() -> {
+      try {
+        r.run();
+      } catch (Throwable e) {
+        threadFailures.add(e);
+      }
+    });
+    threads.add(t);
+    t.start();
+    return t;
+  }
+
+  /** Waits (in real time, bounded) for a condition other threads make true; no sleeping. */
+  void until(String what, BooleanSupplier cond) {
+    long end = System.nanoTime() + REAL_TIME_LIMIT.toNanos();
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > end) throw new AssertionError("timed out waiting for: " + what);
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+
+  long waits(String kind) {
+    return tools.snapshot().waits().stream().filter(w -> w.waitsFor().startsWith(kind)).count();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (Thread t : threads) {
+      t.join(REAL_TIME_LIMIT);
+      assertThat(t.isAlive()).as("thread %s ended", t.getName()).isFalse();
+    }
+    tools.close();
+    if (!threadFailures.isEmpty()) throw new AssertionError("a thread failed", threadFailures.getFirst());
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /** A session state for tests: a thread-safe map. */
+  static final class MapState implements SessionState {
+    final Map<String, String> map = new ConcurrentHashMap<>();
+
+    @Override
+    public Optional<String> get(String key) {
+      return Optional.ofNullable(map.get(key));
+    }
+
+    @Override
+    public void put(String key, String value) {
+      map.put(key, value);
+    }
+
+    @Override
+    public void remove(String key) {
+      map.remove(key);
+    }
+
+    @Override
+    public synchronized boolean compareAndSet(String key, Optional<String> expected, String newValue) {
+      if (!Optional.ofNullable(map.get(key)).equals(expected)) return false;
+      map.put(key, newValue);
+      return true;
+    }
+
+    @Override
+    public Set<String> keys() {
+      return Set.copyOf(map.keySet());
+    }
+  }
+}
