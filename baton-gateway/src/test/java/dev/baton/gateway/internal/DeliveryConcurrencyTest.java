@@ -84,6 +84,36 @@ class DeliveryConcurrencyTest {
     dev.baton.gateway.support.Eventually.until("idle lanes are retired", () -> d.lanes() == 0);
   }
 
+  /**
+   * Deterministic hand-off: replies enqueued while the lane's drainer is delivering (here from inside the
+   * delivery, with drainers run inline) are delivered by that same drainer, in order, and the lane retires
+   * only once its queue is empty; a later enqueue opens a fresh lane.
+   */
+  @Test
+  void repliesEnqueuedDuringADeliveryAreTakenByTheRunningDrainer() {
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    OutboundDelivery[] d = new OutboundDelivery[1];
+    List<Integer> drainersStarted = new CopyOnWriteArrayList<>();
+    OutboundDelivery.Sink sink = r -> {
+      seen.add(r.outboxSeq());
+      if (r.outboxSeq() < 5) d[0].enqueue(reply(0, r.outboxSeq() + 1, "x")); // arrives mid-delivery
+      return Outcome.DELIVERED;
+    };
+    d[0] = new OutboundDelivery(Map.of("x", sink), new RecordingStore(), new ManualScheduler(),
+        DeliveryConfig.defaults(), new SimpleMeterRegistry(), drainer -> {
+          drainersStarted.add(1);
+          drainer.run();
+        });
+    d[0].enqueue(reply(0, 1, "x"));
+    assertThat(seen).containsExactly(1L, 2L, 3L, 4L, 5L);
+    assertThat(drainersStarted).hasSize(1); // one drainer took them all
+    assertThat(d[0].pending()).isZero();
+    assertThat(d[0].lanes()).isZero();
+    d[0].enqueue(reply(0, 6, "x"));
+    assertThat(seen).endsWith(6L);
+    assertThat(drainersStarted).hasSize(2);
+  }
+
   @RepeatedTest(5)
   void inboxHandsEachUserAllTheirRepliesInOrderWhilePollingConcurrently() throws Exception {
     RecordingStore store = new RecordingStore();
