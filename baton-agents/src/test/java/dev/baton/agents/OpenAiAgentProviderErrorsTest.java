@@ -65,7 +65,7 @@ class OpenAiAgentProviderErrorsTest {
 
   @Test
   void fiveHundredsAreRetriedWithGrowingBackoffUntilGivingUp() throws Exception {
-    server.fallback(body -> status(503, "{\"error\":{\"message\":\"overloaded\"}}"));
+    server.fallback(body -> status(500, "{\"error\":{\"message\":\"internal error\"}}"));
     FakeTurn turn = FakeTurn.of("hi", new FakeTools(), deadline);
     AgentThread t = AgentThread.start(OpenAiAgent.create(config(3), scheduler), turn);
 
@@ -79,7 +79,7 @@ class OpenAiAgentProviderErrorsTest {
 
     assertThat(server.requests()).hasSize(4);
     assertThat(turn.replies).singleElement().asString()
-        .contains("unavailable (HTTP 503)", "after 4 attempts");
+        .contains("unavailable (HTTP 500)", "after 4 attempts");
     assertPlainWords(turn.replies.get(0));
   }
 
