@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Linearizability of the lock manager, with the wait-for graph behind it: requests, withdrawals, releases and
  * observations from three tool calls, each call's operations on its own thread (a call runs on one thread), by
- * model checking (interleavings explored systematically up to the bound). (Lincheck's stress mode is left out:
- * installing its agent a second time in one JVM fails with "class redefinition failed"; the randomized and
- * real-thread tests cover stress.) The sequential specification is the lock
+ * model checking (interleavings explored systematically up to the bound). The stress strategy runs the same
+ * operations in {@link LockManagerLincheckStressTest}, a class of its own so it gets its own JVM (installing
+ * Lincheck's agent twice in one JVM fails with "class redefinition failed"). The sequential specification is the lock
  * manager itself run sequentially, so any outcome (grant, queue, deadlock victim, holders) that no serial
  * order explains fails the test.
  */
