@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
  * runs). A class of its own so it runs in its own JVM (surefire {@code reuseForks=false}): Lincheck's agent
  * cannot be installed twice in one JVM.
  */
+@Tag("slow") // 12 s on a quiet machine, minutes on a loaded one: ./run-tests -Pslow
 class LockManagerLincheckStressTest {
   @Test
   void stress() {
