@@ -265,10 +265,13 @@ final class SessionActor {
     List<Pending> expired = null;
     for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
       Pending p = it.next();
-      if (!p.started && now - p.arrivalNanos >= engine.queueTimeoutNanos) {
+      if (p.started) continue;
+      if (now - p.arrivalNanos >= engine.queueTimeoutNanos) {
         it.remove();
         if (expired == null) expired = new ArrayList<>();
         expired.add(p);
+      } else if (reorder == null) {
+        break; // unordered: the rest arrived later and are not due either (keeps claim O(1))
       }
     }
     if (expired == null) return List.of();
