@@ -91,7 +91,7 @@ public final class Engine implements Baton {
     this.agent = b.agent().orElseGet(() -> loadAgent(config));
     this.ownsStore = b.store().isEmpty();
     this.store = b.store().orElseGet(() -> openStore(config, scheduler));
-    this.dispatcher = new FairDispatcher(concurrency.maxConcurrentTotal(), this::startTurn);
+    this.dispatcher = new FairDispatcher(concurrency.maxConcurrentTotal(), this::startTurn, scheduler);
   }
 
   /** Builds the engine, recovers unfinished work from the store, and starts it. */

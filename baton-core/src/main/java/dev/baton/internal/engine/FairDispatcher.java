@@ -1,7 +1,10 @@
 package dev.baton.internal.engine;
 
+import dev.baton.spi.Scheduler;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /*
@@ -22,6 +25,13 @@ import org.jspecify.annotations.Nullable;
  *   offering thread saw no free permit, the releasing thread sees the ticket. The permit count never goes
  *   below 0 (CAS), so no more than max_concurrent_total turns hold a permit at once.
  *
+ *   Queue timeout of messages that wait only for a permit (P4): every ticket carries the deadline of its
+ *   session's oldest waiting message. One sweep timer is kept armed for the earliest deadline in line
+ *   (nextSweep, lowered by CAS when an earlier ticket arrives; in steady state deadlines only grow, so an
+ *   offer schedules nothing). The sweep walks the line, lets each due session expire what is due, and
+ *   re-arms for the earliest deadline left. So a message that runs at once costs no timer, and one that
+ *   waits for a permit still expires exactly at its deadline.
+ *
  * Failure
  *   A ticket whose session has nothing to start any more (its messages expired) gives its permit back.
  */
@@ -33,29 +43,64 @@ final class FairDispatcher {
     boolean start(SessionActor session);
   }
 
-  private final ConcurrentLinkedQueue<SessionActor> ready = new ConcurrentLinkedQueue<>();
+  /** One place in line: a session that can start a turn, and when its oldest waiting message expires. */
+  private record Ticket(SessionActor session, long dueNanos) {}
+
+  private final ConcurrentLinkedQueue<Ticket> ready = new ConcurrentLinkedQueue<>();
   private final AtomicInteger free;
   private final int capacity;
   private final Starter starter;
+  private final Scheduler scheduler;
+  private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
   private volatile boolean stopped;
 
-  FairDispatcher(int permits, Starter starter) {
+  FairDispatcher(int permits, Starter starter, Scheduler scheduler) {
     this.free = new AtomicInteger(permits);
     this.capacity = permits;
     this.starter = starter;
+    this.scheduler = scheduler;
   }
 
-  /** Adds one ticket of {@code s}. Non-blocking; may be called under the session's monitor. */
-  void offer(SessionActor s) {
-    ready.offer(s);
+  /**
+   * Adds one ticket of {@code s} whose oldest waiting message expires at {@code dueNanos}. Non-blocking; may
+   * be called under the session's monitor.
+   */
+  void offer(SessionActor s, long dueNanos) {
+    ready.offer(new Ticket(s, dueNanos));
+    if (dueNanos < nextSweep.get()) requestSweep(dueNanos);
+  }
+
+  private void requestSweep(long due) {
+    while (true) {
+      long cur = nextSweep.get();
+      if (due >= cur) return;
+      if (nextSweep.compareAndSet(cur, due)) {
+        scheduler.schedule(Duration.ofNanos(Math.max(0, due - scheduler.nanoTime())), this::sweep);
+        return;
+      }
+    }
+  }
+
+  /** Timer task: expires what waited too long for a permit, re-arms for the earliest deadline left. */
+  private void sweep() {
+    if (stopped) return;
+    nextSweep.set(Long.MAX_VALUE);
+    long now = scheduler.nanoTime();
+    long min = Long.MAX_VALUE;
+    for (Ticket t : ready) {
+      long due = t.dueNanos;
+      if (due <= now) due = t.session.expireDue(now);
+      min = Math.min(min, due);
+    }
+    if (min != Long.MAX_VALUE) requestSweep(min);
   }
 
   /** Hands free permits to waiting tickets. Call without holding any session monitor. */
   void pump() {
     while (!stopped && !ready.isEmpty()) {
       if (!tryAcquire()) return;
-      SessionActor s = ready.poll();
-      if (s == null || !starter.start(s)) {
+      Ticket t = ready.poll();
+      if (t == null || !starter.start(t.session)) {
         free.incrementAndGet();
       }
     }
@@ -74,11 +119,8 @@ final class FairDispatcher {
 
   /** Takes one ticket without a permit (tests that drive the dispatcher by hand after {@link #stop}). */
   @Nullable SessionActor pollTicket() {
-    return ready.poll();
-  }
-
-  boolean saturated() {
-    return free.get() <= 0;
+    Ticket t = ready.poll();
+    return t == null ? null : t.session;
   }
 
   int inUse() {

@@ -141,7 +141,7 @@ final class SessionActor {
     };
     while (runs.size() + tickets < conc.maxConcurrentPerSession() && batches > tickets) {
       tickets++;
-      engine.dispatcher.offer(this);
+      engine.dispatcher.offer(this, oldestDueLocked());
     }
   }
 
@@ -202,13 +202,12 @@ final class SessionActor {
 
   private void armExpiryLocked() {
     if (expiryTimer != null || queue.isEmpty()) return;
-    // Only when a message may actually have to wait: no timer on the fast path, where every queued message
-    // already holds a ticket and a permit is free (docs/concurrency.md). claim() checks expiry anyway.
-    boolean allTicketed = conc.queueMode() == QueueMode.FOLLOWUP || conc.queueMode() == QueueMode.REJECT
+    // Only for messages that wait for their own session (a turn of it runs, or the debounce): a message
+    // with a ticket is watched by the dispatcher's sweep, so the fast path arms no timer at all.
+    boolean allTicketed = (conc.queueMode() == QueueMode.FOLLOWUP || conc.queueMode() == QueueMode.REJECT)
         ? queue.size() <= tickets : tickets > 0;
-    if (allTicketed && !engine.dispatcher.saturated()) return;
-    long due = Long.MAX_VALUE;
-    for (Pending p : queue) if (!p.started) due = Math.min(due, p.arrivalNanos + engine.queueTimeoutNanos);
+    if (allTicketed) return;
+    long due = oldestDueLocked();
     if (due == Long.MAX_VALUE) return;
     Timer t = new Timer();
     expiryTimer = t;
@@ -233,14 +232,46 @@ final class SessionActor {
     if (drain) startLaneDrainer();
   }
 
+  /** When the oldest waiting (not yet started) message expires, or {@code Long.MAX_VALUE}. */
+  private long oldestDueLocked() {
+    long arrival = Long.MAX_VALUE;
+    for (Pending p : queue) {
+      if (p.started) continue;
+      arrival = Math.min(arrival, p.arrivalNanos);
+      if (reorder == null) break; // unordered: the queue is in arrival order
+    }
+    return arrival == Long.MAX_VALUE ? arrival : arrival + engine.queueTimeoutNanos;
+  }
+
+  /**
+   * Called by the dispatcher's sweep (a timer thread): expires what is due.
+   *
+   * @return when the next waiting message expires, or {@code Long.MAX_VALUE}
+   */
+  long expireDue(long now) {
+    boolean drain = false;
+    long next;
+    synchronized (this) {
+      if (retired || engine.closed) return Long.MAX_VALUE;
+      List<Pending> expired = takeExpiredLocked(now);
+      if (!expired.isEmpty()) drain = laneAddLocked(engine.expiryTask(this, expired));
+      next = oldestDueLocked();
+    }
+    if (drain) startLaneDrainer();
+    return next;
+  }
+
   private List<Pending> takeExpiredLocked(long now) {
     List<Pending> expired = null;
     for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
       Pending p = it.next();
-      if (!p.started && now - p.arrivalNanos >= engine.queueTimeoutNanos) {
+      if (p.started) continue;
+      if (now - p.arrivalNanos >= engine.queueTimeoutNanos) {
         it.remove();
         if (expired == null) expired = new ArrayList<>();
         expired.add(p);
+      } else if (reorder == null) {
+        break; // unordered: the rest arrived later and are not due either (keeps claim O(1))
       }
     }
     if (expired == null) return List.of();

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview
@@ -33,14 +34,19 @@ import java.util.concurrent.atomic.AtomicLong;
 /** The memory store's journal and dedup window. Thread-safe. */
 public final class DedupJournal {
 
-  /** One journaled message. {@code status} is written by the engine's status updates. */
+  /**
+   * One journaled message. {@code status} is written by the engine's status updates; once it is terminal the
+   * message itself is dropped ({@code entry = null}) so a finished dedup record costs only its key.
+   */
   static final class Rec {
-    final JournalEntry entry;
+    final DedupKey key;
+    volatile @Nullable JournalEntry entry;
     final long seq;
     final long receivedMs;
     volatile MessageStatus status = MessageStatus.RECEIVED;
 
     Rec(JournalEntry entry, long seq) {
+      this.key = entry.key();
       this.entry = entry;
       this.seq = seq;
       this.receivedMs = entry.receivedAt().toEpochMilli();
@@ -89,12 +95,12 @@ public final class DedupJournal {
     while (true) {
       Rec head = fifo.peek();
       if (head == null) return;
-      boolean stale = map.get(head.entry.key()) != head;
+      boolean stale = map.get(head.key) != head;
       boolean expired = head.status.terminal() && nowMs - head.receivedMs >= windowMs;
       if (!stale && !expired && fifoSize.get() <= maxEntries) return;
       if (fifo.remove(head)) {
         fifoSize.decrementAndGet();
-        map.remove(head.entry.key(), head);
+        map.remove(head.key, head);
       }
     }
   }
@@ -105,7 +111,10 @@ public final class DedupJournal {
 
   public void updateStatus(DedupKey key, MessageStatus status) {
     Rec r = map.get(key);
-    if (r != null) r.status = status;
+    if (r != null) {
+      r.status = status;
+      if (status.terminal()) r.entry = null;
+    }
   }
 
   /** The status of a journaled key, or empty if it is not (or no longer) journaled. One atomic read. */
@@ -120,7 +129,10 @@ public final class DedupJournal {
     for (Rec r : map.values()) if (!r.status.terminal()) recs.add(r);
     recs.sort(Comparator.comparingLong(r -> r.seq));
     List<JournalEntry> out = new ArrayList<>(recs.size());
-    for (Rec r : recs) out.add(r.entry);
+    for (Rec r : recs) {
+      JournalEntry e = r.entry; // null if it finished since the status was read
+      if (e != null) out.add(e);
+    }
     return out;
   }
 
@@ -128,7 +140,7 @@ public final class DedupJournal {
   public long prune(long beforeMs) {
     long n = 0;
     for (Rec r : map.values()) {
-      if (r.status.terminal() && r.receivedMs < beforeMs && map.remove(r.entry.key(), r)) n++;
+      if (r.status.terminal() && r.receivedMs < beforeMs && map.remove(r.key, r)) n++;
     }
     return n;
   }

@@ -21,6 +21,7 @@ final class GateAgent implements Agent {
   final CountDownLatch gate = new CountDownLatch(1);
   final List<List<String>> turns = new CopyOnWriteArrayList<>();
   final AtomicInteger interrupted = new AtomicInteger();
+  private final Semaphore interrupts = new Semaphore(0);
   private final EchoAgent echo = new EchoAgent();
 
   @Override
@@ -34,6 +35,7 @@ final class GateAgent implements Agent {
         gate.await();
       } catch (InterruptedException e) {
         interrupted.incrementAndGet();
+        interrupts.release();
         throw e;
       }
     }
@@ -42,6 +44,13 @@ final class GateAgent implements Agent {
 
   void open() {
     gate.countDown();
+  }
+
+  /** Waits (bounded) until a turn blocked in the agent has been interrupted. */
+  void awaitInterrupted() throws InterruptedException {
+    if (!interrupts.tryAcquire(Replies.WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("no turn was interrupted");
+    }
   }
 
   /** Waits (bounded) until {@code n} more turns have entered the agent. */

@@ -54,6 +54,7 @@ class LifecycleTest {
     assertThat(baton.submit(msg("late", "dan", "x"))).isInstanceOf(Admission.Rejected.class);
     clock.advance(Duration.ofSeconds(1));
     assertThat(drained.get()).isFalse();
+    agent.awaitInterrupted(); // the cancelled turn's thread was interrupted
     assertThat(agent.interrupted.get()).isEqualTo(1);
     assertThat(store.status(m1.key())).contains(MessageStatus.RECEIVED);
     assertThat(store.status(m2.key())).contains(MessageStatus.RECEIVED);
