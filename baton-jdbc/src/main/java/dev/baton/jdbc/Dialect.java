@@ -72,9 +72,10 @@ enum Dialect {
 
   abstract void rollback(Connection c) throws SQLException;
 
+  /** Runs a statement without parameters (prepared, so the SQLite writer's cache keeps it parsed). */
   static void exec(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
+    try (java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+      s.execute();
     }
   }
 }
