@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Loopback load test of POST /v1/messages with wrk (apt-get install -y wrk).
-#   baton-gateway/bench/run.sh [memory|gateway-only|store-class] [connections] [seconds]
+#   baton-gateway/bench/run.sh [memory|sqlite|gateway-only] [connections] [seconds]
 # Starts LoadServer (gateway + real engine + echo agent) on 127.0.0.1:8089, runs wrk, stops the server.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./baton}: the command line. Each subcommand is its own class, listed in {@link #SUBCOMMANDS}; to add
- * one (for example {@code serve}), write a picocli {@code @Command} class that implements
+ * one, write a picocli {@code @Command} class that implements
  * {@code Callable<Integer>} and add an instance here.
  *
  * <p>Errors reach users as one line without a stack trace (exit code 2 for bad usage, 1 for a failure).
@@ -25,7 +25,7 @@ public final class Main implements Runnable {
 
   /** The subcommands, in the order {@code --help} lists them. */
   static List<Object> subcommands() {
-    return List.of(new DemoCommand(), new ConfigCommand());
+    return List.of(new DemoCommand(), new ServeCommand(), new ConfigCommand());
   }
 
   @Option(names = {"-v", "--verbose"}, description = "Log at INFO (-vv: DEBUG) instead of WARN.",

@@ -73,7 +73,7 @@ public record ChannelsConfig(
    * HS256 secret, a PEM public key file (RS256/ES256) or a JWKS file.
    */
   public record JwtConfig(
-      @Doc("HS256 shared secret (at least 32 bytes). Use `${ENV_NAME}`.") String hs256Secret,
+      @Secret @Doc("HS256 shared secret (at least 32 bytes). Use `${ENV_NAME}`.") String hs256Secret,
       @Doc("Path of a PEM public key (RSA for RS256, EC P-256 for ES256).") String publicKeyFile,
       @Doc("Path of a JWKS file with the public keys (RS256/ES256), chosen by `kid`.") String jwksFile,
       @Doc("Required `iss` claim; empty = not checked.") String issuer,
@@ -115,8 +115,8 @@ public record ChannelsConfig(
   /** {@code channels.telegram:} */
   public record TelegramConfig(
       @Doc("Whether `POST /webhooks/telegram` is served.") boolean enabled,
-      @Doc("Bot token from @BotFather, used for `sendMessage`. Use `${ENV_NAME}`.") String botToken,
-      @Doc("The `secret_token` given to `setWebhook`; requests must carry it in"
+      @Secret @Doc("Bot token from @BotFather, used for `sendMessage`. Use `${ENV_NAME}`.") String botToken,
+      @Secret @Doc("The `secret_token` given to `setWebhook`; requests must carry it in"
           + " `X-Telegram-Bot-Api-Secret-Token`. Use `${ENV_NAME}`.") String secretToken,
       @Doc("Base URL of the Bot API.") String apiBaseUrl) {
     public TelegramConfig {
@@ -142,8 +142,8 @@ public record ChannelsConfig(
   /** {@code channels.slack:} */
   public record SlackConfig(
       @Doc("Whether `POST /webhooks/slack` is served.") boolean enabled,
-      @Doc("The app's signing secret (request signatures v0). Use `${ENV_NAME}`.") String signingSecret,
-      @Doc("Bot token (`xoxb-...`) used for `chat.postMessage`. Use `${ENV_NAME}`.") String botToken,
+      @Secret @Doc("The app's signing secret (request signatures v0). Use `${ENV_NAME}`.") String signingSecret,
+      @Secret @Doc("Bot token (`xoxb-...`) used for `chat.postMessage`. Use `${ENV_NAME}`.") String botToken,
       @Doc("Base URL of the Web API.") String apiBaseUrl) {
     public SlackConfig {
       Objects.requireNonNull(signingSecret, "signing_secret");
@@ -188,9 +188,9 @@ public record ChannelsConfig(
   /** {@code channels.whatsapp:} */
   public record WhatsAppConfig(
       @Doc("Whether `GET`/`POST /webhooks/whatsapp` are served.") boolean enabled,
-      @Doc("The verify token you chose when registering the webhook. Use `${ENV_NAME}`.") String verifyToken,
-      @Doc("The app secret, for `X-Hub-Signature-256`. Use `${ENV_NAME}`.") String appSecret,
-      @Doc("Access token used to send messages. Use `${ENV_NAME}`.") String accessToken,
+      @Secret @Doc("The verify token you chose when registering the webhook. Use `${ENV_NAME}`.") String verifyToken,
+      @Secret @Doc("The app secret, for `X-Hub-Signature-256`. Use `${ENV_NAME}`.") String appSecret,
+      @Secret @Doc("Access token used to send messages. Use `${ENV_NAME}`.") String accessToken,
       @Doc("Base URL of the Graph API, with its version.") String apiBaseUrl) {
     public WhatsAppConfig {
       Objects.requireNonNull(verifyToken, "verify_token");

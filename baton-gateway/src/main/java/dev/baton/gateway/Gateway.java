@@ -6,6 +6,7 @@ import dev.baton.config.ServerConfig;
 import dev.baton.gateway.internal.BodyLimits;
 import dev.baton.gateway.internal.DiscordChannel;
 import dev.baton.gateway.internal.ErrorMapping;
+import dev.baton.gateway.internal.Http;
 import dev.baton.gateway.internal.Ingress;
 import dev.baton.gateway.internal.JwtVerifier;
 import dev.baton.gateway.internal.MessageApi;
@@ -88,7 +89,7 @@ public final class Gateway implements AutoCloseable {
     this.server = WebServer.builder()
         .host(sc.host())
         .port(sc.port())
-        .maxPayloadSize(sc.maxBodyBytes())
+        .maxPayloadSize(Http.transportLimit(sc.maxBodyBytes()))
         .idleConnectionTimeout(Duration.ofMillis(sc.idleTimeoutMs()))
         .shutdownGracePeriod(Duration.ofMillis(Math.min(sc.shutdownDrainMs(), 1_000)))
         .addProtocol(Http1Config.builder().maxHeadersSize(sc.maxHeaderBytes()).build())

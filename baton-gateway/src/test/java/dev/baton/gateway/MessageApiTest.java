@@ -88,6 +88,15 @@ class MessageApiTest {
   }
 
   @Test
+  void aStoreOutageIs503WithoutDetails() throws Exception {
+    engine.storeDown = true;
+    HttpResponse<String> r = h.post("/v1/messages", alice, "{\"id\":\"m-9\",\"text\":\"hi\"}");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(json(r).path("error").path("code").asText()).isEqualTo("unavailable");
+    assertThat(r.body()).doesNotContain("/secret/path").doesNotContain("Exception");
+  }
+
+  @Test
   void badBodiesAre400WithAJsonError() throws Exception {
     String[] bodies = {"", "not json", "[1,2]", "{\"id\":\"x\"}", "{\"text\":\"x\"}", "{\"id\":5,\"text\":\"x\"}",
         "{\"id\":\"x\",\"text\":7}", "{\"id\":\"x\",\"text\":\"t\",\"seq\":-1}", "{\"id\":\"x\",\"text\":\"t\",\"seq\":1.5}",

@@ -6,6 +6,9 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import dev.baton.spi.Scheduler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,15 +43,14 @@ public final class Http {
   }
 
   /**
-   * Reads the whole body within {@code readLimit} (by the Scheduler's clock); the server's max_body_bytes
-   * limit turns a larger one into a 413. A client that is slower than the limit has its connection closed:
-   * the Scheduler interrupts this virtual thread, which closes the socket it is blocked on (JDK socket
-   * I/O on virtual threads is interruptible).
+   * Reads the whole body within {@code readLimit} (by the Scheduler's clock). A body larger than
+   * {@code maxBytes} is read to its end and discarded, then refused with 413: answering before the client
+   * finished sending would make the TCP stack reset the connection and the client would never see the 413.
+   * (Helidon's own, higher limit, {@link #transportLimit}, cuts off bodies that are far too large.) A client
+   * slower than the limit has its connection closed: the Scheduler interrupts this virtual thread, which
+   * closes the socket it is blocked on (JDK socket I/O on virtual threads is interruptible).
    */
   public static byte[] body(ServerRequest req, long maxBytes, Scheduler scheduler, Duration readLimit) {
-    if (req.headers().contentLength().orElse(0) > maxBytes) {
-      throw new HttpError(413, "payload_too_large", "body is larger than " + maxBytes + " bytes");
-    }
     if (!req.content().hasEntity()) return new byte[0];
     Thread reader = Thread.currentThread();
     ReentrantLock gate = new ReentrantLock();
@@ -65,9 +67,17 @@ public final class Http {
         gate.unlock();
       }
     });
-    byte[] body;
-    try {
-      body = req.content().as(byte[].class);
+    ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    long total = 0;
+    try (InputStream in = req.content().inputStream()) {
+      byte[] chunk = new byte[8192];
+      for (int n; (n = in.read(chunk)) != -1; ) {
+        if (total + n <= maxBytes) kept.write(chunk, 0, n);
+        total += n;
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      if (fired[0]) throw new HttpError(408, "request_timeout", "request took too long");
+      throw new HttpError(400, "bad_request", "the request body could not be read");
     } finally {
       timer.cancel();
       gate.lock();
@@ -79,9 +89,14 @@ public final class Http {
       }
     }
     if (fired[0]) throw new HttpError(408, "request_timeout", "request took too long");
-    if (body.length > maxBytes) {
+    if (total > maxBytes) {
       throw new HttpError(413, "payload_too_large", "body is larger than " + maxBytes + " bytes");
     }
-    return body;
+    return kept.toByteArray();
+  }
+
+  /** The transport's hard limit on a body: well above max_body_bytes, so most oversized bodies get a clean 413. */
+  public static long transportLimit(long maxBytes) {
+    return Math.max(maxBytes * 4, maxBytes + (1 << 20));
   }
 }

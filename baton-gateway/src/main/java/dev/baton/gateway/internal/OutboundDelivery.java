@@ -8,12 +8,11 @@ import dev.baton.spi.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Queue;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +23,12 @@ import org.slf4j.LoggerFactory;
  * platform's Retry-After; the waits are CompletableFutures completed by the injected Scheduler (P4).
  * After max_attempts the reply is given up: counted, logged (without secrets), and marked delivered so it
  * does not block its session forever.
- * Concurrency: enqueue() is thread-safe and never blocks. A lane's drainer is started by whoever flips
- * its `draining` flag from false to true; after emptying the queue it clears the flag and re-checks,
- * so an item enqueued concurrently is never stranded.
+ * Concurrency: enqueue() is thread-safe and never blocks for long. Each lane's queue is guarded by a short
+ * ReentrantLock (never held while delivering): the enqueuer that finds no drainer starts one; the drainer
+ * takes each reply under the lock, and when it finds the queue empty (under the same lock, so no enqueue
+ * can slip in between) it retires the lane and unmaps it, so idle sessions cost nothing. An enqueuer
+ * that meets a retired lane takes the session's new one; the old drainer has already left, so a session
+ * never has two drainers and its order holds.
  * Failure: stop() makes drainers leave at the next wait; what they did not deliver stays undelivered in
  * the store and is offered again after a restart.
  */
@@ -40,6 +42,7 @@ public final class OutboundDelivery {
   private static final Logger log = LoggerFactory.getLogger(OutboundDelivery.class);
 
   private final Map<String, Sink> sinks;
+  private final Consumer<Runnable> starter;
   private final Store store;
   private final Scheduler scheduler;
   private final DeliveryConfig cfg;
@@ -53,6 +56,13 @@ public final class OutboundDelivery {
 
   public OutboundDelivery(Map<String, Sink> sinks, Store store, Scheduler scheduler, DeliveryConfig cfg,
       MeterRegistry meters) {
+    this(sinks, store, scheduler, cfg, meters, drainer -> Thread.ofVirtual().name("baton-delivery").start(drainer));
+  }
+
+  /** With {@code starter} running each lane's drainer (a virtual thread; model-checking tests run it inline). */
+  OutboundDelivery(Map<String, Sink> sinks, Store store, Scheduler scheduler, DeliveryConfig cfg,
+      MeterRegistry meters, Consumer<Runnable> starter) {
+    this.starter = starter;
     this.sinks = Map.copyOf(sinks);
     this.store = store;
     this.scheduler = scheduler;
@@ -72,20 +82,36 @@ public final class OutboundDelivery {
     } finally {
       idleLock.unlock();
     }
-    Lane lane = lanes.computeIfAbsent(reply.session(), s -> new Lane());
-    lane.queue.add(reply);
-    if (lane.draining.compareAndSet(false, true)) {
-      Thread.ofVirtual().name("baton-delivery").start(() -> drain(lane));
+    while (true) {
+      Lane lane = lanes.computeIfAbsent(reply.session(), s -> new Lane());
+      boolean start;
+      lane.lock.lock();
+      try {
+        if (lane.retired) continue; // its drainer just left; take the session's new lane
+        lane.queue.add(reply);
+        start = !lane.draining;
+        lane.draining = true;
+      } finally {
+        lane.lock.unlock();
+      }
+      if (start) starter.accept(() -> drain(reply.session(), lane));
+      return;
     }
   }
 
-  private void drain(Lane lane) {
+  private void drain(SessionKey session, Lane lane) {
     while (true) {
-      Reply r = lane.queue.poll();
-      if (r == null) {
-        lane.draining.set(false);
-        if (lane.queue.isEmpty() || !lane.draining.compareAndSet(false, true)) return;
-        continue;
+      Reply r;
+      lane.lock.lock();
+      try {
+        r = lane.queue.poll();
+        if (r == null) { // empty, checked under the enqueuers' lock: retire, an idle session costs no memory
+          lane.retired = true;
+          lanes.remove(session, lane);
+          return;
+        }
+      } finally {
+        lane.lock.unlock();
       }
       if (!stopped.isDone()) deliver(r); // else left undelivered in the store
       idleLock.lock();
@@ -195,7 +221,15 @@ public final class OutboundDelivery {
   }
 
   private static final class Lane {
-    final Queue<Reply> queue = new ConcurrentLinkedQueue<>();
-    final AtomicBoolean draining = new AtomicBoolean();
+    final ReentrantLock lock = new ReentrantLock();
+    // Guarded by lock: the queue, whether a drainer runs, and whether it left for good (then unmapped).
+    final ArrayDeque<Reply> queue = new ArrayDeque<>();
+    boolean draining;
+    boolean retired;
+  }
+
+  /** Lanes currently mapped (sessions with replies queued or in flight). */
+  int lanes() {
+    return lanes.size();
   }
 }

@@ -13,15 +13,17 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /*
  * Overview: the replies of the HTTP message API, kept per authenticated user until the client acknowledges
  * them by polling with a later cursor (then they are marked delivered in the store, so unacknowledged
- * replies come back after a restart). A cursor is "<boot>.<n>": n counts the user's replies in this
- * process; a cursor of another boot means "from the start".
- * Concurrency: one ReentrantLock per user guards that user's deque and waiters (never held while blocking
- * or calling the store). Long-poll waiters block a virtual thread on a CompletableFuture that is completed
+ * replies come back after a restart). A cursor is "<boot>.<n>": n numbers the replies of this process
+ * (one counter for all users); a cursor of another boot means "from the start". A user's box is retired
+ * and unmapped when it holds nothing and nobody waits, so idle users cost no memory.
+ * Concurrency: one ReentrantLock per user guards that user's deque, waiters and retired flag (never held
+ * while blocking or calling the store); whoever meets a retired box takes the user's new one. Long-poll waiters block a virtual thread on a CompletableFuture that is completed
  * by an append, by the Scheduler at the deadline (P4), or by close().
  * Failure: a full buffer drops the oldest reply (metric baton_gateway_api_replies_dropped_total); it is
  * still undelivered in the store and comes back after a restart.
@@ -34,6 +36,8 @@ public final class ReplyInbox {
 
   private final String boot = HexFormat.of().formatHex(randomBytes());
   private final ConcurrentHashMap<String, UserBox> boxes = new ConcurrentHashMap<>();
+  /** Numbers every reply of this process; cursors stay valid when a user's box is retired and made anew. */
+  private final AtomicLong counter = new AtomicLong();
   private final Store store;
   private final Scheduler scheduler;
   private final int capacity;
@@ -59,7 +63,12 @@ public final class ReplyInbox {
     List<CompletableFuture<Void>> wake;
     box.lock.lock();
     try {
-      box.entries.addLast(new Entry(++box.last, reply));
+      while (box.retired) {
+        box.lock.unlock();
+        box = boxes.computeIfAbsent(user, u -> new UserBox());
+        box.lock.lock();
+      }
+      box.entries.addLast(new Entry(counter.incrementAndGet(), reply));
       if (box.entries.size() > capacity) {
         box.entries.removeFirst();
         dropped.increment();
@@ -88,12 +97,22 @@ public final class ReplyInbox {
         CompletableFuture<Void> woken;
         box.lock.lock();
         try {
+          if (box.retired) {
+            box.lock.unlock();
+            box = boxes.computeIfAbsent(user, u -> new UserBox());
+            box.lock.lock();
+            continue; // (the finally block unlocks the new box)
+          }
           List<Entry> out = new ArrayList<>();
           for (Entry e : box.entries) {
             if (e.n() > after) out.add(e);
             if (out.size() == MAX_PAGE) break;
           }
           if (!out.isEmpty() || timer == null || deadline.isDone() || closed) {
+            if (box.entries.isEmpty() && box.waiters.isEmpty()) { // nothing kept: forget the user
+              box.retired = true;
+              boxes.remove(user, box);
+            }
             return new Page(out, boot + "." + (out.isEmpty() ? after : out.getLast().n()));
           }
           woken = new CompletableFuture<>();
@@ -115,6 +134,11 @@ public final class ReplyInbox {
   }
 
   static final int MAX_PAGE = 100;
+
+  /** Users with a box (replies kept or a poll waiting). */
+  int users() {
+    return boxes.size();
+  }
 
   private void acknowledge(UserBox box, long after) {
     List<Reply> acked = new ArrayList<>();
@@ -163,7 +187,7 @@ public final class ReplyInbox {
     // Guarded by lock.
     final ArrayDeque<Entry> entries = new ArrayDeque<>();
     final List<CompletableFuture<Void>> waiters = new ArrayList<>();
-    long last;
+    boolean retired;
 
     List<CompletableFuture<Void>> takeWaiters() {
       List<CompletableFuture<Void>> w = List.copyOf(waiters);

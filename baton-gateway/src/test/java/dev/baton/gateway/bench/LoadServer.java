@@ -31,15 +31,17 @@ public final class LoadServer {
     int users = Integer.parseInt(args[1]);
     Path tokens = Path.of(args[2]);
     String mode = args.length > 3 ? args[3] : "memory";
-    // "memory": the real engine on the memory store; "gateway-only": a fake engine that only deduplicates
-    // (isolates the HTTP + JWT + parse cost); otherwise a Store class name (e.g. the sqlite store).
-    Store store = mode.equals("memory") || mode.equals("gateway-only") ? new MemoryStore()
-        : (Store) Class.forName(mode).getConstructor().newInstance();
+    // "memory" / "sqlite": the real engine on that store; "gateway-only": a fake engine that only deduplicates
+    // (isolates the HTTP + JWT + parse cost).
+    Scheduler scheduler = Scheduler.system();
+    Store store = mode.equals("sqlite")
+        ? dev.baton.jdbc.SqliteStore.open(dev.baton.config.StorageConfig.sqlite(
+            Files.createTempDirectory("baton-bench").resolve("baton.db").toString()), Duration.ofHours(1), scheduler)
+        : new MemoryStore();
     BatonConfig config = BatonConfig.defaults()
         .withServer(new ServerConfig("127.0.0.1", port, 64 * 1024, 16 * 1024, 10_000, 60_000, 5_000))
         .withChannels(ChannelsConfig.defaults().withApi(new ChannelsConfig.ApiChannelConfig(true,
             ChannelsConfig.JwtConfig.hs256(Tokens.SECRET), 100)));
-    Scheduler scheduler = Scheduler.system();
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ReplyRouter router = ReplyRouter.create(config, store, scheduler, meters);
     Baton engine = mode.equals("gateway-only") ? new dev.baton.gateway.support.FakeEngine(config, router)

@@ -87,9 +87,11 @@ class OutboundDeliveryTest {
     delivery.enqueue(reply("s1", 1, "lost"));
     delivery.enqueue(reply("s1", 2, "next"));
     api.next();
-    for (int i = 0; i < 3; i++) {
+    // Advance exactly each backoff (500, 1000, 2000 ms): a longer step could also run the next timer,
+    // which the drainer may register while advance() is still running due tasks.
+    for (long wait : new long[] {500, 1000, 2000}) {
       Clocks.awaitTimers(clock, 1);
-      clock.advance(Duration.ofSeconds(4));
+      clock.advance(Duration.ofMillis(wait));
       api.next();
     }
     assertThat(text(api.next())).isEqualTo("next"); // the session is not blocked forever

@@ -11,7 +11,9 @@ public final class Clocks {
   public static void awaitTimers(ManualScheduler clock, int n) {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (clock.pending() < n) {
-      if (System.nanoTime() > until) throw new AssertionError("expected " + n + " pending timers, got " + clock.pending());
+      if (System.nanoTime() > until) {
+        throw new AssertionError("expected " + n + " pending timers, got " + clock.pending() + " at " + clock.nanoTime());
+      }
       Thread.onSpinWait();
     }
   }

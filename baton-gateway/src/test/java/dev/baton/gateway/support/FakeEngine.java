@@ -34,6 +34,7 @@ public class FakeEngine implements Baton {
   public volatile boolean closed;
   public volatile boolean emitReplies = true;
   public volatile boolean recordAccepted = true;
+  public volatile boolean storeDown;
 
   public FakeEngine(BatonConfig config, ReplyHandler replies) {
     this.config = config;
@@ -44,6 +45,7 @@ public class FakeEngine implements Baton {
   public Admission submit(InboundMessage m) {
     DedupKey key = DedupKey.of(m, 0);
     if (closed) return new Admission.Rejected(key, "engine closed");
+    if (storeDown) throw new dev.baton.spi.StoreException("disk full at /secret/path", new java.io.IOException("x"));
     if (busy.contains(m.sender())) return new Admission.Busy(key, "busy, try again later");
     if (seen.putIfAbsent(key, Boolean.TRUE) != null) return new Admission.Duplicate(key);
     SessionKey session = SessionKey.derive(m, IdSource.USER_ID);

@@ -46,6 +46,10 @@ public final class RecordingServer implements AutoCloseable {
       String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       Call c = new Call(ex.getRequestMethod(), ex.getRequestURI().getRawPath(), Map.copyOf(ex.getRequestHeaders()),
           body);
+      // Recorded before answering, so the order of arrivals is the order of requests (a client sends its
+      // next request only after this answer).
+      calls.add(c);
+      arrivals.add(c);
       Answer a = script.poll();
       if (a == null) a = new Answer(200, Map.of(), okBody);
       a.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
@@ -54,8 +58,6 @@ public final class RecordingServer implements AutoCloseable {
       ex.sendResponseHeaders(a.status(), out.length == 0 ? -1 : out.length);
       if (out.length > 0) ex.getResponseBody().write(out);
       ex.close();
-      calls.add(c);
-      arrivals.add(c);
     });
     server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
     server.start();

@@ -1,0 +1,82 @@
+package dev.baton.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code baton serve}: the embedded default answers the curl line it prints; a config file is honoured. */
+class ServeCommandTest {
+
+  final HttpClient http = HttpClient.newHttpClient();
+
+  HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+    return http.send(b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void embeddedDefaultPrintsAWorkingCurlLine(@TempDir Path dir) throws Exception {
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs("--port", "0", "--data", dir.resolve("data").toString());
+    StringWriter out = new StringWriter();
+    ServeCommand.Running running = cmd.start(new PrintWriter(out, true));
+    try {
+      String printed = out.toString();
+      assertThat(printed).contains("Baton is listening on http://127.0.0.1:", "storage: sqlite", "agent: echo",
+          "Development API secret");
+      Matcher curl = Pattern.compile("curl -s -X POST (\\S+) -H 'Authorization: Bearer (\\S+)'").matcher(printed);
+      assertThat(curl.find()).isTrue();
+      String url = curl.group(1);
+      String jwt = curl.group(2);
+      HttpResponse<String> posted = send(HttpRequest.newBuilder(URI.create(url))
+          .header("Authorization", "Bearer " + jwt).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"m-1\",\"text\":\"hello\"}")));
+      assertThat(posted.statusCode()).isEqualTo(202);
+      HttpResponse<String> replies = send(HttpRequest.newBuilder(URI.create(url.replace("/v1/messages",
+          "/v1/replies?wait_ms=10000"))).header("Authorization", "Bearer " + jwt));
+      assertThat(replies.body()).contains("\"text\":\"hello (turn 1)\"", "\"in_reply_to\":\"m-1\"");
+      assertThat(Files.exists(dir.resolve("data").resolve("baton.db"))).isTrue();
+    } finally {
+      running.stop();
+    }
+  }
+
+  @Test
+  void aConfigFileIsUsedAndABadOneIsReportedWithItsLocation(@TempDir Path dir) throws Exception {
+    Path good = dir.resolve("baton.yaml");
+    Files.writeString(good, "storage:\n  backend: memory\nadmin:\n  token: t0123456789\nchannels:\n  api:\n"
+        + "    jwt:\n      hs256_secret: 0123456789abcdef0123456789abcdef\n");
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs("--config", good.toString(), "--port", "0");
+    StringWriter out = new StringWriter();
+    ServeCommand.Running running = cmd.start(new PrintWriter(out, true));
+    try {
+      assertThat(out.toString()).contains("storage: memory").doesNotContain("Development API secret");
+      int port = running.gateway().port();
+      assertThat(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/admin/sessions"))
+          .header("Authorization", "Bearer t0123456789")).statusCode()).isEqualTo(200);
+    } finally {
+      running.stop();
+    }
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "server:\n  port: -3\n");
+    CommandLine cl = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err, true));
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    assertThat(cl.execute("serve", "--config", bad.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("bad.yaml:2:").contains("port");
+  }
+}
