@@ -14,7 +14,7 @@ enum Dialect {
    * One writer connection that starts each batch with {@code BEGIN IMMEDIATE} (so it never has to upgrade a
    * read lock, which SQLite may refuse with SQLITE_BUSY), and holds no lock between batches.
    */
-  SQLITE("sqlite", "") {
+  SQLITE("sqlite") {
     @Override
     void begin(Connection c) throws SQLException {
       exec(c, "BEGIN IMMEDIATE");
@@ -36,8 +36,8 @@ enum Dialect {
     }
   },
 
-  /** Row locks ({@code FOR UPDATE}) serialize commits of one session across nodes. */
-  POSTGRES("postgres", " FOR UPDATE") {
+  /** Row locks (taken by the upsert of the session's row) serialize commits of one session across nodes. */
+  POSTGRES("postgres") {
     @Override
     void begin(Connection c) throws SQLException {
       c.setAutoCommit(false);
@@ -59,11 +59,9 @@ enum Dialect {
   };
 
   final String migrations;
-  final String forUpdate;
 
-  Dialect(String migrations, String forUpdate) {
+  Dialect(String migrations) {
     this.migrations = "classpath:db/migration/" + migrations;
-    this.forUpdate = forUpdate;
   }
 
   abstract void begin(Connection c) throws SQLException;
@@ -72,9 +70,10 @@ enum Dialect {
 
   abstract void rollback(Connection c) throws SQLException;
 
+  /** Runs a statement without parameters (prepared, so the SQLite writer's cache keeps it parsed). */
   static void exec(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
+    try (java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+      s.execute();
     }
   }
 }

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * after its own write is durable.
  *
  * Inside a batch, ingests go first as multi-row INSERT ... ON CONFLICT DO NOTHING (keys sorted, so two nodes
- * lock index entries in one order), then the other writes in order of their lock key (the session), each
- * under a SAVEPOINT so one refused write (ConflictException, FencedException) rolls back alone.
+ * lock index entries in one order), then the other writes in order of their lock key (the session). A write
+ * that is refused (ConflictException, FencedException) refuses before it writes, so it needs no savepoint and
+ * its batch-mates commit.
  *
  * Concurrency. submit() is thread-safe and blocks (uninterruptibly: the write may already be committing)
  * until the batch holding the request committed or failed. Requests of one batch are concurrent calls, so
@@ -45,7 +46,11 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
 
-  /** Work run inside the writer's transaction; throws StoreException to refuse (nothing of it is kept). */
+  /**
+   * Work run inside the writer's transaction. It may refuse by throwing a StoreException, but only before it
+   * wrote anything a reader could tell from its absence: the rest of the batch commits regardless. An
+   * SQLException fails the whole batch, which is then retried write by write.
+   */
   @FunctionalInterface
   interface Work<T> {
     T run(Connection c) throws SQLException;
@@ -155,7 +160,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private void runBatch(List<Request> batch) {
     try {
-      inTransaction(batch, batch.size() > 1);
+      inTransaction(batch);
     } catch (SQLException | RuntimeException whole) {
       if (batch.size() == 1) {
         fail(batch.getFirst(), whole);
@@ -164,7 +169,7 @@ final class GroupCommitWriter implements AutoCloseable {
       log.debug("group commit of {} writes failed ({}); retrying each alone", batch.size(), whole.toString());
       for (Request r : batch) {
         try {
-          inTransaction(List.of(r), false);
+          inTransaction(List.of(r));
         } catch (SQLException | RuntimeException alone) {
           fail(r, alone);
         }
@@ -173,7 +178,7 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** Runs the batch in one transaction; completes futures only after the commit. */
-  private void inTransaction(List<Request> batch, boolean savepoints) throws SQLException {
+  private void inTransaction(List<Request> batch) throws SQLException {
     List<Ingest> ingests = new ArrayList<>();
     List<Write<?>> writes = new ArrayList<>();
     for (Request r : batch) {
@@ -186,7 +191,7 @@ final class GroupCommitWriter implements AutoCloseable {
       dialect.begin(c);
       try {
         if (!ingests.isEmpty()) ingestAll(c, ingests, results);
-        for (Write<?> w : writes) runWrite(c, w, savepoints, results);
+        for (Write<?> w : writes) runWrite(c, w, results);
         beforeCommit.run();
         dialect.commit(c);
       } catch (SQLException | RuntimeException e) {
@@ -216,17 +221,11 @@ final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-  private void runWrite(Connection c, Write<?> w, boolean savepoints, Map<Request, Object> results)
-      throws SQLException {
-    if (savepoints) Dialect.exec(c, "SAVEPOINT w");
+  private static void runWrite(Connection c, Write<?> w, Map<Request, Object> results) throws SQLException {
     try {
       results.put(w, new Done(w.work().run(c)));
-      if (savepoints) Dialect.exec(c, "RELEASE SAVEPOINT w");
     } catch (StoreException refused) {
-      if (!savepoints) throw refused;
-      Dialect.exec(c, "ROLLBACK TO SAVEPOINT w");
-      Dialect.exec(c, "RELEASE SAVEPOINT w");
-      results.put(w, refused);
+      results.put(w, refused); // refused before writing (see Work): its batch-mates commit
     }
   }
 

@@ -124,7 +124,7 @@ public final class JdbcStore implements Store {
 
   @Override
   public List<Reply> commitTurn(TurnCommit commit) {
-    return write(commit.session().value(), c -> TurnSql.commit(c, dialect, commit));
+    return write(commit.session().value(), c -> TurnSql.commit(c, commit));
   }
 
   @Override

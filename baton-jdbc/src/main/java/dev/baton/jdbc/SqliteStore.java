@@ -9,6 +9,7 @@ import dev.baton.spi.StoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
@@ -37,30 +38,50 @@ public final class SqliteStore {
       throw new StoreException("cannot create the directory of the SQLite database " + file + ": " + e.getMessage(), e);
     }
     String url = "jdbc:sqlite:" + file;
-    HikariDataSource writerPool = pool("baton-sqlite-writer", url, 1);
+    CachingWriterDataSource writerSource;
     HikariDataSource readerPool;
     try {
-      Flyway.configure().dataSource(writerPool).locations(Dialect.SQLITE.migrations).load().migrate();
-      readerPool = pool("baton-sqlite-reader", url, storage.poolSize());
-    } catch (RuntimeException e) {
-      writerPool.close();
+      Flyway.configure().dataSource(sqlite(url)).locations(Dialect.SQLITE.migrations).load().migrate();
+      writerSource = new CachingWriterDataSource(sqlite(url).getConnection());
+    } catch (RuntimeException | SQLException e) {
       throw new StoreException("cannot open the SQLite database " + file + ": " + e.getMessage(), e);
     }
-    GroupCommitWriter writer = new GroupCommitWriter("baton-sqlite-writer", writerPool, Dialect.SQLITE, 1,
+    try {
+      readerPool = pool("baton-sqlite-reader", url, storage.poolSize());
+    } catch (RuntimeException e) {
+      closeQuietly(writerSource);
+      throw new StoreException("cannot open the SQLite database " + file + ": " + e.getMessage(), e);
+    }
+    // One writer thread owns the one writer connection (the cache is confined to it).
+    GroupCommitWriter writer = new GroupCommitWriter("baton-sqlite-writer", writerSource, Dialect.SQLITE, 1,
         storage.groupCommitMaxBatch(), storage.groupCommitMaxDelayUs() * 1_000);
     return new JdbcStore("sqlite:" + file, Dialect.SQLITE, readerPool, writer, () -> {
       readerPool.close();
-      writerPool.close();
+      writerSource.close();
     }, storage.pruneBatch(), scheduler);
   }
 
-  private static HikariDataSource pool(String name, String url, int size) {
+  /** Connections in WAL mode with synchronous=FULL and a 10 s busy timeout. */
+  private static SQLiteDataSource sqlite(String url) {
     SQLiteConfig sc = new SQLiteConfig();
     sc.setJournalMode(SQLiteConfig.JournalMode.WAL);
     sc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     sc.setBusyTimeout(10_000);
     SQLiteDataSource ds = new SQLiteDataSource(sc);
     ds.setUrl(url);
+    return ds;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // already failing
+    }
+  }
+
+  private static HikariDataSource pool(String name, String url, int size) {
+    SQLiteDataSource ds = sqlite(url);
     HikariConfig hc = new HikariConfig();
     hc.setPoolName(name);
     hc.setDataSource(ds);

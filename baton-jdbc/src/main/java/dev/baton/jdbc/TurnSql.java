@@ -21,8 +21,8 @@ import java.util.TreeMap;
 
 /**
  * SQL of a turn: session state, transcript and outbox. A commit locks the session's row in {@code sessions}
- * first ({@code FOR UPDATE} on PostgreSQL; SQLite has one writer), so fencing, compare and append all see one
- * consistent session and commits of one session serialize across nodes.
+ * first (an upsert, which takes the row lock on PostgreSQL; SQLite has one writer), so fencing, compare and
+ * append all see one consistent session and commits of one session serialize across nodes.
  */
 final class TurnSql {
   private TurnSql() {}
@@ -35,14 +35,19 @@ final class TurnSql {
     }
   }
 
-  /** Runs inside the writer's transaction; throws (and the writer rolls back) when fenced or conflicting. */
-  static List<Reply> commit(Connection c, Dialect d, TurnCommit t) throws SQLException {
+  /**
+   * Runs inside the writer's transaction. Refuses ({@link FencedException}, {@link ConflictException}) before
+   * it writes anything but the session's counters row, which an upsert creates empty if missing (an empty row
+   * reads as a new session), so a refused commit needs no savepoint to leave nothing behind.
+   */
+  static List<Reply> commit(Connection c, TurnCommit t) throws SQLException {
     String s = t.session().value();
-    ensureSession(c, t.session());
     long lastOutbox;
     long transcriptLen;
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT last_outbox_seq, transcript_len, lease_token FROM sessions WHERE session = ?" + d.forUpdate)) {
+    // One round trip: create the row if missing, lock it (an upsert locks like FOR UPDATE on PostgreSQL;
+    // SQLite has one writer), and read the counters and the fencing token.
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO sessions (session) VALUES (?) ON CONFLICT (session)"
+        + " DO UPDATE SET session = excluded.session RETURNING last_outbox_seq, transcript_len, lease_token")) {
       ps.setString(1, s);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
