@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code baton demo}: runs a scenario in process and prints which promises were checked and kept. Exit code
- * 0 only when no promise was violated.
+ * {@code baton demo}: runs a scenario — by default the sessions scenario over HTTP, through a gateway started
+ * in process — and prints which promises were checked and kept. Exit code 0 only when no promise was violated.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     versionProvider = dev.baton.cli.VersionProvider.class,
