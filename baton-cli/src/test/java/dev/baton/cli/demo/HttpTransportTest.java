@@ -6,6 +6,7 @@ import dev.baton.Reply;
 import dev.baton.SessionKey;
 import java.util.Map;
 import java.util.OptionalLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +42,18 @@ class HttpTransportTest {
     assertThat((long) r.http().get("replies_received")).isGreaterThanOrEqualTo(r.messages().get("processed"));
     assertThat(r.http()).containsKey("post_latency_ms");
     assertThat(r.engineCounters()).containsKey("baton.gateway.admissions");
+  }
+
+  /** 1,000 users over HTTP (1,000 long polls open at once), 20,000 messages (./run-tests -Pslow). */
+  @Tag("slow")
+  @Test
+  void thousandUsersOverHttpKeepEveryPromise() throws Exception {
+    DemoReport r = new SessionsScenario().run(new DemoOptions(1_000, 20, System.nanoTime(), 1,
+        DemoCommand.demoConfig(), DemoOptions.Transport.HTTP, DemoOptions.DemoStore.MEMORY), Progress.none());
+    assertThat(r.promises()).allSatisfy((name, p) ->
+        assertThat(p.violations()).as(name + " (seed " + r.seed() + "): " + p.examples()).isZero());
+    assertThat(r.passed()).isTrue();
+    assertThat(r.messages()).containsEntry("sent", 20_000L).containsEntry("unresolved", 0L);
   }
 
   /** A gateway bug: u1's replies are also put in u2's inbox. u2's poll shows them, and P1 says so. */
