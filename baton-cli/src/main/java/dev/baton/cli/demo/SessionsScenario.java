@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -145,7 +146,7 @@ public final class SessionsScenario implements Scenario {
       }
       HttpUsers h = http;
       List<Future<Object>> running = plans.stream().map(p -> {
-        java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean sent = new AtomicBoolean();
         if (h != null) h.poll(p.user(), () -> sent.get() && allSettled(p, checker));
         return users.<Object>submit(() -> {
           try {
