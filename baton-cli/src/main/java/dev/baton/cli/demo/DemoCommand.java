@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code baton demo}: runs a scenario in process and prints which promises were checked and kept. Exit code
- * 0 only when no promise was violated.
+ * {@code baton demo}: runs a scenario — by default the sessions scenario over HTTP, through a gateway started
+ * in process — and prints which promises were checked and kept. Exit code 0 only when no promise was violated.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     versionProvider = dev.baton.cli.VersionProvider.class,
@@ -49,6 +49,15 @@ public final class DemoCommand implements Callable<Integer> {
       + " with a small max_queue_per_session so bursts overflow).")
   Optional<Path> config = Optional.empty();
 
+  @Option(names = "--transport", paramLabel = "HOW", description = "How the simulated users reach the engine: http"
+      + " (a gateway started in process on 127.0.0.1, JWT-signed requests, long-polled replies; the default of the"
+      + " sessions scenario) or inprocess (Baton.submit).")
+  Optional<String> transport = Optional.empty();
+
+  @Option(names = "--store", paramLabel = "KIND", description = "The engine's store: memory or sqlite (a temporary"
+      + " file, deleted afterwards); default: storage of the configuration (memory for the demo's own).")
+  Optional<String> store = Optional.empty();
+
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON to FILE.")
   Optional<Path> json = Optional.empty();
 
@@ -61,15 +70,32 @@ public final class DemoCommand implements Callable<Integer> {
         .orElseThrow(() -> new IllegalArgumentException("unknown scenario '" + scenario + "'; choose one of "
             + SCENARIOS.stream().map(Scenario::name).collect(Collectors.joining(", "))));
     BatonConfig cfg = config.isPresent() ? ConfigLoader.withSystemEnvironment().load(config.get()) : demoConfig();
+    DemoOptions.Transport how = transport.map(t -> parse(DemoOptions.Transport.class, "--transport", t))
+        .orElse(s instanceof SessionsScenario ? DemoOptions.Transport.HTTP : DemoOptions.Transport.INPROCESS);
+    if (how == DemoOptions.Transport.HTTP && !(s instanceof SessionsScenario)) {
+      throw new IllegalArgumentException("scenario '" + s.name() + "' runs in process only (--transport inprocess)");
+    }
+    DemoOptions.DemoStore kind = store.map(k -> parse(DemoOptions.DemoStore.class, "--store", k))
+        .orElse(DemoOptions.DemoStore.CONFIGURED);
     DemoOptions options = new DemoOptions(users, messages, seed.orElseGet(() -> ThreadLocalRandom.current().nextLong(1, 1_000_000)),
-        turnMillis, cfg);
+        turnMillis, cfg, how, kind);
     PrintStream err = System.err;
     Progress progress = noProgress ? Progress.none() : stderrIsTerminal() ? Progress.bar(err) : Progress.lines(err);
-    err.printf("baton demo: %s, %d users x %d messages, seed %d%n", s.name(), users, messages, options.seed());
+    err.printf("baton demo: %s over %s, %d users x %d messages, seed %d%n", s.name(),
+        how == DemoOptions.Transport.HTTP ? "HTTP" : "in-process calls", users, messages, options.seed());
     DemoReport report = s.run(options, progress);
     report.print(System.out);
     if (json.isPresent()) report.writeJson(json.get());
     return report.passed() ? 0 : 1;
+  }
+
+  private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(value) && !e.name().equals("CONFIGURED")) return e;
+    }
+    throw new IllegalArgumentException(option + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+        .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).filter(n -> !n.equals("configured"))
+        .collect(Collectors.joining(", ")) + ", was '" + value + "'");
   }
 
   /** The demo's configuration, loaded like any baton.yaml (from the classpath). */

@@ -44,7 +44,12 @@ final class DemoMessages {
 
   /** The session the engine must put {@code user}'s messages in (they carry no chat: the chat is the user). */
   static SessionKey session(String user, IdSource idSource) {
-    return SessionKey.derive(InboundMessage.of(CHANNEL, "x", user, "", Instant.EPOCH), idSource);
+    return session(CHANNEL, user, idSource);
+  }
+
+  /** The session of {@code user}'s messages arriving on {@code channel} ({@code api} over HTTP). */
+  static SessionKey session(String channel, String user, IdSource idSource) {
+    return SessionKey.derive(InboundMessage.of(channel, "x", user, "", Instant.EPOCH), idSource);
   }
 
   /** The owner named by the first tag in {@code text}. */

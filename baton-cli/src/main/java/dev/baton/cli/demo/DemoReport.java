@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The result of a demo run: for each promise checked, how many checks and how many violations; what
- * happened to the messages; throughput and queue-wait percentiles. Written as text or JSON
- * ({@code --json FILE}).
+ * happened to the messages; throughput and queue-wait percentiles; which transport carried the traffic
+ * ({@code inprocess} or {@code http}) and, over HTTP, the request figures (requests, statuses, POST latency).
+ * Written as text or JSON ({@code --json FILE}).
  */
 public record DemoReport(
     String scenario,
@@ -24,7 +25,17 @@ public record DemoReport(
     Map<String, Long> engineCounters,
     Map<String, Double> queueWaitMs,
     double seconds,
-    double messagesPerSecond) {
+    double messagesPerSecond,
+    String transport,
+    Map<String, Object> http) {
+
+  /** A report of an in-process run (no HTTP figures). */
+  public DemoReport(String scenario, long seed, boolean passed, Map<String, PromiseResult> promises,
+      Map<String, Long> messages, Map<String, Object> load, Map<String, Long> engineCounters,
+      Map<String, Double> queueWaitMs, double seconds, double messagesPerSecond) {
+    this(scenario, seed, passed, promises, messages, load, engineCounters, queueWaitMs, seconds, messagesPerSecond,
+        "inprocess", Map.of());
+  }
 
   /** One promise: what it means, how often it was checked, how often it broke, and a few examples. */
   public record PromiseResult(String meaning, long checked, long violations, List<String> examples) {}
@@ -39,8 +50,8 @@ public record DemoReport(
 
   public void print(PrintStream out) {
     out.println();
-    out.printf(Locale.ROOT, "Baton demo '%s' (seed %d): %s%n", scenario, seed,
-        passed ? "every promise kept" : "PROMISES VIOLATED");
+    out.printf(Locale.ROOT, "Baton demo '%s' over %s (seed %d): %s%n", scenario,
+        transport.equals("http") ? "HTTP" : "in-process calls", seed, passed ? "every promise kept" : "PROMISES VIOLATED");
     out.println();
     out.printf(Locale.ROOT, "  %-4s %12s %11s   %s%n", "", "checks", "violations", "promise");
     promises.forEach((name, p) -> {
@@ -61,6 +72,11 @@ public record DemoReport(
     out.printf(Locale.ROOT, "  queue wait (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n",
         queueWaitMs.getOrDefault("p50", 0.0), queueWaitMs.getOrDefault("p90", 0.0),
         queueWaitMs.getOrDefault("p99", 0.0), queueWaitMs.getOrDefault("max", 0.0));
+    if (!http.isEmpty()) {
+      out.print("  http:");
+      http.forEach((k, v) -> out.print(" " + k.replace('_', ' ') + " " + v));
+      out.println();
+    }
   }
 
   /** p50, p90, p99 and max of {@code nanos}, in milliseconds. */

@@ -43,6 +43,11 @@ final class PromiseChecker {
     final String user;
     final long seq;
     final AtomicReference<Outcome> outcome = new AtomicReference<>(Outcome.WAITING);
+    /**
+     * How it ended, when its reply came before the answer to its accepting delivery was seen (over HTTP a
+     * reply can reach the user's poll before the 202 reaches the sender).
+     */
+    final AtomicReference<Outcome> endedEarly = new AtomicReference<>();
     final AtomicInteger accepts = new AtomicInteger();
     final AtomicInteger processed = new AtomicInteger();
     final AtomicInteger replies = new AtomicInteger();
@@ -67,11 +72,15 @@ final class PromiseChecker {
   final Tally p4 = new Tally("P4", "bounded waits: every accepted message ends processed or expired");
   final Tally p7 = new Tally("P7", "context: the context inside a turn is that turn's session, user and messages");
   final Tally p9 = new Tally("P9", "order: a session's messages run, and its replies arrive, in order");
+  /** Only with the HTTP transport: every request got an expected status and a well-formed answer. */
+  final Tally http = new Tally("HTTP", "the HTTP path: valid requests get 202/200/429/409 and replies well formed");
 
   private final int maxPerSession;
   private final boolean rerunsAllowed;
   private final int maxTotal;
   private final IdSource idSource;
+  private final String channel;
+  private final boolean overHttp;
   private final Map<String, Tracked> messages = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger peakRunning = new AtomicInteger();
@@ -103,6 +112,17 @@ final class PromiseChecker {
    *     queue mode {@code interrupt} (a cancelled turn's messages are answered by the next turn)
    */
   PromiseChecker(int maxPerSession, int maxTotal, IdSource idSource, boolean rerunsAllowed) {
+    this(maxPerSession, maxTotal, idSource, rerunsAllowed, DemoMessages.CHANNEL, false);
+  }
+
+  /**
+   * @param channel the channel the engine sees the messages on ({@code demo} in process, {@code api} over HTTP)
+   * @param overHttp whether deliveries and replies go through the gateway: then the {@code HTTP} tally is kept
+   */
+  PromiseChecker(int maxPerSession, int maxTotal, IdSource idSource, boolean rerunsAllowed, String channel,
+      boolean overHttp) {
+    this.channel = channel;
+    this.overHttp = overHttp;
     this.rerunsAllowed = rerunsAllowed;
     this.maxPerSession = maxPerSession;
     this.maxTotal = maxTotal;
@@ -110,7 +130,7 @@ final class PromiseChecker {
   }
 
   private SessionKey sessionOf(String user) {
-    return DemoMessages.session(user, idSource);
+    return DemoMessages.session(channel, user, idSource);
   }
 
   /** Registers a message before it is first sent. */
@@ -132,26 +152,72 @@ final class PromiseChecker {
     deliveries.incrementAndGet();
     switch (admission) {
       case Admission.Accepted a -> {
-        int n = t.accepts.incrementAndGet();
-        p2.check(n == 1, id + " was accepted " + n + " times");
         p1.check(a.session().equals(sessionOf(t.user)),
             id + " of " + t.user + " was put in session " + a.session());
-        if (n == 1) {
-          t.acceptedAtNanos.set(nanos);
-          t.acceptCalledNanos.set(calledNanos);
-          if (t.outcome.compareAndSet(Outcome.WAITING, Outcome.ACCEPTED)) unsettledAccepted.incrementAndGet();
-        }
+        accepted(t, calledNanos, nanos);
       }
       case Admission.Duplicate d -> p2.check(true, "");
-      case Admission.Busy b -> {
-        t.busy.incrementAndGet();
-        if (t.accepts.get() == 0) t.settled.complete(null);
-      }
-      case Admission.Rejected r -> {
-        t.rejected.incrementAndGet();
-        if (t.accepts.get() == 0) t.settled.complete(null);
+      case Admission.Busy b -> refused(t, t.busy);
+      case Admission.Rejected r -> refused(t, t.rejected);
+    }
+  }
+
+  /**
+   * One {@code POST /v1/messages} and the gateway's answer: 202 accepted, 200 duplicate, 429 busy, 409
+   * rejected. Any other status (or an answer whose body does not say so) is an HTTP violation; the message
+   * then counts as refused, so its sender moves on. {@code status} -1: the request itself failed.
+   */
+  void deliveredOverHttp(String id, int status, String answerStatus, String answerId, long calledNanos, long nanos) {
+    Tracked t = tracked(id);
+    deliveries.incrementAndGet();
+    String expected = switch (status) {
+      case 202 -> "accepted";
+      case 200 -> "duplicate";
+      case 429 -> "busy";
+      case 409 -> "rejected";
+      default -> null;
+    };
+    if (!http.check(expected != null && expected.equals(answerStatus) && id.equals(answerId),
+        "POST " + id + " of " + t.user + " was answered " + (status < 0 ? "with a transport error" : status)
+            + " " + answerStatus + (answerId.isEmpty() || answerId.equals(id) ? "" : " for id " + answerId))) {
+      if (t.accepts.get() == 0) t.settled.complete(null);
+      return;
+    }
+    switch (status) {
+      case 202 -> accepted(t, calledNanos, nanos);
+      case 200 -> p2.check(true, "");
+      case 429 -> refused(t, t.busy);
+      default -> refused(t, t.rejected);
+    }
+  }
+
+  /** An HTTP failure outside a delivery (a reply poll answered other than 200, a malformed reply). */
+  void httpFailed(String what) {
+    http.check(false, what);
+  }
+
+  /** An HTTP request outside a delivery that went as it should. */
+  void httpOk() {
+    http.check(true, "");
+  }
+
+  private void accepted(Tracked t, long calledNanos, long nanos) {
+    int n = t.accepts.incrementAndGet();
+    p2.check(n == 1, t.id + " was accepted " + n + " times");
+    if (n == 1) {
+      t.acceptedAtNanos.set(nanos);
+      t.acceptCalledNanos.set(calledNanos);
+      if (t.outcome.compareAndSet(Outcome.WAITING, Outcome.ACCEPTED)) {
+        unsettledAccepted.incrementAndGet();
+        Outcome early = t.endedEarly.get();
+        if (early != null) settle(t, early);
       }
     }
+  }
+
+  private static void refused(Tracked t, AtomicInteger counter) {
+    counter.incrementAndGet();
+    if (t.accepts.get() == 0) t.settled.complete(null);
   }
 
   /** Called by the checking agent when a turn starts; checks P1, P2, P3, P7 and P9 for it. */
@@ -238,7 +304,8 @@ final class PromiseChecker {
       return;
     }
     p1.check(r.session().equals(sessionOf(answered.user)) && r.chat().equals(answered.user),
-        "reply to " + answered.id + " went to session " + r.session() + ", chat " + r.chat());
+        "reply to " + answered.id + " went to session " + r.session() + ", " + (overHttp ? "the poll of " : "chat ")
+            + r.chat());
     if (r.kind() == Reply.Kind.REPLY) {
       p1.check(DemoMessages.onlyOwnedBy(r.text(), answered.user), "reply to " + answered.user + " said: " + r.text());
       // A turn answers its last message once per message it took (queue mode collect: several).
@@ -275,6 +342,7 @@ final class PromiseChecker {
   }
 
   private void settle(Tracked t, Outcome end) {
+    t.endedEarly.compareAndSet(null, end); // written before the CAS, so accepted() or this CAS sees it
     if (t.outcome.compareAndSet(Outcome.ACCEPTED, end)) {
       if (unsettledAccepted.decrementAndGet() == 0) {
         synchronized (settledMonitor) {
@@ -312,7 +380,7 @@ final class PromiseChecker {
   }
 
   List<Tally> tallies() {
-    return List.of(p1, p2, p3, p4, p7, p9);
+    return overHttp ? List.of(p1, p2, p3, p4, p7, p9, http) : List.of(p1, p2, p3, p4, p7, p9);
   }
 
   List<Long> queueWaitsNanos() {

@@ -3,7 +3,7 @@ package dev.baton.cli.demo;
 /**
  * One demo scenario: drives an engine with simulated users, checks the promises it exercises from the
  * outside, and returns a report. {@code baton demo --scenario NAME} picks one; to add a scenario (tool
- * contention, deadlocks, HTTP end to end), implement this and list it in {@link DemoCommand#SCENARIOS}.
+ * contention, deadlocks), implement this and list it in {@link DemoCommand#SCENARIOS}.
  */
 public interface Scenario {
 

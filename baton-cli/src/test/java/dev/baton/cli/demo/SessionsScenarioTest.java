@@ -88,5 +88,9 @@ class SessionsScenarioTest {
     assertThat(root.path("messages").path("sent").asLong()).isEqualTo(200);
     assertThat(root.path("messages").has("processed")).isTrue();
     assertThat(root.path("queueWaitMs").has("p99")).isTrue();
+    assertThat(root.path("transport").asText()).isEqualTo("http"); // the default: the whole path end to end
+    assertThat(root.path("promises").path("HTTP").path("checked").asLong()).isPositive();
+    assertThat(root.path("http").path("statuses").path("POST 202").asLong()).isPositive();
+    assertThat(root.path("http").path("post_latency_ms").has("p99")).isTrue();
   }
 }
