@@ -8,6 +8,7 @@ import dev.baton.agents.internal.Conversation;
 import dev.baton.agents.internal.IdempotencyKeys;
 import dev.baton.agents.internal.ProviderCaller;
 import dev.baton.agents.internal.ProviderCaller.ProviderException;
+import dev.baton.agents.internal.ToolNames;
 import dev.baton.agents.internal.ToolSchemas;
 import dev.baton.config.OpenAiConfig;
 import dev.baton.spi.Scheduler;
@@ -47,6 +48,9 @@ import java.util.Optional;
 /** An agent that talks to any OpenAI-compatible chat-completions endpoint and calls Baton tools. */
 public final class OpenAiAgent implements Agent {
 
+  /** The reply when the model answers with no text and no tool call. */
+  static final String EMPTY_ANSWER = "The model returned an empty answer. Please rephrase or try again.";
+
   private final OpenAiConfig config;
   private final ProviderCaller provider;
 
@@ -80,7 +84,9 @@ public final class OpenAiAgent implements Agent {
       messages.add(UserMessage.from(m.text()));
       turn.transcript().append(Role.USER, m.text());
     }
-    List<ToolSpecification> tools = ToolSchemas.toSpecifications(turn.tools().available());
+    List<dev.baton.tool.ToolSpec> available = turn.tools().available();
+    ToolNames names = new ToolNames(available.stream().map(dev.baton.tool.ToolSpec::name).toList());
+    List<ToolSpecification> tools = ToolSchemas.toSpecifications(available, names);
     List<String> messageIds = turn.messages().stream().map(Turn.Message::id).toList();
 
     for (int round = 0; ; round++) {
@@ -96,7 +102,7 @@ public final class OpenAiAgent implements Agent {
       if (!ai.hasToolExecutionRequests()) {
         String text = ai.text() == null ? "" : ai.text();
         turn.transcript().append(Role.ASSISTANT, text);
-        turn.reply(text);
+        turn.reply(text.isBlank() ? EMPTY_ANSWER : text);
         return;
       }
       if (round >= config.maxToolRounds()) {
@@ -108,19 +114,20 @@ public final class OpenAiAgent implements Agent {
       }
       messages.add(ai);
       if (ai.text() != null && !ai.text().isBlank()) turn.transcript().append(Role.ASSISTANT, ai.text());
-      runTools(turn, messageIds, round, ai.toolExecutionRequests(), messages);
+      runTools(turn, names, messageIds, round, ai.toolExecutionRequests(), messages);
     }
   }
 
-  private static void runTools(Turn turn, List<String> messageIds, int round, List<ToolExecutionRequest> requests,
-      List<ChatMessage> messages) throws InterruptedException {
+  private static void runTools(Turn turn, ToolNames names, List<String> messageIds, int round,
+      List<ToolExecutionRequest> requests, List<ChatMessage> messages) throws InterruptedException {
     List<ToolCall> calls = new ArrayList<>(requests.size());
     Map<String, Integer> seen = new HashMap<>();
     for (ToolExecutionRequest r : requests) {
       String args = r.arguments() == null || r.arguments().isBlank() ? "{}" : r.arguments();
-      int occurrence = seen.merge(r.name() + '\u0000' + args, 1, Integer::sum) - 1;
-      String key = IdempotencyKeys.forCall(messageIds, "", round, r.name(), args, occurrence);
-      calls.add(new ToolCall(r.name(), args, Optional.of(key)));
+      String tool = names.baton(r.name());
+      int occurrence = seen.merge(tool + '\u0000' + args, 1, Integer::sum) - 1;
+      String key = IdempotencyKeys.forCall(messageIds, "", round, tool, args, occurrence);
+      calls.add(new ToolCall(tool, args, Optional.of(key)));
     }
     List<ToolResult> results;
     try {
@@ -141,7 +148,7 @@ public final class OpenAiAgent implements Agent {
       messages.add(ToolExecutionResultMessage.builder().id(r.id()).toolName(r.name()).text(text).isError(error)
           .build());
       turn.transcript().append(Role.TOOL,
-          Conversation.toolEntry(round, r.id(), r.name(), calls.get(i).argumentsJson(), text, error));
+          Conversation.toolEntry(round, r.id(), calls.get(i).tool(), calls.get(i).argumentsJson(), text, error));
     }
   }
 

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 /**
  * Runs a LangChain4j {@code AiServices} assistant as a Baton {@link Agent}. The assistant is built once and
  * shared by all sessions; per turn, its chat memory is the session's state ({@link BatonChatMemoryProvider})
- * and its {@code @Tool} methods run through the turn's tool runtime ({@link BatonTools}) with the turn's
+ * and its {@code @Tool} methods run through the turn's tool runtime ({@link LangChain4jTools}) with the turn's
  * context, also when LangChain4j runs them concurrently ({@link BatonExecutors}).
  *
  * <pre>{@code
@@ -113,7 +113,7 @@ public final class LangChain4jAgent<A> implements Agent {
           .chatModel(model.orElseThrow(() -> new IllegalStateException("chatModel is required")))
           .chatMemoryProvider(BatonChatMemoryProvider.withMaxMessages(maxMessages))
           .executeToolsConcurrently(BatonExecutors.virtualThreads());
-      if (!tools.isEmpty()) services.tools(BatonTools.executors(tools.toArray()));
+      if (!tools.isEmpty()) services.tools(LangChain4jTools.executors(tools.toArray()));
       customizer.accept(services);
       return new LangChain4jAgent<>(services.build(),
           answerer.orElseThrow(() -> new IllegalStateException("answer(...) is required")));

@@ -7,6 +7,7 @@ import dev.baton.Transcript.Entry;
 import dev.baton.Transcript.Role;
 import dev.baton.agents.internal.Conversation;
 import dev.baton.agents.internal.IdempotencyKeys;
+import dev.baton.agents.internal.ToolNames;
 import dev.baton.agents.internal.ToolSchemas;
 import dev.baton.tool.ToolSpec;
 import dev.langchain4j.data.message.AiMessage;
@@ -73,12 +74,25 @@ class ConversationTest {
   }
 
   @Test
+  void toolNamesAreMadeProviderSafeAndMappedBack() {
+    ToolNames names = new ToolNames(List.of("kv.upsert", "kv_upsert", "shared.ledger.append", "ok-name_1"));
+    assertThat(names.provider("kv.upsert")).isEqualTo("kv_upsert");
+    assertThat(names.provider("kv_upsert")).isEqualTo("kv_upsert_2"); // collision gets a suffix
+    assertThat(names.provider("shared.ledger.append")).isEqualTo("shared_ledger_append");
+    assertThat(names.provider("ok-name_1")).isEqualTo("ok-name_1");
+    assertThat(names.baton("kv_upsert")).isEqualTo("kv.upsert");
+    assertThat(names.baton("kv_upsert_2")).isEqualTo("kv_upsert");
+    assertThat(names.baton("made_up")).isEqualTo("made_up");
+    assertThat(ToolNames.safe("x".repeat(80))).hasSize(64);
+  }
+
+  @Test
   void toolSchemasAreTranslatedAndBadOnesLeftOut() {
     var specs = ToolSchemas.toSpecifications(List.of(
         new ToolSpec("ok", "fine", "{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"string\","
             + "\"enum\":[\"a\",\"b\"]},\"n\":{\"type\":\"array\",\"items\":{\"type\":\"number\"}}},\"required\":[\"p\"]}"),
         new ToolSpec("bad", "broken", "not json"),
-        new ToolSpec("arr", "not an object", "{\"type\":\"array\"}")));
+        new ToolSpec("arr", "not an object", "{\"type\":\"array\"}")), new ToolNames(List.of()));
     assertThat(specs).extracting(s -> s.name()).containsExactly("ok");
     assertThat(specs.get(0).parameters().required()).containsExactly("p");
     assertThat(specs.get(0).parameters().properties()).containsKeys("p", "n");

@@ -5,6 +5,7 @@ import dev.baton.SessionState;
 import dev.baton.Transcript;
 import dev.baton.Turn;
 import dev.baton.TurnContext;
+import dev.baton.tool.ToolRuntime;
 import dev.baton.tool.Tools;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,13 +33,21 @@ public final class FakeTurn implements Turn {
 
   public FakeTurn(String session, List<Message> messages, List<Transcript.Entry> committed, Map<String, String> state,
       Tools tools, Instant deadline) {
+    this(session, messages, committed, state, (c, s) -> tools, deadline);
+  }
+
+  /** A turn whose tools come from a real runtime, bound to this turn's context and state as the engine does. */
+  public FakeTurn(String session, List<Message> messages, List<Transcript.Entry> committed, Map<String, String> state,
+      ToolRuntime runtime, Instant deadline) {
     this.messages = List.copyOf(messages);
     this.committed = List.copyOf(committed);
     this.state = new ConcurrentHashMap<>(state);
-    this.tools = tools;
     this.context = new TurnContext(new SessionKey(session), "user-" + session,
-        messages.stream().map(Message::id).toList(), "trace-1", 1, deadline);
+        messages.stream().map(Message::id).toList(), "trace-1", SEQ.incrementAndGet(), deadline);
+    this.tools = runtime.bind(context, state());
   }
+
+  private static final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong();
 
   public static FakeTurn of(String text, Tools tools, Instant deadline) {
     return new FakeTurn("s1", List.of(new Message("m-1", "alice", text, deadline)), List.of(), Map.of(), tools,

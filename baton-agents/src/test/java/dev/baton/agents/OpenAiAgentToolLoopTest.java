@@ -248,6 +248,34 @@ class OpenAiAgentToolLoopTest {
   }
 
   @Test
+  void dottedRuntimeToolNamesAreOfferedInTheProvidersAlphabetAndMappedBack() throws Exception {
+    FakeTools tools = new FakeTools().tool("kv.upsert", "{\"type\":\"object\"}", a -> new ToolResult.Ok("{\"ok\":true}"));
+    server.enqueue(toolCalls(call("c1", "kv_upsert", "{\"key\":\"k\",\"value\":\"v\"}")), answer("saved"),
+        answer("again"));
+    FakeTurn turn = FakeTurn.of("save", tools, deadline);
+    AgentThread.run(OpenAiAgent.create(config(), scheduler), turn);
+
+    assertThat(server.requests().get(0).body().path("tools").get(0).path("function").path("name").asText())
+        .isEqualTo("kv_upsert");
+    assertThat(tools.executions("kv.upsert")).isEqualTo(1);
+    assertThat(turn.staged.get(1).text()).contains("\"tool\":\"kv.upsert\""); // the transcript keeps Baton's name
+    // A later turn replays the call under the provider's name.
+    FakeTurn next = new FakeTurn("s1", List.of(new Turn.Message("m-2", "alice", "again", deadline)), turn.commit(),
+        Map.of(), tools, deadline);
+    AgentThread.run(OpenAiAgent.create(config(), scheduler), next);
+    assertThat(server.requests().get(2).messages().get(2).path("tool_calls").get(0).path("function").path("name")
+        .asText()).isEqualTo("kv_upsert");
+  }
+
+  @Test
+  void anEmptyAnswerGetsAReplyThatSaysSo() throws Exception {
+    server.enqueue(answer(""));
+    FakeTurn turn = FakeTurn.of("hello", dev.baton.tool.Tools.none(), deadline);
+    AgentThread.run(OpenAiAgent.create(config(), scheduler), turn);
+    assertThat(turn.replies).containsExactly(OpenAiAgent.EMPTY_ANSWER);
+  }
+
+  @Test
   void withoutToolsNoToolsAreOffered() throws Exception {
     server.enqueue(answer("hi"));
     FakeTurn turn = FakeTurn.of("hello", dev.baton.tool.Tools.none(), deadline);

@@ -15,6 +15,7 @@ import dev.baton.agents.FakeTools;
 import dev.baton.agents.FakeTurn;
 import dev.baton.agents.testing.ScriptedChatServer;
 import dev.baton.tool.ToolResult;
+import dev.baton.tools.BatonTools;
 import dev.langchain4j.agent.tool.P;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.data.message.ChatMessage;
@@ -48,6 +49,7 @@ class LangChain4jAgentTest {
   @AfterEach
   void stop() {
     server.close();
+    runtimes.forEach(BatonTools::close);
   }
 
   OpenAiChatModel model() {
@@ -59,18 +61,20 @@ class LangChain4jAgentTest {
         DEADLINE);
   }
 
-  /** Registers the @Tool methods with the fake runtime the way the real one does: by their definitions. */
-  static FakeTools runtimeWith(FakeTools tools, Object toolObject) {
-    for (BatonToolDefinition d : BatonTools.definitions(toolObject)) {
-      tools.tool(d.spec().name(), d.spec().inputSchemaJson(), args -> {
-        try {
-          return new ToolResult.Ok(d.handler().invoke(args));
-        } catch (Exception e) {
-          return new ToolResult.Failed("tool_error", String.valueOf(e.getMessage()));
-        }
-      });
-    }
-    return tools;
+  final List<BatonTools> runtimes = new ArrayList<>();
+
+  /** Baton's real tool runtime with the @Tool methods of {@code toolObject} registered. */
+  BatonTools runtime(Object toolObject) {
+    BatonTools.Builder b = BatonTools.builder().builtIns(false);
+    LangChain4jTools.tools(toolObject).forEach(b::tool);
+    BatonTools rt = b.build();
+    runtimes.add(rt);
+    return rt;
+  }
+
+  static FakeTurn turn(String session, String messageId, String text, Map<String, String> state, BatonTools rt) {
+    return new FakeTurn(session, List.of(new Turn.Message(messageId, "u", text, DEADLINE)), List.of(), state,
+        (dev.baton.tool.ToolRuntime) rt, DEADLINE);
   }
 
   @Test
@@ -141,22 +145,18 @@ class LangChain4jAgentTest {
         .answer(Assistant::chat).build();
 
     int sessions = 6;
+    BatonTools rt = runtime(tools);
     List<FakeTurn> turns = new ArrayList<>();
-    List<FakeTools> runtimes = new ArrayList<>();
     List<AgentThread> threads = new ArrayList<>();
-    for (int i = 0; i < sessions; i++) {
-      FakeTools rt = runtimeWith(new FakeTools(), tools);
-      runtimes.add(rt);
-      turns.add(turn("s" + i, "m" + i, "s" + i, Map.of(), rt));
-    }
+    for (int i = 0; i < sessions; i++) turns.add(turn("s" + i, "m" + i, "s" + i, Map.of(), rt));
     for (FakeTurn t : turns) threads.add(AgentThread.start(agent, t));
     for (AgentThread t : threads) t.join();
 
     for (int i = 0; i < sessions; i++) {
       assertThat(turns.get(i).replies).containsExactly("s" + i + "/s" + i + "-1,s" + i + "/s" + i + "-2");
-      assertThat(runtimes.get(i).executions("whoami")).isEqualTo(2); // through this session's runtime
     }
-    assertThat(tools.threads).noneMatch(n -> n.contains("turn")); // LangChain4j's executor, not the turn thread
+    // The methods ran on the runtime's holder threads, not on the turn's thread.
+    assertThat(tools.threads).hasSize(2 * sessions).allMatch(n -> n.contains("baton-tool-"));
   }
 
   static final class Bank {
@@ -175,19 +175,19 @@ class LangChain4jAgentTest {
     Bank bank = new Bank();
     LangChain4jAgent<Assistant> agent = LangChain4jAgent.builder(Assistant.class).chatModel(model()).tools(bank)
         .answer(Assistant::chat).build();
-    Map<String, CompletableFuture<ToolResult>> store = new ConcurrentHashMap<>();
+    BatonTools rt = runtime(bank); // one runtime, one idempotency store, across the crash
 
     CountDownLatch arrived = new CountDownLatch(1);
     server.enqueue(toolCalls(call("id-1", "charge", "{\"account\":\"A\",\"cents\":500}")),
         new ScriptedChatServer.Held(arrived, new CountDownLatch(1), answer("never")));
-    FakeTurn crashed = turn("s", "m1", "charge A 5", Map.of(), runtimeWith(new FakeTools(store), bank));
+    FakeTurn crashed = turn("s", "m1", "charge A 5", Map.of(), rt);
     AgentThread first = AgentThread.start(agent, crashed);
     assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
     first.interrupt();
     assertThat(first.joinFailure()).isNotNull();
 
     server.enqueue(toolCalls(call("id-2", "charge", "{\"account\":\"A\",\"cents\":500}")), answer("done"));
-    FakeTurn rerun = turn("s", "m1", "charge A 5", Map.of(), runtimeWith(new FakeTools(store), bank));
+    FakeTurn rerun = turn("s", "m1", "charge A 5", Map.of(), rt);
     AgentThread.run(agent, rerun);
 
     assertThat(bank.charges.get()).isEqualTo(1);
@@ -196,16 +196,121 @@ class LangChain4jAgentTest {
   }
 
   @Test
-  void definitionsCarryResourcesTimeoutAndSchema() throws Exception {
-    BatonToolDefinition d = BatonTools.definitions(new Bank()).getFirst();
-    assertThat(d.spec().name()).isEqualTo("charge");
-    JsonNode schema = JSON.readTree(d.spec().inputSchemaJson());
+  void toolsCarryResourcesTimeoutAndSchema() throws Exception {
+    dev.baton.tools.Tool t = LangChain4jTools.tools(new Bank()).getFirst();
+    assertThat(t.name()).isEqualTo("charge");
+    JsonNode schema = JSON.readTree(t.inputSchema());
     assertThat(schema.path("properties").path("cents").path("type").asText()).isEqualTo("integer");
-    assertThat(d.timeout()).contains(java.time.Duration.ofSeconds(5));
-    assertThat(d.resourcesFor(JSON.readTree("{\"account\":\"A-1\",\"cents\":3}")))
-        .containsExactly(new BatonToolDefinition.Resource("account:A-1", true));
-    assertThatThrownBy(() -> d.resourcesFor(JSON.readTree("{}"))).hasMessageContaining("needs argument 'account'");
-    assertThat(d.handler().invoke("{\"account\":\"B\",\"cents\":7}")).isEqualTo("\"charged 7 to B #1\"");
+    assertThat(t.timeout()).contains(java.time.Duration.ofSeconds(5));
+    assertThat(t.resources(JSON.readTree("{\"account\":\"A-1\",\"cents\":3}"), NO_CONTEXT))
+        .containsExactly(dev.baton.tools.Resource.of("account", "A-1", dev.baton.tools.Access.EXCLUSIVE));
+    assertThatThrownBy(() -> t.resources(JSON.readTree("{}"), NO_CONTEXT)).hasMessageContaining("'account' is required");
+    dev.baton.tools.Tool file = LangChain4jTools.tools(new Files()).getFirst();
+    assertThat(file.resources(JSON.readTree("{\"path\":\"a/./b/../c.txt\"}"), NO_CONTEXT))
+        .containsExactly(dev.baton.tools.Resource.of("file", "a/c.txt", dev.baton.tools.Access.SHARED));
+  }
+
+  static final class Files {
+    @Tool("Reads a file")
+    @BatonResource(value = "file:{path}", exclusive = false, path = true)
+    String read(@P("path") String path) {
+      return "";
+    }
+  }
+
+  /** MethodTool.resources does not use its context. */
+  static final dev.baton.tools.ToolContext NO_CONTEXT = new dev.baton.tools.ToolContext() {
+    @Override public dev.baton.TurnContext turn() { throw new UnsupportedOperationException(); }
+    @Override public dev.baton.SessionState state() { throw new UnsupportedOperationException(); }
+    @Override public java.nio.file.Path workspacePath(String r) { throw new UnsupportedOperationException(); }
+    @Override public java.nio.file.Path sharedPath(String r) { throw new UnsupportedOperationException(); }
+    @Override public void lock(dev.baton.tools.Resource r) { throw new UnsupportedOperationException(); }
+    @Override public void progress() {}
+    @Override public Instant deadline() { return DEADLINE; }
+  };
+
+  /** The first call to enter holds the account until released; the model asks for three at once. */
+  static final class Ledger {
+    final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger maxInside = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    final CountDownLatch firstInside = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    long balance;
+
+    @Tool("Adds to an account")
+    @BatonResource("account:{account}")
+    long deposit(@P("account") String account, @P("cents") long cents) throws InterruptedException {
+      maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+      try {
+        long read = balance;
+        if (first.getAndSet(false)) {
+          firstInside.countDown();
+          if (!release.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
+        }
+        balance = read + cents;
+        return balance;
+      } finally {
+        inside.decrementAndGet();
+      }
+    }
+  }
+
+  @Test
+  void batonResourceLocksHoldAcrossLangChain4jsConcurrentToolCalls() throws Exception {
+    Ledger ledger = new Ledger();
+    BatonTools rt = runtime(ledger);
+    LangChain4jAgent<Assistant> agent = LangChain4jAgent.builder(Assistant.class).chatModel(model()).tools(ledger)
+        .answer(Assistant::chat).build();
+    server.enqueue(toolCalls(call("a", "deposit", "{\"account\":\"A\",\"cents\":1}"),
+        call("b", "deposit", "{\"account\":\"A\",\"cents\":10}"),
+        call("c", "deposit", "{\"account\":\"A\",\"cents\":100}")), answer("deposited"));
+    FakeTurn t = turn("s", "m", "deposit thrice", Map.of(), rt);
+    AgentThread run = AgentThread.start(agent, t);
+
+    assertThat(ledger.firstInside.await(10, TimeUnit.SECONDS)).isTrue();
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (lockWaits(rt, "account:A") < 2 && System.nanoTime() < until) Thread.onSpinWait();
+    assertThat(lockWaits(rt, "account:A")).isEqualTo(2); // LangChain4j started all three; two wait for the lock
+    ledger.release.countDown();
+    run.join();
+
+    assertThat(ledger.maxInside.get()).isEqualTo(1);
+    assertThat(ledger.balance).isEqualTo(111); // no lost update
+    assertThat(t.replies).containsExactly("deposited");
+  }
+
+  static long lockWaits(BatonTools rt, String key) {
+    return rt.snapshot().waits().stream().filter(w -> w.waitsFor().startsWith("lock " + key)).count();
+  }
+
+  static final class Camel {
+    @Tool("Reads a balance")
+    @BatonResource(value = "account:{accountId}", exclusive = false)
+    long getBalance(@P("id") String accountId) {
+      return 42;
+    }
+  }
+
+  @Test
+  void camelCaseToolNamesFollowTheRuntimesNamingRuleOnBothSides() throws Exception {
+    assertThat(LangChain4jTools.batonName("getBalance")).isEqualTo("get_balance");
+    assertThat(LangChain4jTools.batonName("HTTPGet")).isEqualTo("h_t_t_p_get");
+    assertThat(LangChain4jTools.batonName("9lives")).isEqualTo("t_9lives");
+    assertThat(LangChain4jTools.tools(new Camel())).extracting(d -> d.name()).containsExactly("get_balance");
+    assertThat(LangChain4jTools.executors(new Camel()).keySet()).extracting(s -> s.name())
+        .containsExactly("get_balance");
+
+    Camel camel = new Camel();
+    LangChain4jAgent<Assistant> agent = LangChain4jAgent.builder(Assistant.class).chatModel(model()).tools(camel)
+        .answer(Assistant::chat).build();
+    server.enqueue(toolCalls(call("i", "get_balance", "{\"accountId\":\"A\"}")), answer("42"));
+    FakeTurn t = turn("s", "m", "balance?", Map.of(), runtime(camel));
+    AgentThread.run(agent, t);
+
+    assertThat(server.requests().get(0).body().path("tools").get(0).path("function").path("name").asText())
+        .isEqualTo("get_balance");
+    assertThat(ScriptedChatServer.toolResultTexts(server.requests().get(1))).containsExactly("42");
   }
 
   @Test

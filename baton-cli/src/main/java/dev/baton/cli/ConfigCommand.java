@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code baton config check FILE} and {@code baton config keys}. */
 @Command(name = "config", description = "Check a baton.yaml, or list every configuration key.",
-    mixinStandardHelpOptions = true, subcommands = {ConfigCommand.Check.class, ConfigCommand.Keys.class})
+    mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, subcommands = {ConfigCommand.Check.class, ConfigCommand.Keys.class})
 public final class ConfigCommand implements Runnable {
 
   @Spec CommandSpec spec;
@@ -30,7 +30,7 @@ public final class ConfigCommand implements Runnable {
   }
 
   /** Validates a file: prints {@code ok} (exit 0) or every error as {@code file:line:column: ...} (exit 1). */
-  @Command(name = "check", mixinStandardHelpOptions = true,
+  @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
       description = "Validate FILE: print \"ok\" and exit 0, or print every error (file:line:column) and exit 1.")
   public static final class Check implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "The baton.yaml to check.") Path file;
@@ -53,7 +53,7 @@ public final class ConfigCommand implements Runnable {
   }
 
   /** Prints the key table, or rewrites it inside a markdown file ({@code docs/configuration.md}). */
-  @Command(name = "keys", mixinStandardHelpOptions = true,
+  @Command(name = "keys", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
       description = "Print the table of every key (type, default, meaning), or --write it into a markdown file.")
   public static final class Keys implements Callable<Integer> {
     @Option(names = "--write", paramLabel = "FILE",

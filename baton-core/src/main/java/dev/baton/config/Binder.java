@@ -2,16 +2,18 @@ package dev.baton.config;
 
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
-import java.math.BigInteger;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -25,7 +27,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 
 /*
  * Overview: binds a composed YAML node tree onto config records by reflection (key = snake_case of the
- * component), collecting every error with its node's position instead of stopping at the first. A value that
+ * component; scalars are converted by Scalars), collecting every error with its node's position instead of stopping at the first. A value that
  * cannot be bound yields FAILED, so the enclosing record is not constructed but its other keys are still
  * checked. Impossible values are found by the records' compact constructors; the binder maps the exception
  * back to the key that caused it.
@@ -38,24 +40,19 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 final class Binder {
 
   static final Object FAILED = new Object();
-  private static final Pattern ENV = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
-  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  private static final Pattern WHOLE = Pattern.compile("[-+]?[0-9][0-9_]*");
 
   /** Every dotted key by its last segment, for "did you mean" across sections; per root type. */
   private static final Map<Class<?>, Map<String, List<String>>> KEYS_BY_LAST_SEGMENT =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private final String file;
-  private final Map<String, String> env;
+  private final Scalars scalars;
   private final Map<String, List<String>> keysByLastSegment;
   final List<ConfigError> errors = new ArrayList<>();
-  /** Values substituted from the environment, to be masked wherever a message might echo them. */
-  final Map<String, String> substituted = new HashMap<>();
 
   Binder(String file, Map<String, String> env, Class<?> root) {
     this.file = file;
-    this.env = env;
+    this.scalars = new Scalars(env, this::error);
     this.keysByLastSegment = KEYS_BY_LAST_SEGMENT.computeIfAbsent(root, r -> ConfigDocs.rows(r).stream()
         .map(ConfigDocs.Row::key).collect(Collectors.groupingBy(k -> k.substring(k.lastIndexOf('.') + 1))));
   }
@@ -69,11 +66,18 @@ final class Binder {
     }
     if (raw.isRecord()) return bindRecord(node, raw, path);
     if (raw == List.class) return bindList(node, arg(type, 0), path);
+    if (raw == Set.class) {
+      Object list = bindList(node, arg(type, 0), path);
+      if (list == FAILED) return FAILED;
+      Set<Object> set = new LinkedHashSet<>((List<?>) list);
+      if (set.size() < ((List<?>) list).size()) return error(node, "`" + path + "` lists a value twice; each may appear once.");
+      return Collections.unmodifiableSet(set);
+    }
     if (raw == Map.class) {
       if (arg(type, 0) != String.class) throw new IllegalStateException("map keys must be String at " + path);
       return bindMap(node, arg(type, 1), path);
     }
-    return bindScalar(node, raw, path);
+    return scalars.bind(node, raw, path);
   }
 
   private Object bindRecord(Node node, Class<?> type, String path) {
@@ -175,6 +179,11 @@ final class Binder {
       at = map;
       text = "`" + display(path) + "`: " + msg;
     }
+    for (int i = 0; i < values.length; i++) { // a secret written literally in the file is not shown either
+      if (ConfigDocs.isSecret(shape.keys.get(i)) && values[i] instanceof String secret && secret.length() >= 3) {
+        text = text.replace(secret, "***");
+      }
+    }
     return error(at == null ? map : at, mask(text.endsWith(".") ? text : text + "."));
   }
 
@@ -222,94 +231,10 @@ final class Binder {
     return ok ? Collections.unmodifiableMap(out) : FAILED;
   }
 
-  private Object bindScalar(Node node, Class<?> type, String path) {
-    String expected = describe(type);
-    if (!(node instanceof ScalarNode scalar)) {
-      return error(node, "`" + path + "` must be " + expected + ", not a "
-          + (node instanceof SequenceNode ? "list" : "section") + ".");
-    }
-    if (isNull(node)) {
-      return error(node, "`" + path + "` has no value; give " + expected + ", or remove the key to use the"
-          + " default.");
-    }
-    Optional<String> resolved = substitute(scalar, path);
-    if (resolved.isEmpty()) return FAILED;
-    String v = resolved.get();
-    boolean fromEnv = !v.equals(scalar.getValue()) || scalar.getValue().contains("${");
-    String was = fromEnv ? " (the value comes from the environment and is not shown)" : ", was `" + v + "`";
-    if (type == String.class) return v;
-    String s = v.strip();
-    if (type == boolean.class || type == Boolean.class) {
-      if (s.equalsIgnoreCase("true")) return true;
-      if (s.equalsIgnoreCase("false")) return false;
-      return error(node, "`" + path + "` must be `true` or `false`" + was + ".");
-    }
-    if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
-      boolean isInt = type == int.class || type == Integer.class;
-      if (!WHOLE.matcher(s).matches()) return error(node, "`" + path + "` must be a whole number" + was + ".");
-      BigInteger b = new BigInteger(s.replace("_", "").replace("+", ""));
-      BigInteger min = BigInteger.valueOf(isInt ? Integer.MIN_VALUE : Long.MIN_VALUE);
-      BigInteger max = BigInteger.valueOf(isInt ? Integer.MAX_VALUE : Long.MAX_VALUE);
-      if (b.compareTo(min) < 0 || b.compareTo(max) > 0) {
-        return error(node, "`" + path + "` must be a whole number from " + min + " to " + max + was + ".");
-      }
-      return isInt ? (Object) b.intValue() : (Object) b.longValue();
-    }
-    if (type == double.class || type == Double.class) {
-      try {
-        return Double.parseDouble(s.replace("_", ""));
-      } catch (NumberFormatException e) {
-        return error(node, "`" + path + "` must be a number" + was + ".");
-      }
-    }
-    if (type.isEnum()) {
-      for (Object c : type.getEnumConstants()) {
-        if (Names.enumValue((Enum<?>) c).equals(s)) return c;
-      }
-      List<String> allowed = enumValues(type);
-      String hint = fromEnv ? "" : Names.closest(s, allowed).map(c -> "; did you mean `" + c + "`?").orElse("");
-      return error(node, "`" + path + "` must be " + expected + was + (hint.isEmpty() ? "." : hint));
-    }
-    throw new IllegalStateException("config type " + type.getName() + " at " + path + " is not supported");
-  }
-
-  /** Replaces {@code ${NAME}} from the environment (<code>$${</code> is a literal <code>${</code>). */
-  private Optional<String> substitute(ScalarNode node, String path) {
-    String raw = node.getValue();
-    if (!raw.contains("${")) return Optional.of(raw);
-    Matcher m = ENV.matcher(raw);
-    StringBuilder out = new StringBuilder();
-    boolean ok = true;
-    while (m.find()) {
-      if (m.group(1) == null) {
-        m.appendReplacement(out, Matcher.quoteReplacement("${"));
-        continue;
-      }
-      String name = m.group(1);
-      if (!ENV_NAME.matcher(name).matches()) {
-        error(node, "`" + path + "` has `${" + name + "}`, which is not an environment variable name; use"
-            + " `${NAME}` with letters, digits and `_` (write `$${` for a literal `${`).");
-        ok = false;
-        continue;
-      }
-      String value = env.get(name);
-      if (value == null) {
-        error(node, "`" + path + "` uses the environment variable `" + name + "`, which is not set; set it"
-            + " or change the value.");
-        ok = false;
-        continue;
-      }
-      substituted.put(name, value);
-      m.appendReplacement(out, Matcher.quoteReplacement(value));
-    }
-    m.appendTail(out);
-    return ok ? Optional.of(out.toString()) : Optional.empty();
-  }
-
   /** Hides substituted environment values (which may be secrets) in a message the binder did not write. */
   private String mask(String text) {
     String out = text;
-    for (Map.Entry<String, String> e : substituted.entrySet()) {
+    for (Map.Entry<String, String> e : scalars.substituted.entrySet()) {
       if (e.getValue().length() >= 3) out = out.replace(e.getValue(), "${" + e.getKey() + "}");
     }
     return out;
@@ -339,7 +264,9 @@ final class Binder {
     if (raw == double.class || raw == Double.class) return "a number";
     if (raw.isEnum()) return "one of " + quoted(enumValues(raw));
     if (raw.isRecord()) return "a section";
-    if (raw == List.class) return "a list";
+    if (raw == List.class || raw == Set.class) return "a list";
+    if (raw == Path.class) return "a file path";
+    if (raw == URI.class) return "an absolute URL";
     if (raw == Map.class) return "a section of names";
     return raw.getSimpleName();
   }
@@ -359,7 +286,7 @@ final class Binder {
     throw new IllegalStateException("raw generic config type " + t);
   }
 
-  private static boolean isNull(Node n) {
+  static boolean isNull(Node n) {
     return n instanceof ScalarNode && Tag.NULL.equals(n.getTag());
   }
 

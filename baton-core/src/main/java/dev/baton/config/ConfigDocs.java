@@ -43,7 +43,7 @@ public final class ConfigDocs {
     for (RecordShape.Key k : shape.keys) {
       String key = prefix.isEmpty() ? k.name() : prefix + "." + k.name();
       @Nullable Object def = defaults == null ? null : shape.valueOf(defaults, k);
-      boolean secret = k.component().isAnnotationPresent(Secret.class);
+      boolean secret = isSecret(k);
       Class<?> raw = Binder.raw(k.type());
       out.add(new Row(key, typeName(k.type()), raw.isRecord() ? "" : defaultText(def, defaults != null, secret),
           k.doc(), secret));
@@ -59,6 +59,19 @@ public final class ConfigDocs {
     }
   }
 
+  private static final java.util.regex.Pattern SECRET_NAME =
+      java.util.regex.Pattern.compile("(^|_)(token|secret|password|api_key)$");
+
+  /**
+   * A key is secret when marked {@link Secret}, or when its name says so ({@code *_token}, {@code *_secret},
+   * {@code password}, {@code api_key}), so that a secret added without the annotation is still covered by the
+   * test that keeps secrets out of {@code toString()}.
+   */
+  static boolean isSecret(RecordShape.Key k) {
+    return k.component().isAnnotationPresent(Secret.class)
+        || (k.component().getType() == String.class && SECRET_NAME.matcher(k.name()).find());
+  }
+
   static String typeName(Type t) {
     Class<?> raw = Binder.raw(t);
     if (raw == String.class) return "string";
@@ -70,6 +83,9 @@ public final class ConfigDocs {
     if (raw.isRecord()) return "section";
     if (raw == Optional.class) return "optional " + typeName(Binder.arg(t, 0));
     if (raw == List.class) return "list of " + typeName(Binder.arg(t, 0));
+    if (raw == java.util.Set.class) return "set of " + typeName(Binder.arg(t, 0));
+    if (raw == Path.class) return "path";
+    if (raw == java.net.URI.class) return "URL";
     if (raw == Map.class) return "map of name → " + typeName(Binder.arg(t, 1));
     return raw.getSimpleName();
   }
@@ -81,7 +97,7 @@ public final class ConfigDocs {
     if (v instanceof Enum<?> e) return "`" + Names.enumValue(e) + "`";
     if (v instanceof String s) return "`\"" + s + "\"`";
     if (v instanceof Optional<?> o) return o.isEmpty() ? "(none)" : defaultText(o.get(), true, false);
-    if (v instanceof List<?> l) return l.isEmpty() ? "`[]`" : "`" + l + "`";
+    if (v instanceof java.util.Collection<?> l) return l.isEmpty() ? "`[]`" : "`" + l + "`";
     if (v instanceof Map<?, ?> m) return m.isEmpty() ? "`{}`" : "`" + m + "`";
     return "`" + v + "`";
   }

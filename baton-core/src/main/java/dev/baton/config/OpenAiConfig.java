@@ -11,7 +11,7 @@ public record OpenAiConfig(
     @Doc("Base URL of the chat-completions API, up to and including `/v1` (e.g. `http://localhost:11434/v1`"
         + " for Ollama).") String baseUrl,
     @Doc("Model name sent with every request.") String model,
-    @Doc("API key; write `${OPENAI_API_KEY}` so it comes from the environment. Empty for servers without"
+    @Secret @Doc("API key; write `${OPENAI_API_KEY}` so it comes from the environment. Empty for servers without"
         + " authentication. Never logged.") String apiKey,
     @Doc("System prompt sent first in every request; empty for none.") String systemPrompt,
     @Doc("Sampling temperature, 0 to 2.") double temperature,

@@ -13,7 +13,7 @@ public record StorageConfig(
     @Doc("JDBC URL of the PostgreSQL database (backend `postgres`), e.g. `jdbc:postgresql://db:5432/baton`.")
         String url,
     @Doc("PostgreSQL user.") String user,
-    @Doc("PostgreSQL password; write `${PG_PASSWORD}` to take it from the environment.") String password,
+    @Secret @Doc("PostgreSQL password; write `${PG_PASSWORD}` to take it from the environment.") String password,
     @Doc("Most pooled database connections for reads (the group-commit writers take theirs besides).") int poolSize,
     @Doc("Parallel group-commit writers, each with its own connection (postgres; sqlite always has one).")
         int writers,
@@ -99,8 +99,8 @@ public record StorageConfig(
   @Override
   public String toString() {
     return "StorageConfig[backend=" + backend + ", path=" + path + ", url=" + url + ", user=" + user
-        + ", password=" + (password.isEmpty() ? "" : "***") + ", poolSize=" + poolSize + ", writers=" + writers + ", groupCommitMaxBatch="
-        + groupCommitMaxBatch + ", groupCommitMaxDelayUs=" + groupCommitMaxDelayUs + ", leaseTtlMs=" + leaseTtlMs
+        + ", password=" + Secrets.mask(password) + ", poolSize=" + poolSize + ", writers=" + writers
+        + ", groupCommitMaxBatch=" + groupCommitMaxBatch + ", groupCommitMaxDelayUs=" + groupCommitMaxDelayUs + ", leaseTtlMs=" + leaseTtlMs
         + ", pruneIntervalMs=" + pruneIntervalMs + ", pruneBatch=" + pruneBatch + "]";
   }
 }

@@ -48,7 +48,8 @@ public interface Store extends AutoCloseable {
    *
    * @return the replies as stored, with their {@code outboxSeq}
    * @throws ConflictException if an expected value no longer holds; nothing was written
-   * @throws FencedException if {@link TurnCommit#fencingToken()} is stale; nothing was written
+   * @throws FencedException if {@link TurnCommit#fencingToken()} is not 0 and is not the session's current
+   *     lease token ({@link SessionLeases}); nothing was written
    */
   List<Reply> commitTurn(TurnCommit commit);
 

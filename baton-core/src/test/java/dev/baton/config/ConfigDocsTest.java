@@ -48,6 +48,21 @@ class ConfigDocsTest {
     assertThat(c).isNotEqualTo(BatonConfig.defaults());
   }
 
+  @Test
+  void theValidationExampleInTheDocsIsWhatTheLoaderReports() throws Exception {
+    String doc = Files.readString(DOC, StandardCharsets.UTF_8);
+    int section = doc.indexOf("## Validation");
+    int yamlStart = doc.indexOf("```yaml\n", section) + 8;
+    String yaml = doc.substring(yamlStart, doc.indexOf("```", yamlStart));
+    int outStart = doc.indexOf("$ ./baton config check baton.yaml\n", yamlStart);
+    List<String> documented = doc.substring(outStart, doc.indexOf("```", outStart)).lines()
+        .filter(l -> l.startsWith("baton.yaml:")).toList();
+    ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+        () -> new ConfigLoader(Map.of()).parse(yaml, "baton.yaml"));
+    assertThat(documented).isNotEmpty();
+    assertThat(e.errors()).extracting(ConfigError::toString).containsExactlyElementsOf(documented);
+  }
+
   /** Every {@code @Secret} key, set from the environment, stays out of its record's {@code toString()}. */
   @Test
   void secretsNeverAppearInToString() {

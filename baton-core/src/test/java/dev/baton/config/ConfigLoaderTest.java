@@ -291,6 +291,46 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void topLevelTypoIsSuggested() {
+    assertThat(errorsOf("sesions:\n  id_source: chat_id\n")).containsExactly(
+        new ConfigError(FILE, 1, 1, "unknown top-level key `sesions`; did you mean `sessions`?"));
+  }
+
+  @Test
+  void camelCaseKeyIsPointedToItsSnakeCaseName() {
+    assertThat(errorsOf("agent:\n  turnTimeoutMs: 5\n")).containsExactly(
+        new ConfigError(FILE, 2, 3, "unknown key `turnTimeoutMs` in `agent`; did you mean `turn_timeout_ms`?"));
+  }
+
+  @Test
+  void tabIndentationIsMalformedYamlAtTheTab() {
+    assertThat(errorsOf("agent:\n\tturn_timeout_ms: 5\n")).singleElement().satisfies(e -> {
+      assertThat(e.line()).isEqualTo(2);
+      assertThat(e.column()).isEqualTo(1);
+      assertThat(e.message()).startsWith("malformed YAML: ");
+    });
+  }
+
+  @Test
+  void twoDocumentsInOneFileAreRejected() {
+    assertThat(errorsOf("agent:\n  type: echo\n---\ndedup:\n  window_ms: 5\n")).singleElement()
+        .satisfies(e -> {
+          assertThat(e.line()).isEqualTo(3);
+          assertThat(e.message()).startsWith("malformed YAML: ");
+        });
+  }
+
+  @Test
+  void anchorsAndAliasesWork() {
+    BatonConfig c = loader.parse("""
+        agent:
+          turn_timeout_ms: &t 45000
+          tool_call_timeout_ms: *t
+        """, FILE);
+    assertThat(c.agent().toolCallTimeoutMs()).isEqualTo(45_000);
+  }
+
+  @Test
   void topLevelMustBeASection() {
     assertThat(errorsOf("- a\n- b\n")).singleElement()
         .satisfies(e -> assertThat(e.message()).startsWith("`baton.yaml` must be a section").isNotNull());

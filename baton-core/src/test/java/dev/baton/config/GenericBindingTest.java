@@ -42,6 +42,45 @@ class GenericBindingTest {
     }
   }
 
+  record Endpoints(@Doc("Base URL.") java.net.URI base, @Doc("Cert file.") java.nio.file.Path cert,
+      @Doc("Scopes.") java.util.Set<String> scopes) {
+    static Endpoints defaults() {
+      return new Endpoints(java.net.URI.create("https://example.org"), java.nio.file.Path.of("cert.pem"),
+          java.util.Set.of());
+    }
+  }
+
+  record Vault(@Doc("Name.") String name, @Doc("Key.") String apiKey) {
+    Vault {
+      if (apiKey.length() < 20) throw new IllegalArgumentException("api_key is too short: " + apiKey);
+    }
+
+    static Vault defaults() {
+      return new Vault("v", "x".repeat(20));
+    }
+  }
+
+  @Test
+  void aSecretWrittenInTheFileIsNotEchoedByAValidationMessage() {
+    ConfigException e = catchThrowableOfType(ConfigException.class,
+        () -> loader.parse("name: v\napi_key: hunter2\n", "v.yaml", Vault.class));
+    assertThat(e.errors()).extracting(ConfigError::toString).containsExactly("v.yaml:2:10: `api_key` is too short: ***.");
+  }
+
+  @Test
+  void bindsUrlsPathsAndSets() {
+    Endpoints e = loader.parse("base: https://api.example.com/v1\ncert: /etc/baton/cert.pem\nscopes: [read, write]\n",
+        "e.yaml", Endpoints.class);
+    assertThat(e.base().getHost()).isEqualTo("api.example.com");
+    assertThat(e.cert()).isEqualTo(java.nio.file.Path.of("/etc/baton/cert.pem"));
+    assertThat(e.scopes()).containsExactly("read", "write");
+    ConfigException ex = catchThrowableOfType(ConfigException.class,
+        () -> loader.parse("base: not a url\nscopes: [a, a]\n", "e.yaml", Endpoints.class));
+    assertThat(ex.errors()).extracting(ConfigError::toString).containsExactly(
+        "e.yaml:1:7: `base` must be an absolute URL such as `https://host/path`, was `not a url`.",
+        "e.yaml:2:9: `scopes` lists a value twice; each may appear once.");
+  }
+
   private final ConfigLoader loader = new ConfigLoader(Map.of("BOT_TOKEN", "tok-123456"));
 
   @Test

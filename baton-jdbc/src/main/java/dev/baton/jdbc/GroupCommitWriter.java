@@ -122,7 +122,7 @@ final class GroupCommitWriter implements AutoCloseable {
       return f.join();
     } catch (CompletionException e) {
       if (e.getCause() instanceof StoreException se) throw se;
-      throw new StoreException("store write failed", e.getCause());
+      throw new StoreException("store write failed: " + e.getMessage(), e);
     }
   }
 

@@ -73,6 +73,13 @@ public final class JdbcStore implements Store {
     return writer;
   }
 
+  /** Transactions the group-commit writer committed and the writes they carried (for benchmarks, metrics). */
+  public record GroupCommitStats(long transactions, long writes) {}
+
+  public GroupCommitStats groupCommitStats() {
+    return new GroupCommitStats(writer.batches(), writer.requests());
+  }
+
   <T> T write(String lockKey, GroupCommitWriter.Work<T> work) {
     return writer.write(lockKey, work);
   }
@@ -92,20 +99,14 @@ public final class JdbcStore implements Store {
 
   @Override
   public void release(DedupKey key) {
-    write("", c -> {
-      JournalSql.release(c, key);
-      return null;
-    });
+    write("", c -> JournalSql.release(c, key));
   }
 
   @Override
   public void updateStatus(List<DedupKey> keys, MessageStatus status) {
     if (keys.isEmpty()) return;
     List<DedupKey> copy = List.copyOf(keys);
-    write("", c -> {
-      JournalSql.updateStatus(c, copy, status);
-      return null;
-    });
+    write("", c -> JournalSql.updateStatus(c, copy, status));
   }
 
   @Override

@@ -103,7 +103,9 @@ final class JournalSql {
     }
   }
 
-  static void updateStatus(Connection c, List<DedupKey> keys, MessageStatus status) throws SQLException {
+  /** @return how many entries moved */
+  static int updateStatus(Connection c, List<DedupKey> keys, MessageStatus status) throws SQLException {
+    int moved = 0;
     for (int from = 0; from < keys.size(); from += 500) {
       List<DedupKey> chunk = keys.subList(from, Math.min(keys.size(), from + 500));
       try (PreparedStatement ps = c.prepareStatement(
@@ -111,15 +113,16 @@ final class JournalSql {
         ps.setString(1, status.name());
         int p = 2;
         for (DedupKey k : chunk) ps.setString(p++, k.value());
-        ps.executeUpdate();
+        moved += ps.executeUpdate();
       }
     }
+    return moved;
   }
 
-  static void release(Connection c, DedupKey key) throws SQLException {
+  static int release(Connection c, DedupKey key) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM journal WHERE dedup_key = ?")) {
       ps.setString(1, key.value());
-      ps.executeUpdate();
+      return ps.executeUpdate();
     }
   }
 

@@ -107,6 +107,41 @@ abstract class JdbcStoreCases {
   }
 
   @Test
+  void twoNodesIngestingTheSameKeysInsertEachOnce() throws Exception {
+    List<JdbcStore> nodes = List.of(open(), open());
+    int threads = 8;
+    int keys = 300;
+    java.util.Map<String, AtomicInteger> inserted = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Thread> ts = new ArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+    for (int t = 0; t < threads; t++) {
+      JdbcStore node = nodes.get(t % 2);
+      int seed = t;
+      ts.add(Thread.ofPlatform().start(() -> {
+        try {
+          List<Integer> order = new ArrayList<>();
+          for (int k = 0; k < keys; k++) order.add(k);
+          java.util.Collections.shuffle(order, new java.util.Random(seed));
+          start.await(WAIT_S, TimeUnit.SECONDS);
+          for (int k : order) {
+            if (node.ingest(entry("k" + k, scheduler.now())) instanceof IngestResult.Inserted) {
+              inserted.computeIfAbsent("k" + k, x -> new AtomicInteger()).incrementAndGet();
+            }
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    for (Thread t : ts) assertThat(t.join(Duration.ofSeconds(WAIT_S))).isTrue();
+    assertThat(failure.get()).isNull();
+    assertThat(inserted).hasSize(keys);
+    inserted.forEach((k, n) -> assertThat(n.get()).as("Inserted results for " + k + " across both nodes").isEqualTo(1));
+    assertThat(nodes.get(1).stats().journalEntries()).isEqualTo(keys);
+  }
+
+  @Test
   void anIngestReturnsOnlyAfterItsBatchCommitted() throws Exception {
     JdbcStore store = open();
     CountDownLatch atCommit = new CountDownLatch(1);
@@ -324,6 +359,71 @@ abstract class JdbcStoreCases {
     store.writer().beforeCommit = () -> {};
     assertThat(store.stats().journalEntries()).isEqualTo(21);
     assertThat(store.ingest(entry("doomed", scheduler.now()))).isInstanceOf(IngestResult.Inserted.class);
+  }
+
+  /**
+   * The engine's whole cycle under load, with pruning running beside it: each thread owns some sessions and,
+   * per message, ingests it, marks it running, loads the session, commits a turn that compares and bumps the
+   * session's counter, then acks the reply. At the end every counter is exact and every outbox contiguous.
+   */
+  @Test
+  @org.junit.jupiter.api.Tag("slow")
+  void soakOfTheWholeCycleWithPruningBeside() throws Exception {
+    JdbcStore store = open(config().withPrune(60_000, 50));
+    int threads = 8;
+    int sessionsPerThread = 4;
+    int messagesPerSession = 150;
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread pruner = Thread.ofPlatform().start(() -> {
+      try {
+        while (!stop.get()) store.prune(scheduler.now().plusSeconds(1), scheduler.now());
+      } catch (Throwable e) {
+        failure.compareAndSet(null, e);
+      }
+    });
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int tt = t;
+      ts.add(Thread.ofPlatform().start(() -> {
+        try {
+          for (int i = 0; i < messagesPerSession; i++) {
+            for (int k = 0; k < sessionsPerThread; k++) {
+              String user = "t" + tt + "s" + k;
+              SessionKey s = new SessionKey("api:u:" + user);
+              JournalEntry e = new JournalEntry(new DedupKey("api:" + user + "-" + i), s,
+                  InboundMessage.of("api", user + "-" + i, user, "m", scheduler.now()), scheduler.now());
+              assertThat(store.ingest(e)).isInstanceOf(IngestResult.Inserted.class);
+              store.updateStatus(List.of(e.key()), MessageStatus.RUNNING);
+              Optional<String> n = Optional.ofNullable(store.loadSession(s).state().get("n"));
+              long next = n.map(Long::parseLong).orElse(0L) + 1;
+              List<Reply> r = store.commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE,
+                  Map.of("n", n), Map.of("n", Optional.of(Long.toString(next))),
+                  List.of(new Transcript.Entry(Transcript.Role.USER, "m", scheduler.now())),
+                  List.of(reply(s, "r" + next)), 0));
+              assertThat(r.getFirst().outboxSeq()).isEqualTo(next);
+              store.markDelivered(s, next);
+            }
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    for (Thread t : ts) assertThat(t.join(Duration.ofSeconds(300))).isTrue();
+    stop.set(true);
+    assertThat(pruner.join(Duration.ofSeconds(WAIT_S))).isTrue();
+    assertThat(failure.get()).isNull();
+    for (int t = 0; t < threads; t++) {
+      for (int k = 0; k < sessionsPerThread; k++) {
+        var data = store.loadSession(new SessionKey("api:u:t" + t + "s" + k));
+        assertThat(data.state()).containsEntry("n", Integer.toString(messagesPerSession));
+        assertThat(data.lastOutboxSeq()).isEqualTo(messagesPerSession);
+        assertThat(data.transcript()).hasSize(messagesPerSession);
+      }
+    }
+    assertThat(store.unfinished()).isEmpty();
+    assertThat(store.undeliveredReplies()).isEmpty();
   }
 
   @Test

@@ -18,7 +18,8 @@ import java.util.List;
 /*
  * Overview: the session transcript (P1) is the conversation. USER and ASSISTANT entries hold plain text, so an
  * admin reading a transcript sees the dialogue. A TOOL entry holds one tool call and its result as JSON
- * ({"round", "id", "tool", "arguments", "result", "error"}); consecutive TOOL entries of one round are one
+ * ({"round", "id", "tool", "arguments", "result", "error"}; "tool" is the runtime's name, sent to the model in
+ * its provider-safe form, see ToolNames); consecutive TOOL entries of one round are one
  * assistant message that asked for those calls, and an ASSISTANT entry right before them is that message's
  * text. Reading back therefore rebuilds exactly the messages the model saw.
  *
@@ -82,7 +83,7 @@ public final class Conversation {
       if (round != Integer.MIN_VALUE && r != round) break;
       round = r;
       String id = n.path("id").asText();
-      String tool = n.path("tool").asText();
+      String tool = ToolNames.safe(n.path("tool").asText());
       requests.add(ToolExecutionRequest.builder().id(id).name(tool).arguments(n.path("arguments").asText()).build());
       results.add(ToolExecutionResultMessage.builder().id(id).toolName(tool).text(n.path("result").asText())
           .isError(n.path("error").asBoolean()).build());

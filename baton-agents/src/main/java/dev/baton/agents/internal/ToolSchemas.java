@@ -22,11 +22,11 @@ public final class ToolSchemas {
   private ToolSchemas() {}
 
   /** Specs whose schema cannot be read are left out (and logged), so one bad tool does not break the turn. */
-  public static List<ToolSpecification> toSpecifications(List<ToolSpec> specs) {
+  public static List<ToolSpecification> toSpecifications(List<ToolSpec> specs, ToolNames names) {
     List<ToolSpecification> out = new ArrayList<>(specs.size());
     for (ToolSpec s : specs) {
       try {
-        out.add(toSpecification(s));
+        out.add(toSpecification(new ToolSpec(names.provider(s.name()), s.description(), s.inputSchemaJson())));
       } catch (RuntimeException e) {
         LOG.warn("tool '{}' left out: its input schema is not a JSON Schema object ({})", s.name(), e.getMessage());
       }

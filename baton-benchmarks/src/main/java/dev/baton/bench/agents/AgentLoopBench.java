@@ -10,10 +10,10 @@ import dev.baton.agents.OpenAiAgent;
 import dev.baton.agents.testing.ScriptedChatServer;
 import dev.baton.config.OpenAiConfig;
 import dev.baton.spi.Scheduler;
-import dev.baton.tool.ToolCall;
-import dev.baton.tool.ToolResult;
-import dev.baton.tool.ToolSpec;
 import dev.baton.tool.Tools;
+import dev.baton.tools.BatonTools;
+import dev.baton.tools.Tool;
+import dev.baton.tools.ToolContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -44,8 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * What the openai agent loop adds per round beyond the provider's own time. The provider is the local
  * {@link ScriptedChatServer} with zero think time: it asks for one tool call until the request holds
  * {@link #TOOL_ROUNDS} tool results, then answers. {@code agentTurn} runs a whole turn ({@code TOOL_ROUNDS}
- * tool rounds + the answer = {@code TOOL_ROUNDS + 1} HTTP round trips, each tool call through
- * {@code Tools.callAll} on a virtual thread); {@code rawHttpRound} posts the payload of the agent's last round
+ * tool rounds + the answer = {@code TOOL_ROUNDS + 1} HTTP round trips, each tool call through Baton's real
+ * tool runtime ({@code BatonTools}: holder thread, wait-for graph, idempotency record)); {@code rawHttpRound} posts the payload of the agent's last round
  * with the JDK HttpClient and reads the response, nothing else. Overhead per round =
  * agentTurn / (TOOL_ROUNDS + 1) - rawHttpRound; the marginal cost of one tool round (HTTP round trip, tool
  * call, transcript) = (agentTurn - agentAnswerOnly) / TOOL_ROUNDS, to compare with rawHttpRound. See
@@ -63,6 +62,7 @@ public class AgentLoopBench {
   static final Instant FAR = Instant.parse("2100-01-01T00:00:00Z");
 
   ScriptedChatServer server;
+  BatonTools runtime;
   OpenAiAgent agent;
   HttpClient http;
   HttpRequest raw;
@@ -71,11 +71,12 @@ public class AgentLoopBench {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     server = ScriptedChatServer.start().recording(false).fallback(AgentLoopBench::script);
+    runtime = BatonTools.builder().builtIns(false).tool(new Lookup()).build();
     agent = OpenAiAgent.create(OpenAiConfig.defaults().withBaseUrl(server.baseUrl()).withModel("bench")
         .withApiKey("sk-bench"), Scheduler.system());
     // Record one turn's requests to get the exact payload of the last round.
     server.recording(true);
-    agent.onTurn(new BenchTurn(0));
+    agent.onTurn(new BenchTurn(runtime, 0, "look it up"));
     List<ScriptedChatServer.Recorded> reqs = server.requests();
     if (reqs.size() != TOOL_ROUNDS + 1) throw new IllegalStateException("expected " + (TOOL_ROUNDS + 1) + " requests");
     server.recording(false);
@@ -101,12 +102,13 @@ public class AgentLoopBench {
   @TearDown(Level.Trial)
   public void tearDown() {
     server.close();
+    runtime.close();
     http.close();
   }
 
   @Benchmark
   public Object agentTurn() throws Exception {
-    BenchTurn t = new BenchTurn(++turns);
+    BenchTurn t = new BenchTurn(runtime, ++turns, "look it up");
     agent.onTurn(t);
     if (t.reply == null || !t.reply.startsWith("done")) throw new IllegalStateException("bad reply " + t.reply);
     return t.reply;
@@ -115,7 +117,7 @@ public class AgentLoopBench {
   /** One HTTP round, no tools: the fixed cost of a turn (history, request building, response parsing). */
   @Benchmark
   public Object agentAnswerOnly() throws Exception {
-    BenchTurn t = new BenchTurn(++turns, "answer now");
+    BenchTurn t = new BenchTurn(runtime, ++turns, "answer now");
     agent.onTurn(t);
     if (t.reply == null || !t.reply.startsWith("done")) throw new IllegalStateException("bad reply " + t.reply);
     return t.reply;
@@ -134,20 +136,18 @@ public class AgentLoopBench {
     final Map<String, String> state = new HashMap<>();
     final TurnContext context;
     final List<Message> messages;
+    final Tools tools;
     volatile String reply;
 
-    BenchTurn(long n) {
-      this(n, "look it up");
-    }
-
-    BenchTurn(long n, String text) {
+    BenchTurn(BatonTools runtime, long n, String text) {
       messages = List.of(new Message("m-" + n, "bench", text, FAR));
       context = new TurnContext(new SessionKey("bench:" + n), "bench", List.of("m-" + n), "t", n, FAR);
+      tools = runtime.bind(context, state());
     }
 
     @Override public List<Message> messages() { return messages; }
     @Override public TurnContext context() { return context; }
-    @Override public Tools tools() { return TOOLS; }
+    @Override public Tools tools() { return tools; }
     @Override public void reply(String text) { reply = text; }
     @Override public void reply(String text, long turnNumber) { reply = text; }
 
@@ -171,32 +171,15 @@ public class AgentLoopBench {
     }
   }
 
-  /** One tool; callAll runs each call on a virtual thread and joins, as the tool runtime does. */
-  static final Tools TOOLS = new Tools() {
-    final List<ToolSpec> specs = List.of(new ToolSpec("lookup", "Looks a thing up",
-        "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}},\"required\":[\"q\"]}"));
-
-    @Override public List<ToolSpec> available() { return specs; }
-
-    @Override public ToolResult call(ToolCall call) { return new ToolResult.Ok("{\"found\":true}"); }
-
-    @Override
-    public List<ToolResult> callAll(List<ToolCall> calls) throws InterruptedException {
-      List<CompletableFuture<ToolResult>> fs = new ArrayList<>();
-      for (ToolCall c : calls) {
-        CompletableFuture<ToolResult> f = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> f.complete(call(c)));
-        fs.add(f);
-      }
-      List<ToolResult> out = new ArrayList<>();
-      for (CompletableFuture<ToolResult> f : fs) {
-        try {
-          out.add(f.get());
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw new IllegalStateException(e.getCause());
-        }
-      }
-      return out;
+  /** The one tool the model calls: no resources, no work; what is measured is the path through the runtime. */
+  static final class Lookup implements Tool {
+    @Override public String name() { return "lookup"; }
+    @Override public String description() { return "Looks a thing up"; }
+    @Override public String inputSchema() {
+      return "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}},\"required\":[\"q\"]}";
     }
-  };
+    @Override public JsonNode execute(JsonNode args, ToolContext ctx) {
+      return ctx.json().objectNode().put("found", true);
+    }
+  }
 }

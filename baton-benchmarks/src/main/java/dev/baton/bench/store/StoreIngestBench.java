@@ -1,9 +1,15 @@
 package dev.baton.bench.store;
 
+import dev.baton.Admission;
+import dev.baton.Baton;
 import dev.baton.DedupKey;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.ConcurrencyConfig;
+import dev.baton.internal.agent.EchoAgent;
 import dev.baton.InboundMessage;
 import dev.baton.SessionKey;
 import dev.baton.config.StorageConfig;
+import dev.baton.jdbc.JdbcStore;
 import dev.baton.jdbc.PostgresStore;
 import dev.baton.jdbc.SqliteStore;
 import dev.baton.spi.IngestResult;
@@ -67,9 +73,14 @@ public final class StoreIngestBench {
       String url = "jdbc:sqlite:" + db;
       results.add(raw("sqlite raw 1/commit", () -> sqliteConn(url), 1, seconds));
       results.add(raw("sqlite raw 100/commit", () -> sqliteConn(url), 100, seconds));
+      results.add(raw("sqlite raw 1000/commit", () -> sqliteConn(url), 1000, seconds));
       try (Store s = SqliteStore.open(StorageConfig.sqlite(dir.resolve("baton-" + r + ".db").toString()),
           Duration.ofDays(1), Scheduler.system())) {
         results.add(baton("sqlite baton ingest", s, clients, seconds));
+      }
+      try (Store s = SqliteStore.open(StorageConfig.sqlite(dir.resolve("engine-" + r + ".db").toString()),
+          Duration.ofDays(1), Scheduler.system())) {
+        results.add(engine("sqlite engine submit+turn", s, clients, seconds));
       }
     }
     if (backends.contains("postgres")) try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
@@ -84,8 +95,19 @@ public final class StoreIngestBench {
         try (Store s = PostgresStore.open(cfg, Duration.ofDays(1), Scheduler.system())) {
           results.add(baton("postgres baton ingest", s, clients, seconds));
         }
+        String schema2 = "engine" + r;
+        String url2 = pg.getJdbcUrl("postgres", "postgres") + "&currentSchema=" + schema2;
+        try (Connection c = DriverManager.getConnection(url2, "postgres", ""); Statement st = c.createStatement()) {
+          st.execute("CREATE SCHEMA " + schema2);
+        }
+        try (Store s = PostgresStore.open(StorageConfig.postgres(url2, "postgres", "").withWriters(pgWriters),
+            Duration.ofDays(1), Scheduler.system())) {
+          results.add(engine("postgres engine submit+turn", s, clients, seconds));
+        }
         results.add(raw("postgres raw 1/commit", () -> DriverManager.getConnection(url, "postgres", ""), 1, seconds));
         results.add(raw("postgres raw 100/commit", () -> DriverManager.getConnection(url, "postgres", ""), 100,
+            seconds));
+        results.add(raw("postgres raw 1000/commit", () -> DriverManager.getConnection(url, "postgres", ""), 1000,
             seconds));
       }
     }
@@ -139,8 +161,39 @@ public final class StoreIngestBench {
     }
   }
 
-  /** {@code clients} virtual threads calling {@link Store#ingest} in a loop; latency per call. */
+  /**
+   * The whole engine on the store: {@code clients} virtual threads calling {@link Baton#submit} (dedup +
+   * journal, durable before it returns) while the echo agent's turns commit through the same store. Reports
+   * accepted messages/s and submit latency; prints turns completed.
+   */
+  private static Result engine(String name, Store store, int clients, int seconds) throws Exception {
+    BatonConfig d = BatonConfig.defaults();
+    ConcurrencyConfig c = d.agent().concurrency();
+    BatonConfig config = d.withAgent(d.agent().withConcurrency(new ConcurrencyConfig(1, 64, 1_000_000, 600_000,
+        ConcurrencyConfig.OverflowAction.REJECT, c.busyMessage(), ConcurrencyConfig.QueueMode.FOLLOWUP, 0)));
+    AtomicLong turns = new AtomicLong();
+    Baton baton = Baton.builder().config(config).store(store).agent(new EchoAgent())
+        .replies(r -> turns.incrementAndGet()).build();
+    try {
+      long t0 = turns.get();
+      Result r = measure(name, () -> baton.submit(entry().message()) instanceof Admission.Accepted, clients,
+          seconds, (JdbcStore) store);
+      System.out.printf(Locale.ROOT, "  (engine: %d turns committed during the run)%n", turns.get() - t0);
+      return r;
+    } finally {
+      baton.shutdown(Duration.ofSeconds(2));
+    }
+  }
+
+  /** {@code clients} virtual threads calling {@link Store#ingest} in a loop. */
   private static Result baton(String name, Store store, int clients, int seconds) throws Exception {
+    return measure(name, () -> store.ingest(entry()) instanceof IngestResult.Inserted, clients, seconds,
+        (JdbcStore) store);
+  }
+
+  /** {@code clients} virtual threads running {@code call} in a loop (it must return true); latency per call. */
+  private static Result measure(String name, java.util.function.BooleanSupplier call, int clients, int seconds,
+      JdbcStore jdbc) throws Exception {
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     long[][] lat = new long[clients][];
@@ -153,7 +206,7 @@ public final class StoreIngestBench {
         try {
           while (!stop.get()) {
             long t0 = System.nanoTime();
-            if (!(store.ingest(entry()) instanceof IngestResult.Inserted)) throw new AssertionError("not inserted");
+            if (!call.getAsBoolean()) throw new AssertionError(name + ": not accepted");
             long t = System.nanoTime() - t0;
             if (measuring.get()) {
               if (counts[me] == lat[me].length) lat[me] = Arrays.copyOf(lat[me], lat[me].length * 2);
@@ -166,11 +219,15 @@ public final class StoreIngestBench {
       });
     }
     Thread.sleep(1_000); // warm-up (a benchmark, not a test)
+    var before = jdbc.groupCommitStats();
     measuring.set(true);
     long start = System.nanoTime();
     Thread.sleep(seconds * 1_000L);
     measuring.set(false);
     long elapsed = System.nanoTime() - start;
+    var after = jdbc.groupCommitStats();
+    System.out.printf(Locale.ROOT, "  (group commit: %.0f writes per transaction)%n",
+        (after.writes() - before.writes()) / (double) Math.max(1, after.transactions() - before.transactions()));
     stop.set(true);
     done.await();
     long total = 0;
@@ -207,8 +264,9 @@ public final class StoreIngestBench {
       double baton = median(results.stream().filter(r -> r.name().equals(db + " baton ingest")).toList(), Result::perSecond);
       double raw1 = median(results.stream().filter(r -> r.name().equals(db + " raw 1/commit")).toList(), Result::perSecond);
       double raw100 = median(results.stream().filter(r -> r.name().equals(db + " raw 100/commit")).toList(), Result::perSecond);
-      System.out.printf(Locale.ROOT, "%s: baton / raw 100-per-commit = %.2f, baton / raw 1-per-commit = %.1f%n", db,
-          baton / raw100, baton / raw1);
+      double raw1000 = median(results.stream().filter(r -> r.name().equals(db + " raw 1000/commit")).toList(), Result::perSecond);
+      System.out.printf(Locale.ROOT, "%s: baton / raw 1000-per-commit = %.2f, baton / raw 100-per-commit = %.2f,"
+          + " baton / raw 1-per-commit = %.1f%n", db, baton / raw1000, baton / raw100, baton / raw1);
     }
   }
 

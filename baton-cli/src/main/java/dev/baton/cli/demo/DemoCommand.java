@@ -20,26 +20,28 @@ import picocli.CommandLine.Option;
  * 0 only when no promise was violated.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run the engine in process with simulated users, duplicates, reordering and bursts, and",
-        "check every promise from the outside. Exit code 0 only when no promise was violated."})
+    versionProvider = dev.baton.cli.VersionProvider.class,
+    description = "Run the engine with simulated users and check every promise (exit 0: none violated).",
+    footer = {"", "Duplicates (some concurrent), reordering and bursts are injected; the report says, for each"
+        + " promise, how often it was checked and violated. See docs/demo.md."})
 public final class DemoCommand implements Callable<Integer> {
 
   /** The scenarios {@code --scenario} can pick; the first is the default. Add new ones here. */
-  static final List<Scenario> SCENARIOS = List.of(new SessionsScenario());
+  static final List<Scenario> SCENARIOS = List.of(new SessionsScenario(), new ToolsScenario());
 
-  @Option(names = "--users", defaultValue = "200", description = "Simulated users (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--users", paramLabel = "N", defaultValue = "200", description = "Simulated users (default: ${DEFAULT-VALUE}).")
   int users;
 
-  @Option(names = "--messages", defaultValue = "50", description = "Messages per user (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--messages", paramLabel = "N", defaultValue = "50", description = "Messages per user (default: ${DEFAULT-VALUE}).")
   int messages;
 
-  @Option(names = "--seed", description = "Seed of the random choices (default: a new one, printed in the report).")
+  @Option(names = "--seed", paramLabel = "N", description = "Seed of the random choices (default: a new one, printed in the report).")
   Optional<Long> seed = Optional.empty();
 
-  @Option(names = "--turn-ms", defaultValue = "2", description = "Simulated agent work per turn, ms (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--turn-ms", paramLabel = "MS", defaultValue = "2", description = "Simulated agent work per turn, ms (default: ${DEFAULT-VALUE}).")
   int turnMillis;
 
-  @Option(names = "--scenario", defaultValue = "sessions", description = "Which scenario: ${COMPLETION-CANDIDATES}.",
+  @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "sessions", description = "Which scenario: ${COMPLETION-CANDIDATES}.",
       completionCandidates = ScenarioNames.class)
   String scenario;
 

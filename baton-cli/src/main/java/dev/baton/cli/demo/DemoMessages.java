@@ -39,7 +39,12 @@ final class DemoMessages {
   }
 
   static SessionKey session(String user) {
-    return SessionKey.derive(InboundMessage.of(CHANNEL, "x", user, "", Instant.EPOCH), IdSource.USER_ID);
+    return session(user, IdSource.USER_ID);
+  }
+
+  /** The session the engine must put {@code user}'s messages in (they carry no chat: the chat is the user). */
+  static SessionKey session(String user, IdSource idSource) {
+    return SessionKey.derive(InboundMessage.of(CHANNEL, "x", user, "", Instant.EPOCH), idSource);
   }
 
   /** The owner named by the first tag in {@code text}. */

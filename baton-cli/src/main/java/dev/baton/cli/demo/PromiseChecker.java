@@ -1,6 +1,7 @@
 package dev.baton.cli.demo;
 
 import dev.baton.Admission;
+import dev.baton.IdSource;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.Turn;
@@ -27,6 +28,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * is updated with ConcurrentHashMap.compute (arithmetic only, nothing blocks inside).
  *
  * Failure: a violation is counted, never thrown, so one broken promise does not hide the others.
+ *
+ * With max_concurrent_per_session > 1 a session's turns may overlap, so the order in which they start is no
+ * promise, and a turn whose compare-and-set lost is run again: then P2 is judged on admissions and replies
+ * (one message, one reply), P9 on the order of replies, and re-runs are counted, not flagged.
  */
 final class PromiseChecker {
 
@@ -64,7 +69,9 @@ final class PromiseChecker {
   final Tally p9 = new Tally("P9", "order: a session's messages run, and its replies arrive, in order");
 
   private final int maxPerSession;
+  private final boolean rerunsAllowed;
   private final int maxTotal;
+  private final IdSource idSource;
   private final Map<String, Tracked> messages = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger peakRunning = new AtomicInteger();
@@ -72,8 +79,12 @@ final class PromiseChecker {
   private final Map<SessionKey, AtomicInteger> runningBySession = new ConcurrentHashMap<>();
   private final Map<SessionKey, List<Tracked>> ranBySession = new ConcurrentHashMap<>();
   private final AtomicLong processedLate = new AtomicLong();
+  private final AtomicLong reruns = new AtomicLong();
   private final Map<SessionKey, Long> lastOutboxSeq = new ConcurrentHashMap<>();
-  private final Map<SessionKey, Long> lastTurnNumber = new ConcurrentHashMap<>();
+  /** The echo agent's turn number of a session's last reply, and the message that reply answered. */
+  private record TurnMark(long number, String inReplyTo) {}
+
+  private final Map<SessionKey, TurnMark> lastTurnNumber = new ConcurrentHashMap<>();
   /** Last message id of a turn to all its message ids: a reply answers the turn's last message. */
   private final Map<String, List<String>> turnMembers = new ConcurrentHashMap<>();
   private final List<Long> queueWaitsNanos = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -82,8 +93,24 @@ final class PromiseChecker {
   private final Object settledMonitor = new Object();
 
   PromiseChecker(int maxPerSession, int maxTotal) {
+    this(maxPerSession, maxTotal, IdSource.USER_ID, maxPerSession > 1);
+  }
+
+  /**
+   * @param idSource how the engine derives sessions ({@code sessions.id_source})
+   * @param rerunsAllowed whether a message may legitimately be seen by more than one turn: overlapping turns
+   *     of a session ({@code max_concurrent_per_session > 1}, a lost compare-and-set re-runs the turn) or
+   *     queue mode {@code interrupt} (a cancelled turn's messages are answered by the next turn)
+   */
+  PromiseChecker(int maxPerSession, int maxTotal, IdSource idSource, boolean rerunsAllowed) {
+    this.rerunsAllowed = rerunsAllowed;
     this.maxPerSession = maxPerSession;
     this.maxTotal = maxTotal;
+    this.idSource = idSource;
+  }
+
+  private SessionKey sessionOf(String user) {
+    return DemoMessages.session(user, idSource);
   }
 
   /** Registers a message before it is first sent. */
@@ -107,7 +134,7 @@ final class PromiseChecker {
       case Admission.Accepted a -> {
         int n = t.accepts.incrementAndGet();
         p2.check(n == 1, id + " was accepted " + n + " times");
-        p1.check(a.session().equals(DemoMessages.session(t.user)),
+        p1.check(a.session().equals(sessionOf(t.user)),
             id + " of " + t.user + " was put in session " + a.session());
         if (n == 1) {
           t.acceptedAtNanos.set(nanos);
@@ -146,7 +173,7 @@ final class PromiseChecker {
     p7.check(o.mdcSession().filter(session.value()::equals).isPresent(),
         "MDC baton.session was " + o.mdcSession().orElse("unset") + " in a turn of " + session);
 
-    p1.check(session.equals(DemoMessages.session(ctx.user())), "turn of user " + ctx.user() + " ran in " + session);
+    p1.check(session.equals(sessionOf(ctx.user())), "turn of user " + ctx.user() + " ran in " + session);
     p1.check(o.stateOwner().map(ctx.user()::equals).orElse(true),
         "session state of " + session + " belonged to " + o.stateOwner().orElse(""));
     for (String text : o.transcriptTexts()) {
@@ -161,8 +188,12 @@ final class PromiseChecker {
         continue;
       }
       int n = t.processed.incrementAndGet();
-      p2.check(n == 1, m.id() + " was processed " + n + " times");
-      checkOrder(session, t);
+      if (!rerunsAllowed) {
+        p2.check(n == 1, m.id() + " was processed " + n + " times");
+        checkOrder(session, t);
+      } else if (n > 1) {
+        reruns.incrementAndGet(); // a turn whose compared state changed is run again (SessionState javadoc)
+      }
       long at = t.acceptedAtNanos.get();
       if (at >= 0) queueWaitsNanos.add(Math.max(0, nanos - at));
     }
@@ -206,20 +237,24 @@ final class PromiseChecker {
       p1.check(false, "reply in " + r.session() + " to a message nobody sent: " + r.inReplyTo());
       return;
     }
-    p1.check(r.session().equals(DemoMessages.session(answered.user)) && r.chat().equals(answered.user),
+    p1.check(r.session().equals(sessionOf(answered.user)) && r.chat().equals(answered.user),
         "reply to " + answered.id + " went to session " + r.session() + ", chat " + r.chat());
     if (r.kind() == Reply.Kind.REPLY) {
       p1.check(DemoMessages.onlyOwnedBy(r.text(), answered.user), "reply to " + answered.user + " said: " + r.text());
+      // A turn answers its last message once per message it took (queue mode collect: several).
+      int allowed = turnMembers.getOrDefault(r.inReplyTo(), List.of(r.inReplyTo())).size();
       int n = answered.replies.incrementAndGet();
-      p2.check(n == 1, answered.id + " was answered " + n + " times");
+      p2.check(n <= allowed, answered.id + " was answered " + n + " times");
       r.turn().ifPresent(turn -> {
-        long[] previous = {-1};
+        TurnMark[] previous = {null};
         lastTurnNumber.compute(r.session(), (k, last) -> {
-          previous[0] = last == null ? -1 : last;
-          return turn;
+          previous[0] = last;
+          return new TurnMark(turn, r.inReplyTo());
         });
-        p1.check(previous[0] < 0 || turn == previous[0] + 1, "turn count of " + r.session() + " went from "
-            + previous[0] + " to " + turn + ": session state was shared or lost");
+        TurnMark p = previous[0];
+        boolean sameTurn = p != null && p.number() == turn && p.inReplyTo().equals(r.inReplyTo());
+        p1.check(p == null || sameTurn || turn == p.number() + 1, "turn count of " + r.session() + " went from "
+            + (p == null ? "-" : p.number()) + " to " + turn + ": session state was shared or lost");
       });
     }
     long[] previousOutbox = {0};
@@ -325,9 +360,10 @@ final class PromiseChecker {
     c.put("expired", expired);
     c.put("failed", failed);
     c.put("processed_late", processedLate.get());
+    if (rerunsAllowed) c.put("turn_reruns", reruns.get());
     c.put("unresolved", unresolved);
     c.put("duplicates_admitted", extraAccepts);
-    c.put("duplicates_processed", extraProcessing);
+    if (!rerunsAllowed) c.put("duplicates_processed", extraProcessing); // else they are turn_reruns
     return c;
   }
 }

@@ -65,7 +65,9 @@ public final class SessionsScenario implements Scenario {
   public DemoReport run(DemoOptions options, Progress progress) throws InterruptedException {
     BatonConfig config = options.config();
     ConcurrencyConfig cc = config.agent().concurrency();
-    PromiseChecker checker = new PromiseChecker(cc.maxConcurrentPerSession(), cc.maxConcurrentTotal());
+    PromiseChecker checker = new PromiseChecker(cc.maxConcurrentPerSession(), cc.maxConcurrentTotal(),
+        config.sessions().idSource(),
+        cc.maxConcurrentPerSession() > 1 || cc.queueMode() == ConcurrencyConfig.QueueMode.INTERRUPT);
     List<Traffic.UserPlan> plans = Traffic.plan(options.users(), options.messages(), options.seed());
     for (Traffic.UserPlan p : plans) {
       for (List<Traffic.Send> g : p.groups()) for (Traffic.Send s : g) checker.planned(p.user(), s.seq());

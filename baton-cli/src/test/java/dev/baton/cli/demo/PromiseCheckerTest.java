@@ -186,6 +186,48 @@ class PromiseCheckerTest {
   }
 
   @Test
+  void withTwoTurnsPerSessionAReRunIsCountedAndADoubleReplyIsStillAViolation() {
+    PromiseChecker two = new PromiseChecker(2, 4);
+    two.planned("u1", 0);
+    two.delivered("u1-0", new Admission.Accepted(new DedupKey("demo:u1-0"), DemoMessages.session("u1")), 1, 2);
+    TurnObservation o = turn("u1", 0);
+    two.turnStarted(o, 3);
+    two.turnEnded(o.context().session());
+    two.turnStarted(o, 4); // the engine re-ran the turn after a lost compare-and-set
+    two.turnEnded(o.context().session());
+    assertThat(two.p2.violations()).isZero();
+    assertThat(two.counts()).containsEntry("turn_reruns", 1L);
+    two.replied(reply("u1", 1, 0, 1));
+    two.replied(reply("u1", 2, 0, 2));
+    assertThat(two.p2.violations()).isEqualTo(1);
+  }
+
+  @Test
+  void aCollectedTurnAnswersItsLastMessageOncePerMessageButNotMore() {
+    accept("u1", 0);
+    accept("u1", 1);
+    runTurn(turn("u1", 0, 1)); // queue mode collect: one turn took both
+    checker.replied(reply("u1", 1, 1, 1)); // echo: one reply per message, both to the last, same turn number
+    checker.replied(reply("u1", 2, 1, 1));
+    assertThat(checker.p2.violations()).isZero();
+    assertThat(checker.p1.violations()).isZero();
+    assertThat(checker.counts()).containsEntry("processed", 2L);
+    checker.replied(reply("u1", 3, 1, 1));
+    assertThat(checker.p2.violations()).isEqualTo(1);
+  }
+
+  @Test
+  void aRepeatedTurnNumberAcrossTurnsIsAP1Violation() {
+    accept("u1", 0);
+    accept("u1", 1);
+    runTurn(turn("u1", 0));
+    runTurn(turn("u1", 1));
+    checker.replied(reply("u1", 1, 0, 4));
+    checker.replied(reply("u1", 2, 1, 4)); // a different turn with the same count: an update was lost
+    assertThat(checker.p1.violations()).isEqualTo(1);
+  }
+
+  @Test
   void busyThenRetriedMessageIsAdmittedOnce() {
     checker.planned("u1", 0);
     checker.delivered("u1-0", new Admission.Busy(new DedupKey("demo:u1-0"), "busy"), 0, 0);

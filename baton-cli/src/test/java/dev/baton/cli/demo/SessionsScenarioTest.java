@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,9 @@ class SessionsScenarioTest {
     assertThat(r.messages().get("deliveries")).isGreaterThan(sent); // duplicates were sent
     assertThat(r.messages().get("processed")).isPositive();
     assertThat((long) r.load().get("reordered_pairs")).isPositive();
+    assertThat((long) r.load().get("bursty_users")).isPositive();
+    assertThat(r.messages().get("busy")).as("bursts overflow the demo's small queues").isPositive();
+    assertThat(r.engineCounters()).containsKey("baton.messages.admitted");
   }
 
   /** The classic shared-state bug: an agent that keeps "the current message" in a field. P1 must catch it. */
@@ -52,6 +56,18 @@ class SessionsScenarioTest {
     assertThat(r.passed()).isFalse();
     assertThat(r.promises().get("P1").violations()).isPositive();
     assertThat(r.promises().get("P1").examples()).isNotEmpty();
+  }
+
+  /** The stress size: 1,000 sessions, 100,000 messages, duplicates, reordering, bursts (./run-tests -Pslow). */
+  @Tag("slow")
+  @Test
+  void stressRunKeepsEveryPromise() throws Exception {
+    DemoReport r = new SessionsScenario().run(
+        new DemoOptions(1_000, 100, System.nanoTime(), 1, DemoCommand.demoConfig()), Progress.none());
+    assertThat(r.promises()).allSatisfy((name, p) ->
+        assertThat(p.violations()).as(name + " (seed " + r.seed() + "): " + p.examples()).isZero());
+    assertThat(r.passed()).isTrue();
+    assertThat(r.messages()).containsEntry("sent", 100_000L).containsEntry("unresolved", 0L);
   }
 
   @Test

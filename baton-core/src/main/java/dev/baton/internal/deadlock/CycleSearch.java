@@ -147,9 +147,44 @@ final class CycleSearch {
     return List.copyOf(out);
   }
 
-  /** The deadlocked component through or behind {@code start}, if {@code start} is deadlocked. */
+  /**
+   * The deadlock through {@code start}, if {@code start} is deadlocked. Fast path: one breadth-first search
+   * from {@code start}, stopped at the first edge back to it; a cycle of Need.ALL waits only is a deadlock as
+   * it is (each member needs the next). Otherwise (a Need.ANY wait on the cycle) the reduction decides, and
+   * the whole deadlocked component is returned.
+   */
   static Optional<List<Party>> deadlockAt(Party start, Edges edges) {
-    if (!onCycle(start, edges)) return Optional.empty();
+    Map<Party, Party> parent = new HashMap<>();
+    ArrayDeque<Party> todo = new ArrayDeque<>();
+    parent.put(start, start);
+    todo.add(start);
+    Party closer = null;
+    search:
+    while (!todo.isEmpty()) {
+      Party p = todo.poll();
+      WaitForGraph.Wait w = edges.apply(p);
+      if (w == null) continue;
+      for (Party b : w.blockers()) {
+        if (b.equals(start)) {
+          closer = p;
+          break search;
+        }
+        if (!parent.containsKey(b)) {
+          parent.put(b, p);
+          todo.add(b);
+        }
+      }
+    }
+    if (closer == null) return Optional.empty();
+    ArrayList<Party> path = new ArrayList<>();
+    boolean allNeedAll = true;
+    for (Party p = closer; ; p = parent.get(p)) {
+      path.add(p);
+      allNeedAll &= edges.apply(p).need() == Need.ALL;
+      if (p.equals(start)) break;
+    }
+    java.util.Collections.reverse(path);
+    if (allNeedAll) return Optional.of(List.copyOf(path));
     Set<Party> stuck = stuck(reachable(start, edges), edges);
     if (!stuck.contains(start)) return Optional.empty();
     return Optional.of(component(cycleFrom(start, stuck, edges), stuck, edges));

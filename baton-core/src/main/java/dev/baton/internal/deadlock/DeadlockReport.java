@@ -11,17 +11,22 @@ import java.util.stream.Collectors;
  * @param detectedAt when it was found (scheduler wall clock)
  * @param via {@code edge} when found as the closing edge was added, {@code sweep} when found by the periodic
  *     sweep
- * @param cycle the members in wait order: each waits for the next, the last for the first
+ * @param cycle the members in wait order: each waits for the next, the last for the first (at most
+ *     {@link #MAX_MEMBERS}; {@code size} says how many there were)
+ * @param size how many parties the deadlock has
  * @param victim the party whose wait was failed with a {@link dev.baton.DeadlockException}; empty name if no
  *     member could be broken (only turns waiting for their own calls)
  * @param policy the {@code on_deadlock} policy that chose the victim
  * @param latency from the last change of the cycle's edges to detection
  */
 public record DeadlockReport(
-    Instant detectedAt, String via, List<Member> cycle, String victim, String policy, Duration latency) {
+    Instant detectedAt, String via, List<Member> cycle, int size, String victim, String policy, Duration latency) {
+
+  /** Members kept and logged; a larger cycle is cut (it would make a megabyte log line). */
+  public static final int MAX_MEMBERS = 64;
 
   public DeadlockReport {
-    cycle = List.copyOf(cycle);
+    cycle = List.copyOf(cycle.size() > MAX_MEMBERS ? cycle.subList(0, MAX_MEMBERS) : cycle);
   }
 
   /**
@@ -45,6 +50,7 @@ public record DeadlockReport(
 
   /** The cycle in one line, for logs and for the victim's exception message. */
   public String describe() {
-    return cycle.stream().map(Member::toString).collect(Collectors.joining("; "));
+    String members = cycle.stream().map(Member::toString).collect(Collectors.joining("; "));
+    return size > cycle.size() ? members + "; ... and " + (size - cycle.size()) + " more" : members;
   }
 }

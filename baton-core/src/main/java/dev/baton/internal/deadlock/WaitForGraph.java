@@ -69,6 +69,8 @@ public final class WaitForGraph implements AutoCloseable {
   private final ArrayDeque<DeadlockReport> recent = new ArrayDeque<>();
   private final Set<Set<Party>> unbreakableReported = new HashSet<>();
   private Scheduler.@Nullable Cancellable sweepTask;
+  private long version; // bumped by every change of the edges
+  private long cleanVersion = -1; // the version the last sweep found free of deadlocks
   private boolean closed;
   // Metrics (thread-safe themselves).
   private final Counter viaEdge;
@@ -125,6 +127,7 @@ public final class WaitForGraph implements AutoCloseable {
       long now = scheduler.nanoTime();
       w = new Wait(waiter, kind, resource, need, without(blockers, waiter), now, scheduler.now(), onVictim);
       waits.put(waiter, w);
+      version++;
       if (enabled) detectFrom(waiter, kills);
     } finally {
       lock.unlock();
@@ -143,6 +146,7 @@ public final class WaitForGraph implements AutoCloseable {
       // A new blocker may close a cycle; for Need.ANY losing one may too (the one left may be stuck).
       boolean riskier = !wait.blockers.containsAll(next) || (wait.need == Need.ANY && !next.equals(wait.blockers));
       wait.blockers = next;
+      version++;
       if (riskier) {
         wait.changedNanos = scheduler.nanoTime();
         if (enabled) detectFrom(wait.waiter, kills);
@@ -160,6 +164,7 @@ public final class WaitForGraph implements AutoCloseable {
       if (wait.active) {
         wait.active = false;
         waits.remove(wait.waiter);
+        version++;
       }
     } finally {
       lock.unlock();
@@ -173,6 +178,7 @@ public final class WaitForGraph implements AutoCloseable {
       Wait w = waits.get(waiter);
       w.blockers = without(blockers, waiter);
       w.changedNanos = scheduler.nanoTime();
+      version++;
     } finally {
       lock.unlock();
     }
@@ -311,11 +317,15 @@ public final class WaitForGraph implements AutoCloseable {
   }
 
   private void sweepLocked(List<Runnable> kills) {
+    if (version == cleanVersion) return; // nothing changed since a sweep found no deadlock
     while (true) {
       Set<Party> all = new LinkedHashSet<>(waits.keySet());
       for (Wait w : waits.values()) all.addAll(w.blockers);
       Set<Party> stuck = CycleSearch.stuck(all, waits::get);
-      if (stuck.isEmpty()) return;
+      if (stuck.isEmpty()) {
+        cleanVersion = version;
+        return;
+      }
       Party from = stuck.stream().min(Comparator.comparingLong((Party p) -> waits.get(p).sinceNanos)).orElseThrow();
       List<Party> cycle = CycleSearch.component(CycleSearch.cycleFrom(from, stuck, waits::get), stuck, waits::get);
       long lastChange = cycle.stream().mapToLong(p -> waits.get(p).changedNanos).max().orElseThrow();
@@ -332,7 +342,7 @@ public final class WaitForGraph implements AutoCloseable {
         ? breakable.stream().min(age) : breakable.stream().max(age);
     String policy = onDeadlock.name().toLowerCase(java.util.Locale.ROOT);
     DeadlockReport report = new DeadlockReport(scheduler.now(), via,
-        cycle.stream().map(p -> waits.get(p).member()).toList(),
+        cycle.stream().limit(DeadlockReport.MAX_MEMBERS).map(p -> waits.get(p).member()).toList(), cycle.size(),
         chosen.map(w -> w.waiter.toString()).orElse(""), policy, Duration.ofNanos(Math.max(0, latencyNanos)));
     if (chosen.isEmpty()) {
       if (unbreakableReported.add(Set.copyOf(cycle))) {
@@ -346,14 +356,39 @@ public final class WaitForGraph implements AutoCloseable {
     detectionLatency.record(report.latency().toNanos(), TimeUnit.NANOSECONDS);
     log.warn("deadlock detected via {}: {}; victim {} by {}", via, report.describe(), report.victim(), policy);
     Wait victim = chosen.get();
+    DeadlockException e = new DeadlockException("deadlock: you (" + victim.waiter.name() + ") were chosen as"
+        + " the victim (" + policy + ") of the cycle " + redacted(cycle) + ". Your wait was cancelled and what"
+        + " you held is released; the other parties proceed. Retry later.");
     victim.active = false;
     waits.remove(victim.waiter);
-    DeadlockException e = new DeadlockException("deadlock: you were chosen as the victim (" + policy
-        + ") of the cycle " + report.describe() + ". Your wait was cancelled and what you held is released;"
-        + " the other parties proceed. Retry later.");
+    version++;
     Consumer<DeadlockException> cb = victim.onVictim;
     kills.add(() -> cb.accept(e));
     return victim.waiter;
+  }
+
+  /**
+   * The cycle as the victim's agent may see it (P1): parties by number only, never their sessions or tools,
+   * and no slot or permit names (they name sessions); lock keys stay, they name what to retry.
+   */
+  private String redacted(List<Party> cycle) {
+    StringBuilder b = new StringBuilder();
+    for (Party p : cycle.subList(0, Math.min(cycle.size(), DeadlockReport.MAX_MEMBERS))) {
+      Wait w = waits.get(p);
+      if (b.length() > 0) b.append("; ");
+      String what = switch (w.kind) {
+        case LOCK -> "lock " + w.resource;
+        case ASK_REPLY -> "the reply to an ask";
+        case SESSION_SLOT -> "a session slot";
+        case GLOBAL_PERMIT -> "a global permit";
+        case DUPLICATE_CALL -> "an earlier call with the same idempotency key";
+        case OWN_CALLS -> "its own tool calls";
+      };
+      b.append(p.name()).append(" waits for ").append(what).append(" held by ")
+          .append(String.join(", ", w.blockers.stream().map(Party::name).toList()));
+    }
+    if (cycle.size() > DeadlockReport.MAX_MEMBERS) b.append("; ... and ").append(cycle.size() - DeadlockReport.MAX_MEMBERS).append(" more");
+    return b.toString();
   }
 
   private void reportStuckCalls() {

@@ -202,7 +202,7 @@ public final class Engine implements Baton {
   @Nullable Runnable rejectionTask(SessionActor a, Pending p, SessionActor.Offer why) {
     if (why == SessionActor.Offer.LATE_DROPPED) {
       Reply r = StagedTurn.reply(a.key, p, Reply.Kind.ERROR, LATE_TEXT, OptionalLong.empty());
-      return () -> commitAndDeliver(a, TurnCommit.finishOnly(a.key, List.of(p.key()), MessageStatus.DROPPED, List.of(r)));
+      return () -> commitAndDeliver(a, finish(a, List.of(p.key()), MessageStatus.DROPPED, List.of(r)));
     }
     return switch (concurrency.overflowAction()) {
       case RETURN_BUSY_MESSAGE -> {
@@ -226,8 +226,13 @@ public final class Engine implements Baton {
     return () -> {
       log.warn("session {}: {} message(s) expired after {} ms in queue", a.key, keys.size(),
           concurrency.queueTimeoutMs());
-      commitAndDeliver(a, TurnCommit.finishOnly(a.key, keys, MessageStatus.EXPIRED, rs));
+      commitAndDeliver(a, finish(a, keys, MessageStatus.EXPIRED, rs));
     };
+  }
+
+  /** A commit that ends messages without a turn; carries the reorder watermarks read now (on the lane). */
+  static TurnCommit finish(SessionActor a, List<DedupKey> keys, MessageStatus status, List<Reply> replies) {
+    return new TurnCommit(a.key, keys, status, java.util.Map.of(), a.watermarks(), List.of(), replies, 0);
   }
 
   /** Runs on the session's lane: one store commit, then its replies to the handler in outboxSeq order. */

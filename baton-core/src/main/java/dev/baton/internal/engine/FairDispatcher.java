@@ -2,6 +2,7 @@ package dev.baton.internal.engine;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview
@@ -69,6 +70,11 @@ final class FairDispatcher {
   /** No more turns start (shutdown). */
   void stop() {
     stopped = true;
+  }
+
+  /** Takes one ticket without a permit (tests that drive the dispatcher by hand after {@link #stop}). */
+  @Nullable SessionActor pollTicket() {
+    return ready.poll();
   }
 
   boolean saturated() {

@@ -7,6 +7,7 @@ import dev.baton.spi.MessageStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -107,13 +108,10 @@ public final class DedupJournal {
     if (r != null) r.status = status;
   }
 
-  public MessageStatus status(DedupKey key) {
+  /** The status of a journaled key, or empty if it is not (or no longer) journaled. One atomic read. */
+  public Optional<MessageStatus> find(DedupKey key) {
     Rec r = map.get(key);
-    return r == null ? MessageStatus.DROPPED : r.status;
-  }
-
-  public boolean contains(DedupKey key) {
-    return map.containsKey(key);
+    return r == null ? Optional.empty() : Optional.of(r.status);
   }
 
   /** Non-terminal entries in journal order. Weakly consistent. */

@@ -168,7 +168,7 @@ public final class MemoryStore implements Store {
 
   /** The status of a journaled message, or empty if the key is not (or no longer) journaled. */
   public Optional<MessageStatus> status(DedupKey key) {
-    return journal.contains(key) ? Optional.of(journal.status(key)) : Optional.empty();
+    return journal.find(key);
   }
 
   @Override

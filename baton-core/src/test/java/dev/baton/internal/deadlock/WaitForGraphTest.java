@@ -47,7 +47,8 @@ class WaitForGraphTest {
 
     assertThat(killed).containsOnlyKeys(a);
     assertThat(killed.get(a)).hasMessageContaining("call#1").hasMessageContaining("call#2")
-        .hasMessageContaining("kill_oldest_waiter");
+        .hasMessageContaining("kill_oldest_waiter").hasMessageContaining("lock file:/y (exclusive)")
+        .as("the agent's message names no session (P1)").hasMessageNotContaining("session s2");
     assertThat(g.isWaiting(a)).isFalse();
     assertThat(g.isWaiting(b)).as("the other party still waits for its holder to release").isTrue();
     DeadlockReport r = g.recentDeadlocks().getFirst();

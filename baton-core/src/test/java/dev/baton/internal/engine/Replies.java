@@ -96,4 +96,17 @@ final class Replies implements ReplyHandler {
       lock.unlock();
     }
   }
+
+  /**
+   * Waits (bounded) until the engine holds no session actor: every session is idle. The retirement happens on
+   * the turn's thread right after its replies are handed over, so a test that saw the replies may have to
+   * wait for it; the condition is re-checked with yields, never a sleep.
+   */
+  static void awaitRetired(Engine engine) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!engine.actors.isEmpty()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("sessions still active: " + engine.actors.keySet());
+      Thread.yield();
+    }
+  }
 }

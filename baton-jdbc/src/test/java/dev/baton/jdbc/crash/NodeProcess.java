@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** A {@link CrashNode} in its own JVM: feeds it lines, reads its events, kills it with SIGKILL. */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
 
   private final Process process;
   private final PrintWriter stdin;
@@ -24,9 +24,15 @@ final class NodeProcess implements AutoCloseable {
   private final Thread reader;
 
   NodeProcess(Path dir, String name, Consumer<String> events, List<String> args) throws IOException {
+    this(dir, name, CrashNode.class, events, args);
+  }
+
+  /** Starts {@code main} in a new JVM with this JVM's class path. */
+  public NodeProcess(Path dir, String name, Class<?> main, Consumer<String> events, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "--enable-native-access=ALL-UNNAMED", CrashNode.class.getName()));
+        "--enable-native-access=ALL-UNNAMED", main.getName()));
     cmd.addAll(args);
     process = new ProcessBuilder(cmd).redirectError(dir.resolve(name + ".stderr").toFile()).start();
     stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -43,12 +49,12 @@ final class NodeProcess implements AutoCloseable {
     });
   }
 
-  void send(String line) {
+  public void send(String line) {
     stdin.println(line);
   }
 
   /** Waits until the node has printed exactly {@code line} (at any time in its life). */
-  void await(String line, Duration timeout) throws InterruptedException {
+  public void await(String line, Duration timeout) throws InterruptedException {
     awaitState(() -> seen.contains(line), timeout, line);
   }
 
@@ -56,7 +62,7 @@ final class NodeProcess implements AutoCloseable {
    * Waits until {@code condition} (over what the event consumer recorded) holds; it is checked at once and
    * after every line the node prints. Fails after {@code timeout} or if the process dies.
    */
-  void awaitState(java.util.function.BooleanSupplier condition, Duration timeout, String what)
+  public void awaitState(java.util.function.BooleanSupplier condition, Duration timeout, String what)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
@@ -70,14 +76,14 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** kill -9: no shutdown hook, no flush, no close. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("killed node did not exit");
     reader.join(Duration.ofSeconds(30));
   }
 
   /** Asks the node to shut down cleanly and waits for it. */
-  void quit() throws InterruptedException {
+  public void quit() throws InterruptedException {
     send("QUIT");
     await("BYE", Duration.ofSeconds(60));
     if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("node did not exit after BYE");

@@ -3,15 +3,10 @@ package dev.baton.examples.assistant;
 import dev.baton.Admission;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
-import dev.baton.langchain4j.BatonToolDefinition;
-import dev.baton.langchain4j.BatonTools;
+import dev.baton.langchain4j.LangChain4jTools;
 import dev.baton.langchain4j.LangChain4jAgent;
 import dev.baton.spi.ReplyHandler;
-import dev.baton.tool.ToolCall;
-import dev.baton.tool.ToolResult;
-import dev.baton.tool.ToolRuntime;
-import dev.baton.tool.ToolSpec;
-import dev.baton.tool.Tools;
+import dev.baton.tools.BatonTools;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.io.BufferedReader;
@@ -19,13 +14,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * A bank assistant written with LangChain4j {@code AiServices}, run by Baton: every user gets a session with
@@ -40,10 +28,12 @@ import java.util.stream.Collectors;
  */
 public final class BankAssistantApp implements AutoCloseable {
 
+  private final BatonTools toolRuntime;
   private final Baton baton;
 
   public BankAssistantApp(ChatModel model, BankTools tools, ReplyHandler replies) {
-    this.baton = Baton.builder().agent(agent(model, tools)).tools(toolRuntime(tools)).replies(replies).build();
+    this.toolRuntime = toolRuntime(tools);
+    this.baton = Baton.builder().agent(agent(model, tools)).tools(toolRuntime).replies(replies).build();
   }
 
   /** The assistant as a Baton agent. */
@@ -59,51 +49,13 @@ public final class BankAssistantApp implements AutoCloseable {
   }
 
   /**
-   * The tool runtime the engine binds per turn. It registers the {@code @Tool} methods by their
-   * {@link BatonToolDefinition}s and dispatches calls by name. This example's runtime only dispatches; the
-   * locks of {@code @BatonResource}, idempotency and timeouts are the job of {@code baton-tools}' runtime,
-   * which takes the same definitions.
+   * Baton's tool runtime with the {@code @Tool} methods registered: {@code @BatonResource} locks,
+   * {@code @BatonTimeout}, idempotency and deadlock detection apply to every call the model makes.
    */
-  public static ToolRuntime toolRuntime(BankTools tools) {
-    Map<String, BatonToolDefinition> byName = BatonTools.definitions(tools).stream()
-        .collect(Collectors.toMap(d -> d.spec().name(), Function.identity()));
-    List<ToolSpec> specs = byName.values().stream().map(BatonToolDefinition::spec).toList();
-    return (context, state) -> new Tools() {
-      @Override
-      public List<ToolSpec> available() {
-        return specs;
-      }
-
-      @Override
-      public ToolResult call(ToolCall call) {
-        BatonToolDefinition d = byName.get(call.tool());
-        if (d == null) return new ToolResult.Failed("unknown_tool", "no tool named '" + call.tool() + "'");
-        try {
-          return new ToolResult.Ok(d.handler().invoke(call.argumentsJson()));
-        } catch (Exception e) {
-          return new ToolResult.Failed("tool_error", String.valueOf(e.getMessage()));
-        }
-      }
-
-      @Override
-      public List<ToolResult> callAll(List<ToolCall> calls) throws InterruptedException {
-        List<CompletableFuture<ToolResult>> running = new ArrayList<>();
-        for (ToolCall c : calls) {
-          CompletableFuture<ToolResult> f = new CompletableFuture<>();
-          Thread.ofVirtual().start(() -> f.complete(call(c)));
-          running.add(f);
-        }
-        List<ToolResult> out = new ArrayList<>();
-        for (CompletableFuture<ToolResult> f : running) {
-          try {
-            out.add(f.get());
-          } catch (ExecutionException e) {
-            out.add(new ToolResult.Failed("tool_error", String.valueOf(e.getCause())));
-          }
-        }
-        return out;
-      }
-    };
+  public static BatonTools toolRuntime(BankTools tools) {
+    BatonTools.Builder b = BatonTools.builder().builtIns(false);
+    LangChain4jTools.tools(tools).forEach(b::tool);
+    return b.build();
   }
 
   /** Submits one message of {@code user}; the reply arrives at the {@link ReplyHandler}. */
@@ -114,6 +66,7 @@ public final class BankAssistantApp implements AutoCloseable {
   @Override
   public void close() {
     baton.close();
+    toolRuntime.close();
   }
 
   public static void main(String[] args) throws Exception {
@@ -128,7 +81,8 @@ public final class BankAssistantApp implements AutoCloseable {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       int n = 0;
       for (String line; (line = in.readLine()) != null && !line.isBlank(); ) {
-        app.send("you", "m-" + (++n), line);
+        n++;
+        app.send("you", "m-" + n, line);
       }
     }
   }

@@ -8,17 +8,14 @@ import dev.baton.Turn;
 import dev.baton.agents.internal.IdempotencyKeys;
 import dev.baton.tool.ToolCall;
 import dev.baton.tool.ToolResult;
-import dev.baton.tool.ToolSpec;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.agent.tool.ToolSpecifications;
 import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
-import dev.langchain4j.service.tool.DefaultToolExecutor;
 import dev.langchain4j.service.tool.ToolExecutor;
 import java.io.IOException;
 import java.lang.reflect.Method;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +24,9 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 
 /*
- * Overview: two halves of one bridge. definitions() describes each @Tool method for Baton's tool runtime
- * (spec, @BatonResource templates, @BatonTimeout, a handler that invokes the method through LangChain4j's
- * DefaultToolExecutor, which parses and coerces the JSON arguments). executors() gives AiServices one
+ * Overview: two halves of one bridge. tools() turns each @Tool method into a tool of Baton's runtime
+ * (MethodTool: @BatonResource locks, @BatonTimeout, invocation through LangChain4j's DefaultToolExecutor,
+ * which parses and coerces the JSON arguments). executors() gives AiServices one
  * ToolExecutor per method that does not invoke the method itself but calls the tool by name through the
  * running turn's Tools, with an idempotency key: so the runtime's locks, idempotency, timeouts and deadlock
  * detection apply to every call the model makes, and a turn re-run after a crash does not repeat one.
@@ -41,31 +38,27 @@ import java.util.concurrent.CancellationException;
  * ({"error":{"code","message"}}), as the openai agent does.
  */
 /** Runs LangChain4j {@code @Tool} methods through Baton's tool runtime. */
-public final class BatonTools {
+public final class LangChain4jTools {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private BatonTools() {}
+  private LangChain4jTools() {}
 
-  /** The {@code @Tool} methods of {@code toolObjects}, described for registration with the tool runtime. */
-  public static List<BatonToolDefinition> definitions(Object... toolObjects) {
-    List<BatonToolDefinition> out = new ArrayList<>();
+  /**
+   * The {@code @Tool} methods of {@code toolObjects} as tools of Baton's runtime, to register with
+   * {@code dev.baton.tools.BatonTools.builder().tool(...)}: {@link BatonResource} locks, {@link BatonTimeout},
+   * idempotency and deadlock detection then apply to every call.
+   *
+   * @throws IllegalArgumentException if a {@link BatonResource} is not {@code kind:name}
+   */
+  public static List<dev.baton.tools.Tool> tools(Object... toolObjects) {
+    List<dev.baton.tools.Tool> out = new ArrayList<>();
     for (Object o : toolObjects) {
       for (Method m : o.getClass().getDeclaredMethods()) {
         if (!m.isAnnotationPresent(Tool.class)) continue;
-        ToolSpecification spec = ToolSpecifications.toolSpecificationFrom(m);
-        List<BatonToolDefinition.Resource> resources = new ArrayList<>();
-        for (BatonResource r : m.getAnnotationsByType(BatonResource.class)) {
-          resources.add(new BatonToolDefinition.Resource(r.value(), r.exclusive()));
-        }
-        Optional<Duration> timeout = Optional.ofNullable(m.getAnnotation(BatonTimeout.class))
-            .map(t -> Duration.ofMillis(t.millis()));
-        DefaultToolExecutor invoker = new DefaultToolExecutor(o, m);
-        String name = spec.name();
-        BatonToolDefinition.Handler handler = args -> asJson(invoker.execute(
-            ToolExecutionRequest.builder().id("baton").name(name).arguments(args).build(), "baton"));
-        out.add(new BatonToolDefinition(new ToolSpec(name, spec.description() == null ? "" : spec.description(),
-            schemaJson(spec)), resources, timeout, handler));
+        ToolSpecification spec = renamed(ToolSpecifications.toolSpecificationFrom(m));
+        out.add(new MethodTool(spec.name(), spec.description() == null ? "" : spec.description(), schemaJson(spec),
+            o, m));
       }
     }
     return out;
@@ -76,10 +69,37 @@ public final class BatonTools {
     Map<ToolSpecification, ToolExecutor> out = new LinkedHashMap<>();
     for (Object o : toolObjects) {
       for (ToolSpecification spec : ToolSpecifications.toolSpecificationsFrom(o)) {
-        out.put(spec, (request, memoryId) -> callThroughRuntime(request, String.valueOf(memoryId)));
+        out.put(renamed(spec), (request, memoryId) -> callThroughRuntime(request, String.valueOf(memoryId)));
       }
     }
     return out;
+  }
+
+  /**
+   * The tool runtime's name for a LangChain4j tool: lower case letters, digits and {@code . _ -}, starting
+   * with a letter ({@code getBalance} becomes {@code get_balance}). The model sees this name too, so calls
+   * route without a lookup table.
+   */
+  public static String batonName(String name) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (Character.isUpperCase(c)) {
+        if (i > 0 && b.length() > 0 && b.charAt(b.length() - 1) != '_') b.append('_');
+        b.append(Character.toLowerCase(c));
+      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-') {
+        b.append(c);
+      } else {
+        b.append('_');
+      }
+    }
+    if (b.length() == 0 || b.charAt(0) < 'a' || b.charAt(0) > 'z') b.insert(0, "t_");
+    return b.toString();
+  }
+
+  private static ToolSpecification renamed(ToolSpecification spec) {
+    String name = batonName(spec.name());
+    return name.equals(spec.name()) ? spec : spec.toBuilder().name(name).build();
   }
 
   private static String callThroughRuntime(ToolExecutionRequest request, String memoryId) {
@@ -112,16 +132,6 @@ public final class BatonTools {
           : JSON.writeValueAsString(JsonSchemaElementJsonUtils.toMap(spec.parameters()));
     } catch (IOException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** A method's text result as a JSON value: JSON stays, anything else becomes a JSON string. */
-  static String asJson(String text) {
-    try {
-      JSON.readTree(text);
-      return text.isBlank() ? "\"\"" : text;
-    } catch (IOException e) {
-      return JsonNodeFactory.instance.textNode(text).toString();
     }
   }
 

@@ -1,0 +1,79 @@
+package dev.baton.internal.engine;
+
+import dev.baton.Baton;
+import dev.baton.InboundMessage;
+import dev.baton.OrderKey;
+import dev.baton.SessionKey;
+import dev.baton.config.BatonConfig;
+import dev.baton.internal.store.MemoryStore;
+import dev.baton.spi.JournalEntry;
+import dev.baton.testing.ManualScheduler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Drives one session's actor by hand for Lincheck: the dispatcher is stopped, so a "claim" takes a ticket
+ * itself, and "finish" ends the oldest claimed turn. No threads, no timers fire (manual clock), no lane work
+ * (overflow {@code reject}).
+ */
+final class ActorHarness {
+
+  private final SessionKey session = new SessionKey("api:u:ann");
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  final Engine engine;
+  private final ConcurrentLinkedQueue<TurnRun> claimed = new ConcurrentLinkedQueue<>();
+
+  ActorHarness(BatonConfig config) {
+    engine = (Engine) Baton.builder().config(config).scheduler(new ManualScheduler()).store(new MemoryStore())
+        .agent(t -> {}).meterRegistry(new SimpleMeterRegistry()).build();
+    engine.dispatcher.stop();
+  }
+
+  String offer(String id, OrderKey order) {
+    InboundMessage m = InboundMessage.of("api", id, "ann", id, T0).withOrder(order);
+    Pending p = new Pending(new JournalEntry(new dev.baton.DedupKey("api:" + id), session, m, T0), 0);
+    while (true) {
+      SessionActor a = engine.actors.computeIfAbsent(session, k -> new SessionActor(k, engine));
+      if (!(order instanceof OrderKey.None) && a.needsReorder()) a.initReorder(engine.store.loadSession(session));
+      SessionActor.Offer o = a.offer(p, false);
+      if (o != SessionActor.Offer.RETIRED) return o.name();
+    }
+  }
+
+  String claim() {
+    SessionActor a = engine.dispatcher.pollTicket();
+    if (a == null) return "none";
+    TurnRun r = a.claim();
+    if (r == null) return "nothing";
+    claimed.add(r);
+    return ids(r);
+  }
+
+  String finish() {
+    TurnRun r = claimed.poll();
+    if (r == null) return "none";
+    // The actor the run belongs to is the one in the map (it cannot retire while the run is in it). Commit
+    // the watermarks as a real turn would, so an actor that retires and comes back keeps the order.
+    SessionActor a = engine.actors.get(session);
+    engine.store.commitTurn(Engine.finish(a, List.of(), dev.baton.spi.MessageStatus.DONE, List.of()));
+    a.finished(r, false);
+    return ids(r);
+  }
+
+  String view() {
+    SessionActor a = engine.actors.get(session);
+    if (a == null) return "idle";
+    int[] v = a.view();
+    return v[0] + "/" + v[1];
+  }
+
+  private static String ids(TurnRun r) {
+    List<String> out = new ArrayList<>();
+    for (Pending p : r.batch()) out.add(p.messageId());
+    return String.join(",", out);
+  }
+}

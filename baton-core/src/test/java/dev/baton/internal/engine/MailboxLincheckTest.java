@@ -1,0 +1,58 @@
+package dev.baton.internal.engine;
+
+import dev.baton.OrderKey;
+import dev.baton.config.ConcurrencyConfig.OverflowAction;
+import org.jetbrains.kotlinx.lincheck.LinChecker;
+import org.jetbrains.kotlinx.lincheck.annotations.Operation;
+import org.jetbrains.kotlinx.lincheck.annotations.Param;
+import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
+import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Linearizability of a session's mailbox (SessionActor): concurrent offers (with the queue cap), claims of
+ * turns by the dispatcher and turn completions, with up to two turns of the session at once. The sequential
+ * specification is an independent model (MailboxModel): any outcome (queued/full, which messages a turn gets,
+ * what is left, the actor retiring and coming back) that no serial order explains fails.
+ */
+@Param(name = "id", gen = IntGen.class, conf = "0:3")
+public class MailboxLincheckTest {
+
+
+  public MailboxLincheckTest() {
+    Cfg cfg = new Cfg();
+    cfg.maxPerSession = 2;
+    cfg.maxTotal = 2;
+    cfg.maxQueue = 2;
+    cfg.overflow = OverflowAction.REJECT;
+    HarnessSlot.current = new ActorHarness(cfg.build());
+  }
+
+  @Operation
+  public String offer(@Param(name = "id") int id) {
+    return HarnessSlot.current.offer("m" + id, OrderKey.none());
+  }
+
+  @Operation
+  public String claim() {
+    return HarnessSlot.current.claim();
+  }
+
+  @Operation
+  public String finish() {
+    return HarnessSlot.current.finish();
+  }
+
+  @Operation
+  public String view() {
+    return HarnessSlot.current.view();
+  }
+
+  @Test
+  void modelChecking() {
+    LinChecker.check(MailboxLincheckTest.class,
+        new ModelCheckingOptions().iterations(20).invocationsPerIteration(300).threads(3).actorsPerThread(3)
+            .sequentialSpecification(MailboxModel.Mailbox.class));
+  }
+
+}

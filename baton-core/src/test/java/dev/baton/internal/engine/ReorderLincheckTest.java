@@ -1,0 +1,55 @@
+package dev.baton.internal.engine;
+
+import dev.baton.OrderKey;
+import dev.baton.config.ConcurrencyConfig.OverflowAction;
+import org.jetbrains.kotlinx.lincheck.LinChecker;
+import org.jetbrains.kotlinx.lincheck.annotations.Operation;
+import org.jetbrains.kotlinx.lincheck.annotations.Param;
+import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
+import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Linearizability of a session's reorder buffer together with its mailbox: concurrent arrivals of sequence
+ * numbers 0..3 in any order (repeats are late), claims and completions of serial turns. A message released
+ * out of order, held when it should run, or run twice would be an outcome no serial order explains.
+ */
+@Param(name = "seq", gen = IntGen.class, conf = "0:3")
+public class ReorderLincheckTest {
+
+
+  public ReorderLincheckTest() {
+    Cfg cfg = new Cfg();
+    cfg.maxQueue = 3;
+    cfg.overflow = OverflowAction.REJECT;
+    HarnessSlot.current = new ActorHarness(cfg.build());
+  }
+
+  @Operation
+  public String arrive(@Param(name = "seq") int seq) {
+    return HarnessSlot.current.offer("s" + seq, OrderKey.sequence(seq));
+  }
+
+  @Operation
+  public String claim() {
+    return HarnessSlot.current.claim();
+  }
+
+  @Operation
+  public String finish() {
+    return HarnessSlot.current.finish();
+  }
+
+  @Operation
+  public String view() {
+    return HarnessSlot.current.view();
+  }
+
+  @Test
+  void modelChecking() {
+    LinChecker.check(ReorderLincheckTest.class,
+        new ModelCheckingOptions().iterations(20).invocationsPerIteration(300).threads(3).actorsPerThread(3)
+            .sequentialSpecification(MailboxModel.Reorder.class));
+  }
+
+}
