@@ -27,7 +27,7 @@ public final class Http {
   }
 
   public static void error(ServerResponse res, HttpError e) {
-    json(res, e.status(), Json.error(e.code(), e.getMessage()));
+    json(res, e.status(), Json.error(e.code(), String.valueOf(e.getMessage())));
   }
 
   public static Optional<String> header(ServerRequest req, String name) {
