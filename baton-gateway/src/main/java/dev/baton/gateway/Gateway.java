@@ -91,6 +91,7 @@ public final class Gateway implements AutoCloseable {
         .port(sc.port())
         .maxPayloadSize(Http.transportLimit(sc.maxBodyBytes()))
         .idleConnectionTimeout(Duration.ofMillis(sc.idleTimeoutMs()))
+        .idleConnectionPeriod(Duration.ofMillis(Math.max(100, Math.min(sc.idleTimeoutMs() / 4, 10_000))))
         .shutdownGracePeriod(Duration.ofMillis(Math.min(sc.shutdownDrainMs(), 1_000)))
         .addProtocol(Http1Config.builder().maxHeadersSize(sc.maxHeaderBytes()).build())
         .directHandlers(ErrorMapping.directHandlers())
