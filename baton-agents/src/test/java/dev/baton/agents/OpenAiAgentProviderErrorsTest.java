@@ -65,7 +65,7 @@ class OpenAiAgentProviderErrorsTest {
 
   @Test
   void fiveHundredsAreRetriedWithGrowingBackoffUntilGivingUp() throws Exception {
-    server.fallback(body -> status(503, "{\"error\":{\"message\":\"overloaded\"}}"));
+    server.fallback(body -> status(500, "{\"error\":{\"message\":\"internal error\"}}"));
     FakeTurn turn = FakeTurn.of("hi", new FakeTools(), deadline);
     AgentThread t = AgentThread.start(OpenAiAgent.create(config(3), scheduler), turn);
 
@@ -79,7 +79,7 @@ class OpenAiAgentProviderErrorsTest {
 
     assertThat(server.requests()).hasSize(4);
     assertThat(turn.replies).singleElement().asString()
-        .contains("unavailable (HTTP 503)", "after 4 attempts");
+        .contains("unavailable (HTTP 500)", "after 4 attempts");
     assertPlainWords(turn.replies.get(0));
   }
 
@@ -145,15 +145,18 @@ class OpenAiAgentProviderErrorsTest {
   void interruptingTheTurnStopsTheHttpCall() throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    server.enqueue(new ScriptedChatServer.Held(arrived, release, answer("late")));
+    // A response far larger than the socket buffers: writing it fails if the client closed the connection.
+    server.enqueue(new ScriptedChatServer.Held(arrived, release, status(200, "x".repeat(8 << 20))));
     FakeTurn turn = FakeTurn.of("hi", new FakeTools(), deadline);
     AgentThread t = AgentThread.start(OpenAiAgent.create(config(3), scheduler), turn);
 
     assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
     t.interrupt();
-    // The turn ends while the server still holds the response: the call was abandoned, not awaited.
+    // The turn ends while the server still holds the response: the call was abandoned, not awaited...
     assertThat(t.joinFailure()).isInstanceOf(InterruptedException.class);
     release.countDown();
+    // ...and the HTTP exchange itself was cancelled: the connection is gone when the server answers.
+    assertThat(server.awaitAbortedWrite(Duration.ofSeconds(10))).isTrue();
     assertThat(turn.replies).isEmpty();
     assertThat(scheduler.nothingScheduled()).isTrue();
   }

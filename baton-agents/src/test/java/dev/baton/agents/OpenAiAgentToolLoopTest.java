@@ -268,6 +268,21 @@ class OpenAiAgentToolLoopTest {
   }
 
   @Test
+  void aTurnOfSeveralMessagesSendsThemAllInOrder() throws Exception {
+    // Queue mode collect/interrupt: one turn answers every message that queued.
+    server.enqueue(answer("both read"));
+    FakeTurn turn = new FakeTurn("s1", List.of(new Turn.Message("m-1", "alice", "first", deadline),
+        new Turn.Message("m-2", "alice", "second", deadline)), List.of(), Map.of(), dev.baton.tool.Tools.none(),
+        deadline);
+    AgentThread.run(OpenAiAgent.create(config(), scheduler), turn);
+
+    assertThat(server.requests().get(0).messages()).extracting(m -> m.path("content").asText())
+        .containsExactly("You are terse.", "first", "second");
+    assertThat(turn.staged).extracting(Entry::role).containsExactly(Role.USER, Role.USER, Role.ASSISTANT);
+    assertThat(turn.replies).containsExactly("both read");
+  }
+
+  @Test
   void anEmptyAnswerGetsAReplyThatSaysSo() throws Exception {
     server.enqueue(answer(""));
     FakeTurn turn = FakeTurn.of("hello", dev.baton.tool.Tools.none(), deadline);

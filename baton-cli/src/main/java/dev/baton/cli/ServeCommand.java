@@ -18,6 +18,7 @@ import dev.baton.gateway.ReplyRouter;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreProvider;
+import dev.baton.tools.BatonTools;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
@@ -64,10 +65,11 @@ public final class ServeCommand implements Callable<Integer> {
   private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 
   /** What {@link #start} started; {@link #stop} drains and closes it. */
-  public record Running(Gateway gateway, Baton engine, Store store, BatonConfig config) {
+  public record Running(Gateway gateway, Baton engine, Store store, BatonConfig config, BatonTools tools) {
     public void stop() {
       gateway.stop(Duration.ofMillis(config.server().shutdownDrainMs()));
       engine.close();
+      tools.close();
       store.close();
     }
   }
@@ -113,10 +115,15 @@ public final class ServeCommand implements Callable<Integer> {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Store store = openStore(cfg, scheduler);
     Baton engine = null;
+    BatonTools tools = null;
     try {
       ReplyRouter router = ReplyRouter.create(cfg, store, scheduler, meters);
+      // The tool runtime (built-in tools; results kept in the store for idempotency, P6) that agents such as
+      // agent.type: openai offer to the model.
+      tools = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters)
+          .idempotencyRecords(store.idempotency()).build();
       engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
-          .build();
+          .tools(tools).build();
       Gateway gateway = Gateway.builder(cfg).engine(engine).store(store).scheduler(scheduler).meterRegistry(meters)
           .replies(router).build().start();
       String base = "http://" + cfg.server().host() + ":" + gateway.port();
@@ -135,9 +142,10 @@ public final class ServeCommand implements Callable<Integer> {
       }
       out.println("Stop with Ctrl-C (running turns drain for up to " + cfg.server().shutdownDrainMs() + " ms).");
       out.flush();
-      return new Running(gateway, engine, store, cfg);
+      return new Running(gateway, engine, store, cfg, tools);
     } catch (RuntimeException e) {
       if (engine != null) engine.close();
+      if (tools != null) tools.close();
       store.close();
       throw e;
     }

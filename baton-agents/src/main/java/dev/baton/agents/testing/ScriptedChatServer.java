@@ -78,12 +78,13 @@ public final class ScriptedChatServer implements AutoCloseable {
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentLinkedQueue<Response> script = new ConcurrentLinkedQueue<>();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+  private final CountDownLatch firstAbortedWrite = new CountDownLatch(1);
   private volatile boolean recording = true;
   private volatile Function<JsonNode, Response> fallback =
       body -> new Raw(500, "{\"error\":{\"message\":\"script exhausted\"}}");
 
-  private ScriptedChatServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+  private ScriptedChatServer(int port) throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
     server.setExecutor(executor);
     server.createContext("/v1/chat/completions", this::handle);
     server.start();
@@ -92,7 +93,7 @@ public final class ScriptedChatServer implements AutoCloseable {
   /** Starts a server on an ephemeral loopback port. */
   public static ScriptedChatServer start() {
     try {
-      return new ScriptedChatServer();
+      return new ScriptedChatServer(0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -112,6 +113,14 @@ public final class ScriptedChatServer implements AutoCloseable {
   public ScriptedChatServer fallback(Function<JsonNode, Response> f) {
     this.fallback = f;
     return this;
+  }
+
+  /**
+   * Waits (at most {@code timeout}) until writing a response failed because the client had closed the
+   * connection: how a test sees that a cancelled call really stopped.
+   */
+  public boolean awaitAbortedWrite(java.time.Duration timeout) throws InterruptedException {
+    return firstAbortedWrite.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Turns request recording off (for benchmarks, so memory stays flat). */
@@ -161,7 +170,15 @@ public final class ScriptedChatServer implements AutoCloseable {
     }
   }
 
-  private static void write(HttpExchange exchange, int status, String body) throws IOException {
+  private void write(HttpExchange exchange, int status, String body) {
+    try {
+      writeOrFail(exchange, status, body);
+    } catch (IOException e) {
+      firstAbortedWrite.countDown(); // the client went away (e.g. it cancelled the call)
+    }
+  }
+
+  private static void writeOrFail(HttpExchange exchange, int status, String body) throws IOException {
     byte[] out = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
@@ -192,6 +209,39 @@ public final class ScriptedChatServer implements AutoCloseable {
     }
     root.putObject("usage").put("prompt_tokens", 1).put("completion_tokens", 1).put("total_tokens", 2);
     return root.toString();
+  }
+
+  /**
+   * For trying {@code baton serve} with {@code agent.type: openai} by hand, without a model:
+   * {@code java -cp baton-cli/target/baton.jar dev.baton.agents.testing.ScriptedChatServer [PORT]} serves, on
+   * 127.0.0.1, a model that stores the user's text with {@code kv.upsert}, reads it back with {@code kv.get}
+   * (two tool rounds) and answers with what it read. Stop it with Ctrl-C.
+   */
+  public static void main(String[] args) throws Exception {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 8099;
+    ScriptedChatServer s = new ScriptedChatServer(port).recording(false).fallback(ScriptedChatServer::twoRounds);
+    System.out.println("scripted chat-completions server on " + s.baseUrl() + " (Ctrl-C to stop)");
+    new CountDownLatch(1).await();
+  }
+
+  private static Response twoRounds(JsonNode body) {
+    JsonNode msgs = body.path("messages");
+    String user = "";
+    List<String> results = new ArrayList<>();
+    for (JsonNode m : msgs) {
+      if ("user".equals(m.path("role").asText())) {
+        user = m.path("content").asText();
+        results.clear();
+      } else if ("tool".equals(m.path("role").asText())) {
+        results.add(m.path("content").asText());
+      }
+    }
+    if (results.isEmpty()) {
+      ObjectNode args = JSON.createObjectNode().put("key", "note").put("value", user);
+      return toolCalls(call("call_1", "kv_upsert", args.toString()));
+    }
+    if (results.size() == 1) return toolCalls(call("call_2", "kv_get", "{\"key\":\"note\"}"));
+    return answer("After two tool rounds I read back: " + results.get(1));
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.baton.examples.assistant;
 import dev.baton.Admission;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.StorageConfig;
 import dev.baton.langchain4j.LangChain4jTools;
 import dev.baton.langchain4j.LangChain4jAgent;
 import dev.baton.spi.ReplyHandler;
@@ -31,9 +33,16 @@ public final class BankAssistantApp implements AutoCloseable {
   private final BatonTools toolRuntime;
   private final Baton baton;
 
+  /** With an in-memory store: nothing survives the process. */
   public BankAssistantApp(ChatModel model, BankTools tools, ReplyHandler replies) {
+    this(BatonConfig.defaults(), model, tools, replies);
+  }
+
+  /** With the store named by {@code config.storage} (e.g. SQLite: sessions and their memory survive restarts). */
+  public BankAssistantApp(BatonConfig config, ChatModel model, BankTools tools, ReplyHandler replies) {
     this.toolRuntime = toolRuntime(tools);
-    this.baton = Baton.builder().agent(agent(model, tools)).tools(toolRuntime).replies(replies).build();
+    this.baton = Baton.builder().config(config).agent(agent(model, tools)).tools(toolRuntime).replies(replies)
+        .build();
   }
 
   /** The assistant as a Baton agent. */
@@ -77,7 +86,8 @@ public final class BankAssistantApp implements AutoCloseable {
         .timeout(Duration.ofMinutes(5)).build();
     ReplyHandler print = r -> System.out.println("assistant> " + r.text());
     System.out.println("Bank assistant on " + baseUrl + " (" + modelName + "). Type a message, empty line to quit.");
-    try (BankAssistantApp app = new BankAssistantApp(model, new BankTools(), print);
+    BatonConfig config = BatonConfig.defaults().withStorage(StorageConfig.sqlite("baton-data/assistant.db"));
+    try (BankAssistantApp app = new BankAssistantApp(config, model, new BankTools(), print);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       int n = 0;
       for (String line; (line = in.readLine()) != null && !line.isBlank(); ) {
