@@ -12,7 +12,7 @@ store="${1:-memory}"; conns="${2:-64}"; secs="${3:-20}"
   -Dmdep.outputFile=/tmp/baton-gw-cp.txt >/dev/null
 cp="baton-gateway/target/test-classes:baton-gateway/target/classes:$(cat /tmp/baton-gw-cp.txt)"
 tokens=$(mktemp)
-java -Xmx2g -XX:+UseZGC -Dlogback.configurationFile=/dev/null -cp "$cp" dev.baton.gateway.bench.LoadServer 8089 1000 "$tokens" $store &
+java -Xmx2g -XX:+UseZGC ${BATON_BENCH_JAVA_OPTS:-} -Dlogback.configurationFile=/dev/null -cp "$cp" dev.baton.gateway.bench.LoadServer 8089 1000 "$tokens" $store &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$tokens"' EXIT
 for i in $(seq 1 100); do [ -s "$tokens" ] && curl -sf http://127.0.0.1:8089/health >/dev/null && break; sleep 0.2; done

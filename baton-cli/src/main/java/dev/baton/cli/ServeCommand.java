@@ -124,8 +124,10 @@ public final class ServeCommand implements Callable<Integer> {
           .idempotencyRecords(store.idempotency()).build();
       engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
           .tools(tools).build();
+      BatonTools runtime = tools;
       Gateway gateway = Gateway.builder(cfg).engine(engine).store(store).scheduler(scheduler).meterRegistry(meters)
-          .replies(router).build().start();
+          .replies(router).adminView("wait-for-graph", runtime::snapshot)
+          .adminView("deadlocks", runtime::recentDeadlocks).build().start();
       String base = "http://" + cfg.server().host() + ":" + gateway.port();
       out.println("Baton is listening on " + base + " (storage: "
           + cfg.storage().backend().name().toLowerCase(java.util.Locale.ROOT)

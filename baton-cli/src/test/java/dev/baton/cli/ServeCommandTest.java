@@ -67,6 +67,14 @@ class ServeCommandTest {
       int port = running.gateway().port();
       assertThat(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/admin/sessions"))
           .header("Authorization", "Bearer t0123456789")).statusCode()).isEqualTo(200);
+      HttpResponse<String> graph = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/v1/admin/wait-for-graph")).header("Authorization", "Bearer t0123456789"));
+      assertThat(graph.statusCode()).isEqualTo(200);
+      assertThat(graph.body()).contains("\"takenAt\":\"", "\"waits\":[]", "\"recentDeadlocks\":[]");
+      HttpResponse<String> deadlocks = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/v1/admin/deadlocks")).header("Authorization", "Bearer t0123456789"));
+      assertThat(deadlocks.statusCode()).isEqualTo(200);
+      assertThat(deadlocks.body()).isEqualTo("[]");
     } finally {
       running.stop();
     }

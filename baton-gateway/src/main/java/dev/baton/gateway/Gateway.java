@@ -25,8 +25,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +91,7 @@ public final class Gateway implements AutoCloseable {
         .port(sc.port())
         .maxPayloadSize(Http.transportLimit(sc.maxBodyBytes()))
         .idleConnectionTimeout(Duration.ofMillis(sc.idleTimeoutMs()))
+        .idleConnectionPeriod(Duration.ofMillis(Math.max(100, Math.min(sc.idleTimeoutMs() / 4, 10_000))))
         .shutdownGracePeriod(Duration.ofMillis(Math.min(sc.shutdownDrainMs(), 1_000)))
         .addProtocol(Http1Config.builder().maxHeadersSize(sc.maxHeaderBytes()).build())
         .directHandlers(ErrorMapping.directHandlers())
@@ -152,9 +153,9 @@ public final class Gateway implements AutoCloseable {
   /** Builds a {@link Gateway}. Not thread-safe; use once. */
   public static final class Builder {
     private final BatonConfig config;
-    private Baton engine;
-    private Store store;
-    private ReplyRouter router;
+    private @Nullable Baton engine;
+    private @Nullable Store store;
+    private @Nullable ReplyRouter router;
     private Scheduler scheduler = Scheduler.system();
     private MeterRegistry meters = new SimpleMeterRegistry();
     private final Map<String, Supplier<Object>> views = new LinkedHashMap<>();
@@ -202,10 +203,6 @@ public final class Gateway implements AutoCloseable {
 
     public Gateway build() {
       return new Gateway(this);
-    }
-
-    Optional<Baton> engine() {
-      return Optional.ofNullable(engine);
     }
   }
 }

@@ -4,4 +4,7 @@
  * {@link dev.baton.gateway.ReplyRouter} is the engine's reply handler that delivers replies back.
  * Everything under {@code dev.baton.gateway.internal} is an implementation detail.
  */
+@NullMarked
 package dev.baton.gateway;
+
+import org.jspecify.annotations.NullMarked;

@@ -195,17 +195,27 @@ class LimitsAndOpsTest {
   void adminViewsPlugIn() throws Exception {
     var engine = new FakeEngine(h.config, h.router);
     Gateway g = Gateway.builder(h.config).engine(engine).store(store).scheduler(clock).replies(h.router)
-        .adminView("wait-for-graph", () -> Map.of("edges", List.of(List.of("a", "b")))).build().start();
+        .adminView("wait-for-graph", () -> Map.of("edges", List.of(List.of("a", "b"))))
+        .adminView("deadlocks", () -> List.of(new Report(java.time.Instant.parse("2026-01-01T00:00:00Z"),
+            Duration.ofMillis(1500), "call#1"))).build().start();
     try {
       HttpResponse<String> r = h.send(HttpRequest.newBuilder(
           java.net.URI.create("http://127.0.0.1:" + g.port() + "/v1/admin/wait-for-graph"))
           .header("Authorization", "Bearer " + Harness.ADMIN_TOKEN));
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("{\"edges\":[[\"a\",\"b\"]]}");
+      HttpResponse<String> d = h.send(HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + g.port() + "/v1/admin/deadlocks"))
+          .header("Authorization", "Bearer " + Harness.ADMIN_TOKEN));
+      assertThat(d.statusCode()).isEqualTo(200);
+      assertThat(d.body()).isEqualTo("[{\"detectedAt\":\"2026-01-01T00:00:00Z\",\"latency\":\"PT1.5S\","
+          + "\"victim\":\"call#1\"}]");
     } finally {
       g.stop(Duration.ZERO);
     }
   }
+
+  record Report(java.time.Instant detectedAt, Duration latency, String victim) {}
 
   @Test
   void gracefulStopRefusesNewMessagesWhileTurnsDrain() throws Exception {

@@ -236,6 +236,34 @@ class MessageApiTest {
     assertThat(json(r).path("replies")).isEmpty();
   }
 
+  /** Many parked long polls hold no platform thread each: 400 wait at once, then each gets its own reply. */
+  @Test
+  void manyConcurrentLongPollsAreParkedCheaplyAndEachGetsItsOwnReply() throws Exception {
+    int n = 400;
+    var client = java.net.http.HttpClient.newBuilder().executor(java.util.concurrent.Executors
+        .newVirtualThreadPerTaskExecutor()).build();
+    List<CompletableFuture<HttpResponse<String>>> polls = new ArrayList<>();
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String t = Tokens.bearer("u" + i, clock.now().plusSeconds(3600));
+      tokens.add(t);
+      polls.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(h.uri("/v1/replies?wait_ms=30000"))
+          .header("Authorization", t).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    dev.baton.gateway.support.Clocks.awaitTimers(clock, n); // all n are parked on their deadline
+    long platformThreads = Thread.getAllStackTraces().keySet().stream().filter(t -> !t.isVirtual()).count();
+    assertThat(platformThreads).as("platform threads while %d polls wait", n).isLessThan(n / 2);
+    for (int i = 0; i < n; i++) {
+      assertThat(h.post("/v1/messages", tokens.get(i), "{\"id\":\"p" + i + "\",\"text\":\"x\"}").statusCode())
+          .isEqualTo(202);
+    }
+    for (int i = 0; i < n; i++) {
+      JsonNode page = json(polls.get(i).get(20, TimeUnit.SECONDS));
+      assertThat(page.path("replies")).hasSize(1);
+      assertThat(page.path("replies").get(0).path("in_reply_to").asText()).isEqualTo("p" + i);
+    }
+  }
+
   @Test
   void waitMsAndCursorAreValidated() throws Exception {
     for (String q : new String[] {"wait_ms=-1", "wait_ms=30001", "wait_ms=abc", "after=garbage", "after=x.-3"}) {

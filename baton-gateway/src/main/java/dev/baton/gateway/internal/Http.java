@@ -27,7 +27,7 @@ public final class Http {
   }
 
   public static void error(ServerResponse res, HttpError e) {
-    json(res, e.status(), Json.error(e.code(), e.getMessage()));
+    json(res, e.status(), Json.error(e.code(), String.valueOf(e.getMessage())));
   }
 
   public static Optional<String> header(ServerRequest req, String name) {
@@ -67,13 +67,20 @@ public final class Http {
         gate.unlock();
       }
     });
-    ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    long declared = req.headers().contentLength().orElse(-1);
+    ByteArrayOutputStream kept = new ByteArrayOutputStream(declared >= 0 && declared <= maxBytes ? 0 : 1024);
+    byte[] exact = null;
     long total = 0;
     try (InputStream in = req.content().inputStream()) {
-      byte[] chunk = new byte[8192];
-      for (int n; (n = in.read(chunk)) != -1; ) {
-        if (total + n <= maxBytes) kept.write(chunk, 0, n);
-        total += n;
+      if (declared >= 0 && declared <= maxBytes) {
+        exact = in.readNBytes((int) declared); // the common case: one exact read, no copies
+        total = exact.length;
+      } else {
+        byte[] chunk = new byte[8192];
+        for (int n; (n = in.read(chunk)) != -1; ) {
+          if (total + n <= maxBytes) kept.write(chunk, 0, n);
+          total += n;
+        }
       }
     } catch (IOException | java.io.UncheckedIOException e) {
       if (fired[0]) throw new HttpError(408, "request_timeout", "request took too long");
@@ -92,7 +99,7 @@ public final class Http {
     if (total > maxBytes) {
       throw new HttpError(413, "payload_too_large", "body is larger than " + maxBytes + " bytes");
     }
-    return kept.toByteArray();
+    return exact != null ? exact : kept.toByteArray();
   }
 
   /** The transport's hard limit on a body: well above max_body_bytes, so most oversized bodies get a clean 413. */

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Optional;
@@ -18,7 +20,11 @@ public final class Json {
           .maxNumberLength(40).build())
       .build())
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+      // Admin views are records that may hold times: written as ISO-8601 strings.
+      .registerModule(new SimpleModule("baton-time")
+          .addSerializer(java.time.Instant.class, ToStringSerializer.instance)
+          .addSerializer(java.time.Duration.class, ToStringSerializer.instance));
 
   private Json() {}
 

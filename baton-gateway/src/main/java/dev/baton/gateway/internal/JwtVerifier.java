@@ -30,6 +30,7 @@ import java.util.Base64;
 import java.time.Instant;
 import java.util.Date;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -93,7 +94,7 @@ public final class JwtVerifier {
   }
 
   /** Verifies {@code Authorization: Bearer <jwt>} and returns the authenticated user id ({@code sub}). */
-  public String userOf(String authorizationHeader) {
+  public String userOf(@Nullable String authorizationHeader) {
     if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
       throw HttpError.unauthorized("missing bearer token");
     }
