@@ -262,8 +262,17 @@ final class TurnRun {
     }
   }
 
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** 32 lower-case hex digits (128 random bits). */
   private static String traceId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    return HexFormat.of().toHexDigits(r.nextLong()) + HexFormat.of().toHexDigits(r.nextLong());
+    byte[] b = new byte[16];
+    long a = r.nextLong(), c = r.nextLong();
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (a >>> (56 - 8 * i));
+      b[8 + i] = (byte) (c >>> (56 - 8 * i));
+    }
+    return HEX.formatHex(b);
   }
 }
