@@ -13,8 +13,11 @@ public interface ReplyHandler {
 
   void onReply(Reply reply);
 
-  /** Discards replies (marks nothing delivered). */
+  /**
+   * Discards replies. The engine marks each discarded reply {@linkplain Store#markDelivered delivered}, so the
+   * outbox does not grow without bound (the builder's default when no handler is given).
+   */
   static ReplyHandler discard() {
-    return r -> {};
+    return dev.baton.internal.engine.DiscardReplies.INSTANCE;
   }
 }

@@ -73,7 +73,6 @@ public final class Engine implements Baton {
   final EngineMetrics metrics;
   final FairDispatcher dispatcher;
   final ConcurrentHashMap<SessionKey, SessionActor> actors = new ConcurrentHashMap<>();
-  final ConcurrentHashMap<TurnRun, Boolean> running = new ConcurrentHashMap<>();
   final AtomicLong turnSeqs = new AtomicLong();
   final long queueTimeoutNanos;
   private final boolean ownsStore;
@@ -241,6 +240,10 @@ public final class Engine implements Baton {
   }
 
   private void deliver(Reply r) {
+    if (replies == DiscardReplies.INSTANCE) {
+      store.markDelivered(r.session(), r.outboxSeq()); // nobody delivers: do not let the outbox grow
+      return;
+    }
     try {
       replies.onReply(r);
     } catch (RuntimeException e) {
@@ -253,14 +256,12 @@ public final class Engine implements Baton {
   private boolean startTurn(SessionActor a) {
     TurnRun run = a.claim();
     if (run == null) return false;
-    running.put(run, Boolean.TRUE);
     metrics.running.incrementAndGet();
     run.start();
     return true;
   }
 
   void turnEnded(TurnRun run) {
-    running.remove(run);
     if (metrics.running.decrementAndGet() == 0 && closed) drained.complete(true);
     dispatcher.release();
   }
@@ -300,8 +301,15 @@ public final class Engine implements Baton {
       t.cancel();
     }
     if (!ok) {
-      for (TurnRun r : running.keySet()) r.cancel();
-      log.warn("shutdown: {} turn(s) did not finish in {} and were cancelled", running.size(), drainDeadline);
+      // A running turn is in its actor's `runs` from claim() to finished(), and such an actor never retires.
+      int n = 0;
+      for (SessionActor a : actors.values()) {
+        for (TurnRun r : a.runningTurns()) {
+          r.cancel();
+          n++;
+        }
+      }
+      log.warn("shutdown: {} turn(s) did not finish in {} and were cancelled", n, drainDeadline);
     }
     if (ownsStore) store.close();
     return ok;

@@ -17,17 +17,22 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.MDC;
 
 /*
  * Overview
- *   One turn of one session, run on its own virtual thread (P4, P7): builds the TurnContext, binds it in
+ *   One turn of one session, run on a virtual thread (P4, P7): builds the TurnContext, binds it in
  *   BatonContext.CURRENT (and mirrors it into the SLF4J MDC) around the agent call, arms the turn timeout,
  *   and commits the outcome through the session's commit lane: the staged turn (DONE) or an error reply
  *   (FAILED). A ConflictException from the store re-runs the agent on fresh state (bounded attempts, same
  *   deadline).
+ *
+ *   Thread reuse: a turn thread that ends its turn hands its permit on (FairDispatcher.release, in FIFO
+ *   ticket order as always); the first turn that hand-off starts runs next on the same virtual thread
+ *   (Worker, found through a ScopedValue) instead of a new one. Only the thread changes, not who runs when.
  *
  * Concurrency
  *   `state` is the single point of truth for how the turn ends: RUNNING -> FINISHING (the turn thread, when
@@ -43,7 +48,7 @@ import org.slf4j.MDC;
  *   the journal and run after a restart.
  */
 /** One turn: context, timeout, agent call and commit. Runs on a virtual thread. */
-final class TurnRun implements Runnable {
+final class TurnRun {
 
   static final String ERROR_TEXT = "Sorry, something went wrong while answering your message. Please try again.";
   static final String TIMEOUT_TEXT = "Sorry, that took too long to answer. Please try again.";
@@ -66,8 +71,56 @@ final class TurnRun implements Runnable {
     return batch;
   }
 
+  /**
+   * Starts this turn on a virtual thread. Called from a turn thread that is handing its permit on (see
+   * {@link #handOff}), the turn runs next on that same thread instead of a new one: the permit and the
+   * ticket order are the dispatcher's as before, only the thread is reused.
+   */
   void start() {
-    Thread.ofVirtual().start(this);
+    Worker w = WORKER.isBound() ? WORKER.get() : null;
+    if (w != null && w.accepting && w.next == null) {
+      w.next = this;
+      return;
+    }
+    Thread.ofVirtual().start(new Worker(this));
+  }
+
+  /** Runs {@code release} (which may start turns) so that the first turn it starts reuses this thread. */
+  static void handOff(Runnable release) {
+    Worker w = WORKER.isBound() ? WORKER.get() : null;
+    if (w == null) {
+      release.run();
+      return;
+    }
+    w.accepting = true;
+    try {
+      release.run();
+    } finally {
+      w.accepting = false;
+    }
+  }
+
+  private static final ScopedValue<Worker> WORKER = ScopedValue.newInstance();
+
+  /** The body of a turn's virtual thread: runs its turn, then the turn handed to it, and so on. Confined. */
+  private static final class Worker implements Runnable {
+    @Nullable TurnRun next;
+    boolean accepting;
+
+    Worker(TurnRun first) {
+      next = first;
+    }
+
+    @Override
+    public void run() {
+      ScopedValue.where(WORKER, this).run(() -> {
+        for (TurnRun r; (r = next) != null; ) {
+          next = null;
+          Thread.interrupted(); // nothing of the previous turn may leak into the next one
+          r.run();
+        }
+      });
+    }
   }
 
   /** Queue mode interrupt: a new message cancels this turn (if it has not finished yet). */
@@ -97,12 +150,11 @@ final class TurnRun implements Runnable {
     Thread.interrupted();
   }
 
-  @Override
-  public void run() {
+  private void run() {
     thread = Thread.currentThread();
     if (state.get() != RUNNING) thread.interrupt();
     long start = engine.scheduler.nanoTime();
-    for (Pending p : batch) engine.metrics.queueWait.record(Duration.ofNanos(start - p.arrivalNanos));
+    for (Pending p : batch) engine.metrics.queueWait.record(start - p.arrivalNanos, TimeUnit.NANOSECONDS);
     Pending last = batch.getLast();
     List<String> ids = new ArrayList<>(batch.size());
     for (Pending p : batch) ids.add(p.messageId());
@@ -118,10 +170,11 @@ final class TurnRun implements Runnable {
       engine.log.error("session {}: turn {} failed in the engine", actor.key, turnSeq, e);
     } finally {
       timer.cancel();
-      Thread.interrupted();
-      engine.metrics.turnDuration.record(Duration.ofNanos(engine.scheduler.nanoTime() - start));
+      state.compareAndSet(RUNNING, FINISHING); // after an engine failure: no end() may interrupt us later
+      clearInterrupt();
+      engine.metrics.turnDuration.record(engine.scheduler.nanoTime() - start, TimeUnit.NANOSECONDS);
       actor.finished(this, requeue);
-      engine.turnEnded(this);
+      handOff(() -> engine.turnEnded(this));
     }
   }
 
@@ -209,8 +262,17 @@ final class TurnRun implements Runnable {
     }
   }
 
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** 32 lower-case hex digits (128 random bits). */
   private static String traceId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    return HexFormat.of().toHexDigits(r.nextLong()) + HexFormat.of().toHexDigits(r.nextLong());
+    byte[] b = new byte[16];
+    long a = r.nextLong(), c = r.nextLong();
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (a >>> (56 - 8 * i));
+      b[8 + i] = (byte) (c >>> (56 - 8 * i));
+    }
+    return HEX.formatHex(b);
   }
 }

@@ -44,6 +44,8 @@ public final class DedupJournal {
     final long seq;
     final long receivedMs;
     volatile MessageStatus status = MessageStatus.RECEIVED;
+    /** Set once the map no longer maps {@code key} to this record (released, replaced, pruned). */
+    volatile boolean gone;
 
     Rec(JournalEntry entry, long seq) {
       this.key = entry.key();
@@ -81,6 +83,7 @@ public final class DedupJournal {
         return new IngestResult.Existing(st);
       }
       if (map.replace(e.key(), old, fresh)) {
+        old.gone = true;
         result = new IngestResult.Inserted(fresh.seq);
         break;
       }
@@ -95,7 +98,7 @@ public final class DedupJournal {
     while (true) {
       Rec head = fifo.peek();
       if (head == null) return;
-      boolean stale = map.get(head.key) != head;
+      boolean stale = head.gone; // saves a map lookup per ingest
       boolean expired = head.status.terminal() && nowMs - head.receivedMs >= windowMs;
       if (!stale && !expired && fifoSize.get() <= maxEntries) return;
       if (fifo.remove(head)) {
@@ -106,7 +109,8 @@ public final class DedupJournal {
   }
 
   public void release(DedupKey key) {
-    map.remove(key);
+    Rec r = map.remove(key);
+    if (r != null) r.gone = true;
   }
 
   public void updateStatus(DedupKey key, MessageStatus status) {
@@ -140,7 +144,10 @@ public final class DedupJournal {
   public long prune(long beforeMs) {
     long n = 0;
     for (Rec r : map.values()) {
-      if (r.status.terminal() && r.receivedMs < beforeMs && map.remove(r.key, r)) n++;
+      if (r.status.terminal() && r.receivedMs < beforeMs && map.remove(r.key, r)) {
+        r.gone = true;
+        n++;
+      }
     }
     return n;
   }
