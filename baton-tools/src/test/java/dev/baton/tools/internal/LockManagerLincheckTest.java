@@ -14,7 +14,10 @@ import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jspecify.annotations.Nullable;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Linearizability of the lock manager, with the wait-for graph behind it: requests, withdrawals, releases and
@@ -121,8 +124,21 @@ public class LockManagerLincheckTest {
     return String.join(",", lm.holders("k" + key));
   }
 
+  /**
+   * Default suite: 3 threads x 2 operations, 10 scenarios x 100 interleavings (Lincheck 3 explores every
+   * switch point of the lock manager and graph, so 30 x 500 x 3 ops took ~8 minutes on 2 cores).
+   */
   @Test
   void modelChecking() {
+    LinChecker.check(LockManagerLincheckTest.class,
+        new ModelCheckingOptions().iterations(10).invocationsPerIteration(100).threads(3).actorsPerThread(2));
+  }
+
+  /** The wide search, for {@code -Pslow}. */
+  @Test
+  @Tag("slow")
+  @Timeout(value = 15, unit = TimeUnit.MINUTES)
+  void modelCheckingLong() {
     LinChecker.check(LockManagerLincheckTest.class,
         new ModelCheckingOptions().iterations(30).invocationsPerIteration(500).threads(3).actorsPerThread(3));
   }
