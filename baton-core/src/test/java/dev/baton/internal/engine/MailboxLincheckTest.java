@@ -51,10 +51,10 @@ public class MailboxLincheckTest {
     return HarnessSlot.current.view();
   }
 
-  /** Default suite: 3 threads x 3 operations, 10 scenarios x 150 interleavings (~15-30 s on 2 cores). */
+  /** Default suite: 3 threads x 3 operations, 8 scenarios x 120 interleavings (~20 s on 2 loaded cores). */
   @Test
   void modelChecking() {
-    check(10, 150);
+    check(8, 120);
   }
 
   /** Wider search for {@code -Pslow}: 30 scenarios x 400 interleavings. */

@@ -125,13 +125,13 @@ public class LockManagerLincheckTest {
   }
 
   /**
-   * Default suite: 3 threads x 2 operations, 10 scenarios x 100 interleavings (Lincheck 3 explores every
+   * Default suite: 3 threads x 2 operations, 8 scenarios x 100 interleavings (Lincheck 3 explores every
    * switch point of the lock manager and graph, so 30 x 500 x 3 ops took ~8 minutes on 2 cores).
    */
   @Test
   void modelChecking() {
     LinChecker.check(LockManagerLincheckTest.class,
-        new ModelCheckingOptions().iterations(10).invocationsPerIteration(100).threads(3).actorsPerThread(2));
+        new ModelCheckingOptions().iterations(8).invocationsPerIteration(100).threads(3).actorsPerThread(2));
   }
 
   /** The wide search, for {@code -Pslow}. */
@@ -146,6 +146,6 @@ public class LockManagerLincheckTest {
   @Test
   void stress() {
     LinChecker.check(LockManagerLincheckTest.class,
-        new StressOptions().iterations(30).invocationsPerIteration(1_000).threads(3).actorsPerThread(3));
+        new StressOptions().iterations(15).invocationsPerIteration(500).threads(3).actorsPerThread(3));
   }
 }
