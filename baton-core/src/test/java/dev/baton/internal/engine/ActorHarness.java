@@ -18,6 +18,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Drives one session's actor by hand for Lincheck: the dispatcher is stopped, so a "claim" takes a ticket
  * itself, and "finish" ends the oldest claimed turn. No threads, no timers fire (manual clock), no lane work
  * (overflow {@code reject}).
+ *
+ * <p>Atomicity: {@link #claim}, {@link #finish} and {@link #view} each do several steps the model sees as one
+ * (poll a ticket then claim, then record the run; take the oldest run then end it; find the actor then read
+ * it). Their intermediate states are legitimate in the engine (a dispatcher that polled a ticket has not yet
+ * claimed) but no sequential model can explain them, so these three run under the harness's own lock
+ * {@code ops} — never the actor's monitor. {@link #offer} takes no harness lock: every offer races every
+ * claim, finish and view, and the actor's own synchronization (and its retire/re-create protocol with the
+ * engine's map) is what the test checks.
  */
 final class ActorHarness {
 
@@ -26,6 +34,7 @@ final class ActorHarness {
 
   final Engine engine;
   private final ConcurrentLinkedQueue<TurnRun> claimed = new ConcurrentLinkedQueue<>();
+  private final Object ops = new Object();
 
   ActorHarness(BatonConfig config) {
     engine = (Engine) Baton.builder().config(config).scheduler(new ManualScheduler()).store(new MemoryStore())
@@ -45,6 +54,12 @@ final class ActorHarness {
   }
 
   String claim() {
+    synchronized (ops) {
+      return claimLocked();
+    }
+  }
+
+  private String claimLocked() {
     SessionActor a = engine.dispatcher.pollTicket();
     if (a == null) return "none";
     TurnRun r = a.claim();
@@ -54,6 +69,12 @@ final class ActorHarness {
   }
 
   String finish() {
+    synchronized (ops) {
+      return finishLocked();
+    }
+  }
+
+  private String finishLocked() {
     TurnRun r = claimed.poll();
     if (r == null) return "none";
     // The actor the run belongs to is the one in the map (it cannot retire while the run is in it). Commit
@@ -64,11 +85,18 @@ final class ActorHarness {
     return ids(r);
   }
 
+  /**
+   * "idle", or queued(+held)/running. An actor with nothing queued, held or running is idle to the model:
+   * it may be one that retired between the map lookup and its monitor (an offer can race it), and a live
+   * empty actor has no ticket either (tickets never exceed the queue).
+   */
   String view() {
-    SessionActor a = engine.actors.get(session);
-    if (a == null) return "idle";
-    int[] v = a.view();
-    return v[0] + "/" + v[1];
+    synchronized (ops) {
+      SessionActor a = engine.actors.get(session);
+      if (a == null) return "idle";
+      int[] v = a.view();
+      return v[0] == 0 && v[1] == 0 ? "idle" : v[0] + "/" + v[1];
+    }
   }
 
   private static String ids(TurnRun r) {

@@ -3,11 +3,14 @@ package dev.baton.internal.engine;
 import dev.baton.OrderKey;
 import dev.baton.config.ConcurrencyConfig.OverflowAction;
 import org.jetbrains.kotlinx.lincheck.LinChecker;
-import org.jetbrains.kotlinx.lincheck.annotations.Operation;
-import org.jetbrains.kotlinx.lincheck.annotations.Param;
-import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
-import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.IntGen;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Linearizability of a session's mailbox (SessionActor): concurrent offers (with the queue cap), claims of
@@ -48,11 +51,24 @@ public class MailboxLincheckTest {
     return HarnessSlot.current.view();
   }
 
+  /** Default suite: 3 threads x 3 operations, 8 scenarios x 120 interleavings (~20 s on 2 loaded cores). */
   @Test
   void modelChecking() {
+    check(8, 120);
+  }
+
+  /** Wider search for {@code -Pslow}: 30 scenarios x 400 interleavings. */
+  @Test
+  @Tag("slow")
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void modelCheckingLong() {
+    check(30, 400);
+  }
+
+  private static void check(int scenarios, int interleavings) {
     LinChecker.check(MailboxLincheckTest.class,
-        new ModelCheckingOptions().iterations(20).invocationsPerIteration(300).threads(3).actorsPerThread(3)
-            .sequentialSpecification(MailboxModel.Mailbox.class));
+        new ModelCheckingOptions().iterations(scenarios).invocationsPerIteration(interleavings).threads(3)
+            .actorsPerThread(3).sequentialSpecification(MailboxModel.Mailbox.class));
   }
 
 }

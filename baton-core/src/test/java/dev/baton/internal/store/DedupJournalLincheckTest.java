@@ -8,12 +8,15 @@ import dev.baton.spi.JournalEntry;
 import dev.baton.spi.MessageStatus;
 import java.time.Instant;
 import org.jetbrains.kotlinx.lincheck.LinChecker;
-import org.jetbrains.kotlinx.lincheck.annotations.Operation;
-import org.jetbrains.kotlinx.lincheck.annotations.Param;
-import org.jetbrains.kotlinx.lincheck.paramgen.BooleanGen;
-import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
-import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.BooleanGen;
+import org.jetbrains.lincheck.datastructures.IntGen;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Linearizability of the dedup window (DedupJournal): concurrent ingests of a few keys, some arriving a whole
@@ -59,10 +62,23 @@ public class DedupJournalLincheckTest {
     return journal.find(new DedupKey("k" + key)).map(Enum::name).orElse("absent");
   }
 
+  /** Default suite: 3 threads x 3 operations, 12 scenarios x 250 interleavings (~15 s on 2 loaded cores). */
   @Test
   void modelChecking() {
-    LinChecker.check(DedupJournalLincheckTest.class,
-        new ModelCheckingOptions().iterations(30).invocationsPerIteration(500).threads(3).actorsPerThread(3));
+    check(12, 250);
+  }
+
+  /** The wide search (30 x 500, ~50 s), for {@code -Pslow}. */
+  @Test
+  @Tag("slow")
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void modelCheckingLong() {
+    check(30, 500);
+  }
+
+  private static void check(int scenarios, int interleavings) {
+    LinChecker.check(DedupJournalLincheckTest.class, new ModelCheckingOptions().iterations(scenarios)
+        .invocationsPerIteration(interleavings).threads(3).actorsPerThread(3));
   }
 
 }

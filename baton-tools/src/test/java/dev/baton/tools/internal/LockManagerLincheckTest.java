@@ -7,20 +7,22 @@ import dev.baton.testing.ManualScheduler;
 import dev.baton.tools.Access;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jetbrains.kotlinx.lincheck.LinChecker;
-import org.jetbrains.kotlinx.lincheck.annotations.Operation;
-import org.jetbrains.kotlinx.lincheck.annotations.Param;
-import org.jetbrains.kotlinx.lincheck.paramgen.BooleanGen;
-import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
-import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.BooleanGen;
+import org.jetbrains.lincheck.datastructures.IntGen;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jspecify.annotations.Nullable;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Linearizability of the lock manager, with the wait-for graph behind it: requests, withdrawals, releases and
  * observations from three tool calls, each call's operations on its own thread (a call runs on one thread), by
- * model checking (interleavings explored systematically up to the bound). The stress strategy runs the same
- * operations in {@link LockManagerLincheckStressTest}, a class of its own so it gets its own JVM (installing
- * Lincheck's agent twice in one JVM fails with "class redefinition failed"). The sequential specification is the lock
+ * model checking (every interleaving up to the bound) and by stress. The sequential specification is the lock
  * manager itself run sequentially, so any outcome (grant, queue, deadlock victim, holders) that no serial
  * order explains fails the test.
  */
@@ -122,9 +124,28 @@ public class LockManagerLincheckTest {
     return String.join(",", lm.holders("k" + key));
   }
 
+  /**
+   * Default suite: 3 threads x 2 operations, 8 scenarios x 100 interleavings (Lincheck 3 explores every
+   * switch point of the lock manager and graph, so 30 x 500 x 3 ops took ~8 minutes on 2 cores).
+   */
   @Test
   void modelChecking() {
     LinChecker.check(LockManagerLincheckTest.class,
+        new ModelCheckingOptions().iterations(8).invocationsPerIteration(100).threads(3).actorsPerThread(2));
+  }
+
+  /** The wide search, for {@code -Pslow}. */
+  @Test
+  @Tag("slow")
+  @Timeout(value = 15, unit = TimeUnit.MINUTES)
+  void modelCheckingLong() {
+    LinChecker.check(LockManagerLincheckTest.class,
         new ModelCheckingOptions().iterations(30).invocationsPerIteration(500).threads(3).actorsPerThread(3));
+  }
+
+  @Test
+  void stress() {
+    LinChecker.check(LockManagerLincheckTest.class,
+        new StressOptions().iterations(15).invocationsPerIteration(500).threads(3).actorsPerThread(3));
   }
 }
