@@ -510,7 +510,7 @@ public abstract class StoreContract {
     CyclicBarrier start = new CyclicBarrier(n);
     List<Thread> threads = new ArrayList<>();
     Map<Integer, T> results = new HashMap<>();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicReference<@org.jspecify.annotations.Nullable Throwable> failure = new AtomicReference<>();
     for (int i = 0; i < n; i++) {
       Callable<T> c = task.apply(i);
       int idx = i;
