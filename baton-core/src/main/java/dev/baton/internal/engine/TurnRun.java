@@ -112,6 +112,8 @@ final class TurnRun implements Runnable {
     Cancellable timer = engine.scheduler.schedule(
         Duration.ofMillis(engine.config.agent().turnTimeoutMs()), this::timeout);
     boolean requeue = false;
+    EngineAskRouter asks = engine.asks;
+    if (asks != null) asks.turnStarted(ctx);
     try {
       requeue = attempts(ctx, start);
     } catch (RuntimeException | Error e) {
@@ -120,6 +122,7 @@ final class TurnRun implements Runnable {
       timer.cancel();
       Thread.interrupted();
       engine.metrics.turnDuration.record(Duration.ofNanos(engine.scheduler.nanoTime() - start));
+      if (asks != null) asks.turnEnded(ctx);
       actor.finished(this, requeue);
       engine.turnEnded(this);
     }
