@@ -1,0 +1,214 @@
+package dev.baton.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.Agent;
+import dev.baton.Baton;
+import dev.baton.InboundMessage;
+import dev.baton.Reply;
+import dev.baton.Turn;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.ToolsConfig;
+import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.internal.engine.EngineAskRouter;
+import dev.baton.spi.Scheduler;
+import dev.baton.testing.ManualScheduler;
+import dev.baton.tool.ToolCall;
+import dev.baton.tool.ToolResult;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ask} through the real engine ({@link EngineAskRouter}): the question is a message of the peer's
+ * session, the peer's agent answers it in a turn, the answer goes to the asker and never to the channel's
+ * ReplyHandler; unknown peers are refused (P1); a timeout drops the late answer (P4); an ask cycle A->B->A is
+ * found by the wait-for graph and broken (P8). Turns run on real (virtual) threads; time is a ManualScheduler.
+ */
+class AskThroughEngineTest {
+  private static final long LIMIT_S = 20;
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  private final ManualScheduler clock = new ManualScheduler();
+  private final LinkedBlockingQueue<Reply> channel = new LinkedBlockingQueue<>();
+  private final List<Throwable> agentFailures = new CopyOnWriteArrayList<>();
+  private final CountDownLatch askTimerArmed = new CountDownLatch(1);
+  private WaitForGraph graph;
+  private BatonTools tools;
+  private Baton baton;
+
+  /** The agent of every session: "ask <peer> [timeout]" asks; "q:..." is a question; "ping" answers "pong". */
+  private interface OnQuestion {
+    String answer(Turn turn, String question) throws Exception;
+  }
+
+  private void start(OnQuestion onQuestion, CyclicBarrier beforeAsking) {
+    BatonConfig cfg = BatonConfig.defaults().withTools(new ToolsConfig(dir.toString(), 3_600_000,
+        Map.of("alice", "api:u:alice", "bob", "api:u:bob")));
+    // The ask tool's own timer (timeout_ms = 1000) is announced so a test advances time only once it exists.
+    Scheduler spy = new Scheduler() {
+      public long nanoTime() { return clock.nanoTime(); }
+      public Instant now() { return clock.now(); }
+      public Cancellable schedule(Duration d, Runnable task) {
+        Cancellable c = clock.schedule(d, task);
+        if (d.equals(Duration.ofMillis(1000))) askTimerArmed.countDown();
+        return c;
+      }
+    };
+    graph = new WaitForGraph(cfg.agent().deadlockDetection(), clock, new SimpleMeterRegistry());
+    EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers(), graph);
+    tools = BatonTools.builder().config(cfg).scheduler(spy).waitForGraph(graph).askRouter(asks).build();
+    Agent agent = turn -> {
+      try {
+        String me = turn.context().session().value();
+        String text = turn.messages().getLast().text();
+        if (text.equals("ping")) {
+          turn.reply("pong");
+        } else if (text.startsWith("q:")) {
+          turn.reply(onQuestion.answer(turn, text));
+        } else if (text.startsWith("ask ")) {
+          String[] w = text.split(" ");
+          String args = "{\"to\":\"" + w[1] + "\",\"question\":\"q:from " + me + "\""
+              + (w.length > 2 ? ",\"timeout_ms\":" + w[2] : "") + "}";
+          if (beforeAsking != null) beforeAsking.await(LIMIT_S, TimeUnit.SECONDS);
+          ToolResult r = turn.tools().call(ToolCall.of("ask", args));
+          turn.reply(r instanceof ToolResult.Ok ok ? "got " + JSON.readTree(ok.json()).get("reply").asText()
+              : "failed " + ((ToolResult.Failed) r).code() + ": " + ((ToolResult.Failed) r).message());
+        }
+      } catch (Exception | AssertionError e) {
+        agentFailures.add(e);
+        throw new IllegalStateException(e);
+      }
+    };
+    baton = Baton.builder().config(cfg).scheduler(clock).agent(agent).tools(tools).replies(channel::add).build();
+    asks.attach(baton);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (baton != null) baton.shutdown(Duration.ZERO);
+    if (tools != null) tools.close();
+    if (graph != null) graph.close();
+    assertThat(agentFailures).isEmpty();
+  }
+
+  private void send(String user, String id, String text) {
+    assertThat(baton.submit(InboundMessage.of("api", id, user, text, T0)).getClass().getSimpleName())
+        .isEqualTo("Accepted");
+  }
+
+  private Reply next() throws InterruptedException {
+    Reply r = channel.poll(LIMIT_S, TimeUnit.SECONDS);
+    assertThat(r).as("a reply within %ss", LIMIT_S).isNotNull();
+    assertThat(r.channel()).isEqualTo("api");
+    return r;
+  }
+
+  private static void until(String what, BooleanSupplier cond) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(LIMIT_S);
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > end) throw new AssertionError("timed out waiting for: " + what);
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+
+  @Test
+  void aAsksBAndGetsTheAnswerOfBsAgentWhichNeverReachesTheChannel() throws Exception {
+    start((turn, q) -> "answer of " + turn.context().session() + " from " + turn.messages().getLast().sender()
+        + " to " + q, null);
+    send("alice", "m1", "ask bob");
+    Reply r = next();
+    assertThat(r.session().value()).isEqualTo("api:u:alice");
+    assertThat(r.text()).isEqualTo("got answer of api:u:bob from alice to q:from api:u:alice");
+    // Bob's turn committed the answer as his reply 1; the channel sees his next reply as 2, nothing else.
+    send("bob", "m2", "ping");
+    Reply pong = next();
+    assertThat(pong.text()).isEqualTo("pong");
+    assertThat(pong.outboxSeq()).isEqualTo(2);
+    assertThat(channel).isEmpty();
+    until("no waits left", () -> graph.waitCount() == 0);
+  }
+
+  @Test
+  void unknownPeersAndSelfAreRefusedAndNothingIsDelivered() throws Exception {
+    start((turn, q) -> "never", null);
+    send("alice", "m1", "ask api:u:bob");
+    Reply r = next();
+    assertThat(r.text()).startsWith("failed unknown_peer: no peer named 'api:u:bob'")
+        .contains("known peers: alice, bob");
+    send("alice", "m2", "ask alice");
+    assertThat(next().text()).isEqualTo("failed unknown_peer: 'alice' is this conversation");
+    send("bob", "m3", "ping");
+    Reply pong = next();
+    assertThat(pong.outboxSeq()).as("bob got no question").isEqualTo(1);
+    assertThat(channel).isEmpty();
+  }
+
+  @Test
+  void aTimedOutAskDropsTheLateAnswer() throws Exception {
+    CountDownLatch bobTookIt = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    start((turn, q) -> {
+      bobTookIt.countDown();
+      assertThat(release.await(LIMIT_S, TimeUnit.SECONDS)).isTrue();
+      return "too late";
+    }, null);
+    send("alice", "m1", "ask bob 1000");
+    assertThat(bobTookIt.await(LIMIT_S, TimeUnit.SECONDS)).isTrue();
+    assertThat(askTimerArmed.await(LIMIT_S, TimeUnit.SECONDS)).isTrue();
+    clock.advance(Duration.ofMillis(1000));
+    Reply r = next();
+    assertThat(r.text()).startsWith("failed timeout: no reply from 'bob' within 1000 ms");
+    release.countDown();
+    send("bob", "m2", "ping");
+    Reply pong = next();
+    assertThat(pong.text()).isEqualTo("pong");
+    assertThat(pong.outboxSeq()).as("the late answer took seq 1 and was dropped").isEqualTo(2);
+    assertThat(channel).isEmpty();
+    until("no waits left", () -> graph.waitCount() == 0);
+  }
+
+  @Test
+  void anAskCycleIsDetectedAndBrokenOneSideFailsTheOtherIsAnswered() throws Exception {
+    CyclicBarrier bothRunning = new CyclicBarrier(2);
+    start((turn, q) -> "answer of " + turn.context().session(), bothRunning);
+    send("alice", "m1", "ask bob");
+    send("bob", "m2", "ask alice");
+    List<Reply> got = new ArrayList<>(List.of(next(), next()));
+    got.sort((x, y) -> x.text().compareTo(y.text()));
+    assertThat(got.get(0).text()).startsWith("failed deadlock");
+    String victim = got.get(0).session().value();
+    String other = got.get(1).session().value();
+    assertThat(other).isNotEqualTo(victim);
+    assertThat(got.get(1).text()).isEqualTo("got answer of " + victim);
+    assertThat(graph.recentDeadlocks()).hasSize(1);
+    // turn A -> call A -> ask#1 -> turn B -> call B -> ask#2 -> turn A
+    dev.baton.internal.deadlock.DeadlockReport d = graph.recentDeadlocks().getFirst();
+    assertThat(d.size()).isEqualTo(6);
+    assertThat(d.cycle()).extracting(m -> m.party().substring(0, m.party().indexOf('#')))
+        .containsExactlyInAnyOrder("turn", "turn", "call", "call", "ask", "ask");
+    // The victim's own question still runs in the other session later; its answer is dropped.
+    send("alice", "m3", "ping");
+    send("bob", "m4", "ping");
+    assertThat(List.of(next().text(), next().text())).containsExactly("pong", "pong");
+    assertThat(channel).isEmpty();
+    until("no waits left", () -> graph.waitCount() == 0);
+  }
+}
