@@ -16,7 +16,6 @@ import dev.baton.spi.Scheduler;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.tool.ToolCall;
 import dev.baton.tool.ToolResult;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,9 +70,9 @@ class AskThroughEngineTest {
         return c;
       }
     };
-    graph = new WaitForGraph(cfg.agent().deadlockDetection(), clock, new SimpleMeterRegistry());
-    EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers(), graph);
-    tools = BatonTools.builder().config(cfg).scheduler(spy).waitForGraph(graph).askRouter(asks).build();
+    EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
+    tools = BatonTools.builder().config(cfg).scheduler(spy).askRouter(asks).build();
+    graph = tools.waitForGraph();
     Agent agent = turn -> {
       try {
         String me = turn.context().session().value();
@@ -97,14 +96,13 @@ class AskThroughEngineTest {
       }
     };
     baton = Baton.builder().config(cfg).scheduler(clock).agent(agent).tools(tools).replies(channel::add).build();
-    asks.attach(baton);
+    asks.attach(baton, graph);
   }
 
   @AfterEach
   void stop() throws Exception {
     if (baton != null) baton.shutdown(Duration.ZERO);
     if (tools != null) tools.close();
-    if (graph != null) graph.close();
     assertThat(agentFailures).isEmpty();
   }
 

@@ -41,14 +41,13 @@ import org.jspecify.annotations.Nullable;
  */
 /**
  * Delivers {@code ask} questions through the engine. Build it before the tool runtime (which needs an
- * {@link AskRouter}), hand the runtime's wait-for graph to it, then {@link #attach} the started engine.
+ * {@link AskRouter}), then {@link #attach} the started engine and the runtime's wait-for graph.
  *
  * <pre>{@code
- * WaitForGraph graph = new WaitForGraph(cfg.agent().deadlockDetection(), scheduler, meters);
- * EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers(), graph);
- * BatonTools tools = BatonTools.builder().waitForGraph(graph).askRouter(asks)...build();
+ * EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
+ * BatonTools tools = BatonTools.builder().askRouter(asks)...build();
  * Baton baton = Baton.builder().tools(tools)...build();
- * asks.attach(baton);
+ * asks.attach(baton, tools.waitForGraph());
  * }</pre>
  *
  * <p>Thread-safe.
@@ -59,32 +58,31 @@ public final class EngineAskRouter implements AskRouter {
   public static final String CHANNEL = "ask";
 
   private final Map<String, SessionKey> peers;
-  private final WaitForGraph graph;
+  private volatile @Nullable WaitForGraph graph;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final ConcurrentHashMap<SessionKey, AskPeer> sessions = new ConcurrentHashMap<>();
   final ConcurrentHashMap<String, AskPeer.Question> questions = new ConcurrentHashMap<>();
   private volatile @Nullable Engine engine;
 
-  /**
-   * @param peers peer name -> target session key ({@code tools.ask_peers})
-   * @param graph the wait-for graph the tool runtime feeds
-   */
-  public EngineAskRouter(Map<String, String> peers, WaitForGraph graph) {
+  /** @param peers peer name -> target session key ({@code tools.ask_peers}) */
+  public EngineAskRouter(Map<String, String> peers) {
     Map<String, SessionKey> m = new java.util.HashMap<>();
     peers.forEach((name, key) -> m.put(name, new SessionKey(key)));
     this.peers = Map.copyOf(m);
-    this.graph = Objects.requireNonNull(graph, "graph");
   }
 
   /**
    * Connects this router to a started engine: its turns report to it and its {@code ask} replies come here.
+   * Until then every ask fails with "not connected".
    *
+   * @param graph the wait-for graph the tool runtime feeds ({@code BatonTools.waitForGraph()})
    * @throws IllegalArgumentException if {@code baton} is not Baton's own engine
    * @throws IllegalStateException if this router or that engine is already attached
    */
-  public synchronized void attach(Baton baton) {
+  public synchronized void attach(Baton baton, WaitForGraph graph) {
     if (!(baton instanceof Engine e)) throw new IllegalArgumentException("ask needs Baton's own engine");
     if (engine != null || e.asks != null) throw new IllegalStateException("ask router already attached");
+    this.graph = Objects.requireNonNull(graph, "graph");
     e.asks = this;
     engine = e;
   }
@@ -92,10 +90,6 @@ public final class EngineAskRouter implements AskRouter {
   /** The peer names agents may ask. */
   public java.util.Set<String> peerNames() {
     return peers.keySet();
-  }
-
-  WaitForGraph graph() {
-    return graph;
   }
 
   @Override
@@ -165,7 +159,7 @@ public final class EngineAskRouter implements AskRouter {
   /** Runs {@code action} under the session's AskPeer monitor; retires the AskPeer once it holds nothing. */
   private void withPeer(SessionKey key, java.util.function.Consumer<AskPeer> action) {
     while (true) {
-      AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, graph));
+      AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, Objects.requireNonNull(graph)));
       synchronized (p) {
         if (p.retired) continue;
         p.depth++;
