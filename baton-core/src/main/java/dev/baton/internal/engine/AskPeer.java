@@ -1,5 +1,6 @@
 package dev.baton.internal.engine;
 
+import dev.baton.DeadlockException;
 import dev.baton.SessionKey;
 import dev.baton.TurnContext;
 import dev.baton.internal.deadlock.Need;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /*
@@ -26,8 +28,9 @@ import org.jspecify.annotations.Nullable;
  *
  * Concurrency
  *   Not thread-safe by itself: EngineAskRouter calls it under this object's monitor. Graph calls under the
- *   monitor (the graph's lock is a leaf); a victim callback completes a question's future on this thread,
- *   which re-enters the monitor through EngineAskRouter.forget.
+ *   monitor (the graph's lock is a leaf). A victim callback hands the question to EngineAskRouter.victim,
+ *   which completes its future only after the monitor is released (no AskPeer monitor is ever taken while
+ *   another is held).
  *
  * Failure
  *   A turn that ends without answering a question it took (interrupted and re-queued, or the question was not
@@ -63,15 +66,17 @@ final class AskPeer {
 
   final SessionKey key;
   private final WaitForGraph graph;
+  private final BiConsumer<Question, DeadlockException> onVictim;
   // ---- guarded by this ----
   private final Set<Long> running = new LinkedHashSet<>(2);
   private final Map<String, Question> questions = new LinkedHashMap<>(2);
   boolean retired;
   int depth;
 
-  AskPeer(SessionKey key, WaitForGraph graph) {
+  AskPeer(SessionKey key, WaitForGraph graph, BiConsumer<Question, DeadlockException> onVictim) {
     this.key = key;
     this.graph = graph;
+    this.onVictim = onVictim;
   }
 
   boolean idle() {
@@ -94,7 +99,7 @@ final class AskPeer {
       q.answeringTurn = ctx.turnSeq();
       endWait(q);
       q.wait = graph.await(q.party(), WaitKind.ASK_REPLY, "answer of " + turn.name() + " in " + key, Need.ALL,
-          List.of(turn), q.reply::completeExceptionally);
+          List.of(turn), d -> onVictim.accept(q, d));
     }
     updateQueued();
   }
@@ -118,7 +123,7 @@ final class AskPeer {
 
   private void awaitSlot(Question q) {
     q.wait = graph.await(q.party(), WaitKind.SESSION_SLOT, "slot of " + key, Need.ANY, runningParties(),
-        q.reply::completeExceptionally);
+        d -> onVictim.accept(q, d));
   }
 
   private void updateQueued() {

@@ -2,6 +2,7 @@ package dev.baton.internal.engine;
 
 import dev.baton.Admission;
 import dev.baton.Baton;
+import dev.baton.DeadlockException;
 import dev.baton.InboundMessage;
 import dev.baton.OrderKey;
 import dev.baton.Reply;
@@ -9,6 +10,8 @@ import dev.baton.SessionKey;
 import dev.baton.TurnContext;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.tool.AskRouter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -30,8 +33,10 @@ import org.jspecify.annotations.Nullable;
  * Concurrency
  *   send() never blocks on a turn (it submits and returns the future). Per-session bookkeeping is guarded by
  *   that session's AskPeer monitor (no global lock on the turn path); `questions` is a ConcurrentHashMap.
- *   Lock order: AskPeer monitor -> the graph's lock (a leaf). Victim callbacks and future completions may run
- *   under an AskPeer monitor; they only complete futures and re-enter the same monitor (reentrant).
+ *   Lock order: AskPeer monitor -> the graph's lock (a leaf); a thread never holds two AskPeer monitors:
+ *   a victim callback that fires under one (graph detection on await/update) only records the completion,
+ *   which runs once the thread has left the monitor (DEFERRED, a per-thread list live only inside
+ *   withPeer).
  *
  * Failure
  *   Unknown peer, self-ask, engine not attached -> the future fails with IllegalArgumentException /
@@ -63,6 +68,8 @@ public final class EngineAskRouter implements AskRouter {
   private final ConcurrentHashMap<SessionKey, AskPeer> sessions = new ConcurrentHashMap<>();
   final ConcurrentHashMap<String, AskPeer.Question> questions = new ConcurrentHashMap<>();
   private volatile @Nullable Engine engine;
+  /** Completions deferred by victim callbacks until the thread leaves its AskPeer monitor. */
+  private static final ThreadLocal<List<Runnable>> DEFERRED = new ThreadLocal<>();
 
   /** @param peers peer name -> target session key ({@code tools.ask_peers}) */
   public EngineAskRouter(Map<String, String> peers) {
@@ -158,22 +165,39 @@ public final class EngineAskRouter implements AskRouter {
 
   /** Runs {@code action} under the session's AskPeer monitor; retires the AskPeer once it holds nothing. */
   private void withPeer(SessionKey key, java.util.function.Consumer<AskPeer> action) {
-    while (true) {
-      AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, Objects.requireNonNull(graph)));
-      synchronized (p) {
-        if (p.retired) continue;
-        p.depth++;
-        try {
-          action.accept(p);
-        } finally {
-          p.depth--;
+    List<Runnable> outer = DEFERRED.get();
+    List<Runnable> later = outer == null ? new ArrayList<>() : outer;
+    if (outer == null) DEFERRED.set(later);
+    try {
+      while (true) {
+        AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, Objects.requireNonNull(graph), this::victim));
+        synchronized (p) {
+          if (p.retired) continue;
+          p.depth++;
+          try {
+            action.accept(p);
+          } finally {
+            p.depth--;
+          }
+          if (p.depth == 0 && p.idle()) {
+            p.retired = true;
+            sessions.remove(key, p);
+          }
+          return;
         }
-        if (p.depth == 0 && p.idle()) {
-          p.retired = true;
-          sessions.remove(key, p);
-        }
-        return;
+      }
+    } finally {
+      if (outer == null) {
+        DEFERRED.remove();
+        for (Runnable r : later) r.run(); // outside every AskPeer monitor: completions may re-enter one
       }
     }
+  }
+
+  /** The graph chose a question as a deadlock victim: fail its ask (deferred while under a monitor). */
+  private void victim(AskPeer.Question q, DeadlockException d) {
+    List<Runnable> later = DEFERRED.get();
+    if (later != null) later.add(() -> q.reply.completeExceptionally(d));
+    else q.reply.completeExceptionally(d); // the graph's sweep thread
   }
 }
