@@ -58,8 +58,12 @@ class AskThroughEngineTest {
   }
 
   private void start(OnQuestion onQuestion, CyclicBarrier beforeAsking) {
-    BatonConfig cfg = BatonConfig.defaults().withTools(new ToolsConfig(dir.toString(), 3_600_000,
-        Map.of("alice", "api:u:alice", "bob", "api:u:bob")));
+    start(onQuestion, session -> beforeAsking, Map.of("alice", "api:u:alice", "bob", "api:u:bob"));
+  }
+
+  private void start(OnQuestion onQuestion, java.util.function.Function<String, CyclicBarrier> barrierOf,
+      Map<String, String> peers) {
+    BatonConfig cfg = BatonConfig.defaults().withTools(new ToolsConfig(dir.toString(), 3_600_000, peers));
     // The ask tool's own timer (timeout_ms = 1000) is announced so a test advances time only once it exists.
     Scheduler spy = new Scheduler() {
       public long nanoTime() { return clock.nanoTime(); }
@@ -85,6 +89,7 @@ class AskThroughEngineTest {
           String[] w = text.split(" ");
           String args = "{\"to\":\"" + w[1] + "\",\"question\":\"q:from " + me + "\""
               + (w.length > 2 ? ",\"timeout_ms\":" + w[2] : "") + "}";
+          CyclicBarrier beforeAsking = barrierOf.apply(me);
           if (beforeAsking != null) beforeAsking.await(LIMIT_S, TimeUnit.SECONDS);
           ToolResult r = turn.tools().call(ToolCall.of("ask", args));
           turn.reply(r instanceof ToolResult.Ok ok ? "got " + JSON.readTree(ok.json()).get("reply").asText()
@@ -206,6 +211,42 @@ class AskThroughEngineTest {
     send("alice", "m3", "ping");
     send("bob", "m4", "ping");
     assertThat(List.of(next().text(), next().text())).containsExactly("pong", "pong");
+    assertThat(channel).isEmpty();
+    until("no waits left", () -> graph.waitCount() == 0);
+  }
+
+  @Test
+  void manyAskCyclesAtOnceAreAllBrokenAndLeaveNothingBehind() throws Exception {
+    int pairs = 8;
+    Map<String, String> peers = new java.util.HashMap<>();
+    Map<String, CyclicBarrier> barriers = new java.util.HashMap<>();
+    for (int i = 0; i < 2 * pairs; i++) peers.put("u" + i, "api:u:u" + i);
+    for (int i = 0; i < pairs; i++) {
+      CyclicBarrier b = new CyclicBarrier(2);
+      barriers.put("api:u:u" + 2 * i, b);
+      barriers.put("api:u:u" + (2 * i + 1), b);
+    }
+    start((turn, q) -> "answer of " + turn.context().session(), barriers::get, peers);
+    for (int i = 0; i < pairs; i++) { // pair i: u(2i) asks u(2i+1) while u(2i+1) asks u(2i)
+      send("u" + 2 * i, "m" + i + "a", "ask u" + (2 * i + 1));
+      send("u" + (2 * i + 1), "m" + i + "b", "ask u" + 2 * i);
+    }
+    Map<String, String> bySession = new java.util.HashMap<>();
+    for (int i = 0; i < 2 * pairs; i++) {
+      Reply r = next();
+      assertThat(bySession.put(r.session().value(), r.text())).isNull();
+    }
+    for (int i = 0; i < pairs; i++) {
+      String a = bySession.get("api:u:u" + 2 * i);
+      String b = bySession.get("api:u:u" + (2 * i + 1));
+      boolean aLost = a.startsWith("failed deadlock");
+      assertThat(aLost ? b : a).as("pair %s: the survivor gets its answer", i)
+          .isEqualTo("got answer of api:u:u" + (aLost ? 2 * i : 2 * i + 1));
+      assertThat(aLost ? a : b).as("pair %s: the victim", i).startsWith("failed deadlock");
+    }
+    assertThat(graph.recentDeadlocks()).hasSize(pairs);
+    for (int i = 0; i < 2 * pairs; i++) send("u" + i, "p" + i, "ping");
+    for (int i = 0; i < 2 * pairs; i++) assertThat(next().text()).isEqualTo("pong");
     assertThat(channel).isEmpty();
     until("no waits left", () -> graph.waitCount() == 0);
   }
