@@ -68,6 +68,7 @@ public final class EngineAskRouter implements AskRouter {
   private final ConcurrentHashMap<SessionKey, AskPeer> sessions = new ConcurrentHashMap<>();
   final ConcurrentHashMap<String, AskPeer.Question> questions = new ConcurrentHashMap<>();
   private volatile @Nullable Engine engine;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineAskRouter.class);
   /** Completions deferred by victim callbacks until the thread leaves its AskPeer monitor. */
   private static final ThreadLocal<List<Runnable>> DEFERRED = new ThreadLocal<>();
 
@@ -130,14 +131,22 @@ public final class EngineAskRouter implements AskRouter {
     return q.reply;
   }
 
-  /** Called on the turn's thread before the agent runs. */
+  /** Called on the turn's thread before the agent runs. Never throws. */
   void turnStarted(TurnContext ctx) {
-    withPeer(ctx.session(), p -> p.turnStarted(ctx));
+    try {
+      withPeer(ctx.session(), p -> p.turnStarted(ctx));
+    } catch (RuntimeException ex) { // never let bookkeeping break a turn; the asker's timeout still bounds it
+      log.error("session {}: ask bookkeeping failed at the start of turn {}", ctx.session(), ctx.turnSeq(), ex);
+    }
   }
 
-  /** Called on the turn's thread after its commit (its replies were delivered) and before its slot frees. */
+  /** On the turn's thread after its commit (its replies were delivered), before its slot frees. Never throws. */
   void turnEnded(TurnContext ctx) {
-    withPeer(ctx.session(), p -> p.turnEnded(ctx.turnSeq()));
+    try {
+      withPeer(ctx.session(), p -> p.turnEnded(ctx.turnSeq()));
+    } catch (RuntimeException ex) {
+      log.error("session {}: ask bookkeeping failed at the end of turn {}", ctx.session(), ctx.turnSeq(), ex);
+    }
   }
 
   /** A reply of channel {@code ask}: the answer to a question (or a late one, dropped). On the commit lane. */
