@@ -41,7 +41,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--turn-ms", paramLabel = "MS", defaultValue = "2", description = "Simulated agent work per turn, ms (default: ${DEFAULT-VALUE}).")
   int turnMillis;
 
-  @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "sessions", description = "Which scenario: ${COMPLETION-CANDIDATES}.",
+  @Option(names = "--scenario", paramLabel = "NAME", defaultValue = AllScenarios.NAME, description = "Which scenario:"
+      + " ${COMPLETION-CANDIDATES} (default: all = sessions, then tools).",
       completionCandidates = ScenarioNames.class)
   String scenario;
 
@@ -66,9 +67,26 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (scenario.equals(AllScenarios.NAME)) return runAll();
     Scenario s = SCENARIOS.stream().filter(x -> x.name().equals(scenario)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("unknown scenario '" + scenario + "'; choose one of "
             + SCENARIOS.stream().map(Scenario::name).collect(Collectors.joining(", "))));
+    DemoReport report = run(s, transport);
+    if (json.isPresent()) report.writeJson(json.get());
+    return report.passed() ? 0 : 1;
+  }
+
+  /** Sessions (over the chosen transport, HTTP by default), then tools in process; exit 0 only if both pass. */
+  private int runAll() throws Exception {
+    DemoReport sessions = run(new SessionsScenario(), transport);
+    DemoReport tools = run(new ToolsScenario(), Optional.empty()); // in process: its checks sit in the tools
+    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, json.get());
+    boolean passed = AllScenarios.passed(List.of(sessions, tools));
+    System.out.printf("%nbaton demo: %s%n", passed ? "every promise kept in both scenarios" : "PROMISES VIOLATED");
+    return passed ? 0 : 1;
+  }
+
+  private DemoReport run(Scenario s, Optional<String> transport) throws Exception {
     BatonConfig cfg = config.isPresent() ? ConfigLoader.withSystemEnvironment().load(config.get()) : demoConfig();
     DemoOptions.Transport how = transport.map(t -> parse(DemoOptions.Transport.class, "--transport", t))
         .orElse(s instanceof SessionsScenario ? DemoOptions.Transport.HTTP : DemoOptions.Transport.INPROCESS);
@@ -85,8 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
         how == DemoOptions.Transport.HTTP ? "HTTP" : "in-process calls", users, messages, options.seed());
     DemoReport report = s.run(options, progress);
     report.print(System.out);
-    if (json.isPresent()) report.writeJson(json.get());
-    return report.passed() ? 0 : 1;
+    return report;
   }
 
   private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {

@@ -76,7 +76,7 @@ class SessionsScenarioTest {
     StringWriter err = new StringWriter();
     var cl = Main.commandLine();
     cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute("demo", "--users", "20", "--messages", "10", "--seed", "3", "--no-progress",
+    int exit = cl.execute("demo", "--scenario", "sessions", "--users", "20", "--messages", "10", "--seed", "3", "--no-progress",
         "--json", json.toString());
     assertThat(exit).as(err.toString()).isZero();
     JsonNode root = new ObjectMapper().readTree(json.toFile());

@@ -1,0 +1,59 @@
+package dev.baton.cli.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The default of {@code baton demo}: the sessions scenario (P1–P4, P7, P9, over HTTP by default) and then the
+ * tools scenario (P4–P6, P8: contention on shared resources, retried calls, injected deadlocks), judged together.
+ * The JSON report is the sessions report with the promises of both merged, the tools scenario's
+ * {@code deadlocks} figures lifted to the top, and both reports whole under {@code scenarios}.
+ */
+final class AllScenarios {
+
+  static final String NAME = "all";
+
+  private AllScenarios() {}
+
+  /** Promises of several runs: checks and violations summed per promise, examples kept (at most five). */
+  static Map<String, DemoReport.PromiseResult> merge(List<DemoReport> reports) {
+    Map<String, DemoReport.PromiseResult> merged = new TreeMap<>();
+    for (DemoReport r : reports) {
+      r.promises().forEach((name, p) -> merged.merge(name, p, (a, b) -> {
+        List<String> examples = new ArrayList<>(a.examples());
+        examples.addAll(b.examples());
+        String meaning = a.meaning().equals(b.meaning()) ? a.meaning() : a.meaning() + "; " + b.meaning();
+        return new DemoReport.PromiseResult(meaning, a.checked() + b.checked(), a.violations() + b.violations(),
+            examples.subList(0, Math.min(5, examples.size())));
+      }));
+    }
+    return merged;
+  }
+
+  static boolean passed(List<DemoReport> reports) {
+    return reports.stream().allMatch(DemoReport::passed);
+  }
+
+  static void writeJson(DemoReport sessions, DemoReport tools, Path file) throws IOException {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> root = new LinkedHashMap<>(json.convertValue(sessions, Map.class));
+    List<DemoReport> both = List.of(sessions, tools);
+    root.put("scenario", NAME);
+    root.put("passed", passed(both));
+    root.put("promises", merge(both));
+    root.put("deadlocks", tools.load().getOrDefault("deadlocks", Map.of()));
+    root.put("deadlock_detect_ms", tools.load().getOrDefault("detect_ms", List.of()));
+    root.put("lost_updates", tools.load().getOrDefault("lost_updates", 0L));
+    root.put("executed_twice", tools.load().getOrDefault("executed_twice", 0L));
+    root.put("scenarios", Map.of("sessions", sessions, "tools", tools));
+    json.writeValue(file.toFile(), root);
+  }
+}
