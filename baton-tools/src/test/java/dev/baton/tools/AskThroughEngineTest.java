@@ -48,29 +48,38 @@ class AskThroughEngineTest {
   private final LinkedBlockingQueue<Reply> channel = new LinkedBlockingQueue<>();
   private final List<Throwable> agentFailures = new CopyOnWriteArrayList<>();
   private final CountDownLatch askTimerArmed = new CountDownLatch(1);
-  private WaitForGraph graph;
-  private BatonTools tools;
-  private Baton baton;
+  @SuppressWarnings("NullAway.Init") private WaitForGraph graph; // set by start()
+  @SuppressWarnings("NullAway.Init") private BatonTools tools;
+  @SuppressWarnings("NullAway.Init") private Baton baton;
 
   /** The agent of every session: "ask <peer> [timeout]" asks; "q:..." is a question; "ping" answers "pong". */
   private interface OnQuestion {
     String answer(Turn turn, String question) throws Exception;
   }
 
-  private void start(OnQuestion onQuestion, CyclicBarrier beforeAsking) {
-    start(onQuestion, session -> beforeAsking, Map.of("alice", "api:u:alice", "bob", "api:u:bob"));
+  /** Alice and Bob; {@code barriers}: session -> the barrier its asking turn meets before it asks. */
+  private void start(OnQuestion onQuestion, Map<String, CyclicBarrier> barriers) {
+    start(onQuestion, barriers, Map.of("alice", "api:u:alice", "bob", "api:u:bob"));
   }
 
-  private void start(OnQuestion onQuestion, java.util.function.Function<String, CyclicBarrier> barrierOf,
-      Map<String, String> peers) {
+  private void start(OnQuestion onQuestion, Map<String, CyclicBarrier> barriers, Map<String, String> peers) {
     BatonConfig cfg = BatonConfig.defaults().withTools(new ToolsConfig(dir.toString(), 3_600_000, peers));
     // The ask tool's own timer (timeout_ms = 1000) is announced so a test advances time only once it exists.
     Scheduler spy = new Scheduler() {
-      public long nanoTime() { return clock.nanoTime(); }
-      public Instant now() { return clock.now(); }
+      @Override
+      public long nanoTime() {
+        return clock.nanoTime();
+      }
+
+      @Override
+      public Instant now() {
+        return clock.now();
+      }
+
+      @Override
       public Cancellable schedule(Duration d, Runnable task) {
         Cancellable c = clock.schedule(d, task);
-        if (d.equals(Duration.ofMillis(1000))) askTimerArmed.countDown();
+        if (d.equals(Duration.ofSeconds(1))) askTimerArmed.countDown();
         return c;
       }
     };
@@ -89,7 +98,7 @@ class AskThroughEngineTest {
           String[] w = text.split(" ");
           String args = "{\"to\":\"" + w[1] + "\",\"question\":\"q:from " + me + "\""
               + (w.length > 2 ? ",\"timeout_ms\":" + w[2] : "") + "}";
-          CyclicBarrier beforeAsking = barrierOf.apply(me);
+          CyclicBarrier beforeAsking = barriers.get(me);
           if (beforeAsking != null) beforeAsking.await(LIMIT_S, TimeUnit.SECONDS);
           ToolResult r = turn.tools().call(ToolCall.of("ask", args));
           turn.reply(r instanceof ToolResult.Ok ok ? "got " + JSON.readTree(ok.json()).get("reply").asText()
@@ -135,7 +144,7 @@ class AskThroughEngineTest {
   @Test
   void aAsksBAndGetsTheAnswerOfBsAgentWhichNeverReachesTheChannel() throws Exception {
     start((turn, q) -> "answer of " + turn.context().session() + " from " + turn.messages().getLast().sender()
-        + " to " + q, null);
+        + " to " + q, Map.of());
     send("alice", "m1", "ask bob");
     Reply r = next();
     assertThat(r.session().value()).isEqualTo("api:u:alice");
@@ -151,7 +160,7 @@ class AskThroughEngineTest {
 
   @Test
   void unknownPeersAndSelfAreRefusedAndNothingIsDelivered() throws Exception {
-    start((turn, q) -> "never", null);
+    start((turn, q) -> "never", Map.of());
     send("alice", "m1", "ask api:u:bob");
     Reply r = next();
     assertThat(r.text()).startsWith("failed unknown_peer: no peer named 'api:u:bob'")
@@ -172,11 +181,11 @@ class AskThroughEngineTest {
       bobTookIt.countDown();
       assertThat(release.await(LIMIT_S, TimeUnit.SECONDS)).isTrue();
       return "too late";
-    }, null);
+    }, Map.of());
     send("alice", "m1", "ask bob 1000");
     assertThat(bobTookIt.await(LIMIT_S, TimeUnit.SECONDS)).isTrue();
     assertThat(askTimerArmed.await(LIMIT_S, TimeUnit.SECONDS)).isTrue();
-    clock.advance(Duration.ofMillis(1000));
+    clock.advance(Duration.ofSeconds(1));
     Reply r = next();
     assertThat(r.text()).startsWith("failed timeout: no reply from 'bob' within 1000 ms");
     release.countDown();
@@ -191,7 +200,8 @@ class AskThroughEngineTest {
   @Test
   void anAskCycleIsDetectedAndBrokenOneSideFailsTheOtherIsAnswered() throws Exception {
     CyclicBarrier bothRunning = new CyclicBarrier(2);
-    start((turn, q) -> "answer of " + turn.context().session(), bothRunning);
+    start((turn, q) -> "answer of " + turn.context().session(),
+        Map.of("api:u:alice", bothRunning, "api:u:bob", bothRunning));
     send("alice", "m1", "ask bob");
     send("bob", "m2", "ask alice");
     List<Reply> got = new ArrayList<>(List.of(next(), next()));
@@ -226,7 +236,7 @@ class AskThroughEngineTest {
       barriers.put("api:u:u" + 2 * i, b);
       barriers.put("api:u:u" + (2 * i + 1), b);
     }
-    start((turn, q) -> "answer of " + turn.context().session(), barriers::get, peers);
+    start((turn, q) -> "answer of " + turn.context().session(), barriers, peers);
     for (int i = 0; i < pairs; i++) { // pair i: u(2i) asks u(2i+1) while u(2i+1) asks u(2i)
       send("u" + 2 * i, "m" + i + "a", "ask u" + (2 * i + 1));
       send("u" + (2 * i + 1), "m" + i + "b", "ask u" + 2 * i);
@@ -237,8 +247,8 @@ class AskThroughEngineTest {
       assertThat(bySession.put(r.session().value(), r.text())).isNull();
     }
     for (int i = 0; i < pairs; i++) {
-      String a = bySession.get("api:u:u" + 2 * i);
-      String b = bySession.get("api:u:u" + (2 * i + 1));
+      String a = bySession.getOrDefault("api:u:u" + 2 * i, "");
+      String b = bySession.getOrDefault("api:u:u" + (2 * i + 1), "");
       boolean aLost = a.startsWith("failed deadlock");
       assertThat(aLost ? b : a).as("pair %s: the survivor gets its answer", i)
           .isEqualTo("got answer of api:u:u" + (aLost ? 2 * i : 2 * i + 1));
