@@ -18,6 +18,7 @@ import dev.baton.gateway.ReplyRouter;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreProvider;
+import dev.baton.internal.engine.EngineAskRouter;
 import dev.baton.tools.BatonTools;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -119,11 +120,13 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       ReplyRouter router = ReplyRouter.create(cfg, store, scheduler, meters);
       // The tool runtime (built-in tools; results kept in the store for idempotency, P6) that agents such as
-      // agent.type: openai offer to the model.
+      // agent.type: openai offer to the model. `ask` reaches the peers named in tools.ask_peers (P1, P8).
+      EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
       tools = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters)
-          .idempotencyRecords(store.idempotency()).build();
+          .idempotencyRecords(store.idempotency()).askRouter(asks).build();
       engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
           .tools(tools).build();
+      asks.attach(engine, tools.waitForGraph());
       BatonTools runtime = tools;
       Gateway gateway = Gateway.builder(cfg).engine(engine).store(store).scheduler(scheduler).meterRegistry(meters)
           .replies(router).adminView("wait-for-graph", runtime::snapshot)

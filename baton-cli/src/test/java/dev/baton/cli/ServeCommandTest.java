@@ -87,4 +87,63 @@ class ServeCommandTest {
     assertThat(cl.execute("serve", "--config", bad.toString())).isEqualTo(2);
     assertThat(err.toString()).contains("bad.yaml:2:").contains("port");
   }
+
+  @Test
+  void askReachesTheConfiguredPeersThroughTheEngine(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("baton.yaml");
+    Files.writeString(conf, "storage:\n  backend: memory\nchannels:\n  api:\n    jwt:\n"
+        + "      hs256_secret: 0123456789abcdef0123456789abcdef\ntools:\n  workspace_root: \"" + dir.resolve("ws")
+        + "\"\n  ask_peers:\n    bob: \"api:u:bob\"\n");
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs("--config", conf.toString(), "--port", "0");
+    ServeCommand.Running running = cmd.start(new PrintWriter(new StringWriter(), true));
+    try {
+      // A turn of alice's, as the agent would see it: `ask` goes to bob's session, whose echo agent answers.
+      dev.baton.TurnContext alice = new dev.baton.TurnContext(new dev.baton.SessionKey("api:u:alice"), "alice",
+          java.util.List.of("m"), "trace", 1_000_000, java.time.Instant.now().plusSeconds(60));
+      dev.baton.tool.Tools tools = running.tools().bind(alice, new MapState());
+      dev.baton.tool.ToolResult r = tools.call(dev.baton.tool.ToolCall.of("ask",
+          "{\"to\":\"bob\",\"question\":\"hi bob\"}"));
+      assertThat(r).isInstanceOf(dev.baton.tool.ToolResult.Ok.class);
+      assertThat(((dev.baton.tool.ToolResult.Ok) r).json()).contains("\"from\":\"bob\"", "\"reply\":\"hi bob");
+      dev.baton.tool.ToolResult unknown = tools.call(dev.baton.tool.ToolCall.of("ask",
+          "{\"to\":\"api:u:bob\",\"question\":\"x\"}"));
+      assertThat(unknown).isEqualTo(new dev.baton.tool.ToolResult.Failed("unknown_peer",
+          "no peer named 'api:u:bob'; known peers: bob"));
+    } finally {
+      running.stop();
+    }
+  }
+
+  /** A session state for the test's turn: a thread-safe map. */
+  static final class MapState implements dev.baton.SessionState {
+    final java.util.Map<String, String> map = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public java.util.Optional<String> get(String key) {
+      return java.util.Optional.ofNullable(map.get(key));
+    }
+
+    @Override
+    public void put(String key, String value) {
+      map.put(key, value);
+    }
+
+    @Override
+    public void remove(String key) {
+      map.remove(key);
+    }
+
+    @Override
+    public synchronized boolean compareAndSet(String key, java.util.Optional<String> expected, String newValue) {
+      if (!java.util.Optional.ofNullable(map.get(key)).equals(expected)) return false;
+      map.put(key, newValue);
+      return true;
+    }
+
+    @Override
+    public java.util.Set<String> keys() {
+      return java.util.Set.copyOf(map.keySet());
+    }
+  }
 }

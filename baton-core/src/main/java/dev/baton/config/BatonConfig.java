@@ -35,6 +35,10 @@ public record BatonConfig(
         AdminConfig.defaults(), ToolsConfig.defaults());
   }
 
+  public BatonConfig withTools(ToolsConfig t) {
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, t);
+  }
+
   public BatonConfig withAgent(AgentConfig a) {
     return new BatonConfig(sessions, a, dedup, ordering, storage, server, channels, admin, tools);
   }

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class DeadlockTest {
   @TempDir Path dir;
-  Fixture f;
+  @SuppressWarnings("NullAway.Init") Fixture f; // set by each test
   final TestTools.LockChain chain = new TestTools.LockChain();
 
   @AfterEach

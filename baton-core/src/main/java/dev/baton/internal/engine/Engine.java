@@ -78,6 +78,8 @@ public final class Engine implements Baton {
   private final boolean ownsStore;
   private final CompletableFuture<Boolean> drained = new CompletableFuture<>();
   volatile boolean closed;
+  /** Set once by {@link EngineAskRouter#attach}: turn hooks and the ask channel's replies go to it. */
+  volatile @Nullable EngineAskRouter asks;
 
   private Engine(Baton.Builder b) {
     this.config = b.config();
@@ -144,9 +146,13 @@ public final class Engine implements Baton {
 
   @Override
   public Admission submit(InboundMessage message) {
+    return submitTo(message, SessionKey.derive(message, config.sessions().idSource()));
+  }
+
+  /** submit() into a session the engine chose itself (an ask question: the target is a configured peer). */
+  Admission submitTo(InboundMessage message, SessionKey session) {
     DedupKey key = DedupKey.of(message, config.dedup().fingerprintBucketMs());
     if (closed) return new Admission.Rejected(key, "engine closed");
-    SessionKey session = SessionKey.derive(message, config.sessions().idSource());
     JournalEntry entry = new JournalEntry(key, session, message, scheduler.now());
     if (store.ingest(entry) instanceof IngestResult.Existing) {
       metrics.duplicates.increment();
@@ -240,6 +246,10 @@ public final class Engine implements Baton {
   }
 
   private void deliver(Reply r) {
+    if (r.channel().equals(EngineAskRouter.CHANNEL)) { // the answer to a question, never a channel's reply
+      EngineAskRouter.answered(this, r);
+      return;
+    }
     if (replies == DiscardReplies.INSTANCE) {
       store.markDelivered(r.session(), r.outboxSeq()); // nobody delivers: do not let the outbox grow
       return;

@@ -164,6 +164,8 @@ final class TurnRun {
     Cancellable timer = engine.scheduler.schedule(
         Duration.ofMillis(engine.config.agent().turnTimeoutMs()), this::timeout);
     boolean requeue = false;
+    EngineAskRouter asks = engine.asks;
+    if (asks != null) asks.turnStarted(ctx);
     try {
       requeue = attempts(ctx, start);
     } catch (RuntimeException | Error e) {
@@ -173,6 +175,7 @@ final class TurnRun {
       state.compareAndSet(RUNNING, FINISHING); // after an engine failure: no end() may interrupt us later
       clearInterrupt();
       engine.metrics.turnDuration.record(engine.scheduler.nanoTime() - start, TimeUnit.NANOSECONDS);
+      if (asks != null) asks.turnEnded(ctx);
       actor.finished(this, requeue);
       handOff(() -> engine.turnEnded(this));
     }

@@ -1,0 +1,152 @@
+package dev.baton.internal.engine;
+
+import dev.baton.DeadlockException;
+import dev.baton.SessionKey;
+import dev.baton.TurnContext;
+import dev.baton.internal.deadlock.Need;
+import dev.baton.internal.deadlock.Party;
+import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.internal.deadlock.WaitKind;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Overview
+ *   One session's side of `ask` (EngineAskRouter): the turns it runs now and the questions sent to it, with
+ *   their wait-for-graph edges (P8). A question that waits to run waits (SESSION_SLOT, Need.ANY) for the
+ *   session's running turns: it runs when one of them frees the slot. Once a turn has taken it, it waits
+ *   (ASK_REPLY, Need.ALL) for that turn only. Every turn start and end keeps these edges current; an answer,
+ *   a cancellation or a victim removes them. So A asks B while B asks A is the cycle
+ *   turn A -> call A -> ask#1 -> turn B -> call B -> ask#2 -> turn A, and the graph breaks it.
+ *
+ * Concurrency
+ *   Not thread-safe by itself: EngineAskRouter calls it under this object's monitor. Graph calls under the
+ *   monitor (the graph's lock is a leaf). A victim callback hands the question to EngineAskRouter.victim,
+ *   which completes its future only after the monitor is released (no AskPeer monitor is ever taken while
+ *   another is held).
+ *
+ * Failure
+ *   A turn that ends without answering a question it took (interrupted and re-queued, or the question was not
+ *   the last of a collected batch) puts the question back to waiting for the slot; the asker's timeout bounds
+ *   it.
+ */
+final class AskPeer {
+
+  /** One question in flight: the asker's future and its edge. */
+  static final class Question {
+    final String askId;
+    final String messageId;
+    final SessionKey from;
+    final String peer;
+    final SessionKey target;
+    final CompletableFuture<String> reply = new CompletableFuture<>();
+    // Guarded by the target's AskPeer monitor.
+    WaitForGraph.@Nullable Wait wait;
+    long answeringTurn = -1;
+
+    Question(String askId, String messageId, SessionKey from, String peer, SessionKey target) {
+      this.askId = askId;
+      this.messageId = messageId;
+      this.from = from;
+      this.peer = peer;
+      this.target = target;
+    }
+
+    Party party() {
+      return Party.ask(askId, "question from " + from + " to " + peer);
+    }
+  }
+
+  final SessionKey key;
+  private final WaitForGraph graph;
+  private final BiConsumer<Question, DeadlockException> onVictim;
+  // ---- guarded by this ----
+  private final Set<Long> running = new LinkedHashSet<>(2);
+  private final Map<String, Question> questions = new LinkedHashMap<>(2);
+  boolean retired;
+  int depth;
+
+  AskPeer(SessionKey key, WaitForGraph graph, BiConsumer<Question, DeadlockException> onVictim) {
+    this.key = key;
+    this.graph = graph;
+    this.onVictim = onVictim;
+  }
+
+  boolean idle() {
+    return running.isEmpty() && questions.isEmpty();
+  }
+
+  /** A question arrives: it waits for the slot held by the running turns. */
+  void queue(Question q) {
+    questions.put(q.messageId, q);
+    awaitSlot(q);
+  }
+
+  void turnStarted(TurnContext ctx) {
+    running.add(ctx.turnSeq());
+    if (questions.isEmpty()) return;
+    Party turn = turnParty(ctx.turnSeq());
+    for (String id : ctx.messageIds()) {
+      Question q = questions.get(id);
+      if (q == null || q.reply.isDone()) continue;
+      q.answeringTurn = ctx.turnSeq();
+      endWait(q);
+      q.wait = graph.await(q.party(), WaitKind.ASK_REPLY, "answer of " + turn.name() + " in " + key, Need.ALL,
+          List.of(turn), d -> onVictim.accept(q, d));
+    }
+    updateQueued();
+  }
+
+  void turnEnded(long turnSeq) {
+    running.remove(turnSeq);
+    for (Question q : new ArrayList<>(questions.values())) {
+      if (q.answeringTurn == turnSeq && !q.reply.isDone()) {
+        q.answeringTurn = -1; // taken but not answered: it waits for the slot again
+        endWait(q);
+        awaitSlot(q);
+      }
+    }
+    updateQueued();
+  }
+
+  void forget(Question q) {
+    questions.remove(q.messageId, q);
+    endWait(q);
+  }
+
+  private void awaitSlot(Question q) {
+    q.wait = graph.await(q.party(), WaitKind.SESSION_SLOT, "slot of " + key, Need.ANY, runningParties(),
+        d -> onVictim.accept(q, d));
+  }
+
+  private void updateQueued() {
+    List<Party> blockers = null;
+    for (Question q : new ArrayList<>(questions.values())) { // a victim callback may remove one
+      if (q.answeringTurn >= 0 || q.wait == null) continue;
+      if (blockers == null) blockers = runningParties();
+      graph.update(q.wait, blockers);
+    }
+  }
+
+  private void endWait(Question q) {
+    if (q.wait != null) graph.end(q.wait);
+    q.wait = null;
+  }
+
+  private List<Party> runningParties() {
+    List<Party> out = new ArrayList<>(running.size());
+    for (long t : running) out.add(turnParty(t));
+    return out;
+  }
+
+  private Party turnParty(long turnSeq) {
+    return Party.turn(turnSeq, "session " + key);
+  }
+}

@@ -1,0 +1,212 @@
+package dev.baton.internal.engine;
+
+import dev.baton.Admission;
+import dev.baton.Baton;
+import dev.baton.DeadlockException;
+import dev.baton.InboundMessage;
+import dev.baton.OrderKey;
+import dev.baton.Reply;
+import dev.baton.SessionKey;
+import dev.baton.TurnContext;
+import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.tool.AskRouter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Overview
+ *   The engine's side of the `ask` tool (P8, AskRouter). send() turns a question into an internal message
+ *   of channel `ask` (message id = router instance + askId, sender = the asking session's user) and submits
+ *   it straight into the target session, which is looked up by PEER NAME in tools.ask_peers (P1: agent code
+ *   never names a session key). From there it is a message like any other: dedup, journal, reorder,
+ *   admission, mailbox, turn. The reply the target's turn commits for it (channel `ask`, inReplyTo = its
+ *   message id) is intercepted by Engine.deliver, marked delivered and completes the asker's future; it never
+ *   reaches the channel ReplyHandler. The wait-for-graph edges of each question live in AskPeer.
+ *
+ * Concurrency
+ *   send() never blocks on a turn (it submits and returns the future). Per-session bookkeeping is guarded by
+ *   that session's AskPeer monitor (no global lock on the turn path); `questions` is a ConcurrentHashMap.
+ *   Lock order: AskPeer monitor -> the graph's lock (a leaf); a thread never holds two AskPeer monitors:
+ *   a victim callback that fires under one (graph detection on await/update) only records the completion,
+ *   which runs once the thread has left the monitor (DEFERRED, a per-thread list live only inside
+ *   withPeer).
+ *
+ * Failure
+ *   Unknown peer, self-ask, engine not attached -> the future fails with IllegalArgumentException /
+ *   IllegalStateException at once (nothing submitted). A question the target refuses (busy, rejected, engine
+ *   closed) fails the future with the reason. A cancelled future (timeout, deadlock victim, cancelled turn)
+ *   forgets the question: if it still runs, its answer is dropped.
+ */
+/**
+ * Delivers {@code ask} questions through the engine. Build it before the tool runtime (which needs an
+ * {@link AskRouter}), then {@link #attach} the started engine and the runtime's wait-for graph.
+ *
+ * <pre>{@code
+ * EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
+ * BatonTools tools = BatonTools.builder().askRouter(asks)...build();
+ * Baton baton = Baton.builder().tools(tools)...build();
+ * asks.attach(baton, tools.waitForGraph());
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class EngineAskRouter implements AskRouter {
+
+  /** The channel of questions and of their answers. */
+  public static final String CHANNEL = "ask";
+
+  private final Map<String, SessionKey> peers;
+  private volatile @Nullable WaitForGraph graph;
+  private final String instance = UUID.randomUUID().toString().substring(0, 8);
+  private final ConcurrentHashMap<SessionKey, AskPeer> sessions = new ConcurrentHashMap<>();
+  final ConcurrentHashMap<String, AskPeer.Question> questions = new ConcurrentHashMap<>();
+  private volatile @Nullable Engine engine;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineAskRouter.class);
+  /** Completions deferred by victim callbacks until the thread leaves its AskPeer monitor. */
+  private static final ThreadLocal<List<Runnable>> DEFERRED = new ThreadLocal<>();
+
+  /** @param peers peer name -> target session key ({@code tools.ask_peers}) */
+  public EngineAskRouter(Map<String, String> peers) {
+    Map<String, SessionKey> m = new java.util.HashMap<>();
+    peers.forEach((name, key) -> m.put(name, new SessionKey(key)));
+    this.peers = Map.copyOf(m);
+  }
+
+  /**
+   * Connects this router to a started engine: its turns report to it and its {@code ask} replies come here.
+   * Until then every ask fails with "not connected".
+   *
+   * @param graph the wait-for graph the tool runtime feeds ({@code BatonTools.waitForGraph()})
+   * @throws IllegalArgumentException if {@code baton} is not Baton's own engine
+   * @throws IllegalStateException if this router or that engine is already attached
+   */
+  public synchronized void attach(Baton baton, WaitForGraph graph) {
+    if (!(baton instanceof Engine e)) throw new IllegalArgumentException("ask needs Baton's own engine");
+    if (engine != null || e.asks != null) throw new IllegalStateException("ask router already attached");
+    this.graph = Objects.requireNonNull(graph, "graph");
+    e.asks = this;
+    engine = e;
+  }
+
+  /** The peer names agents may ask. */
+  public java.util.Set<String> peerNames() {
+    return peers.keySet();
+  }
+
+  @Override
+  public CompletableFuture<String> send(String askId, TurnContext from, String target, String question) {
+    Engine e = engine;
+    if (e == null) return CompletableFuture.failedFuture(new IllegalStateException("ask is not connected yet"));
+    SessionKey to = peers.get(target);
+    if (to == null) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("no peer named '" + target + "'"
+          + (peers.isEmpty() ? "; no peers are configured (tools.ask_peers)" : "; known peers: "
+          + String.join(", ", new TreeSet<>(peers.keySet())))));
+    }
+    if (to.equals(from.session())) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("'" + target + "' is this conversation"));
+    }
+    String messageId = instance + "-" + askId;
+    AskPeer.Question q = new AskPeer.Question(askId, messageId, from.session(), target, to);
+    questions.put(messageId, q);
+    q.reply.whenComplete((r, t) -> forget(q));
+    withPeer(to, p -> p.queue(q));
+    if (q.reply.isDone()) return q.reply; // broken as a deadlock victim at once
+    InboundMessage m = new InboundMessage(CHANNEL, messageId, from.user(), from.session().value(),
+        OrderKey.none(), question, e.scheduler.now(), Map.of("ask.id", askId, "ask.from", from.session().value()));
+    switch (e.submitTo(m, to)) {
+      case Admission.Accepted a -> { }
+      case Admission.Duplicate d -> q.reply.completeExceptionally(new IllegalStateException("duplicate question"));
+      case Admission.Busy b -> q.reply.completeExceptionally(new IllegalStateException("'" + target + "' is busy"));
+      case Admission.Rejected r ->
+          q.reply.completeExceptionally(new IllegalStateException("'" + target + "' refused: " + r.reason()));
+    }
+    return q.reply;
+  }
+
+  /** Called on the turn's thread before the agent runs. Never throws. */
+  void turnStarted(TurnContext ctx) {
+    try {
+      withPeer(ctx.session(), p -> p.turnStarted(ctx));
+    } catch (RuntimeException ex) { // never let bookkeeping break a turn; the asker's timeout still bounds it
+      log.error("session {}: ask bookkeeping failed at the start of turn {}", ctx.session(), ctx.turnSeq(), ex);
+    }
+  }
+
+  /** On the turn's thread after its commit (its replies were delivered), before its slot frees. Never throws. */
+  void turnEnded(TurnContext ctx) {
+    try {
+      withPeer(ctx.session(), p -> p.turnEnded(ctx.turnSeq()));
+    } catch (RuntimeException ex) {
+      log.error("session {}: ask bookkeeping failed at the end of turn {}", ctx.session(), ctx.turnSeq(), ex);
+    }
+  }
+
+  /** A reply of channel {@code ask}: the answer to a question (or a late one, dropped). On the commit lane. */
+  static void answered(Engine e, Reply r) {
+    EngineAskRouter router = e.asks;
+    AskPeer.Question q = router == null ? null : router.questions.get(r.inReplyTo());
+    if (q != null && q.target.equals(r.session())) {
+      if (r.kind() == Reply.Kind.REPLY) {
+        q.reply.complete(r.text());
+      } else {
+        q.reply.completeExceptionally(new IllegalStateException("'" + q.peer + "' could not answer: " + r.text()));
+      }
+    }
+    try {
+      e.store.markDelivered(r.session(), r.outboxSeq());
+    } catch (RuntimeException ex) {
+      e.log.warn("session {}: could not mark answer {} delivered", r.session(), r.outboxSeq(), ex);
+    }
+  }
+
+  private void forget(AskPeer.Question q) {
+    questions.remove(q.messageId, q);
+    withPeer(q.target, p -> p.forget(q));
+  }
+
+  /** Runs {@code action} under the session's AskPeer monitor; retires the AskPeer once it holds nothing. */
+  private void withPeer(SessionKey key, java.util.function.Consumer<AskPeer> action) {
+    List<Runnable> outer = DEFERRED.get();
+    List<Runnable> later = outer == null ? new ArrayList<>() : outer;
+    if (outer == null) DEFERRED.set(later);
+    try {
+      while (true) {
+        AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, Objects.requireNonNull(graph), this::victim));
+        synchronized (p) {
+          if (p.retired) continue;
+          p.depth++;
+          try {
+            action.accept(p);
+          } finally {
+            p.depth--;
+          }
+          if (p.depth == 0 && p.idle()) {
+            p.retired = true;
+            sessions.remove(key, p);
+          }
+          return;
+        }
+      }
+    } finally {
+      if (outer == null) {
+        DEFERRED.remove();
+        for (Runnable r : later) r.run(); // outside every AskPeer monitor: completions may re-enter one
+      }
+    }
+  }
+
+  /** The graph chose a question as a deadlock victim: fail its ask (deferred while under a monitor). */
+  private void victim(AskPeer.Question q, DeadlockException d) {
+    List<Runnable> later = DEFERRED.get();
+    if (later != null) later.add(() -> q.reply.completeExceptionally(d));
+    else q.reply.completeExceptionally(d); // the graph's sweep thread
+  }
+}
