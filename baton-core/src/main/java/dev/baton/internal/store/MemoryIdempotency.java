@@ -6,8 +6,11 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Idempotency records in a {@link ConcurrentHashMap}; {@link #putIfAbsent} is atomic per key. */
-final class MemoryIdempotency implements IdempotencyRecords {
+/**
+ * Idempotency records in a {@link ConcurrentHashMap}; {@link #putIfAbsent} is atomic per key. Used by the
+ * memory store, and by a tool runtime built without a store. Thread-safe; nothing survives the process.
+ */
+public final class MemoryIdempotency implements IdempotencyRecords {
 
   private record Key(SessionKey session, String tool, String key) {}
 
@@ -24,7 +27,8 @@ final class MemoryIdempotency implements IdempotencyRecords {
     return old == null ? record : old;
   }
 
-  long prune(Instant now) {
+  /** Forgets records that expired before {@code now}; returns how many. */
+  public long prune(Instant now) {
     long n = 0;
     for (var e : records.entrySet()) {
       if (e.getValue().expiresAt().isBefore(now) && records.remove(e.getKey(), e.getValue())) n++;
@@ -32,7 +36,7 @@ final class MemoryIdempotency implements IdempotencyRecords {
     return n;
   }
 
-  long size() {
+  public long size() {
     return records.mappingCount();
   }
 }

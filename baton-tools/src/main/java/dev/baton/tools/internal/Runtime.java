@@ -33,7 +33,7 @@ public final class Runtime implements AutoCloseable {
         Duration.ofMillis(config.tools().idempotencyRetentionMs()),
         Path.of(config.tools().workspaceRoot()).toAbsolutePath());
     List<Tool> all = new ArrayList<>();
-    this.runner = new CallRunner(locks, graph, records.orElseGet(MemoryIdempotencyRecords::new), scheduler,
+    this.runner = new CallRunner(locks, graph, records.orElseGet(dev.baton.internal.store.MemoryIdempotency::new), scheduler,
         meters, settings);
     if (builtIns) {
       all.addAll(FileTools.all(runner));
