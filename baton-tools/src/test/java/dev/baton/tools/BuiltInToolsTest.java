@@ -160,5 +160,6 @@ class BuiltInToolsTest {
         .contains("\"value\":" + sessions * perSession);
     String ledger = json(t.call(call("shared.ledger.read", "{\"ledger\":\"book\"}")));
     for (int line = 1; line <= sessions * perSession; line++) assertThat(ledger).contains("\"" + line + "\\t");
+    assertThat(ledger).as("a shared ledger names no session (P1)").doesNotContain("api:u:user");
   }
 }

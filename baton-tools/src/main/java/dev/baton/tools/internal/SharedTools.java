@@ -93,7 +93,8 @@ final class SharedTools {
       }
       Path f = state(runner, "ledgers", ledger);
       long line = Files.exists(f) ? Files.readAllLines(f).size() + 1 : 1;
-      Files.writeString(f, line + "\t" + ctx.turn().session() + "\t" + entry + "\n", StandardCharsets.UTF_8,
+      // No session key in a resource every session can read (P1): the entry is all that is shared.
+      Files.writeString(f, line + "\t" + entry + "\n", StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       return ctx.json().objectNode().put("ledger", ledger).put("line", line);
     }
