@@ -26,6 +26,17 @@ public interface Scheduler {
   /** Runs {@code task} once after {@code delay}. */
   Cancellable schedule(Duration delay, Runnable task);
 
+  /**
+   * Runs {@code task} once when {@link #nanoTime()} reaches {@code deadlineNanos} (at once if it has). Unlike
+   * {@code schedule(Duration.ofNanos(deadline - nanoTime()), task)}, time cannot move between reading the clock
+   * and arming the timer in implementations that override it (the manual scheduler does), so a deadline fixed
+   * earlier is kept exactly. Callers that must not miss an already-passed deadline check
+   * {@code nanoTime() >= deadlineNanos} after arming.
+   */
+  default Cancellable scheduleAt(long deadlineNanos, Runnable task) {
+    return schedule(Duration.ofNanos(Math.max(0, deadlineNanos - nanoTime())), task);
+  }
+
   /** A scheduled task that may be cancelled before it runs. */
   @FunctionalInterface
   interface Cancellable {

@@ -59,6 +59,18 @@ public final class ManualScheduler implements Scheduler {
     }
   }
 
+  @Override
+  public Cancellable scheduleAt(long deadlineNanos, Runnable task) {
+    lock.lock();
+    try {
+      Task t = new Task(Math.max(nanos, deadlineNanos), sequence++, task);
+      tasks.add(t);
+      return () -> t.cancelled.compareAndSet(false, true);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Moves time forward by {@code d}, running every task that falls due, in order. */
   public void advance(Duration d) {
     long target;

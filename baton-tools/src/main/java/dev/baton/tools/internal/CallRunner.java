@@ -229,7 +229,8 @@ final class CallRunner {
       expire.run();
       timer = () -> false;
     } else {
-      timer = scheduler.schedule(Duration.ofNanos(remaining), expire);
+      timer = scheduler.scheduleAt(deadlineNanos, expire);
+      if (scheduler.nanoTime() >= deadlineNanos) expire.run(); // time passed the deadline while arming
     }
     waitStarts.accept(party);
     try {

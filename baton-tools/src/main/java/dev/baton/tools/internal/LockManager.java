@@ -9,7 +9,6 @@ import dev.baton.spi.Scheduler;
 import dev.baton.tools.Access;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -151,7 +150,9 @@ public final class LockManager {
     LockTimeoutException late = new LockTimeoutException("lock " + key + " not granted within the call's time");
     if (remaining <= 0) r.future.completeExceptionally(late); // no time left: do not wait for a timer to run
     Scheduler.Cancellable timer = remaining <= 0 ? () -> false
-        : scheduler.schedule(Duration.ofNanos(remaining), () -> r.future.completeExceptionally(late));
+        : scheduler.scheduleAt(deadlineNanos, () -> r.future.completeExceptionally(late));
+    // Time may have passed the deadline while the timer was being armed: then it is over now.
+    if (scheduler.nanoTime() >= deadlineNanos) r.future.completeExceptionally(late);
     try {
       r.future.get();
       waitTimer.record(scheduler.nanoTime() - r.queuedAt, TimeUnit.NANOSECONDS);
