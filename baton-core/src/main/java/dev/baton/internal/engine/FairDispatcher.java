@@ -1,7 +1,6 @@
 package dev.baton.internal.engine;
 
 import dev.baton.spi.Scheduler;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,7 +74,7 @@ final class FairDispatcher {
       long cur = nextSweep.get();
       if (due >= cur) return;
       if (nextSweep.compareAndSet(cur, due)) {
-        scheduler.schedule(Duration.ofNanos(Math.max(0, due - scheduler.nanoTime())), this::sweep);
+        scheduler.scheduleAt(due, this::sweep);
         return;
       }
     }
