@@ -15,7 +15,8 @@ public record BatonConfig(
     @Doc("The HTTP server of `baton serve`.") ServerConfig server,
     @Doc("Chat platforms and the HTTP message API.") ChannelsConfig channels,
     @Doc("The admin API.") AdminConfig admin,
-    @Doc("The tool runtime.") ToolsConfig tools) {
+    @Doc("The tool runtime.") ToolsConfig tools,
+    @Doc("Several nodes on one database.") ClusterConfig cluster) {
 
   public BatonConfig {
     Objects.requireNonNull(sessions, "sessions");
@@ -27,47 +28,62 @@ public record BatonConfig(
     Objects.requireNonNull(channels, "channels");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(tools, "tools");
+    Objects.requireNonNull(cluster, "cluster");
+    if (cluster.enabled() && storage.backend() == StorageConfig.Backend.MEMORY) {
+      throw new IllegalArgumentException(
+          "cluster.enabled needs a shared store: set storage.backend to postgres (or sqlite on one machine)");
+    }
+  }
+
+  /** The configuration before the {@code cluster:} section existed: cluster mode off. */
+  public BatonConfig(SessionsConfig sessions, AgentConfig agent, DedupConfig dedup, OrderingConfig ordering,
+      StorageConfig storage, ServerConfig server, ChannelsConfig channels, AdminConfig admin, ToolsConfig tools) {
+    this(sessions, agent, dedup, ordering, storage, server, channels, admin, tools, ClusterConfig.defaults());
   }
 
   public static BatonConfig defaults() {
     return new BatonConfig(SessionsConfig.defaults(), AgentConfig.defaults(), DedupConfig.defaults(),
         OrderingConfig.defaults(), StorageConfig.defaults(), ServerConfig.defaults(), ChannelsConfig.defaults(),
-        AdminConfig.defaults(), ToolsConfig.defaults());
+        AdminConfig.defaults(), ToolsConfig.defaults(), ClusterConfig.defaults());
   }
 
   public BatonConfig withTools(ToolsConfig t) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, t);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, t, cluster);
   }
 
   public BatonConfig withAgent(AgentConfig a) {
-    return new BatonConfig(sessions, a, dedup, ordering, storage, server, channels, admin, tools);
+    return new BatonConfig(sessions, a, dedup, ordering, storage, server, channels, admin, tools, cluster);
   }
 
   public BatonConfig withSessions(SessionsConfig s) {
-    return new BatonConfig(s, agent, dedup, ordering, storage, server, channels, admin, tools);
+    return new BatonConfig(s, agent, dedup, ordering, storage, server, channels, admin, tools, cluster);
   }
 
   public BatonConfig withDedup(DedupConfig d) {
-    return new BatonConfig(sessions, agent, d, ordering, storage, server, channels, admin, tools);
+    return new BatonConfig(sessions, agent, d, ordering, storage, server, channels, admin, tools, cluster);
   }
 
   public BatonConfig withOrdering(OrderingConfig o) {
-    return new BatonConfig(sessions, agent, dedup, o, storage, server, channels, admin, tools);
+    return new BatonConfig(sessions, agent, dedup, o, storage, server, channels, admin, tools, cluster);
   }
 
   public BatonConfig withStorage(StorageConfig s) {
-    return new BatonConfig(sessions, agent, dedup, ordering, s, server, channels, admin, tools);
+    return new BatonConfig(sessions, agent, dedup, ordering, s, server, channels, admin, tools, cluster);
   }
 
   public BatonConfig withServer(ServerConfig s) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, s, channels, admin, tools);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, s, channels, admin, tools, cluster);
   }
 
   public BatonConfig withChannels(ChannelsConfig c) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, c, admin, tools);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, c, admin, tools, cluster);
   }
 
   public BatonConfig withAdmin(AdminConfig a) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, a, tools);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, a, tools, cluster);
+  }
+
+  public BatonConfig withCluster(ClusterConfig c) {
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, tools, c);
   }
 }

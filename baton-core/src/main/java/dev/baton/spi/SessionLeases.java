@@ -3,6 +3,7 @@ package dev.baton.spi;
 import dev.baton.SessionKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -52,4 +53,21 @@ public interface SessionLeases {
 
   /** The session's current lease holder, if any lease (expired or not) was ever taken. */
   Optional<Lease> current(SessionKey session);
+
+  /** An unfinished journal entry with its journal position (a cursor for {@link #claimable}). */
+  record Claimable(long seq, JournalEntry entry) {}
+
+  /**
+   * Unfinished journal entries that {@code owner} may run: those of sessions whose lease is free, expired, or
+   * held by {@code owner}. In journal order, after position {@code afterSeq}, at most {@code limit}. A node of a
+   * cluster polls this to find messages another node accepted for a session it owns, and the work of sessions
+   * whose owner died; it must still {@link #acquire} a session before running it.
+   */
+  List<Claimable> claimable(String owner, long afterSeq, int limit);
+
+  /**
+   * Sessions with undelivered replies whose lease is free or expired and not held by {@code owner}: their
+   * last owner stopped before delivering (a node releases a lease only once its replies are delivered).
+   */
+  List<SessionKey> orphanedOutboxes(String owner, int limit);
 }

@@ -56,11 +56,21 @@ public interface Store extends AutoCloseable {
   /** Replies committed but not yet {@linkplain #markDelivered delivered}, per session in outbox order. */
   List<Reply> undeliveredReplies();
 
+  /** The undelivered replies of one session, in outbox order. */
+  default List<Reply> undeliveredReplies(SessionKey session) {
+    return undeliveredReplies().stream().filter(r -> r.session().equals(session)).toList();
+  }
+
   /** Records that a reply reached its channel; it will not be offered again. */
   void markDelivered(SessionKey session, long outboxSeq);
 
   /** Journaled messages whose status is not terminal, in journal order (for crash recovery). */
   List<JournalEntry> unfinished();
+
+  /** The unfinished journaled messages of one session, in journal order. */
+  default List<JournalEntry> unfinished(SessionKey session) {
+    return unfinished().stream().filter(e -> e.session().equals(session)).toList();
+  }
 
   /** Tool-call results kept for idempotency (P6). */
   IdempotencyRecords idempotency();
@@ -81,6 +91,22 @@ public interface Store extends AutoCloseable {
    * offered by {@code sqlite}); empty for stores that serve one process only ({@code memory}).
    */
   default Optional<SessionLeases> leases() {
+    return Optional.empty();
+  }
+
+  /**
+   * The cluster-wide cap on running turns ({@code cluster.max_concurrent_total}), for stores that several nodes
+   * share ({@code postgres}); empty otherwise.
+   */
+  default Optional<ClusterPermits> clusterPermits() {
+    return Optional.empty();
+  }
+
+  /**
+   * Tool resource locks that hold across the nodes of a cluster ({@code postgres}: advisory locks); empty for
+   * stores that serve one process only.
+   */
+  default Optional<ClusterLocks> clusterLocks() {
     return Optional.empty();
   }
 

@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -90,5 +91,15 @@ final class JdbcLeases implements SessionLeases {
         }
       }
     });
+  }
+
+  @Override
+  public List<Claimable> claimable(String owner, long afterSeq, int limit) {
+    return store.claimable(owner, Codec.nanos(scheduler.now()), afterSeq, limit);
+  }
+
+  @Override
+  public List<SessionKey> orphanedOutboxes(String owner, int limit) {
+    return store.orphanedOutboxes(owner, Codec.nanos(scheduler.now()), limit);
   }
 }

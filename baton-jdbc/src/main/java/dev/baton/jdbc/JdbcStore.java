@@ -140,6 +140,20 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public List<Reply> undeliveredReplies(SessionKey session) {
+    return read(c -> {
+      List<Reply> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM outbox WHERE session = ? ORDER BY outbox_seq")) {
+        ps.setString(1, session.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(TurnSql.readReply(rs));
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
   public void markDelivered(SessionKey session, long outboxSeq) {
     write(session.value(), c -> {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbox WHERE session = ? AND outbox_seq = ?")) {
@@ -158,6 +172,59 @@ public final class JdbcStore implements Store {
               + " FROM journal WHERE status IN " + UNFINISHED + " ORDER BY seq");
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) out.add(JournalSql.read(rs));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public List<JournalEntry> unfinished(SessionKey session) {
+    return read(c -> {
+      List<JournalEntry> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + JournalSql.COLUMNS
+          + " FROM journal WHERE session = ? AND status IN " + UNFINISHED + " ORDER BY seq")) {
+        ps.setString(1, session.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(JournalSql.read(rs));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** See {@link SessionLeases#claimable}: a walk of the partial index of unfinished entries from a cursor. */
+  List<SessionLeases.Claimable> claimable(String owner, long now, long afterSeq, int limit) {
+    return read(c -> {
+      List<SessionLeases.Claimable> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + JournalSql.COLUMNS.replaceAll("(^|, )", "$1j.") + " FROM journal j LEFT JOIN sessions s ON s.session = j.session"
+          + " WHERE j.status IN " + UNFINISHED + " AND j.seq > ?"
+          + " AND (s.session IS NULL OR s.lease_owner IS NULL OR s.lease_owner = ? OR s.lease_expires_at <= ?)"
+          + " ORDER BY j.seq LIMIT ?")) {
+        ps.setLong(1, afterSeq);
+        ps.setString(2, owner);
+        ps.setLong(3, now);
+        ps.setInt(4, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(new SessionLeases.Claimable(rs.getLong("seq"), JournalSql.read(rs)));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** See {@link SessionLeases#orphanedOutboxes}. */
+  List<SessionKey> orphanedOutboxes(String owner, long now, int limit) {
+    return read(c -> {
+      List<SessionKey> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT o.session FROM outbox o"
+          + " LEFT JOIN sessions s ON s.session = o.session WHERE s.session IS NULL OR s.lease_owner IS NULL"
+          + " OR (s.lease_owner <> ? AND s.lease_expires_at <= ?) LIMIT ?")) {
+        ps.setString(1, owner);
+        ps.setLong(2, now);
+        ps.setInt(3, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(new SessionKey(rs.getString(1)));
+        }
       }
       return out;
     });
