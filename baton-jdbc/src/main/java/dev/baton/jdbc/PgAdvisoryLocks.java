@@ -1,0 +1,215 @@
+package dev.baton.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.baton.spi.ClusterLocks;
+import dev.baton.spi.Scheduler;
+import dev.baton.spi.StoreException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Overview. ClusterLocks on PostgreSQL session-level advisory locks. The locks of one tool call live on one
+ * connection that the call holds until Held.close(), borrowed from a small pool of its own (never the readers'
+ * or the writers': a long tool call must not starve store reads or commits). A claim's lock id is a 64-bit
+ * hash of its key (lockId).
+ *
+ * One attempt: take a connection permit without waiting (none free counts as "busy"), borrow a connection,
+ * pg_try_advisory_lock[_shared] each claim in the order given. All taken: the call holds them. One refused:
+ * pg_advisory_unlock_all() drops what this attempt took, the connection and the permit go back, and the
+ * caller backs off on the injected Scheduler (jittered, doubling from BACKOFF_MIN to BACKOFF_MAX, never past
+ * the deadline) and tries again. Nothing ever blocks inside PostgreSQL, so PostgreSQL's deadlock detector
+ * never sees a tool-lock cycle: a cycle across nodes ends at a call's deadline (P4).
+ *
+ * Concurrency. Thread-safe. Each call uses its own connection; a Held is used by the one call that acquired
+ * it, and close() is idempotent (an AtomicBoolean). The permits (a Semaphore with as many permits as the pool
+ * has connections) keep HikariCP from ever waiting for a connection in use: borrowing only waits while a new
+ * connection is opened. Waiting between attempts blocks on a CompletableFuture the scheduler completes.
+ *
+ * Failure. An SQL error while acquiring evicts the connection (closing it ends its database session, which
+ * releases every lock it held) and surfaces as a StoreException holding nothing. Interruption: everything is
+ * released and InterruptedException thrown. If the connection breaks while the locks are held, PostgreSQL
+ * releases them when it notices the session ended: from then on another node may take them while this call
+ * still runs. Session state stays safe (a turn commits with its lease's fencing token), and a tool's external
+ * side effects are guarded by idempotency keys; the lock alone is not a fence.
+ */
+final class PgAdvisoryLocks implements ClusterLocks {
+
+  static final Duration BACKOFF_MIN = Duration.ofMillis(5);
+  static final Duration BACKOFF_MAX = Duration.ofMillis(200);
+  private static final String NAMESPACE = "baton:";
+
+  private final HikariDataSource pool;
+  private final Semaphore permits;
+  private final Scheduler scheduler;
+
+  PgAdvisoryLocks(HikariDataSource pool, Scheduler scheduler) {
+    this.pool = pool;
+    this.permits = new Semaphore(pool.getMaximumPoolSize());
+    this.scheduler = scheduler;
+  }
+
+  /**
+   * The advisory lock id of a resource key: the first 8 bytes (big-endian) of SHA-256 of {@code "baton:" +
+   * key} in UTF-8. Stable across processes and versions (nodes of one cluster must agree). Two keys with one
+   * id share one lock: calls on them wait for each other more than needed, never less (odds about n²/2⁶⁵ for
+   * n keys in use at once).
+   */
+  static long lockId(String key) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest((NAMESPACE + key).getBytes(StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(d, 0, 8).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  @Override
+  public Held acquire(List<Claim> claims, Instant deadline) throws InterruptedException {
+    long[] ids = new long[claims.size()];
+    for (int i = 0; i < ids.length; i++) ids[i] = lockId(claims.get(i).key());
+    long backoffNanos = BACKOFF_MIN.toNanos();
+    while (true) {
+      if (Thread.interrupted()) throw new InterruptedException("interrupted while taking cluster locks");
+      String busy = "a lock connection";
+      if (permits.tryAcquire()) {
+        Attempt a = attempt(claims, ids);
+        if (a.held != null) return a.held;
+        busy = a.refused;
+      }
+      Duration left = Duration.between(scheduler.now(), deadline);
+      if (left.isNegative() || left.isZero()) {
+        throw new ClusterLockTimeoutException("the cluster lock on " + busy + " was not free within the call's time");
+      }
+      long jittered = backoffNanos / 2 + ThreadLocalRandom.current().nextLong(backoffNanos / 2 + 1);
+      pause(Duration.ofNanos(Math.min(jittered, left.toNanos())));
+      backoffNanos = Math.min(backoffNanos * 2, BACKOFF_MAX.toNanos());
+    }
+  }
+
+  private record Attempt(@Nullable HeldLocks held, String refused) {}
+
+  /** One try with a permit in hand; the permit and connection are kept on success, given back otherwise. */
+  private Attempt attempt(List<Claim> claims, long[] ids) throws InterruptedException {
+    Connection c;
+    try {
+      c = pool.getConnection();
+    } catch (SQLException | RuntimeException e) {
+      permits.release();
+      if (Thread.interrupted()) throw new InterruptedException("interrupted while taking cluster locks");
+      throw new StoreException("cannot reach PostgreSQL for cluster locks: " + e.getMessage(), e);
+    }
+    boolean keep = false;
+    boolean dropped = false;
+    try {
+      for (int i = 0; i < ids.length; i++) {
+        if (!tryLock(c, ids[i], claims.get(i).exclusive())) {
+          if (!unlockAll(c)) dropped = true; // closing the connection released what it held
+          return new Attempt(null, claims.get(i).key());
+        }
+      }
+      keep = true;
+      return new Attempt(new HeldLocks(c), "");
+    } catch (SQLException e) {
+      evict(c);
+      dropped = true;
+      if (Thread.interrupted()) throw new InterruptedException("interrupted while taking cluster locks");
+      throw new StoreException("cluster lock query failed: " + e.getMessage(), e);
+    } finally {
+      if (!keep) {
+        if (!dropped) closeQuietly(c);
+        permits.release();
+      }
+    }
+  }
+
+  private static boolean tryLock(Connection c, long id, boolean exclusive) throws SQLException {
+    String sql = exclusive ? "SELECT pg_try_advisory_lock(?)" : "SELECT pg_try_advisory_lock_shared(?)";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * Releases every session-level advisory lock of the connection (all of them belong to this call). On
+   * failure evicts it instead (its session ends, which releases them) and returns false. The interrupt status
+   * is set aside for the statement: socket I/O of an interrupted virtual thread would close the connection.
+   */
+  private boolean unlockAll(Connection c) {
+    boolean interrupted = Thread.interrupted();
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock_all()")) {
+      ps.execute();
+      return true;
+    } catch (SQLException e) {
+      evict(c);
+      return false;
+    } finally {
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Closes the physical connection: PostgreSQL ends its session and with it every advisory lock it held. */
+  private void evict(Connection c) {
+    pool.evictConnection(c);
+    closeQuietly(c);
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // evicted or broken: nothing more to give back
+    }
+  }
+
+  /** Waits {@code d} on the scheduler (never Thread.sleep: tests drive it by hand). */
+  private void pause(Duration d) throws InterruptedException {
+    CompletableFuture<Void> due = new CompletableFuture<>();
+    Scheduler.Cancellable timer = scheduler.schedule(d, () -> due.complete(null));
+    try {
+      due.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  /** The locks of one call on its connection. */
+  private final class HeldLocks implements Held {
+    private final Connection connection;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    HeldLocks(Connection connection) {
+      this.connection = connection;
+    }
+
+    @Override
+    public void close() {
+      if (!closed.compareAndSet(false, true)) return;
+      try {
+        if (unlockAll(connection)) closeQuietly(connection);
+      } finally {
+        permits.release();
+      }
+    }
+  }
+}
