@@ -85,7 +85,7 @@ final class PgAdvisoryLocks implements ClusterLocks {
     long backoffNanos = BACKOFF_MIN.toNanos();
     while (true) {
       if (Thread.interrupted()) throw new InterruptedException("interrupted while taking cluster locks");
-      String busy = "a lock connection";
+      String busy = "";
       if (permits.tryAcquire()) {
         Attempt a = attempt(claims, ids);
         if (a.held != null) return a.held;
@@ -93,7 +93,9 @@ final class PgAdvisoryLocks implements ClusterLocks {
       }
       Duration left = Duration.between(scheduler.now(), deadline);
       if (left.isNegative() || left.isZero()) {
-        throw new ClusterLockTimeoutException("the cluster lock on " + busy + " was not free within the call's time");
+        throw new ClusterLockTimeoutException(busy.isEmpty()
+            ? "no connection for cluster locks was free within the call's time (storage.pool_size)"
+            : "cluster lock " + busy + " was not free within the call's time");
       }
       long jittered = backoffNanos / 2 + ThreadLocalRandom.current().nextLong(backoffNanos / 2 + 1);
       pause(Duration.ofNanos(Math.min(jittered, left.toNanos())));

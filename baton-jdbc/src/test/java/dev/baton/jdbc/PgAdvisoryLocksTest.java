@@ -215,7 +215,7 @@ class PgAdvisoryLocksTest {
     List<Held> all = new ArrayList<>();
     for (int i = 0; i < size; i++) all.add(n[0].acquire(x(a + "-" + i), clock.now()));
     assertThatThrownBy(() -> n[0].acquire(x(b), clock.now())).isInstanceOf(ClusterLockTimeoutException.class)
-        .hasMessageContaining("lock connection");
+        .hasMessageContaining("no connection for cluster locks");
     AtomicReference<Held> got = new AtomicReference<>();
     Thread waiter = spawn("waiter", () -> got.set(n[0].acquire(x(b), in(Duration.ofSeconds(10)))));
     until("the waiter backs off", () -> clock.pending() > 0);

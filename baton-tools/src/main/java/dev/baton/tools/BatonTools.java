@@ -6,6 +6,7 @@ import dev.baton.config.BatonConfig;
 import dev.baton.internal.deadlock.DeadlockReport;
 import dev.baton.internal.deadlock.GraphSnapshot;
 import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.Scheduler;
 import dev.baton.tool.AskRouter;
@@ -87,6 +88,7 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
     private AskRouter askRouter = AskRouter.none();
     private final List<Tool> tools = new ArrayList<>();
     private boolean builtIns = true;
+    private Optional<ClusterLocks> clusterLocks = Optional.empty();
 
     private Builder() {}
 
@@ -124,6 +126,18 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
       return this;
     }
 
+    /**
+     * Locks that hold across the nodes of a cluster ({@code Store.clusterLocks()} of a shared store, when
+     * {@code cluster.enabled}). Each call takes them after its local locks, for the same resources in the same
+     * order and by the same deadline, and releases them before its local locks. A call that cannot take them
+     * in time fails with {@code timeout}, like a local lock wait. Without them (the default) locks hold within
+     * this process only, at no extra cost.
+     */
+    public Builder clusterLocks(ClusterLocks l) {
+      this.clusterLocks = Optional.of(l);
+      return this;
+    }
+
     public Builder tool(Tool t) {
       tools.add(Objects.requireNonNull(t));
       return this;
@@ -137,7 +151,8 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
 
     /** @throws IllegalArgumentException if two tools share a name or a name or schema is invalid */
     public BatonTools build() {
-      return new BatonTools(new Runtime(config, scheduler, meters, records, graph, askRouter, tools, builtIns));
+      return new BatonTools(new Runtime(config, scheduler, meters, records, graph, askRouter, tools, builtIns,
+          clusterLocks));
     }
   }
 }

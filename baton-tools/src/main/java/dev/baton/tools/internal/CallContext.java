@@ -3,11 +3,16 @@ package dev.baton.tools.internal;
 import dev.baton.SessionState;
 import dev.baton.TurnContext;
 import dev.baton.internal.deadlock.Party;
+import dev.baton.spi.ClusterLocks;
 import dev.baton.tools.Resource;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** The {@link ToolContext} of one running call. Confined to the call's worker thread. */
 final class CallContext implements ToolContext {
@@ -17,6 +22,8 @@ final class CallContext implements ToolContext {
   private final CallRunner runner;
   private final long deadlineNanos;
   private final Instant deadline;
+  /** Cross-node locks this call holds (cluster mode only; null until the first). */
+  private @Nullable List<ClusterLocks.Held> clusterHeld;
 
   CallContext(Party party, TurnContext turn, SessionState state, CallRunner runner, long deadlineNanos,
       Instant deadline) {
@@ -52,8 +59,31 @@ final class CallContext implements ToolContext {
   public void lock(Resource resource) throws InterruptedException {
     try {
       runner.locks().acquire(party, resource.key(), resource.access(), deadlineNanos);
+      if (runner.clustered()) holdCluster(runner.acquireCluster(Map.of(resource.key(), resource.access()), deadline));
     } catch (LockTimeoutException e) {
       throw new ToolException("timeout", "lock " + resource.key() + " was not free within the call's time", true);
+    } catch (ClusterLocks.ClusterLockTimeoutException e) {
+      throw new ToolException("timeout", e.getMessage(), true);
+    }
+  }
+
+  /** Keeps cross-node locks until the call ends. Called on the call's own thread. */
+  void holdCluster(ClusterLocks.Held held) {
+    if (clusterHeld == null) clusterHeld = new ArrayList<>(2);
+    clusterHeld.add(held);
+  }
+
+  /** Releases the call's cross-node locks, the last taken first (the call's thread, in its finally). */
+  void releaseCluster() {
+    List<ClusterLocks.Held> held = clusterHeld;
+    if (held == null) return;
+    clusterHeld = null;
+    for (int i = held.size() - 1; i >= 0; i--) {
+      try {
+        held.get(i).close();
+      } catch (RuntimeException e) {
+        // Its connection is closed then, which ends the locks with it (see ClusterLocks.Held).
+      }
     }
   }
 

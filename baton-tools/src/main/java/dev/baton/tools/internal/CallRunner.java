@@ -10,8 +10,10 @@ import dev.baton.internal.deadlock.Need;
 import dev.baton.internal.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.internal.deadlock.WaitKind;
+import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.Scheduler;
+import dev.baton.spi.StoreException;
 import dev.baton.tool.ToolCall;
 import dev.baton.tool.ToolResult;
 import dev.baton.tools.Access;
@@ -22,8 +24,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * The caller waits for the completion at most until the call's deadline (P4); at the deadline the holder
  * thread is interrupted and the caller gets `timeout` at once. A tool that ignores interruption keeps its
  * locks until it really stops; the graph's sweep reports it as stuck.
+ *
+ * Cluster mode (a ClusterLocks was given): after the local locks, the holder takes the same claims, in the
+ * same key order, across nodes by the call's deadline; they are released in the finally just before the
+ * local ones. Local cycles are therefore found by the graph before anything is asked of the database; a
+ * cross-node cycle (invisible to the graph) ends at a call's deadline with `timeout` (docs/storage.md, "Tool
+ * locks across nodes"). Without ClusterLocks the field is null and nothing else is done.
  *
  * Record policy (P6). Recorded (a repeat replays it without running): success, and a ToolException that is
  * not retriable (a deterministic refusal). Not recorded (a repeat runs again): timeout, cancellation,
@@ -68,11 +79,14 @@ final class CallRunner {
   private final Scheduler scheduler;
   private final MeterRegistry meters;
   private final Settings settings;
+  /** Cross-node locks (cluster mode), or null: then no call pays anything for them. */
+  private final @Nullable ClusterLocks cluster;
   private final ConcurrentHashMap<FlightKey, Flight> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong callSeq = new AtomicLong();
 
   CallRunner(LockManager locks, WaitForGraph graph, IdempotencyRecords records,
-      Scheduler scheduler, MeterRegistry meters, Settings settings) {
+      Scheduler scheduler, MeterRegistry meters, Settings settings, @Nullable ClusterLocks cluster) {
+    this.cluster = cluster;
     this.locks = locks;
     this.graph = graph;
     this.records = records;
@@ -175,6 +189,7 @@ final class CallRunner {
         Map<String, Access> claims = new TreeMap<>();
         for (Resource r : tool.resources(args, ctx)) claims.merge(r.key(), r.access(), Access::max);
         locks.acquireAll(party, claims, deadlineNanos);
+        if (cluster != null) ctx.holdCluster(acquireCluster(claims, deadline));
         graph.progress(party);
         JsonNode out = tool.execute(args, ctx);
         result = new ToolResult.Ok(Json.print(out == null ? ctx.json().nullNode() : out));
@@ -186,12 +201,15 @@ final class CallRunner {
         result = fail("deadlock", e.getMessage());
       } catch (LockTimeoutException e) {
         result = fail("timeout", "locks were not free within the call's time");
+      } catch (ClusterLocks.ClusterLockTimeoutException e) {
+        result = fail("timeout", e.getMessage());
       } catch (InterruptedException e) {
         result = fail("timeout", "the call was interrupted at its deadline or cancelled");
       } catch (Exception e) {
         log.warn("tool {} failed: {}", tool.name(), e.getClass().getName());
         result = fail("tool_error", "tool '" + tool.name() + "' failed (" + e.getClass().getSimpleName() + ")");
       } finally {
+        ctx.releaseCluster(); // cluster locks go first: no other node gets in while this node still holds
         locks.releaseAll(party); // the holder thread has stopped running tool code: now, and only now
         graph.callEnded(party);
         if (record && fk != null) result = store(fk, hash, result);
@@ -204,6 +222,26 @@ final class CallRunner {
     done.whenComplete((r, e) -> holderThreads.remove(party));
     t.start();
     return done;
+  }
+
+  /**
+   * Takes a call's cross-node locks: the same resources as its local locks, in the same (key) order, by the
+   * call's deadline. A store failure fails the call as retriable; the tool did not run.
+   */
+  ClusterLocks.Held acquireCluster(Map<String, Access> ordered, Instant deadline) throws InterruptedException {
+    ClusterLocks c = Objects.requireNonNull(cluster);
+    List<ClusterLocks.Claim> claims = new ArrayList<>(ordered.size());
+    ordered.forEach((k, a) -> claims.add(new ClusterLocks.Claim(k, a == Access.EXCLUSIVE)));
+    try {
+      return c.acquire(claims, deadline);
+    } catch (StoreException e) {
+      log.warn("cluster locks unavailable: {}", e.getClass().getName());
+      throw new ToolException("unavailable", "cluster locks could not be taken (the database did not answer)", true);
+    }
+  }
+
+  boolean clustered() {
+    return cluster != null;
   }
 
   private final ConcurrentHashMap<Party, Thread> holderThreads = new ConcurrentHashMap<>();

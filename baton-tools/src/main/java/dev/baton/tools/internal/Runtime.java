@@ -4,6 +4,7 @@ import dev.baton.SessionState;
 import dev.baton.TurnContext;
 import dev.baton.config.BatonConfig;
 import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.Scheduler;
 import dev.baton.tool.AskRouter;
@@ -26,6 +27,13 @@ public final class Runtime implements AutoCloseable {
   public Runtime(BatonConfig config, Scheduler scheduler, MeterRegistry meters,
       Optional<IdempotencyRecords> records, Optional<WaitForGraph> sharedGraph, AskRouter askRouter,
       List<Tool> custom, boolean builtIns) {
+    this(config, scheduler, meters, records, sharedGraph, askRouter, custom, builtIns, Optional.empty());
+  }
+
+  /** @param clusterLocks cross-node locks taken after each call's local locks (cluster mode) */
+  public Runtime(BatonConfig config, Scheduler scheduler, MeterRegistry meters,
+      Optional<IdempotencyRecords> records, Optional<WaitForGraph> sharedGraph, AskRouter askRouter,
+      List<Tool> custom, boolean builtIns, Optional<ClusterLocks> clusterLocks) {
     this.ownsGraph = sharedGraph.isEmpty();
     this.graph = sharedGraph.orElseGet(() -> new WaitForGraph(config.agent().deadlockDetection(), scheduler, meters));
     LockManager locks = new LockManager(graph, scheduler, meters);
@@ -34,7 +42,7 @@ public final class Runtime implements AutoCloseable {
         Path.of(config.tools().workspaceRoot()).toAbsolutePath());
     List<Tool> all = new ArrayList<>();
     this.runner = new CallRunner(locks, graph, records.orElseGet(dev.baton.internal.store.MemoryIdempotency::new), scheduler,
-        meters, settings);
+        meters, settings, clusterLocks.orElse(null));
     if (builtIns) {
       all.addAll(FileTools.all(runner));
       all.addAll(StateTools.all(runner));
