@@ -1,6 +1,5 @@
 package dev.baton.jdbc;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.StoreException;
@@ -15,20 +14,20 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /*
  * Overview. ClusterLocks on PostgreSQL session-level advisory locks. The locks of one tool call live on one
- * connection that the call holds until Held.close(), borrowed from a small pool of its own (never the readers'
- * or the writers': a long tool call must not starve store reads or commits). A claim's lock id is a 64-bit
- * hash of its key (lockId).
+ * connection that the call holds until Held.close(), borrowed from LockConnections, a small bounded pool of
+ * its own (never the readers' or the writers': a long tool call must not starve store reads or commits). A
+ * claim's lock id is a 64-bit hash of its key (lockId).
  *
- * One attempt: take a connection permit without waiting (none free counts as "busy"), borrow a connection,
+ * One attempt: borrow a connection without waiting (none free counts as "busy", like a held lock), then
  * pg_try_advisory_lock[_shared] each claim in the order given. All taken: the call holds them. One refused:
  * pg_advisory_unlock_all() drops what this attempt took, the connection and the permit go back, and the
  * caller backs off on the injected Scheduler (jittered, doubling from BACKOFF_MIN to BACKOFF_MAX, never past
@@ -36,12 +35,12 @@ import org.jspecify.annotations.Nullable;
  * never sees a tool-lock cycle: a cycle across nodes ends at a call's deadline (P4).
  *
  * Concurrency. Thread-safe. Each call uses its own connection; a Held is used by the one call that acquired
- * it, and close() is idempotent (an AtomicBoolean). The permits (a Semaphore with as many permits as the pool
- * has connections) keep HikariCP from ever waiting for a connection in use: borrowing only waits while a new
- * connection is opened. Waiting between attempts blocks on a CompletableFuture the scheduler completes.
+ * it, and close() is idempotent (an AtomicBoolean). Waiting between attempts blocks on a CompletableFuture
+ * the scheduler completes; nothing blocks in PostgreSQL.
  *
- * Failure. An SQL error while acquiring evicts the connection (closing it ends its database session, which
- * releases every lock it held) and surfaces as a StoreException holding nothing. Interruption: everything is
+ * Failure. An SQL error while acquiring closes the connection (ending its database session releases every
+ * lock it held); on a connection that had been idle it is retried at once on another, otherwise it surfaces
+ * as a StoreException holding nothing. Interruption: everything is
  * released and InterruptedException thrown. If the connection breaks while the locks are held, PostgreSQL
  * releases them when it notices the session ended: from then on another node may take them while this call
  * still runs. Session state stays safe (a turn commits with its lease's fencing token), and a tool's external
@@ -53,13 +52,11 @@ final class PgAdvisoryLocks implements ClusterLocks {
   static final Duration BACKOFF_MAX = Duration.ofMillis(200);
   private static final String NAMESPACE = "baton:";
 
-  private final HikariDataSource pool;
-  private final Semaphore permits;
+  private final LockConnections connections;
   private final Scheduler scheduler;
 
-  PgAdvisoryLocks(HikariDataSource pool, Scheduler scheduler) {
-    this.pool = pool;
-    this.permits = new Semaphore(pool.getMaximumPoolSize());
+  PgAdvisoryLocks(LockConnections connections, Scheduler scheduler) {
+    this.connections = connections;
     this.scheduler = scheduler;
   }
 
@@ -85,10 +82,12 @@ final class PgAdvisoryLocks implements ClusterLocks {
     long backoffNanos = BACKOFF_MIN.toNanos();
     while (true) {
       if (Thread.interrupted()) throw new InterruptedException("interrupted while taking cluster locks");
+      Optional<LockConnections.Lent> lent = borrow();
       String busy = "";
-      if (permits.tryAcquire()) {
-        Attempt a = attempt(claims, ids);
+      if (lent.isPresent()) {
+        Attempt a = attempt(lent.get(), claims, ids);
         if (a.held != null) return a.held;
+        if (a.retryNow) continue;
         busy = a.refused;
       }
       Duration left = Duration.between(scheduler.now(), deadline);
@@ -103,39 +102,34 @@ final class PgAdvisoryLocks implements ClusterLocks {
     }
   }
 
-  private record Attempt(@Nullable HeldLocks held, String refused) {}
-
-  /** One try with a permit in hand; the permit and connection are kept on success, given back otherwise. */
-  private Attempt attempt(List<Claim> claims, long[] ids) throws InterruptedException {
-    Connection c;
+  private Optional<LockConnections.Lent> borrow() throws InterruptedException {
     try {
-      c = pool.getConnection();
+      return connections.tryBorrow();
     } catch (SQLException | RuntimeException e) {
-      permits.release();
       if (Thread.interrupted()) throw new InterruptedException("interrupted while taking cluster locks");
       throw new StoreException("cannot reach PostgreSQL for cluster locks: " + e.getMessage(), e);
     }
-    boolean keep = false;
-    boolean dropped = false;
+  }
+
+  /** Held, or the key refused, or retry at once (an idle connection had been dropped by the server). */
+  private record Attempt(@Nullable HeldLocks held, String refused, boolean retryNow) {}
+
+  /** One try on a lent connection: kept on success, given back (or discarded) otherwise. */
+  private Attempt attempt(LockConnections.Lent lent, List<Claim> claims, long[] ids) throws InterruptedException {
+    Connection c = lent.connection();
     try {
       for (int i = 0; i < ids.length; i++) {
         if (!tryLock(c, ids[i], claims.get(i).exclusive())) {
-          if (!unlockAll(c)) dropped = true; // closing the connection released what it held
-          return new Attempt(null, claims.get(i).key());
+          if (unlockAll(c)) connections.giveBack(c); // else unlockAll discarded it: its session is gone
+          return new Attempt(null, claims.get(i).key(), false);
         }
       }
-      keep = true;
-      return new Attempt(new HeldLocks(c), "");
+      return new Attempt(new HeldLocks(c), "", false);
     } catch (SQLException e) {
-      evict(c);
-      dropped = true;
+      connections.discard(c);
       if (Thread.interrupted()) throw new InterruptedException("interrupted while taking cluster locks");
+      if (lent.reused()) return new Attempt(null, "", true);
       throw new StoreException("cluster lock query failed: " + e.getMessage(), e);
-    } finally {
-      if (!keep) {
-        if (!dropped) closeQuietly(c);
-        permits.release();
-      }
     }
   }
 
@@ -152,8 +146,8 @@ final class PgAdvisoryLocks implements ClusterLocks {
 
   /**
    * Releases every session-level advisory lock of the connection (all of them belong to this call). On
-   * failure evicts it instead (its session ends, which releases them) and returns false. The interrupt status
-   * is set aside for the statement: socket I/O of an interrupted virtual thread would close the connection.
+   * failure discards it instead (its session ends, which releases them) and returns false. The interrupt
+   * status is set aside for the statement: socket I/O of an interrupted virtual thread closes the connection.
    */
   private boolean unlockAll(Connection c) {
     boolean interrupted = Thread.interrupted();
@@ -161,24 +155,10 @@ final class PgAdvisoryLocks implements ClusterLocks {
       ps.execute();
       return true;
     } catch (SQLException e) {
-      evict(c);
+      connections.discard(c);
       return false;
     } finally {
       if (interrupted) Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Closes the physical connection: PostgreSQL ends its session and with it every advisory lock it held. */
-  private void evict(Connection c) {
-    pool.evictConnection(c);
-    closeQuietly(c);
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // evicted or broken: nothing more to give back
     }
   }
 
@@ -206,12 +186,7 @@ final class PgAdvisoryLocks implements ClusterLocks {
 
     @Override
     public void close() {
-      if (!closed.compareAndSet(false, true)) return;
-      try {
-        if (unlockAll(connection)) closeQuietly(connection);
-      } finally {
-        permits.release();
-      }
+      if (closed.compareAndSet(false, true) && unlockAll(connection)) connections.giveBack(connection);
     }
   }
 }

@@ -51,40 +51,14 @@ public final class PostgresStore {
       pool.close();
       throw new StoreException("cannot migrate the PostgreSQL schema: " + e.getMessage(), e);
     }
-    HikariDataSource lockPool;
-    try {
-      lockPool = lockPool(storage);
-    } catch (RuntimeException e) {
-      pool.close();
-      throw new StoreException("cannot connect to PostgreSQL (storage.url): " + e.getMessage(), e);
-    }
+    LockConnections lockConnections = new LockConnections(storage, storage.poolSize());
     GroupCommitWriter writer = new GroupCommitWriter("baton-postgres-writer", pool, Dialect.POSTGRES,
         storage.writers(), storage.groupCommitMaxBatch(), storage.groupCommitMaxDelayUs() * 1_000);
     JdbcStore store = new JdbcStore("postgres", Dialect.POSTGRES, pool, writer, () -> {
-      lockPool.close();
+      lockConnections.close();
       pool.close();
     }, storage.pruneBatch(), scheduler);
-    store.offerClusterLocks(new PgAdvisoryLocks(lockPool, scheduler));
+    store.offerClusterLocks(new PgAdvisoryLocks(lockConnections, scheduler));
     return store;
-  }
-
-  /**
-   * The connections that hold tool calls' cluster locks ({@link PgAdvisoryLocks}): {@code storage.pool_size}
-   * of them, apart from the readers and writers, opened only when used.
-   */
-  private static HikariDataSource lockPool(StorageConfig storage) {
-    HikariConfig hc = new HikariConfig();
-    hc.setPoolName("baton-postgres-locks");
-    hc.setJdbcUrl(storage.url());
-    hc.setUsername(storage.user());
-    hc.setPassword(storage.password());
-    hc.setMaximumPoolSize(storage.poolSize());
-    hc.setMinimumIdle(0);
-    hc.setAutoCommit(true);
-    hc.setConnectionTimeout(10_000);
-    hc.setInitializationFailTimeout(-1); // the main pool already proved the server answers
-    hc.addDataSourceProperty("socketTimeout", "30");
-    hc.addDataSourceProperty("tcpKeepAlive", "true");
-    return new HikariDataSource(hc);
   }
 }

@@ -44,6 +44,7 @@ class PgAdvisoryLocksTest {
   // Advisory locks are per database, and every test's schema shares the one test database: unique keys.
   final String a = "test-file:a-" + KEYS.incrementAndGet();
   final String b = "test-file:b-" + KEYS.incrementAndGet();
+  int poolSize;
 
   @AfterEach
   void tearDown() throws InterruptedException {
@@ -58,6 +59,7 @@ class PgAdvisoryLocksTest {
   /** Two nodes on one fresh schema, on the test's clock. */
   ClusterLocks[] twoNodes() {
     StorageConfig c = PgServer.freshSchema();
+    poolSize = c.poolSize();
     JdbcStore n1 = PostgresStore.openWithoutRetention(c, clock);
     stores.add(n1);
     JdbcStore n2 = PostgresStore.openWithoutRetention(c, clock);
@@ -204,14 +206,14 @@ class PgAdvisoryLocksTest {
     assertThat(advisoryLocksOn(b)).isZero();
     // And the connection went back: the pool still serves as many calls as it has connections.
     List<Held> all = new ArrayList<>();
-    for (int i = 0; i < PgServer.freshSchema().poolSize(); i++) all.add(n[0].acquire(x(a + i), clock.now()));
+    for (int i = 0; i < poolSize; i++) all.add(n[0].acquire(x(a + i), clock.now()));
     all.forEach(Held::close);
   }
 
   @Test
   void aCallFindingEveryLockConnectionInUseWaitsLikeForABusyLockAndTimesOut() throws Exception {
     ClusterLocks[] n = twoNodes();
-    int size = PgServer.freshSchema().poolSize();
+    int size = poolSize;
     List<Held> all = new ArrayList<>();
     for (int i = 0; i < size; i++) all.add(n[0].acquire(x(a + "-" + i), clock.now()));
     assertThatThrownBy(() -> n[0].acquire(x(b), clock.now())).isInstanceOf(ClusterLockTimeoutException.class)
