@@ -15,6 +15,7 @@ import dev.baton.config.ConfigLoader;
 import dev.baton.config.StorageConfig;
 import dev.baton.gateway.Gateway;
 import dev.baton.gateway.ReplyRouter;
+import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreProvider;
@@ -122,8 +123,10 @@ public final class ServeCommand implements Callable<Integer> {
       // The tool runtime (built-in tools; results kept in the store for idempotency, P6) that agents such as
       // agent.type: openai offer to the model. `ask` reaches the peers named in tools.ask_peers (P1, P8).
       EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
-      tools = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters)
-          .idempotencyRecords(store.idempotency()).askRouter(asks).build();
+      BatonTools.Builder toolsBuilder = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters)
+          .idempotencyRecords(store.idempotency()).askRouter(asks);
+      clusterLocks(cfg, store).ifPresent(toolsBuilder::clusterLocks); // tool locks across nodes (cluster mode)
+      tools = toolsBuilder.build();
       engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
           .tools(tools).build();
       asks.attach(engine, tools.waitForGraph());
@@ -154,6 +157,21 @@ public final class ServeCommand implements Callable<Integer> {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * The store's cross-node tool locks when this node is one of a cluster ({@code cluster.enabled}), else none:
+   * a single node needs only its own lock manager.
+   */
+  static Optional<ClusterLocks> clusterLocks(BatonConfig cfg, Store store) {
+    if (!cfg.cluster().enabled()) return Optional.empty();
+    Optional<ClusterLocks> locks = store.clusterLocks();
+    if (locks.isEmpty()) {
+      org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("cluster.enabled, but storage.backend {} offers no"
+          + " cross-node tool locks: a tool's resource locks hold within each node only",
+          cfg.storage().backend().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    return locks;
   }
 
   static Store openStore(BatonConfig cfg, Scheduler scheduler) {
