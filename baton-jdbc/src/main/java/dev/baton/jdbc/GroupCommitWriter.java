@@ -18,6 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * Failure. If a batch fails as a whole (an I/O error, a PostgreSQL deadlock or serialization failure), it is
  * rolled back and each request is retried alone in its own transaction, so one bad write cannot fail its
- * neighbours. A request that fails alone completes with a StoreException and wrote nothing. After close()
- * new requests fail at once; queued ones still run.
+ * neighbours. A request alone that PostgreSQL rolls back as a deadlock victim (SQLSTATE 40P01) or for a
+ * serialization failure (40001) runs again, at most ATTEMPTS_ALONE times. A request that fails otherwise
+ * completes with a StoreException and wrote nothing. After close() new requests fail at once; queued ones
+ * still run.
  */
 final class GroupCommitWriter implements AutoCloseable {
 
@@ -162,19 +165,49 @@ final class GroupCommitWriter implements AutoCloseable {
     try {
       inTransaction(batch);
     } catch (SQLException | RuntimeException whole) {
-      if (batch.size() == 1) {
+      if (batch.size() == 1 && !transientConflict(whole)) {
         fail(batch.getFirst(), whole);
         return;
       }
       log.debug("group commit of {} writes failed ({}); retrying each alone", batch.size(), whole.toString());
-      for (Request r : batch) {
-        try {
-          inTransaction(List.of(r));
-        } catch (SQLException | RuntimeException alone) {
-          fail(r, alone);
+      // A request that failed alone has had one attempt already; one of a larger batch has not.
+      for (Request r : batch) runAlone(r, batch.size() == 1 ? 1 : 0);
+    }
+  }
+
+  /**
+   * Runs one request in its own transaction; a deadlock victim (40P01) or serialization failure (40001) is
+   * run again, at most {@link #ATTEMPTS_ALONE} times in all alone: the transaction was rolled back, so running it
+   * again is running it once. Any other failure, or the last one, fails the request (nothing written).
+   */
+  private void runAlone(Request r, int attemptsSoFar) {
+    for (int attempt = attemptsSoFar + 1; ; attempt++) {
+      try {
+        inTransaction(List.of(r));
+        return;
+      } catch (SQLException | RuntimeException e) {
+        if (attempt >= ATTEMPTS_ALONE || !transientConflict(e)) {
+          fail(r, e);
+          return;
         }
+        log.debug("a write was rolled back by the database ({}); running it again", sqlState(e));
       }
     }
+  }
+
+  static final int ATTEMPTS_ALONE = 3;
+
+  /** PostgreSQL rolled the transaction back to break a deadlock (40P01) or a serialization conflict (40001). */
+  static boolean transientConflict(Throwable e) {
+    String state = sqlState(e);
+    return "40P01".equals(state) || "40001".equals(state);
+  }
+
+  private static String sqlState(Throwable e) {
+    for (@Nullable Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getSQLState() != null) return s.getSQLState();
+    }
+    return "";
   }
 
   /** Runs the batch in one transaction; completes futures only after the commit. */
