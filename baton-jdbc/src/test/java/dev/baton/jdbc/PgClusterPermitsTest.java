@@ -165,6 +165,32 @@ class PgClusterPermitsTest {
   }
 
   @Test
+  void aHeartbeatSkipsSlotsAnotherTransactionHasLockedInsteadOfWaiting() {
+    assertThat(beat("a", 0, 0)).isZero(); // creates the slots
+    int held = store.read(c -> {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement("SELECT slot FROM cluster_permits WHERE slot <= 5 FOR UPDATE")) {
+        ps.executeQuery().close();
+        // Slots 1..5 are locked by a transaction that is still open (as by another node mid-heartbeat).
+        return other.rebalance("b", BIG, 0, BIG, MAX, TTL);
+      } finally {
+        c.rollback();
+        c.setAutoCommit(true);
+      }
+    });
+    assertThat(held).isEqualTo(4);
+    int lowest = store.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT min(slot) FROM cluster_permits WHERE owner = 'b'");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    });
+    assertThat(lowest).isEqualTo(6);
+    assertThat(beat("b", BIG, 0)).isEqualTo(MAX); // unlocked now
+  }
+
+  @Test
   void anIdleNodeHoldsNothingAndDoesNotShrinkTheBusyNodesShares() {
     assertThat(beat("idle", 0, 0)).isZero();
     assertThat(beat("a", BIG, 0)).isEqualTo(MAX);
