@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -108,6 +109,44 @@ class PgClusterPermitsConcurrencyTest {
     assertThat(running.get()).isZero();
     checkTables(reader);
     assertThat(ownedBy(reader, "")).as("every node left: nothing held").isZero();
+  }
+
+  @Test
+  void lateRenewalsRacingTakeoversOfExpiredPermitsNeverShareOne() throws Exception {
+    for (int i = 0; i < 3; i++) stores.add(PostgresStore.openWithoutRetention(config, clock));
+    JdbcStore reader = stores.getFirst();
+    int nodes = 5;
+    for (int iteration = 0; iteration < 15; iteration++) {
+      // Every permit lapses: the old holders renew late while the others try to take them, all at once.
+      clock.advance(Duration.ofSeconds(2));
+      CyclicBarrier together = new CyclicBarrier(nodes);
+      ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+      int[] held = new int[nodes];
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < nodes; i++) {
+        int n = i;
+        ClusterPermits permits = stores.get(i % 3).clusterPermits().orElseThrow();
+        threads.add(Thread.ofPlatform().start(() -> {
+          try {
+            together.await(WAIT_S, TimeUnit.SECONDS);
+            held[n] = permits.rebalance("n" + n, MAX, 0, MAX, MAX, Duration.ofSeconds(1));
+          } catch (Throwable t) {
+            errors.add(t);
+          }
+        }));
+      }
+      for (Thread t : threads) assertThat(t.join(Duration.ofSeconds(WAIT_S))).isTrue();
+      assertThat(errors).isEmpty();
+      int total = 0;
+      for (int i = 0; i < nodes; i++) {
+        assertThat(ownedBy(reader, "n" + i)).as("rows n%d owns", i).isEqualTo(held[i]);
+        total += held[i];
+      }
+      // Nothing lapses between the heartbeats and this check (the clock stands still), so all are valid now.
+      assertThat(total).as("permits held").isLessThanOrEqualTo(MAX);
+      assertThat(total).as("permits held").isGreaterThan(0);
+      checkTables(reader);
+    }
   }
 
   /**
