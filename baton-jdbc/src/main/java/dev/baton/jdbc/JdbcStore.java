@@ -3,6 +3,7 @@ package dev.baton.jdbc;
 import dev.baton.DedupKey;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
+import dev.baton.spi.ClusterPermits;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
@@ -49,6 +50,7 @@ public final class JdbcStore implements Store {
   private final JdbcLeases leases;
   private final JdbcIdempotency idempotency;
   private volatile Retention retention = Retention.NONE;
+  private volatile Optional<ClusterPermits> clusterPermits = Optional.empty();
   /** Test hook: runs after each prune transaction, on the pruning thread. */
   volatile Runnable afterPruneChunk = () -> {};
 
@@ -67,6 +69,11 @@ public final class JdbcStore implements Store {
   void startRetention(Retention r) {
     this.retention = r;
     r.start();
+  }
+
+  /** Offers the cluster-wide cap (PostgreSQL only); called once at open, before the store is handed out. */
+  void offerClusterPermits(ClusterPermits permits) {
+    this.clusterPermits = Optional.of(permits);
   }
 
   GroupCommitWriter writer() {
@@ -238,6 +245,11 @@ public final class JdbcStore implements Store {
   @Override
   public Optional<SessionLeases> leases() {
     return Optional.of(leases);
+  }
+
+  @Override
+  public Optional<ClusterPermits> clusterPermits() {
+    return clusterPermits;
   }
 
   /**

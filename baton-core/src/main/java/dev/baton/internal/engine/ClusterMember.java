@@ -102,6 +102,8 @@ final class ClusterMember {
   private long cursor;
   private long lastRenewNanos;
   private long permitsValidUntil = Long.MIN_VALUE;
+  /** When the last permit rebalance started (scheduler nanos); nudges are spaced by a quarter poll interval. */
+  private volatile long lastRebalanceNanos = Long.MIN_VALUE / 2;
 
   ClusterMember(Engine engine, ClusterConfig config, SessionLeases leases, Optional<ClusterPermits> permits,
       Duration ttl) {
@@ -122,6 +124,26 @@ final class ClusterMember {
   private static String defaultNodeId() {
     String host = Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()).orElse("node");
     return host.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid();
+  }
+
+  /**
+   * Sessions wait and every permit this node holds is in use: rebalance now rather than at the next tick
+   * (a node that was idle holds no permits). Cheap when called often: spaced by a quarter poll interval.
+   */
+  void nudge() {
+    if (permits.isEmpty() || stopped) return;
+    long now = scheduler.nanoTime();
+    if (now - lastRebalanceNanos < config.pollIntervalMs() * 250_000L) return;
+    if (engine.dispatcher.capacity() >= engine.concurrency.maxConcurrentTotal()) return;
+    if (!polling.compareAndSet(false, true)) return;
+    lastRebalanceNanos = now;
+    Thread.ofVirtual().name("baton-cluster-permits").start(() -> {
+      try {
+        rebalancePermits();
+      } finally {
+        polling.set(false);
+      }
+    });
   }
 
   /** Whether turns are capped cluster-wide (the dispatcher then starts with no permits until the first tick). */
@@ -147,7 +169,11 @@ final class ClusterMember {
 
   /** One poll, renewal and rebalance; re-arms itself. Runs on a virtual thread (or the starting thread). */
   void tick() {
-    if (stopped || !polling.compareAndSet(false, true)) return;
+    if (stopped) return;
+    if (!polling.compareAndSet(false, true)) { // a nudge is rebalancing: come back next interval
+      arm();
+      return;
+    }
     try {
       rebalancePermits();
       if (scheduler.nanoTime() - lastRenewNanos >= ttl.toNanos() / 3) {
@@ -373,6 +399,7 @@ final class ClusterMember {
     int running = engine.metrics.running.get();
     int demand = running + engine.dispatcher.waiting();
     int localMax = engine.concurrency.maxConcurrentTotal();
+    lastRebalanceNanos = scheduler.nanoTime();
     try {
       int got = permits.get().rebalance(owner, demand, running, localMax, config.maxConcurrentTotal(), ttl);
       permitsValidUntil = scheduler.nanoTime() + ttl.toNanos();

@@ -106,6 +106,8 @@ public final class Engine implements Baton {
     }
     int permits = cluster != null && cluster.capsCluster() ? 0 : concurrency.maxConcurrentTotal();
     this.dispatcher = new FairDispatcher(permits, this::startTurn, scheduler);
+    ClusterMember c = cluster;
+    if (c != null && c.capsCluster()) dispatcher.onStarved(c::nudge);
   }
 
   /** Builds the engine, recovers unfinished work from the store, and starts it. */

@@ -54,6 +54,8 @@ final class FairDispatcher {
   private final Scheduler scheduler;
   private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
   private volatile boolean stopped;
+  /** Called when a ticket waits and no permit is free (cluster mode: ask for more permits early). */
+  private volatile Runnable starved = () -> {};
 
   FairDispatcher(int permits, Starter starter, Scheduler scheduler) {
     this.free = new AtomicInteger(permits);
@@ -100,7 +102,10 @@ final class FairDispatcher {
   /** Hands free permits to waiting tickets. Call without holding any session monitor. */
   void pump() {
     while (!stopped && !ready.isEmpty()) {
-      if (!tryAcquire()) return;
+      if (!tryAcquire()) {
+        starved.run();
+        return;
+      }
       Ticket t = ready.poll();
       if (t != null) waiting.decrementAndGet();
       if (t == null || !starter.start(t.session)) {
@@ -128,6 +133,10 @@ final class FairDispatcher {
     if (delta > 0) pump();
   }
 
+  void onStarved(Runnable r) {
+    starved = r;
+  }
+
   /** Sessions in line for a permit (approximate). */
   int waiting() {
     return Math.max(0, waiting.get());
@@ -143,6 +152,10 @@ final class FairDispatcher {
     Ticket t = ready.poll();
     if (t != null) waiting.decrementAndGet();
     return t == null ? null : t.session;
+  }
+
+  int capacity() {
+    return capacity;
   }
 
   int inUse() {
