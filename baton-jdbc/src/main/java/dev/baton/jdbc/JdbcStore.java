@@ -4,6 +4,7 @@ import dev.baton.DedupKey;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.spi.ClusterLocks;
+import dev.baton.spi.ClusterPermits;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
@@ -51,6 +52,7 @@ public final class JdbcStore implements Store {
   private final JdbcIdempotency idempotency;
   private volatile Retention retention = Retention.NONE;
   private volatile Optional<ClusterLocks> clusterLocks = Optional.empty();
+  private volatile Optional<ClusterPermits> clusterPermits = Optional.empty();
   /** Test hook: runs after each prune transaction, on the pruning thread. */
   volatile Runnable afterPruneChunk = () -> {};
 
@@ -74,6 +76,11 @@ public final class JdbcStore implements Store {
   /** Offers cross-node tool locks (postgres only); called once, before the store is handed out. */
   void offerClusterLocks(ClusterLocks locks) {
     this.clusterLocks = Optional.of(locks);
+  }
+
+  /** Offers the cluster-wide cap (PostgreSQL only); called once at open, before the store is handed out. */
+  void offerClusterPermits(ClusterPermits permits) {
+    this.clusterPermits = Optional.of(permits);
   }
 
   GroupCommitWriter writer() {
@@ -250,6 +257,11 @@ public final class JdbcStore implements Store {
   @Override
   public Optional<ClusterLocks> clusterLocks() {
     return clusterLocks;
+  }
+
+  @Override
+  public Optional<ClusterPermits> clusterPermits() {
+    return clusterPermits;
   }
 
   /**

@@ -12,7 +12,8 @@ import org.flywaydb.core.Flyway;
 /**
  * The store several Baton nodes share: PostgreSQL through a HikariCP pool, a group-commit writer per node,
  * dedup by the unique key ({@code INSERT ... ON CONFLICT DO NOTHING}), leases with fencing tokens. Flyway
- * serializes migrations of nodes starting together (it takes an advisory lock).
+ * serializes migrations of nodes starting together (it takes an advisory lock). The cluster-wide cap on running
+ * turns is {@link PgClusterPermits}.
  */
 public final class PostgresStore {
   private PostgresStore() {}
@@ -58,6 +59,7 @@ public final class PostgresStore {
       lockConnections.close();
       pool.close();
     }, storage.pruneBatch(), scheduler);
+    store.offerClusterPermits(new PgClusterPermits(pool, scheduler));
     store.offerClusterLocks(new PgAdvisoryLocks(lockConnections, scheduler));
     return store;
   }

@@ -47,11 +47,15 @@ final class FairDispatcher {
 
   private final ConcurrentLinkedQueue<Ticket> ready = new ConcurrentLinkedQueue<>();
   private final AtomicInteger free;
-  private final int capacity;
+  private volatile int capacity;
+  /** Tickets in line (approximate; for the cluster's demand). */
+  private final AtomicInteger waiting = new AtomicInteger();
   private final Starter starter;
   private final Scheduler scheduler;
   private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
   private volatile boolean stopped;
+  /** Called when a ticket waits and no permit is free (cluster mode: ask for more permits early). */
+  private volatile Runnable starved = () -> {};
 
   FairDispatcher(int permits, Starter starter, Scheduler scheduler) {
     this.free = new AtomicInteger(permits);
@@ -66,6 +70,7 @@ final class FairDispatcher {
    */
   void offer(SessionActor s, long dueNanos) {
     ready.offer(new Ticket(s, dueNanos));
+    waiting.incrementAndGet();
     if (dueNanos < nextSweep.get()) requestSweep(dueNanos);
   }
 
@@ -97,8 +102,12 @@ final class FairDispatcher {
   /** Hands free permits to waiting tickets. Call without holding any session monitor. */
   void pump() {
     while (!stopped && !ready.isEmpty()) {
-      if (!tryAcquire()) return;
+      if (!tryAcquire()) {
+        starved.run();
+        return;
+      }
       Ticket t = ready.poll();
+      if (t != null) waiting.decrementAndGet();
       if (t == null || !starter.start(t.session)) {
         free.incrementAndGet();
       }
@@ -111,6 +120,28 @@ final class FairDispatcher {
     pump();
   }
 
+  /**
+   * Sets how many turns may run at once (cluster mode: the node's share of the cluster-wide cap). Lowering
+   * it below what runs now starts nothing until enough turns end; no running turn is stopped. Called by one
+   * thread at a time.
+   */
+  void setCapacity(int permits) {
+    int delta = permits - capacity;
+    if (delta == 0) return;
+    capacity = permits;
+    free.addAndGet(delta);
+    if (delta > 0) pump();
+  }
+
+  void onStarved(Runnable r) {
+    starved = r;
+  }
+
+  /** Sessions in line for a permit (approximate). */
+  int waiting() {
+    return Math.max(0, waiting.get());
+  }
+
   /** No more turns start (shutdown). */
   void stop() {
     stopped = true;
@@ -119,7 +150,12 @@ final class FairDispatcher {
   /** Takes one ticket without a permit (tests that drive the dispatcher by hand after {@link #stop}). */
   @Nullable SessionActor pollTicket() {
     Ticket t = ready.poll();
+    if (t != null) waiting.decrementAndGet();
     return t == null ? null : t.session;
+  }
+
+  int capacity() {
+    return capacity;
   }
 
   int inUse() {
