@@ -10,6 +10,8 @@ import dev.baton.spi.Scheduler;
 import dev.baton.spi.SessionLeases;
 import dev.baton.spi.SessionLeases.Lease;
 import dev.baton.spi.StoreException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -106,7 +108,7 @@ final class ClusterMember {
   private volatile long lastRebalanceNanos = Long.MIN_VALUE / 2;
 
   ClusterMember(Engine engine, ClusterConfig config, SessionLeases leases, Optional<ClusterPermits> permits,
-      Duration ttl) {
+      Duration ttl, MeterRegistry meters) {
     this.engine = engine;
     this.config = config;
     this.leases = leases;
@@ -119,6 +121,11 @@ final class ClusterMember {
       throw new IllegalStateException("cluster.max_concurrent_total needs a store that offers cluster permits"
           + " (postgres); this store does not");
     }
+    Gauge.builder("baton.cluster.leases", held, Map::size)
+        .description("Session leases this node holds").register(meters);
+    Gauge.builder("baton.cluster.permits", this, m -> m.engine.dispatcher.capacity())
+        .description("Turns this node may run at once now (its share of cluster.max_concurrent_total)")
+        .register(meters);
   }
 
   private static String defaultNodeId() {

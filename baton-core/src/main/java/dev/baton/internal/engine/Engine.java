@@ -100,7 +100,7 @@ public final class Engine implements Baton {
       SessionLeases leases = store.leases().orElseThrow(() -> new IllegalStateException(
           "cluster.enabled needs a store with session leases (postgres or sqlite); " + store + " has none"));
       this.cluster = new ClusterMember(this, config.cluster(), leases, store.clusterPermits(),
-          Duration.ofMillis(config.storage().leaseTtlMs()));
+          Duration.ofMillis(config.storage().leaseTtlMs()), b.meterRegistry());
     } else {
       this.cluster = null;
     }

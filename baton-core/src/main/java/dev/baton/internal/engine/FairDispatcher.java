@@ -49,7 +49,7 @@ final class FairDispatcher {
   private final AtomicInteger free;
   private volatile int capacity;
   /** Tickets in line (approximate; for the cluster's demand). */
-  private final AtomicInteger waiting = new AtomicInteger();
+  private final java.util.concurrent.atomic.LongAdder waiting = new java.util.concurrent.atomic.LongAdder();
   private final Starter starter;
   private final Scheduler scheduler;
   private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
@@ -70,7 +70,7 @@ final class FairDispatcher {
    */
   void offer(SessionActor s, long dueNanos) {
     ready.offer(new Ticket(s, dueNanos));
-    waiting.incrementAndGet();
+    waiting.increment();
     if (dueNanos < nextSweep.get()) requestSweep(dueNanos);
   }
 
@@ -107,7 +107,7 @@ final class FairDispatcher {
         return;
       }
       Ticket t = ready.poll();
-      if (t != null) waiting.decrementAndGet();
+      if (t != null) waiting.decrement();
       if (t == null || !starter.start(t.session)) {
         free.incrementAndGet();
       }
@@ -139,7 +139,7 @@ final class FairDispatcher {
 
   /** Sessions in line for a permit (approximate). */
   int waiting() {
-    return Math.max(0, waiting.get());
+    return (int) Math.max(0, waiting.sum());
   }
 
   /** No more turns start (shutdown). */
@@ -150,7 +150,7 @@ final class FairDispatcher {
   /** Takes one ticket without a permit (tests that drive the dispatcher by hand after {@link #stop}). */
   @Nullable SessionActor pollTicket() {
     Ticket t = ready.poll();
-    if (t != null) waiting.decrementAndGet();
+    if (t != null) waiting.decrement();
     return t == null ? null : t.session;
   }
 
