@@ -77,6 +77,7 @@ final class PgAdvisoryLocks implements ClusterLocks {
 
   @Override
   public Held acquire(List<Claim> claims, Instant deadline) throws InterruptedException {
+    if (claims.isEmpty()) return () -> {}; // nothing to lock: no connection either
     long[] ids = new long[claims.size()];
     for (int i = 0; i < ids.length; i++) ids[i] = lockId(claims.get(i).key());
     long backoffNanos = BACKOFF_MIN.toNanos();
@@ -125,10 +126,10 @@ final class PgAdvisoryLocks implements ClusterLocks {
         }
       }
       return new Attempt(new HeldLocks(c), "", false);
-    } catch (SQLException e) {
-      connections.discard(c);
+    } catch (SQLException | RuntimeException e) {
+      connections.discard(c); // whatever it took goes with its session
       if (Thread.interrupted()) throw new InterruptedException("interrupted while taking cluster locks");
-      if (lent.reused()) return new Attempt(null, "", true);
+      if (lent.reused() && e instanceof SQLException) return new Attempt(null, "", true);
       throw new StoreException("cluster lock query failed: " + e.getMessage(), e);
     }
   }

@@ -119,6 +119,15 @@ class PgAdvisoryLocksTest {
   }
 
   @Test
+  void noClaimsTakeNoConnection() throws Exception {
+    ClusterLocks[] n = twoNodes();
+    List<Held> none = new ArrayList<>();
+    for (int i = 0; i < poolSize + 1; i++) none.add(n[0].acquire(List.of(), clock.now()));
+    n[0].acquire(x(a), clock.now()).close(); // the pool is untouched
+    none.forEach(Held::close);
+  }
+
+  @Test
   void aRefusedAttemptReleasesWhatItTookBeforeBackingOff() throws Exception {
     ClusterLocks[] n = twoNodes();
     Held holdsB = n[1].acquire(x(b), clock.now());

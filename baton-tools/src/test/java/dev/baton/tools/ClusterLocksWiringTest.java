@@ -150,6 +150,13 @@ class ClusterLocksWiringTest {
   }
 
   @Test
+  void aCallWithoutResourcesAsksNothing() throws Exception {
+    withCluster();
+    assertThat(code(f.bind("api:u:alice").call(call("multi", "{}")))).isEqualTo("ok");
+    assertThat(cluster.events).isEmpty();
+  }
+
+  @Test
   void withoutClusterLocksNothingIsAsked() throws Exception {
     f = new Fixture(dir, BatonTools.builder().builtIns(false).tool(multi));
     assertThat(code(f.bind("api:u:alice").call(call("multi", "{\"x\":[\"a\"],\"nested\":\"z\"}")))).isEqualTo("ok");

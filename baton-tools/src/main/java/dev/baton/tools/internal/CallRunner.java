@@ -189,7 +189,7 @@ final class CallRunner {
         Map<String, Access> claims = new TreeMap<>();
         for (Resource r : tool.resources(args, ctx)) claims.merge(r.key(), r.access(), Access::max);
         locks.acquireAll(party, claims, deadlineNanos);
-        if (cluster != null) ctx.holdCluster(acquireCluster(claims, deadline));
+        if (cluster != null && !claims.isEmpty()) ctx.holdCluster(acquireCluster(claims, deadline));
         graph.progress(party);
         JsonNode out = tool.execute(args, ctx);
         result = new ToolResult.Ok(Json.print(out == null ? ctx.json().nullNode() : out));
