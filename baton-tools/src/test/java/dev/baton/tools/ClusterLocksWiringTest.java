@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.StoreException;
 import dev.baton.tool.ToolResult;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,8 +86,14 @@ class ClusterLocksWiringTest {
     f.close();
   }
 
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
   void withCluster() {
-    f = new Fixture(dir, BatonTools.builder().builtIns(false).tool(multi).clusterLocks(cluster));
+    f = new Fixture(dir, BatonTools.builder().builtIns(false).tool(multi).clusterLocks(cluster).meterRegistry(meters));
+  }
+
+  double failed(String cause) {
+    return meters.counter("baton.lock.failed", "cause", cause).count();
   }
 
   @Test
@@ -99,6 +106,7 @@ class ClusterLocksWiringTest {
             + " Claim[key=res:c, exclusive=false]] by " + Fixture.CALL_TIMEOUT_MS + "ms local=3",
         "release local=3");
     assertThat(f.tools.internals().locks().holders("res:a")).isEmpty();
+    assertThat(meters.timer("baton.cluster.lock.wait").count()).isEqualTo(1);
   }
 
   @Test
@@ -120,6 +128,7 @@ class ClusterLocksWiringTest {
     ToolResult r = f.bind("api:u:alice").call(call("multi", "{\"x\":[\"a\"]}"));
     assertThat(r).isEqualTo(new ToolResult.Failed("timeout", "cluster lock res:a was not free within the call's time"));
     assertThat(f.tools.internals().locks().holders("res:a")).as("the local lock went too").isEmpty();
+    assertThat(failed("cluster_timeout")).isEqualTo(1);
     // Not recorded: a repeat runs again (and this time gets the lock).
     cluster.behaviour = claims -> () -> {};
     assertThat(code(f.bind("api:u:alice").call(call("multi", "{\"x\":[\"a\"]}")))).isEqualTo("ok");
@@ -134,6 +143,7 @@ class ClusterLocksWiringTest {
     ToolResult r = f.bind("api:u:alice").call(call("multi", "{\"x\":[\"a\"]}"));
     assertThat(code(r)).isEqualTo("unavailable");
     assertThat(((ToolResult.Failed) r).message()).doesNotContain("db.internal").doesNotContain("baton");
+    assertThat(failed("cluster_unavailable")).isEqualTo(1);
   }
 
   @Test

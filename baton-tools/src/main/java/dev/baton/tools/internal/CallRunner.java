@@ -33,6 +33,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -226,15 +227,23 @@ final class CallRunner {
 
   /**
    * Takes a call's cross-node locks: the same resources as its local locks, in the same (key) order, by the
-   * call's deadline. A store failure fails the call as retriable; the tool did not run.
+   * call's deadline. A store failure fails the call as retriable; the tool did not run. Metrics: the wait
+   * ({@code baton.cluster.lock.wait}), and {@code baton.lock.failed{cause=cluster_timeout|cluster_unavailable}}.
    */
   ClusterLocks.Held acquireCluster(Map<String, Access> ordered, Instant deadline) throws InterruptedException {
     ClusterLocks c = Objects.requireNonNull(cluster);
     List<ClusterLocks.Claim> claims = new ArrayList<>(ordered.size());
     ordered.forEach((k, a) -> claims.add(new ClusterLocks.Claim(k, a == Access.EXCLUSIVE)));
+    long start = scheduler.nanoTime();
     try {
-      return c.acquire(claims, deadline);
+      ClusterLocks.Held held = c.acquire(claims, deadline);
+      meters.timer("baton.cluster.lock.wait").record(scheduler.nanoTime() - start, TimeUnit.NANOSECONDS);
+      return held;
+    } catch (ClusterLocks.ClusterLockTimeoutException e) {
+      meters.counter("baton.lock.failed", "cause", "cluster_timeout").increment();
+      throw e;
     } catch (StoreException e) {
+      meters.counter("baton.lock.failed", "cause", "cluster_unavailable").increment();
       log.warn("cluster locks unavailable: {}", e.getClass().getName());
       throw new ToolException("unavailable", "cluster locks could not be taken (the database did not answer)", true);
     }
