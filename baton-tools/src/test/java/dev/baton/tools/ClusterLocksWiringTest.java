@@ -153,10 +153,16 @@ class ClusterLocksWiringTest {
     Thread t = f.spawn("alice", () -> r[0] = f.bind("api:u:alice").call(call("multi", "{\"x\":[\"wait\"]}")));
     cluster.waiting.await();
     assertThat(f.tools.internals().locks().holders("res:wait")).hasSize(1);
+    assertThat(f.tools.snapshot().waits()).as("the wait is shown, blocked by nobody on this node")
+        .filteredOn(w -> w.waitsFor().startsWith("lock")).singleElement().satisfies(w -> {
+          assertThat(w.waitsFor()).isEqualTo("lock cluster res:wait (exclusive)");
+          assertThat(w.blockedBy()).isEmpty();
+        });
     f.clock.advance(Duration.ofMillis(Fixture.CALL_TIMEOUT_MS));
     t.join();
     assertThat(code(r[0])).isEqualTo("timeout");
     f.until("the local lock is released", () -> f.tools.internals().locks().holders("res:wait").isEmpty());
+    assertThat(f.tools.snapshot().waits()).noneMatch(w -> w.waitsFor().startsWith("lock"));
   }
 
   @Test

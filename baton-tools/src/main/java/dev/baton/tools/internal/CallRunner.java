@@ -190,7 +190,7 @@ final class CallRunner {
         Map<String, Access> claims = new TreeMap<>();
         for (Resource r : tool.resources(args, ctx)) claims.merge(r.key(), r.access(), Access::max);
         locks.acquireAll(party, claims, deadlineNanos);
-        if (cluster != null && !claims.isEmpty()) ctx.holdCluster(acquireCluster(claims, deadline));
+        if (cluster != null && !claims.isEmpty()) ctx.holdCluster(acquireCluster(party, claims, deadline));
         graph.progress(party);
         JsonNode out = tool.execute(args, ctx);
         result = new ToolResult.Ok(Json.print(out == null ? ctx.json().nullNode() : out));
@@ -230,10 +230,17 @@ final class CallRunner {
    * call's deadline. A store failure fails the call as retriable; the tool did not run. Metrics: the wait
    * ({@code baton.cluster.lock.wait}), and {@code baton.lock.failed{cause=cluster_timeout|cluster_unavailable}}.
    */
-  ClusterLocks.Held acquireCluster(Map<String, Access> ordered, Instant deadline) throws InterruptedException {
+  ClusterLocks.Held acquireCluster(Party party, Map<String, Access> ordered, Instant deadline)
+      throws InterruptedException {
     ClusterLocks c = Objects.requireNonNull(cluster);
     List<ClusterLocks.Claim> claims = new ArrayList<>(ordered.size());
-    ordered.forEach((k, a) -> claims.add(new ClusterLocks.Claim(k, a == Access.EXCLUSIVE)));
+    StringBuilder what = new StringBuilder("cluster");
+    ordered.forEach((k, a) -> {
+      claims.add(new ClusterLocks.Claim(k, a == Access.EXCLUSIVE));
+      what.append(' ').append(k).append(" (").append(a.name().toLowerCase(java.util.Locale.ROOT)).append(')');
+    });
+    // Shown in the graph's snapshot; with no local blockers it can never close a local cycle.
+    WaitForGraph.Wait shown = graph.await(party, WaitKind.LOCK, what.toString(), Need.ALL, List.of(), null);
     long start = scheduler.nanoTime();
     try {
       ClusterLocks.Held held = c.acquire(claims, deadline);
@@ -246,6 +253,8 @@ final class CallRunner {
       meters.counter("baton.lock.failed", "cause", "cluster_unavailable").increment();
       log.warn("cluster locks unavailable: {}", e.getClass().getName());
       throw new ToolException("unavailable", "cluster locks could not be taken (the database did not answer)", true);
+    } finally {
+      graph.end(shown);
     }
   }
 
