@@ -237,6 +237,51 @@ class PgAdvisoryLocksTest {
     all.forEach(Held::close);
   }
 
+  @Test
+  void underRealConcurrencyWritersAreAloneAndReadersShare() throws Exception {
+    // Real threads on the real clock (backoff included); 3 threads on each of 2 nodes, mixed accesses.
+    StorageConfig c = PgServer.freshSchema();
+    JdbcStore n1 = PostgresStore.openWithoutRetention(c, dev.baton.spi.Scheduler.system());
+    stores.add(n1);
+    JdbcStore n2 = PostgresStore.openWithoutRetention(c, dev.baton.spi.Scheduler.system());
+    stores.add(n2);
+    ClusterLocks[] n = {n1.clusterLocks().orElseThrow(), n2.clusterLocks().orElseThrow()};
+    AtomicInteger readers = new AtomicInteger(), writers = new AtomicInteger();
+    AtomicInteger writes = new AtomicInteger(), reads = new AtomicInteger();
+    List<String> violations = new CopyOnWriteArrayList<>();
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(6);
+    for (int t = 0; t < 6; t++) {
+      ClusterLocks node = n[t % 2];
+      int seed = t;
+      spawn("t" + t, () -> {
+        java.util.Random rnd = new java.util.Random(seed);
+        start.await();
+        for (int i = 0; i < 25; i++) {
+          boolean exclusive = rnd.nextInt(3) == 0;
+          Instant deadline = dev.baton.spi.Scheduler.system().now().plus(Duration.ofSeconds(30));
+          try (Held h = node.acquire(List.of(new Claim(a, exclusive)), deadline)) {
+            if (exclusive) {
+              if (writers.incrementAndGet() != 1 || readers.get() != 0) violations.add("writer not alone");
+              Thread.yield();
+              writers.decrementAndGet();
+              writes.incrementAndGet();
+            } else {
+              readers.incrementAndGet();
+              if (writers.get() != 0) violations.add("reader beside a writer");
+              Thread.yield();
+              readers.decrementAndGet();
+              reads.incrementAndGet();
+            }
+          }
+        }
+      });
+    }
+    for (Thread t : threads) t.join(REAL_TIME_LIMIT);
+    assertThat(violations).isEmpty();
+    assertThat(writes.get() + reads.get()).isEqualTo(6 * 25);
+    assertThat(advisoryLocksOn(a)).isZero();
+  }
+
   /** Moves time on by steps of the longest backoff whenever a waiter is armed, until {@code t} ended. */
   void drive(Thread t) throws InterruptedException {
     while (t.isAlive()) {
