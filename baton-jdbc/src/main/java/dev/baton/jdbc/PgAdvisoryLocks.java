@@ -29,10 +29,10 @@ import org.jspecify.annotations.Nullable;
  *
  * One attempt: borrow a connection without waiting (none free counts as "busy", like a held lock), then
  * pg_try_advisory_lock[_shared] each claim in the order given. All taken: the call holds them. One refused:
- * pg_advisory_unlock_all() drops what this attempt took, the connection and the permit go back, and the
- * caller backs off on the injected Scheduler (jittered, doubling from BACKOFF_MIN to BACKOFF_MAX, never past
- * the deadline) and tries again. Nothing ever blocks inside PostgreSQL, so PostgreSQL's deadlock detector
- * never sees a tool-lock cycle: a cycle across nodes ends at a call's deadline (P4).
+ * pg_advisory_unlock_all() drops what this attempt took, the connection goes back, and the caller backs off
+ * on the injected Scheduler (jittered, doubling from BACKOFF_MIN to BACKOFF_MAX, never past the deadline) and
+ * tries again. Nothing ever blocks inside PostgreSQL, so PostgreSQL's deadlock detector never sees a
+ * tool-lock cycle: a cycle across nodes ends at a call's deadline (P4).
  *
  * Concurrency. Thread-safe. Each call uses its own connection; a Held is used by the one call that acquired
  * it, and close() is idempotent (an AtomicBoolean). Waiting between attempts blocks on a CompletableFuture
@@ -40,11 +40,12 @@ import org.jspecify.annotations.Nullable;
  *
  * Failure. An SQL error while acquiring closes the connection (ending its database session releases every
  * lock it held); on a connection that had been idle it is retried at once on another, otherwise it surfaces
- * as a StoreException holding nothing. Interruption: everything is
- * released and InterruptedException thrown. If the connection breaks while the locks are held, PostgreSQL
- * releases them when it notices the session ended: from then on another node may take them while this call
- * still runs. Session state stays safe (a turn commits with its lease's fencing token), and a tool's external
- * side effects are guarded by idempotency keys; the lock alone is not a fence.
+ * as a StoreException holding nothing. Interruption: everything is released and InterruptedException thrown
+ * (the interrupt status is set aside for the unlock statement, whose socket I/O it would otherwise break).
+ * If the connection breaks while the locks are held, PostgreSQL releases them when it notices the session
+ * ended: from then on another node may take them while this call still runs. Session state stays safe (a
+ * turn commits with its lease's fencing token), and a tool's external side effects are guarded by
+ * idempotency keys; the lock alone is not a fence.
  */
 final class PgAdvisoryLocks implements ClusterLocks {
 

@@ -59,7 +59,9 @@ final class CallContext implements ToolContext {
   public void lock(Resource resource) throws InterruptedException {
     try {
       runner.locks().acquire(party, resource.key(), resource.access(), deadlineNanos);
-      if (runner.clustered()) holdCluster(runner.acquireCluster(party, Map.of(resource.key(), resource.access()), deadline));
+      if (runner.clustered()) {
+        holdCluster(runner.acquireCluster(party, Map.of(resource.key(), resource.access()), deadline));
+      }
     } catch (LockTimeoutException e) {
       throw new ToolException("timeout", "lock " + resource.key() + " was not free within the call's time", true);
     } catch (ClusterLocks.ClusterLockTimeoutException e) {
