@@ -12,7 +12,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -120,12 +121,13 @@ public final class ClusterReplies implements ApiReplies {
 
   private void register(SessionKey session, CompletableFuture<Void> f) {
     waiters.compute(session, (k, set) -> {
-      Set<CompletableFuture<Void>> s = set == null ? new HashSet<>() : set;
+      Set<CompletableFuture<Void>> s = set == null ? Collections.newSetFromMap(new IdentityHashMap<>()) : set;
       s.add(f);
       return s;
     });
   }
 
+  @SuppressWarnings("CollectionUndefinedEquality") // an identity set: each waiter is its own future
   private void unregister(SessionKey session, CompletableFuture<Void> f) {
     waiters.computeIfPresent(session, (k, set) -> {
       set.remove(f);
