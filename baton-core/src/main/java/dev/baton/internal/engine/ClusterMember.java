@@ -234,8 +234,11 @@ final class ClusterMember {
    * older unfinished messages that other nodes accepted and this node has not admitted yet (so a client that
    * waited for each acknowledgement sees its messages run in the order it sent them, whichever nodes took
    * them), then this one. Called under the lease ({@link #underLease}).
+   *
+   * @return whether the caller must admit {@code entry}: false if a poll of this node found it in the journal
+   *     and admitted it already (between the journal insert and this call)
    */
-  void admitAfterOlder(JournalEntry entry, boolean adopted) {
+  boolean admitAfterOlder(JournalEntry entry, boolean adopted) {
     if (!adopted) {
       List<JournalEntry> older = new ArrayList<>();
       for (JournalEntry e : engine.store.unfinished(entry.session())) {
@@ -244,7 +247,7 @@ final class ClusterMember {
       }
       if (!older.isEmpty()) engine.adopt(older);
     }
-    track(entry);
+    return track(entry);
   }
 
   /** The token of a lease this node holds on {@code session}, or {@link #NOT_HELD}. */
