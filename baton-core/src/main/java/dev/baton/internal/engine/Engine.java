@@ -16,7 +16,9 @@ import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
 import dev.baton.spi.MessageStatus;
 import dev.baton.spi.ReplyHandler;
+import dev.baton.spi.FencedException;
 import dev.baton.spi.Scheduler;
+import dev.baton.spi.SessionLeases;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreProvider;
 import dev.baton.spi.TurnCommit;
@@ -78,6 +80,8 @@ public final class Engine implements Baton {
   private final boolean ownsStore;
   private final CompletableFuture<Boolean> drained = new CompletableFuture<>();
   volatile boolean closed;
+  /** Cluster mode (cluster.enabled): leases, fencing tokens, journal polling; null on a single node. */
+  final @Nullable ClusterMember cluster;
   /** Set once by {@link EngineAskRouter#attach}: turn hooks and the ask channel's replies go to it. */
   volatile @Nullable EngineAskRouter asks;
 
@@ -92,13 +96,27 @@ public final class Engine implements Baton {
     this.agent = b.agent().orElseGet(() -> loadAgent(config));
     this.ownsStore = b.store().isEmpty();
     this.store = b.store().orElseGet(() -> openStore(config, scheduler));
-    this.dispatcher = new FairDispatcher(concurrency.maxConcurrentTotal(), this::startTurn, scheduler);
+    if (config.cluster().enabled()) {
+      SessionLeases leases = store.leases().orElseThrow(() -> new IllegalStateException(
+          "cluster.enabled needs a store with session leases (postgres or sqlite); " + store + " has none"));
+      this.cluster = new ClusterMember(this, config.cluster(), leases, store.clusterPermits(),
+          Duration.ofMillis(config.storage().leaseTtlMs()));
+    } else {
+      this.cluster = null;
+    }
+    int permits = cluster != null && cluster.capsCluster() ? 0 : concurrency.maxConcurrentTotal();
+    this.dispatcher = new FairDispatcher(permits, this::startTurn, scheduler);
   }
 
   /** Builds the engine, recovers unfinished work from the store, and starts it. */
   public static Baton start(Baton.Builder b) {
     Engine e = new Engine(b);
-    e.recover();
+    ClusterMember c = e.cluster;
+    if (c == null) {
+      e.recover();
+    } else {
+      c.start(); // takes over what no live node owns, in its first poll
+    }
     return e;
   }
 
@@ -129,7 +147,7 @@ public final class Engine implements Baton {
     long now = scheduler.nanoTime();
     // Within a session, ordered messages were released in key order before the crash: keep that order.
     unfinished.sort(Comparator.comparing((JournalEntry j) -> j.session().value()).thenComparingLong(Engine::orderOf));
-    for (JournalEntry e : unfinished) admit(new Pending(e, now), true);
+    for (JournalEntry e : unfinished) admit(new Pending(e, now), SessionActor.Source.RECOVERED);
     if (!unfinished.isEmpty()) log.info("recovered {} unfinished message(s)", unfinished.size());
     dispatcher.pump();
   }
@@ -158,17 +176,39 @@ public final class Engine implements Baton {
       metrics.duplicates.increment();
       return new Admission.Duplicate(key);
     }
-    return admit(new Pending(entry, scheduler.nanoTime()), false);
+    ClusterMember c = cluster;
+    if (c == null) return admit(new Pending(entry, scheduler.nanoTime()), SessionActor.Source.FRESH);
+    Admission a = c.underLease(session, key, adopted -> {
+      c.admitAfterOlder(entry, adopted);
+      return admit(new Pending(entry, scheduler.nanoTime()), SessionActor.Source.FRESH);
+    });
+    if (a != null) return a;
+    // Another live node runs this session: the message is journaled and its owner's poll takes it.
+    metrics.admitted.increment();
+    return new Admission.Accepted(key, session);
   }
 
-  private Admission admit(Pending p, boolean recovered) {
+  /** Cluster mode: journaled messages this node took (another node accepted them, or their owner died). */
+  void adopt(List<JournalEntry> entries) {
+    long now = scheduler.nanoTime();
+    for (JournalEntry e : entries) admit(new Pending(e, now), SessionActor.Source.ADOPTED);
+    dispatcher.pump();
+  }
+
+  /** Cluster mode: the session's lease was lost; drop its in-memory work (it stays journaled). */
+  void abandon(SessionKey session) {
+    SessionActor a = actors.get(session);
+    if (a != null) a.abandon();
+  }
+
+  private Admission admit(Pending p, SessionActor.Source source) {
     SessionKey session = p.entry.session();
     while (true) {
       SessionActor a = actors.computeIfAbsent(session, k -> new SessionActor(k, this));
       if (!(p.order() instanceof OrderKey.None) && a.needsReorder()) {
         a.initReorder(store.loadSession(session)); // outside any monitor: may do I/O
       }
-      SessionActor.Offer o = a.offer(p, recovered);
+      SessionActor.Offer o = a.offer(p, source);
       switch (o) {
         case RETIRED -> { continue; }
         case QUEUED -> {
@@ -185,11 +225,13 @@ public final class Engine implements Baton {
           switch (concurrency.overflowAction()) {
             case RETURN_BUSY_MESSAGE -> {
               store.release(p.key());
+              released(p.key());
               metrics.busy.increment();
               return new Admission.Busy(p.key(), concurrency.busyMessage());
             }
             case REJECT -> {
               store.release(p.key());
+              released(p.key());
               metrics.rejected.increment();
               return new Admission.Rejected(p.key(), why);
             }
@@ -203,6 +245,11 @@ public final class Engine implements Baton {
     }
   }
 
+  private void released(DedupKey key) {
+    ClusterMember c = cluster;
+    if (c != null) c.finished(List.of(key));
+  }
+
   /** The lane task for a message that was not queued (busy reply, drop), or null. Called under the actor. */
   @Nullable Runnable rejectionTask(SessionActor a, Pending p, SessionActor.Offer why) {
     if (why == SessionActor.Offer.LATE_DROPPED) {
@@ -214,7 +261,10 @@ public final class Engine implements Baton {
         Reply r = StagedTurn.reply(a.key, p, Reply.Kind.BUSY, concurrency.busyMessage(), OptionalLong.empty());
         yield () -> commitAndDeliver(a, TurnCommit.finishOnly(a.key, List.of(), MessageStatus.DONE, List.of(r)));
       }
-      case DROP -> () -> store.updateStatus(List.of(p.key()), MessageStatus.DROPPED);
+      case DROP -> () -> {
+        store.updateStatus(List.of(p.key()), MessageStatus.DROPPED);
+        released(p.key());
+      };
       case REJECT -> null;
     };
   }
@@ -240,12 +290,44 @@ public final class Engine implements Baton {
     return new TurnCommit(a.key, keys, status, java.util.Map.of(), a.watermarks(), List.of(), replies, 0);
   }
 
-  /** Runs on the session's lane: one store commit, then its replies to the handler in outboxSeq order. */
+  /**
+   * Runs on the session's lane: one store commit, then its replies to the handler in outboxSeq order. In
+   * cluster mode a commit without a token carries the session's current lease token; a fenced commit (the
+   * lease went to another node) drops the session here and is rethrown.
+   */
   void commitAndDeliver(SessionActor a, TurnCommit c) {
-    for (Reply r : store.commitTurn(c)) deliver(r);
+    ClusterMember cm = cluster;
+    if (cm == null) {
+      for (Reply r : store.commitTurn(c)) deliver(r);
+      return;
+    }
+    TurnCommit t = c.fencingToken() != 0 ? c : withToken(c, cm.token(a.key));
+    List<Reply> stored;
+    try {
+      stored = store.commitTurn(t);
+    } catch (FencedException e) {
+      metrics.fenced.increment();
+      log.warn("session {}: commit refused, the session's lease is held by another node now (token {} is stale)",
+          a.key, t.fencingToken());
+      cm.lost(a.key, t.fencingToken());
+      throw e;
+    }
+    cm.finished(t.messages());
+    for (Reply r : stored) deliver(r);
   }
 
-  private void deliver(Reply r) {
+  static TurnCommit withToken(TurnCommit c, long token) {
+    return new TurnCommit(c.session(), c.messages(), c.status(), c.expected(), c.writes(), c.transcript(),
+        c.replies(), token);
+  }
+
+  /** The fencing token a turn of {@code session} starting now commits with (0 on a single node). */
+  long fencingToken(SessionKey session) {
+    ClusterMember c = cluster;
+    return c == null ? 0 : c.token(session);
+  }
+
+  void deliver(Reply r) {
     if (r.channel().equals(EngineAskRouter.CHANNEL)) { // the answer to a question, never a channel's reply
       EngineAskRouter.answered(this, r);
       return;
@@ -321,6 +403,8 @@ public final class Engine implements Baton {
       }
       log.warn("shutdown: {} turn(s) did not finish in {} and were cancelled", n, drainDeadline);
     }
+    ClusterMember c = cluster;
+    if (c != null) c.stop();
     if (ownsStore) store.close();
     return ok;
   }

@@ -19,6 +19,8 @@ final class EngineMetrics {
   final Counter late;
   final Counter turnsFailed;
   final Counter turnsTimedOut;
+  /** Cluster mode: commits refused because another node took the session's lease. */
+  final Counter fenced;
   final Timer queueWait;
   final Timer turnDuration;
   /** Messages held in reorder buffers or waiting in mailboxes. */
@@ -35,6 +37,7 @@ final class EngineMetrics {
     late = r.counter("baton.order.late");
     turnsFailed = r.counter("baton.turns.failed");
     turnsTimedOut = r.counter("baton.turns.timeouts");
+    fenced = r.counter("baton.cluster.fenced");
     queueWait = Timer.builder("baton.queue.wait")
         .description("From arrival to the start of the message's turn")
         .publishPercentileHistogram().register(r);

@@ -47,7 +47,9 @@ final class FairDispatcher {
 
   private final ConcurrentLinkedQueue<Ticket> ready = new ConcurrentLinkedQueue<>();
   private final AtomicInteger free;
-  private final int capacity;
+  private volatile int capacity;
+  /** Tickets in line (approximate; for the cluster's demand). */
+  private final AtomicInteger waiting = new AtomicInteger();
   private final Starter starter;
   private final Scheduler scheduler;
   private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
@@ -66,6 +68,7 @@ final class FairDispatcher {
    */
   void offer(SessionActor s, long dueNanos) {
     ready.offer(new Ticket(s, dueNanos));
+    waiting.incrementAndGet();
     if (dueNanos < nextSweep.get()) requestSweep(dueNanos);
   }
 
@@ -99,6 +102,7 @@ final class FairDispatcher {
     while (!stopped && !ready.isEmpty()) {
       if (!tryAcquire()) return;
       Ticket t = ready.poll();
+      if (t != null) waiting.decrementAndGet();
       if (t == null || !starter.start(t.session)) {
         free.incrementAndGet();
       }
@@ -111,6 +115,24 @@ final class FairDispatcher {
     pump();
   }
 
+  /**
+   * Sets how many turns may run at once (cluster mode: the node's share of the cluster-wide cap). Lowering
+   * it below what runs now starts nothing until enough turns end; no running turn is stopped. Called by one
+   * thread at a time.
+   */
+  void setCapacity(int permits) {
+    int delta = permits - capacity;
+    if (delta == 0) return;
+    capacity = permits;
+    free.addAndGet(delta);
+    if (delta > 0) pump();
+  }
+
+  /** Sessions in line for a permit (approximate). */
+  int waiting() {
+    return Math.max(0, waiting.get());
+  }
+
   /** No more turns start (shutdown). */
   void stop() {
     stopped = true;
@@ -119,6 +141,7 @@ final class FairDispatcher {
   /** Takes one ticket without a permit (tests that drive the dispatcher by hand after {@link #stop}). */
   @Nullable SessionActor pollTicket() {
     Ticket t = ready.poll();
+    if (t != null) waiting.decrementAndGet();
     return t == null ? null : t.session;
   }
 

@@ -46,6 +46,14 @@ final class SessionActor {
   /** The outcome of {@link #offer}. */
   enum Offer { QUEUED, FULL, BUSY_RUNNING, LATE_DROPPED, RETIRED }
 
+  /**
+   * Where an offered message comes from. FRESH: a submit (caps, queue mode and reordering apply). RECOVERED:
+   * unfinished at start (admitted and released in order before): no caps, no reordering. ADOPTED (cluster
+   * mode): accepted by another node or left by a dead owner: no caps (it was acknowledged already), but
+   * reordered with the session's other messages.
+   */
+  enum Source { FRESH, RECOVERED, ADOPTED }
+
   final SessionKey key;
   private final Engine engine;
   private final ConcurrencyConfig conc;
@@ -87,9 +95,10 @@ final class SessionActor {
   /**
    * Admits one journaled message: queue mode {@code reject}, the queue cap, the reorder buffer and late
    * policy, then queues what was released. For a message not queued the engine's rejection task (busy
-   * reply, drop) is put on this session's lane. {@code recovered} messages skip caps and reordering.
+   * reply, drop) is put on this session's lane. See {@link Source} for what is skipped.
    */
-  Offer offer(Pending p, boolean recovered) {
+  Offer offer(Pending p, Source source) {
+    boolean recovered = source != Source.FRESH;
     Offer result;
     boolean drain = false;
     synchronized (this) {
@@ -102,7 +111,7 @@ final class SessionActor {
       } else {
         result = Offer.QUEUED;
         List<Pending> released = new ArrayList<>(2);
-        if (recovered || reorder == null) {
+        if (source == Source.RECOVERED || reorder == null) {
           if (reorder != null) reorder.noteRecovered(p);
           released.add(p);
         } else if (reorder.accept(p, released) == ReorderBuffer.Accept.LATE) {
@@ -374,6 +383,8 @@ final class SessionActor {
       }
       try {
         t.run();
+      } catch (dev.baton.spi.FencedException e) {
+        // cluster mode: the lease went to another node; the engine logged it and dropped the session here
       } catch (RuntimeException e) {
         engine.log.error("session {}: commit failed", key, e);
       }
@@ -395,6 +406,28 @@ final class SessionActor {
     cancel(expiryTimer);
     cancel(orderTimer);
     engine.actors.remove(key, this);
+  }
+
+  /**
+   * Cluster mode, the lease was lost: drops what is queued or held (it stays journaled; the new owner runs
+   * it) and cancels running turns (their commits would be refused anyway).
+   */
+  void abandon() {
+    synchronized (this) {
+      int n = queue.size() + (reorder == null ? 0 : reorder.held());
+      queue.clear();
+      reorder = null;
+      engine.metrics.queued.add(-n);
+      cancel(expiryTimer);
+      expiryTimer = null;
+      cancel(orderTimer);
+      orderTimer = null;
+      orderDue = Long.MAX_VALUE;
+      cancel(debounceTimer);
+      debounceTimer = null;
+      for (TurnRun r : runs) r.cancel();
+      maybeRetireLocked();
+    }
   }
 
   /** For the admin snapshot: queued (incl. held) and running. */

@@ -5,6 +5,7 @@ import dev.baton.DedupKey;
 import dev.baton.Reply;
 import dev.baton.TurnContext;
 import dev.baton.spi.ConflictException;
+import dev.baton.spi.FencedException;
 import dev.baton.spi.MessageStatus;
 import dev.baton.spi.Scheduler.Cancellable;
 import dev.baton.spi.SessionData;
@@ -59,6 +60,8 @@ final class TurnRun {
   private final SessionActor actor;
   private final List<Pending> batch;
   private final AtomicInteger state = new AtomicInteger(RUNNING);
+  /** The session lease's fencing token this turn commits with (0 on a single node); set when it runs. */
+  private long token;
   private volatile @Nullable Thread thread;
 
   TurnRun(Engine engine, SessionActor actor, List<Pending> batch) {
@@ -185,6 +188,7 @@ final class TurnRun {
   private boolean attempts(TurnContext ctx, long start) {
     List<DedupKey> keys = new ArrayList<>(batch.size());
     for (Pending p : batch) keys.add(p.key());
+    token = engine.fencingToken(actor.key); // before the state is read: a later owner's writes fence us
     for (int attempt = 1; ; attempt++) {
       SessionData data = engine.store.loadSession(actor.key);
       StagedTurn turn = new StagedTurn(ctx, batch, data, engine.scheduler::now, engine.tools);
@@ -213,6 +217,8 @@ final class TurnRun {
       try {
         commit(turn.commit(keys, actor.watermarks()));
         return false;
+      } catch (FencedException e) {
+        return false; // another node owns the session now and runs these messages; logged by the engine
       } catch (ConflictException e) {
         boolean late = engine.scheduler.nanoTime() - start >= engine.config.agent().turnTimeoutMs() * 1_000_000L;
         if (attempt >= MAX_ATTEMPTS || late) {
@@ -242,12 +248,17 @@ final class TurnRun {
 
   private void commitError(List<DedupKey> keys, String text) {
     Reply r = StagedTurn.reply(actor.key, batch.getLast(), Reply.Kind.ERROR, text, OptionalLong.empty());
-    commit(new TurnCommit(actor.key, keys, MessageStatus.FAILED, Map.of(), actor.watermarks(), List.of(),
-        List.of(r), 0));
+    try {
+      commit(new TurnCommit(actor.key, keys, MessageStatus.FAILED, Map.of(), actor.watermarks(), List.of(),
+          List.of(r), token));
+    } catch (FencedException e) {
+      // another node owns the session now; logged by the engine
+    }
   }
 
   /** Commits through the session's lane and waits for it; rethrows ConflictException. */
-  private void commit(TurnCommit c) {
+  private void commit(TurnCommit unfenced) {
+    TurnCommit c = token == 0 ? unfenced : Engine.withToken(unfenced, token);
     CompletableFuture<Void> done = new CompletableFuture<>();
     actor.runInLane(() -> {
       try {

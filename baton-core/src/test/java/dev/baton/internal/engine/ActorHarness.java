@@ -48,7 +48,7 @@ final class ActorHarness {
     while (true) {
       SessionActor a = engine.actors.computeIfAbsent(session, k -> new SessionActor(k, engine));
       if (!(order instanceof OrderKey.None) && a.needsReorder()) a.initReorder(engine.store.loadSession(session));
-      SessionActor.Offer o = a.offer(p, false);
+      SessionActor.Offer o = a.offer(p, SessionActor.Source.FRESH);
       if (o != SessionActor.Offer.RETIRED) return o.name();
     }
   }

@@ -1,0 +1,413 @@
+package dev.baton.internal.engine;
+
+import dev.baton.DedupKey;
+import dev.baton.Reply;
+import dev.baton.SessionKey;
+import dev.baton.config.ClusterConfig;
+import dev.baton.spi.ClusterPermits;
+import dev.baton.spi.JournalEntry;
+import dev.baton.spi.Scheduler;
+import dev.baton.spi.SessionLeases;
+import dev.baton.spi.SessionLeases.Lease;
+import dev.baton.spi.StoreException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Overview
+ *   The engine's part in a cluster of nodes on one database (cluster.enabled; docs/storage.md "Many nodes").
+ *   A node runs a session's turns only while it holds the session's lease, and every commit of the session
+ *   carries the lease's fencing token, so a node that lost the lease cannot write (the store refuses it).
+ *
+ *   - submit: after the journal insert the engine asks lease(): held -> run here; else acquire it; if another
+ *     live node holds it the message stays journaled and that node's poll picks it up.
+ *   - A fresh acquire adopts the session: its undelivered replies are delivered (the last owner died before
+ *     it could) and its unfinished messages are admitted in journal order.
+ *   - poll (every poll_interval_ms, on a virtual thread): walks the journal's unfinished entries of sessions
+ *     that are free, expired or ours (a cursor; a backlog is read over several polls), admits those of our
+ *     sessions not yet in flight here, takes over expired sessions, and delivers orphaned outboxes. The same
+ *     tick renews leases every lease_ttl/3 and releases those of idle sessions whose replies are all
+ *     delivered, and rebalances the node's share of the cluster-wide cap (ClusterPermits).
+ *   - A lost lease (renew refused or a commit fenced): the session's in-memory work is dropped; its messages
+ *     are still journaled and run by the new owner.
+ *
+ *   In-flight set: the keys admitted here and not finished. A poll must not admit a message again that this
+ *   node already runs, nor one it finished after the poll's query read the journal. So a finished key stays
+ *   in the set tagged with the poll epoch of its finish and is removed only by a poll whose epoch is later:
+ *   the tag was read before that poll began, so the commit was visible to its query.
+ *
+ * Concurrency
+ *   `held` and `inflight` are ConcurrentHashMaps. A Held's state moves under its own lock, which is held
+ *   across the lease's store calls (acquire, adopt, release) and across every admission of the session on
+ *   this node (submit and poll), so admissions of one session are serialized and the tick cannot release a
+ *   lease between a check and an admission; it releases only when the session has no actor. Lock order:
+ *   Held.lock, then the actor's monitor. Polls do not overlap (AtomicBoolean). Never called under an
+ *   actor's monitor.
+ *
+ * Failure
+ *   Store errors in the tick are logged and retried next tick; a lease not renewed by its expiry (local
+ *   clock) is treated as lost. A cluster permit lease not renewed within the ttl sets the node's capacity to
+ *   0 until the store answers again.
+ */
+/** One engine node of a cluster: session leases, fencing tokens, journal polling and takeover. */
+final class ClusterMember {
+
+  /** The token of a session this node does not hold: refused by every fencing check. */
+  static final long NOT_HELD = -1;
+
+  private static final int IDLE = 0, OWNED = 1, GONE = 2;
+
+  private static final class Held {
+    final ReentrantLock lock = new ReentrantLock();
+    int state = IDLE; // guarded by lock
+    @Nullable Lease lease; // guarded by lock; volatile reads through token
+    volatile long token = NOT_HELD;
+  }
+
+  /** A message admitted here: its session, and the poll epoch in which it finished (0 = in flight). */
+  private static final class Flight {
+    final SessionKey session;
+    volatile long finishedEpoch;
+
+    Flight(SessionKey session) {
+      this.session = session;
+    }
+  }
+
+  final String owner;
+  private final Engine engine;
+  private final ClusterConfig config;
+  private final SessionLeases leases;
+  private final Optional<ClusterPermits> permits;
+  private final Duration ttl;
+  private final Scheduler scheduler;
+  private final ConcurrentHashMap<SessionKey, Held> held = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<DedupKey, Flight> inflight = new ConcurrentHashMap<>();
+  private final AtomicLong epoch = new AtomicLong(1);
+  private final AtomicBoolean polling = new AtomicBoolean();
+  private volatile boolean stopped;
+  private volatile Scheduler.@Nullable Cancellable timer;
+  // Confined to the polling thread.
+  private long cursor;
+  private long lastRenewNanos;
+  private long permitsValidUntil = Long.MIN_VALUE;
+
+  ClusterMember(Engine engine, ClusterConfig config, SessionLeases leases, Optional<ClusterPermits> permits,
+      Duration ttl) {
+    this.engine = engine;
+    this.config = config;
+    this.leases = leases;
+    this.permits = config.maxConcurrentTotal() > 0 ? permits : Optional.empty();
+    this.ttl = ttl;
+    this.scheduler = engine.scheduler;
+    String base = config.nodeId().isEmpty() ? defaultNodeId() : config.nodeId();
+    this.owner = base + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    if (config.maxConcurrentTotal() > 0 && permits.isEmpty()) {
+      throw new IllegalStateException("cluster.max_concurrent_total needs a store that offers cluster permits"
+          + " (postgres); this store does not");
+    }
+  }
+
+  private static String defaultNodeId() {
+    String host = Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()).orElse("node");
+    return host.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid();
+  }
+
+  /** Whether turns are capped cluster-wide (the dispatcher then starts with no permits until the first tick). */
+  boolean capsCluster() {
+    return permits.isPresent();
+  }
+
+  /** Starts the tick: one synchronous poll (so start-up takes over what is due), then every poll interval. */
+  void start() {
+    lastRenewNanos = scheduler.nanoTime();
+    tick();
+    engine.log.info("cluster node {} started (lease ttl {} ms, poll every {} ms)", owner, ttl.toMillis(),
+        config.pollIntervalMs());
+  }
+
+  private void arm() {
+    if (stopped) return;
+    // Renewal must come well inside the ttl even if the poll interval is set long.
+    long every = Math.max(1, Math.min(config.pollIntervalMs(), ttl.toMillis() / 3));
+    timer = scheduler.schedule(Duration.ofMillis(every),
+        () -> Thread.ofVirtual().name("baton-cluster-poll").start(this::tick));
+  }
+
+  /** One poll, renewal and rebalance; re-arms itself. Runs on a virtual thread (or the starting thread). */
+  void tick() {
+    if (stopped || !polling.compareAndSet(false, true)) return;
+    try {
+      rebalancePermits();
+      if (scheduler.nanoTime() - lastRenewNanos >= ttl.toNanos() / 3) {
+        lastRenewNanos = scheduler.nanoTime();
+        renewAll();
+      }
+      poll();
+    } catch (RuntimeException e) {
+      engine.log.warn("cluster node {}: poll failed ({}); retrying", owner, e.toString());
+    } finally {
+      polling.set(false);
+      arm();
+    }
+  }
+
+  // ------------------------------------------------------------------ leases
+
+  /** Work done under a session's lease; {@code adopted}: the lease was just taken and its backlog admitted. */
+  interface LeasedWork<T> {
+    T run(boolean adopted);
+  }
+
+  /**
+   * Runs {@code work} while holding {@code session}'s lease and its lock, taking the lease first if it is free
+   * or expired (and then adopting the session: its undelivered replies and unfinished messages, except
+   * {@code submitted}). So admissions of one session on this node are serialized, and the tick cannot
+   * release the lease between the check and the admission.
+   *
+   * @return the work's result, or null if another live node holds the lease (nothing was run)
+   */
+  <T> @Nullable T underLease(SessionKey session, @Nullable DedupKey submitted, LeasedWork<T> work) {
+    while (true) {
+      Held h = held.computeIfAbsent(session, k -> new Held());
+      h.lock.lock();
+      try {
+        if (h.state == GONE) continue;
+        boolean adopted = false;
+        if (h.state == IDLE) {
+          if (!acquireLocked(session, h, submitted)) return null;
+          adopted = true;
+        }
+        return work.run(adopted);
+      } finally {
+        h.lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Cluster-mode admission of a message this node just journaled for a session it holds: first the session's
+   * older unfinished messages that other nodes accepted and this node has not admitted yet (so a client that
+   * waited for each acknowledgement sees its messages run in the order it sent them, whichever nodes took
+   * them), then this one. Called under the lease ({@link #underLease}).
+   */
+  void admitAfterOlder(JournalEntry entry, boolean adopted) {
+    if (!adopted) {
+      List<JournalEntry> older = new ArrayList<>();
+      for (JournalEntry e : engine.store.unfinished(entry.session())) {
+        if (e.key().equals(entry.key())) break;
+        if (track(e)) older.add(e);
+      }
+      if (!older.isEmpty()) engine.adopt(older);
+    }
+    track(entry);
+  }
+
+  /** The token of a lease this node holds on {@code session}, or {@link #NOT_HELD}. */
+  long token(SessionKey session) {
+    Held h = held.get(session);
+    return h == null ? NOT_HELD : h.token;
+  }
+
+  /** Acquires under h's lock; on success adopts the session. False (and h dropped) if someone else holds it. */
+  private boolean acquireLocked(SessionKey session, Held h, @Nullable DedupKey submitted) {
+    Optional<Lease> got;
+    try {
+      got = leases.acquire(session, owner, ttl);
+    } catch (StoreException e) {
+      h.state = GONE;
+      held.remove(session, h);
+      throw e;
+    }
+    if (got.isEmpty()) {
+      h.state = GONE;
+      held.remove(session, h);
+      return false;
+    }
+    h.lease = got.get();
+    h.token = got.get().token();
+    h.state = OWNED;
+    adopt(session, submitted);
+    return true;
+  }
+
+  /**
+   * A session this node just took: its last owner's undelivered replies first, then its unfinished messages
+   * in journal order (except {@code submitted}, which its submit admits itself).
+   */
+  private void adopt(SessionKey session, @Nullable DedupKey submitted) {
+    for (Reply r : engine.store.undeliveredReplies(session)) engine.deliver(r);
+    List<JournalEntry> work = new ArrayList<>();
+    for (JournalEntry e : engine.store.unfinished(session)) {
+      if (!e.key().equals(submitted) && track(e)) work.add(e);
+    }
+    if (!work.isEmpty()) {
+      engine.log.info("session {}: taken over by {} with {} unfinished message(s)", session, owner, work.size());
+      engine.adopt(work);
+    }
+  }
+
+  /** Lease lost (renew refused, commit fenced): forget the session here; the new owner runs its messages. */
+  void lost(SessionKey session, long token) {
+    Held h = held.get(session);
+    if (h == null) return;
+    h.lock.lock();
+    try {
+      if (h.token != token || h.state != OWNED) return;
+      h.state = GONE;
+      h.token = NOT_HELD;
+      held.remove(session, h);
+    } finally {
+      h.lock.unlock();
+    }
+    engine.log.warn("session {}: lease lost by {} (token {}); its queued work is left to the new owner",
+        session, owner, token);
+    engine.abandon(session);
+    inflight.entrySet().removeIf(en -> en.getValue().session.equals(session) && en.getValue().finishedEpoch == 0);
+  }
+
+  private void renewAll() {
+    for (Map.Entry<SessionKey, Held> en : held.entrySet()) {
+      SessionKey s = en.getKey();
+      Held h = en.getValue();
+      long lostToken = NOT_HELD;
+      h.lock.lock();
+      try {
+        Lease lease = h.lease;
+        if (h.state != OWNED || lease == null) continue;
+        boolean idle = !engine.actors.containsKey(s);
+        if (idle && engine.store.undeliveredReplies(s).isEmpty()) {
+          leases.release(lease);
+          h.state = GONE;
+          h.token = NOT_HELD;
+          held.remove(s, h);
+          continue;
+        }
+        Optional<Lease> renewed = leases.renew(lease, ttl);
+        if (renewed.isPresent()) {
+          h.lease = renewed.get();
+        } else {
+          lostToken = h.token;
+        }
+      } catch (StoreException e) {
+        Lease lease = h.lease;
+        if (lease != null && !scheduler.now().isBefore(lease.expiresAt())) lostToken = h.token;
+        engine.log.warn("session {}: lease renewal failed ({})", s, e.toString());
+      } finally {
+        h.lock.unlock();
+      }
+      if (lostToken != NOT_HELD) lost(s, lostToken);
+    }
+  }
+
+  // ------------------------------------------------------------------ in-flight keys
+
+  /** Marks {@code e} as admitted here; false if it already was (then it must not be admitted again). */
+  boolean track(JournalEntry e) {
+    return inflight.putIfAbsent(e.key(), new Flight(e.session())) == null;
+  }
+
+  /** The messages' outcome is committed (or they were released): a later poll may forget them. */
+  void finished(List<DedupKey> keys) {
+    long now = epoch.get();
+    for (DedupKey k : keys) {
+      Flight f = inflight.get(k);
+      if (f != null) f.finishedEpoch = now;
+    }
+  }
+
+  /** Messages that were not admitted after all (nothing journaled stays behind). */
+  void untrack(DedupKey key) {
+    inflight.remove(key);
+  }
+
+  int inflightSize() {
+    return inflight.size();
+  }
+
+  // ------------------------------------------------------------------ poll
+
+  private void poll() {
+    long e = epoch.incrementAndGet();
+    inflight.values().removeIf(f -> f.finishedEpoch != 0 && f.finishedEpoch < e);
+    List<SessionLeases.Claimable> rows = leases.claimable(owner, cursor, config.pollBatch());
+    cursor = rows.size() < config.pollBatch() ? 0 : rows.getLast().seq();
+    Map<SessionKey, List<JournalEntry>> bySession = new LinkedHashMap<>();
+    for (SessionLeases.Claimable c : rows) {
+      if (!inflight.containsKey(c.entry().key())) {
+        bySession.computeIfAbsent(c.entry().session(), k -> new ArrayList<>()).add(c.entry());
+      }
+    }
+    for (Map.Entry<SessionKey, List<JournalEntry>> en : bySession.entrySet()) {
+      if (stopped || engine.closed) return;
+      List<JournalEntry> found = en.getValue();
+      underLease(en.getKey(), null, adopted -> { // a fresh acquire adopts all of the session's unfinished work
+        List<JournalEntry> work = new ArrayList<>();
+        for (JournalEntry j : found) if (track(j)) work.add(j);
+        if (!work.isEmpty()) engine.adopt(work);
+        return Boolean.TRUE;
+      });
+    }
+    for (SessionKey s : leases.orphanedOutboxes(owner, config.pollBatch())) {
+      if (stopped || engine.closed) return;
+      if (held.containsKey(s)) continue;
+      underLease(s, null, adopted -> Boolean.TRUE); // adopting delivers the replies
+    }
+  }
+
+  // ------------------------------------------------------------------ cluster-wide cap
+
+  private void rebalancePermits() {
+    if (permits.isEmpty()) return;
+    int running = engine.metrics.running.get();
+    int demand = running + engine.dispatcher.waiting();
+    int localMax = engine.concurrency.maxConcurrentTotal();
+    try {
+      int got = permits.get().rebalance(owner, demand, running, localMax, config.maxConcurrentTotal(), ttl);
+      permitsValidUntil = scheduler.nanoTime() + ttl.toNanos();
+      engine.dispatcher.setCapacity(Math.min(got, localMax));
+    } catch (StoreException e) {
+      engine.log.warn("cluster node {}: permit rebalance failed ({})", owner, e.toString());
+      if (scheduler.nanoTime() - permitsValidUntil >= 0) engine.dispatcher.setCapacity(0);
+    }
+  }
+
+  // ------------------------------------------------------------------ life
+
+  /** Stops polling; gives back permits and the leases of sessions with nothing left to deliver. */
+  void stop() {
+    stopped = true;
+    Scheduler.Cancellable t = timer;
+    if (t != null) t.cancel();
+    try {
+      permits.ifPresent(p -> p.leave(owner));
+      for (Map.Entry<SessionKey, Held> en : held.entrySet()) {
+        Held h = en.getValue();
+        h.lock.lock();
+        try {
+          Lease lease = h.lease;
+          if (h.state == OWNED && lease != null && engine.store.undeliveredReplies(en.getKey()).isEmpty()) {
+            leases.release(lease);
+          }
+          h.state = GONE;
+        } finally {
+          h.lock.unlock();
+        }
+      }
+    } catch (StoreException e) {
+      engine.log.warn("cluster node {}: could not give back its leases ({}); they expire in {} ms", owner,
+          e.toString(), ttl.toMillis());
+    }
+  }
+}
