@@ -38,7 +38,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,7 +124,6 @@ class EngineClusterTest {
   }
 
   @Test
-  @Disabled("until the engine's cluster mode lands in main: without it the engine ignores cluster:")
   void threeEnginesOnePostgresUnderLoadWithKillAndStaleOwner() throws Exception {
     try {
       run();
