@@ -12,6 +12,7 @@ import dev.baton.config.ConcurrencyConfig;
 import dev.baton.config.StorageConfig;
 import dev.baton.internal.agent.EchoAgent;
 import dev.baton.jdbc.PostgresStore;
+import dev.baton.spi.JournalEntry;
 import dev.baton.spi.Scheduler;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -34,7 +35,8 @@ import java.util.stream.Collectors;
  * {@code HELD <id>}, {@code PARKED <id>}, the commit lines of {@link ObservedStore}, {@code PROBE-ERROR ...},
  * {@code BYE}. Engine logs go to stderr.
  *
- * <p>Args: {@code <jdbc-url> <node> <lease-ttl-ms> <poll-ms> <hold-id> <park-id>} ({@code -} = none). The
+ * <p>Args: {@code <jdbc-url> <node> <lease-ttl-ms> <poll-ms> <hold-id> <park-id> <cluster-max-concurrent>}
+ * ({@code -} = none; the last is {@code cluster.max_concurrent_total}, 0 = no cluster-wide cap). The
  * first turn (cluster-wide, as the probe counts) answering {@code hold-id} stages its writes, cuts this node's
  * lease calls for its session off the database ({@link ObservedStore#partitionRenewals}), prints {@code HELD}
  * and waits for {@code GO} before returning, so its commit comes after its lease lapsed. The first turn
@@ -45,8 +47,8 @@ public final class EngineClusterNode {
 
   /** Session-state key: the ids of the messages the session's committed turns answered, in order. */
   static final String IDS_KEY = "probe.ids";
+  /** {@code agent.concurrency.max_concurrent_total} of every node. */
   static final int NODE_MAX_CONCURRENT = 2;
-  static final int CLUSTER_MAX_CONCURRENT = 2;
 
   private static final PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
 
@@ -59,11 +61,12 @@ public final class EngineClusterNode {
     long pollMs = Long.parseLong(args[3]);
     String holdId = args[4];
     String parkId = args[5];
+    int clusterMax = Integer.parseInt(args[6]);
 
     Scheduler clock = Scheduler.system();
     StorageConfig storage = StorageConfig.postgres(url, "postgres", "").withPoolSize(4).withLeaseTtlMs(ttlMs);
     ObservedStore store = new ObservedStore(PostgresStore.open(storage, Duration.ofDays(1), clock),
-        EngineClusterNode::print, clock, Duration.ofMillis(ttlMs));
+        EngineClusterNode::print, clock, Duration.ofMillis(ttlMs), EngineClusterNode::stallAfterIngest);
     TurnProbe probe = new TurnProbe(url, NODE_MAX_CONCURRENT + 1);
     CountDownLatch go = new CountDownLatch(1);
 
@@ -101,7 +104,7 @@ public final class EngineClusterNode {
         .withAgent(defaults.agent().withTurnTimeoutMs(120_000).withConcurrency(new ConcurrencyConfig(1,
             NODE_MAX_CONCURRENT, 10_000, 600_000, ConcurrencyConfig.OverflowAction.REJECT, c.busyMessage(),
             ConcurrencyConfig.QueueMode.FOLLOWUP, 0)))
-        .withCluster(ClusterConfig.node(node).withPollIntervalMs(pollMs).withMaxConcurrentTotal(CLUSTER_MAX_CONCURRENT));
+        .withCluster(ClusterConfig.node(node).withPollIntervalMs(pollMs).withMaxConcurrentTotal(clusterMax));
     Baton baton = Baton.builder().config(config).store(store).agent(agent).replies(r -> {
       print("REPLY " + r.session() + " " + r.outboxSeq() + " " + r.turn().orElse(-1) + " " + r.inReplyTo() + " " + node);
       store.markDelivered(r.session(), r.outboxSeq());
@@ -132,6 +135,15 @@ public final class EngineClusterNode {
     store.close();
     print("BYE");
     System.exit(0);
+  }
+
+  /**
+   * The messages whose submit stalls after its insert until the node polled the journal
+   * ({@link ObservedStore}): every second message of each user, so both orders of submit and poll are run.
+   */
+  static boolean stallAfterIngest(JournalEntry e) {
+    String id = e.message().messageId();
+    return id.startsWith("u") && Integer.parseInt(id.substring(id.indexOf('-') + 1)) % 2 == 1;
   }
 
   private interface ProbeCall {

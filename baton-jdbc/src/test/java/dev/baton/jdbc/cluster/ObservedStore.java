@@ -23,7 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -42,9 +44,18 @@ import java.util.stream.Collectors;
  * exactly the write fencing must refuse. (An engine that does not renew leases during a turn never calls
  * them and the fault changes nothing.)
  *
- * <p>Thread-safe: forwards to a thread-safe store; the fault state is a concurrent map.
+ * <p><b>A slow submitter ({@code stallAfterIngest}).</b> For the messages it selects, the thread that journaled
+ * a message stalls right after the insert committed, until the node's journal poll has run once since (a GC
+ * pause or a descheduled thread at the worst moment): the poll and {@code submit} then both reach a message
+ * that is journaled and not yet admitted, in the order that is hard to hit by chance; the message must still
+ * run once.
+ *
+ * <p>Thread-safe: forwards to a thread-safe store; the fault state is a concurrent map and a monitor.
  */
 final class ObservedStore implements Store {
+
+  /** Longest a submit is stalled (a poll comes every {@code poll_interval_ms}). */
+  private static final Duration STALL_LIMIT = Duration.ofSeconds(2);
 
   private final Store store;
   private final Consumer<String> print;
@@ -54,8 +65,13 @@ final class ObservedStore implements Store {
   private final Map<SessionKey, Optional<SessionLeases.Lease>> partitioned = new ConcurrentHashMap<>();
   /** The last lease the database gave this node, per session. */
   private final Map<SessionKey, SessionLeases.Lease> lastHeld = new ConcurrentHashMap<>();
+  /** Journal polls ({@code claimable} calls) begun by this node; they do not overlap. Guarded by itself. */
+  private final long[] pollsBegun = new long[1];
+  private final Predicate<JournalEntry> stallAfterIngest;
 
-  ObservedStore(Store store, Consumer<String> print, Scheduler clock, Duration ttl) {
+  ObservedStore(Store store, Consumer<String> print, Scheduler clock, Duration ttl,
+      Predicate<JournalEntry> stallAfterIngest) {
+    this.stallAfterIngest = stallAfterIngest;
     this.store = store;
     this.print = print;
     this.clock = clock;
@@ -144,6 +160,10 @@ final class ObservedStore implements Store {
 
     @Override
     public List<Claimable> claimable(String owner, long afterSeq, int limit) {
+      synchronized (pollsBegun) {
+        pollsBegun[0]++;
+        pollsBegun.notifyAll();
+      }
       return leases.claimable(owner, afterSeq, limit);
     }
 
@@ -157,7 +177,30 @@ final class ObservedStore implements Store {
 
   @Override
   public IngestResult ingest(JournalEntry entry) {
-    return store.ingest(entry);
+    IngestResult result = store.ingest(entry);
+    if (result instanceof IngestResult.Inserted && stallAfterIngest.test(entry)) awaitPollAfterInsert();
+    return result;
+  }
+
+  /**
+   * Stalls the submitting thread, its insert committed, until a journal poll that began after the insert has
+   * run to its end (the poll after it has begun): the poll has then seen the message and, if this node owns
+   * its session, taken it, all before {@code submit} goes on to admit it. At most {@link #STALL_LIMIT}.
+   */
+  private void awaitPollAfterInsert() {
+    long deadline = System.nanoTime() + STALL_LIMIT.toNanos();
+    synchronized (pollsBegun) {
+      long target = pollsBegun[0] + 2;
+      try {
+        while (pollsBegun[0] < target) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) return;
+          TimeUnit.NANOSECONDS.timedWait(pollsBegun, left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @Override

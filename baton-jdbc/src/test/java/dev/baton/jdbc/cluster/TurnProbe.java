@@ -20,8 +20,8 @@ import java.util.concurrent.Future;
  *
  * <p>{@code probe_running} holds the turns running now, one row per (node, message). Each start, end or kill
  * is one transaction serialized by one transaction-scoped advisory lock, and appends a row to
- * {@code probe_log} with the counts as they stand just after it: {@code total} (turns running anywhere) and
- * {@code others} (the other turns of the same session running then, as {@code node:message}). Because every
+ * {@code probe_log} with the counts as they stand just after it: {@code total} (turns running anywhere),
+ * {@code on_node} (turns running on the event's node) and {@code others} (the other turns of the same session running then, as {@code node:message}). Because every
  * probe transaction holds the same lock until it commits, the log's {@code seq} order is the order of the
  * events and its counts are exact, not sampled.
  *
@@ -53,7 +53,7 @@ final class TurnProbe implements AutoCloseable {
       s.execute("CREATE TABLE probe_running (node TEXT NOT NULL, session TEXT NOT NULL, msg TEXT NOT NULL,"
           + " PRIMARY KEY (node, msg))");
       s.execute("CREATE TABLE probe_log (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, node TEXT NOT NULL,"
-          + " session TEXT NOT NULL, msg TEXT NOT NULL, phase TEXT NOT NULL, total INT NOT NULL,"
+          + " session TEXT NOT NULL, msg TEXT NOT NULL, phase TEXT NOT NULL, total INT NOT NULL, on_node INT NOT NULL,"
           + " others TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())");
     }
   }
@@ -112,17 +112,19 @@ final class TurnProbe implements AutoCloseable {
   }
 
   private static void log(Connection c, String node, String session, String msg, String phase) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO probe_log (node, session, msg, phase, total, others)"
-        + " SELECT ?, ?, ?, ?, (SELECT count(*) FROM probe_running),"
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO probe_log (node, session, msg, phase, total, on_node,"
+        + " others) SELECT ?, ?, ?, ?, (SELECT count(*) FROM probe_running),"
+        + " (SELECT count(*) FROM probe_running WHERE node = ?),"
         + " (SELECT coalesce(string_agg(node || ':' || msg, ',' ORDER BY node, msg), '') FROM probe_running"
         + "  WHERE session = ? AND NOT (node = ? AND msg = ?))")) {
       ps.setString(1, node);
       ps.setString(2, session);
       ps.setString(3, msg);
       ps.setString(4, phase);
-      ps.setString(5, session);
-      ps.setString(6, node);
-      ps.setString(7, msg);
+      ps.setString(5, node);
+      ps.setString(6, session);
+      ps.setString(7, node);
+      ps.setString(8, msg);
       ps.executeUpdate();
     }
   }
