@@ -31,7 +31,7 @@ public record BatonConfig(
     Objects.requireNonNull(cluster, "cluster");
     if (cluster.enabled() && storage.backend() == StorageConfig.Backend.MEMORY) {
       throw new IllegalArgumentException(
-          "cluster.enabled needs a shared store: set storage.backend to postgres (or sqlite on one machine)");
+          "cluster.enabled is true, so storage.backend must be postgres: the nodes of a cluster share one database");
     }
   }
 

@@ -9,7 +9,7 @@ import java.util.Objects;
 public record ClusterConfig(
     @Doc("Run as one node of a cluster: take a session's lease before running its turns, commit with the"
         + " lease's fencing token, and pick up journaled work of sessions no live node owns. Needs"
-        + " `storage.backend: postgres` (or `sqlite` for several processes on one machine).") boolean enabled,
+        + " `storage.backend: postgres`.") boolean enabled,
     @Doc("This node's name in leases, logs and the admin API; empty = host name and process id. A random"
         + " suffix per start keeps two incarnations apart.") String nodeId,
     @Doc("How often the node looks in the journal for work it may take: messages another node accepted for"

@@ -165,6 +165,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void clusterModeOnTheMemoryStoreIsReportedAtTheKey() {
+    List<ConfigError> errors = errorsOf("cluster:\n  enabled: true\n  node_id: n1\n");
+    assertThat(errors).singleElement().satisfies(e -> {
+      assertThat(e.line()).isEqualTo(2);
+      assertThat(e.toString()).contains("enabled").contains("storage.backend must be postgres");
+    });
+    assertThat(loader.parse("storage:\n  backend: postgres\n  url: jdbc:postgresql://db/baton\ncluster:\n"
+        + "  enabled: true\n  node_id: n1\n", FILE).cluster().nodeId()).isEqualTo("n1");
+    assertThat(errorsOf("cluster:\n  node_id: \"a b\"\n")).singleElement()
+        .satisfies(e -> assertThat(e.toString()).contains("node_id"));
+  }
+
+  @Test
   void impossibleValueWhoseMessageNamesNoKeyIsFoundByIsolation() {
     List<ConfigError> errors = errorsOf("agent:\n  turn_timeout_ms: 1000\n  type: \"  \"\n");
     assertThat(errors).containsExactly(new ConfigError(FILE, 3, 9, "`agent.type`: must not be blank."));

@@ -3,6 +3,7 @@ package dev.baton.jdbc;
 import dev.baton.DedupKey;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
+import dev.baton.spi.ClusterPermits;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
@@ -49,6 +50,7 @@ public final class JdbcStore implements Store {
   private final JdbcLeases leases;
   private final JdbcIdempotency idempotency;
   private volatile Retention retention = Retention.NONE;
+  private volatile Optional<ClusterPermits> clusterPermits = Optional.empty();
   /** Test hook: runs after each prune transaction, on the pruning thread. */
   volatile Runnable afterPruneChunk = () -> {};
 
@@ -67,6 +69,11 @@ public final class JdbcStore implements Store {
   void startRetention(Retention r) {
     this.retention = r;
     r.start();
+  }
+
+  /** Offers the cluster-wide cap (PostgreSQL only); called once at open, before the store is handed out. */
+  void offerClusterPermits(ClusterPermits permits) {
+    this.clusterPermits = Optional.of(permits);
   }
 
   GroupCommitWriter writer() {
@@ -216,9 +223,11 @@ public final class JdbcStore implements Store {
   List<SessionKey> orphanedOutboxes(String owner, long now, int limit) {
     return read(c -> {
       List<SessionKey> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT o.session FROM outbox o"
-          + " LEFT JOIN sessions s ON s.session = o.session WHERE s.session IS NULL OR s.lease_owner IS NULL"
-          + " OR (s.lease_owner <> ? AND s.lease_expires_at <= ?) LIMIT ?")) {
+      // Driven by the expired leases (an index range), not by the outbox, which holds every reply a client
+      // has not fetched yet and may be large.
+      try (PreparedStatement ps = c.prepareStatement("SELECT s.session FROM sessions s"
+          + " WHERE s.lease_owner IS NOT NULL AND s.lease_owner <> ? AND s.lease_expires_at <= ?"
+          + " AND EXISTS (SELECT 1 FROM outbox o WHERE o.session = s.session) LIMIT ?")) {
         ps.setString(1, owner);
         ps.setLong(2, now);
         ps.setInt(3, limit);
@@ -238,6 +247,11 @@ public final class JdbcStore implements Store {
   @Override
   public Optional<SessionLeases> leases() {
     return Optional.of(leases);
+  }
+
+  @Override
+  public Optional<ClusterPermits> clusterPermits() {
+    return clusterPermits;
   }
 
   /**

@@ -12,7 +12,8 @@ import org.flywaydb.core.Flyway;
 /**
  * The store several Baton nodes share: PostgreSQL through a HikariCP pool, a group-commit writer per node,
  * dedup by the unique key ({@code INSERT ... ON CONFLICT DO NOTHING}), leases with fencing tokens. Flyway
- * serializes migrations of nodes starting together (it takes an advisory lock).
+ * serializes migrations of nodes starting together (it takes an advisory lock). The cluster-wide cap on running
+ * turns is {@link PgClusterPermits}.
  */
 public final class PostgresStore {
   private PostgresStore() {}
@@ -53,6 +54,8 @@ public final class PostgresStore {
     }
     GroupCommitWriter writer = new GroupCommitWriter("baton-postgres-writer", pool, Dialect.POSTGRES,
         storage.writers(), storage.groupCommitMaxBatch(), storage.groupCommitMaxDelayUs() * 1_000);
-    return new JdbcStore("postgres", Dialect.POSTGRES, pool, writer, pool, storage.pruneBatch(), scheduler);
+    JdbcStore store = new JdbcStore("postgres", Dialect.POSTGRES, pool, writer, pool, storage.pruneBatch(), scheduler);
+    store.offerClusterPermits(new PgClusterPermits(pool, scheduler));
+    return store;
   }
 }

@@ -10,6 +10,8 @@ import dev.baton.spi.Scheduler;
 import dev.baton.spi.SessionLeases;
 import dev.baton.spi.SessionLeases.Lease;
 import dev.baton.spi.StoreException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -19,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -52,8 +53,8 @@ import org.jspecify.annotations.Nullable;
  *   across the lease's store calls (acquire, adopt, release) and across every admission of the session on
  *   this node (submit and poll), so admissions of one session are serialized and the tick cannot release a
  *   lease between a check and an admission; it releases only when the session has no actor. Lock order:
- *   Held.lock, then the actor's monitor. Polls do not overlap (AtomicBoolean). Never called under an
- *   actor's monitor.
+ *   Held.lock, then the actor's monitor. Polls and rebalances do not overlap (the `polling` lock: tried,
+ *   never waited for, except by stop()). Never called under an actor's monitor.
  *
  * Failure
  *   Store errors in the tick are logged and retried next tick; a lease not renewed by its expiry (local
@@ -95,16 +96,19 @@ final class ClusterMember {
   private final ConcurrentHashMap<SessionKey, Held> held = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<DedupKey, Flight> inflight = new ConcurrentHashMap<>();
   private final AtomicLong epoch = new AtomicLong(1);
-  private final AtomicBoolean polling = new AtomicBoolean();
+  /** Held by the one thread that polls or rebalances; stop() waits for it. */
+  private final ReentrantLock polling = new ReentrantLock();
   private volatile boolean stopped;
   private volatile Scheduler.@Nullable Cancellable timer;
   // Confined to the polling thread.
   private long cursor;
   private long lastRenewNanos;
   private long permitsValidUntil = Long.MIN_VALUE;
+  /** When the last permit rebalance started (scheduler nanos); nudges are spaced by a quarter poll interval. */
+  private volatile long lastRebalanceNanos = Long.MIN_VALUE / 2;
 
   ClusterMember(Engine engine, ClusterConfig config, SessionLeases leases, Optional<ClusterPermits> permits,
-      Duration ttl) {
+      Duration ttl, MeterRegistry meters) {
     this.engine = engine;
     this.config = config;
     this.leases = leases;
@@ -117,11 +121,36 @@ final class ClusterMember {
       throw new IllegalStateException("cluster.max_concurrent_total needs a store that offers cluster permits"
           + " (postgres); this store does not");
     }
+    Gauge.builder("baton.cluster.leases", held, Map::size)
+        .description("Session leases this node holds").register(meters);
+    Gauge.builder("baton.cluster.permits", this, m -> m.engine.dispatcher.capacity())
+        .description("Turns this node may run at once now (its share of cluster.max_concurrent_total)")
+        .register(meters);
   }
 
   private static String defaultNodeId() {
     String host = Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()).orElse("node");
     return host.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid();
+  }
+
+  /**
+   * Sessions wait and every permit this node holds is in use: rebalance now rather than at the next tick
+   * (a node that was idle holds no permits). Cheap when called often: spaced by a quarter poll interval.
+   */
+  void nudge() {
+    if (permits.isEmpty() || stopped) return;
+    long now = scheduler.nanoTime();
+    if (now - lastRebalanceNanos < config.pollIntervalMs() * 250_000L) return;
+    if (engine.dispatcher.capacity() >= engine.concurrency.maxConcurrentTotal()) return;
+    lastRebalanceNanos = now; // one nudge per spacing, even when many threads find the node starved
+    Thread.ofVirtual().name("baton-cluster-permits").start(() -> {
+      if (!polling.tryLock()) return; // a tick is under way and rebalances itself
+      try {
+        rebalancePermits();
+      } finally {
+        polling.unlock();
+      }
+    });
   }
 
   /** Whether turns are capped cluster-wide (the dispatcher then starts with no permits until the first tick). */
@@ -147,7 +176,11 @@ final class ClusterMember {
 
   /** One poll, renewal and rebalance; re-arms itself. Runs on a virtual thread (or the starting thread). */
   void tick() {
-    if (stopped || !polling.compareAndSet(false, true)) return;
+    if (stopped) return;
+    if (!polling.tryLock()) { // a nudge is rebalancing: come back next interval
+      arm();
+      return;
+    }
     try {
       rebalancePermits();
       if (scheduler.nanoTime() - lastRenewNanos >= ttl.toNanos() / 3) {
@@ -158,7 +191,7 @@ final class ClusterMember {
     } catch (RuntimeException e) {
       engine.log.warn("cluster node {}: poll failed ({}); retrying", owner, e.toString());
     } finally {
-      polling.set(false);
+      polling.unlock();
       arm();
     }
   }
@@ -373,6 +406,7 @@ final class ClusterMember {
     int running = engine.metrics.running.get();
     int demand = running + engine.dispatcher.waiting();
     int localMax = engine.concurrency.maxConcurrentTotal();
+    lastRebalanceNanos = scheduler.nanoTime();
     try {
       int got = permits.get().rebalance(owner, demand, running, localMax, config.maxConcurrentTotal(), ttl);
       permitsValidUntil = scheduler.nanoTime() + ttl.toNanos();
@@ -390,6 +424,7 @@ final class ClusterMember {
     stopped = true;
     Scheduler.Cancellable t = timer;
     if (t != null) t.cancel();
+    polling.lock(); // a poll under way finishes first (it stops early once it sees `stopped`)
     try {
       permits.ifPresent(p -> p.leave(owner));
       for (Map.Entry<SessionKey, Held> en : held.entrySet()) {
@@ -408,6 +443,8 @@ final class ClusterMember {
     } catch (StoreException e) {
       engine.log.warn("cluster node {}: could not give back its leases ({}); they expire in {} ms", owner,
           e.toString(), ttl.toMillis());
+    } finally {
+      polling.unlock();
     }
   }
 }

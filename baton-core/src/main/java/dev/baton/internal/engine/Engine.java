@@ -100,12 +100,14 @@ public final class Engine implements Baton {
       SessionLeases leases = store.leases().orElseThrow(() -> new IllegalStateException(
           "cluster.enabled needs a store with session leases (postgres or sqlite); " + store + " has none"));
       this.cluster = new ClusterMember(this, config.cluster(), leases, store.clusterPermits(),
-          Duration.ofMillis(config.storage().leaseTtlMs()));
+          Duration.ofMillis(config.storage().leaseTtlMs()), b.meterRegistry());
     } else {
       this.cluster = null;
     }
     int permits = cluster != null && cluster.capsCluster() ? 0 : concurrency.maxConcurrentTotal();
     this.dispatcher = new FairDispatcher(permits, this::startTurn, scheduler);
+    ClusterMember c = cluster;
+    if (c != null && c.capsCluster()) dispatcher.onStarved(c::nudge);
   }
 
   /** Builds the engine, recovers unfinished work from the store, and starts it. */

@@ -49,11 +49,13 @@ final class FairDispatcher {
   private final AtomicInteger free;
   private volatile int capacity;
   /** Tickets in line (approximate; for the cluster's demand). */
-  private final AtomicInteger waiting = new AtomicInteger();
+  private final java.util.concurrent.atomic.LongAdder waiting = new java.util.concurrent.atomic.LongAdder();
   private final Starter starter;
   private final Scheduler scheduler;
   private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
   private volatile boolean stopped;
+  /** Called when a ticket waits and no permit is free (cluster mode: ask for more permits early). */
+  private volatile Runnable starved = () -> {};
 
   FairDispatcher(int permits, Starter starter, Scheduler scheduler) {
     this.free = new AtomicInteger(permits);
@@ -68,7 +70,7 @@ final class FairDispatcher {
    */
   void offer(SessionActor s, long dueNanos) {
     ready.offer(new Ticket(s, dueNanos));
-    waiting.incrementAndGet();
+    waiting.increment();
     if (dueNanos < nextSweep.get()) requestSweep(dueNanos);
   }
 
@@ -100,9 +102,12 @@ final class FairDispatcher {
   /** Hands free permits to waiting tickets. Call without holding any session monitor. */
   void pump() {
     while (!stopped && !ready.isEmpty()) {
-      if (!tryAcquire()) return;
+      if (!tryAcquire()) {
+        starved.run();
+        return;
+      }
       Ticket t = ready.poll();
-      if (t != null) waiting.decrementAndGet();
+      if (t != null) waiting.decrement();
       if (t == null || !starter.start(t.session)) {
         free.incrementAndGet();
       }
@@ -128,9 +133,13 @@ final class FairDispatcher {
     if (delta > 0) pump();
   }
 
+  void onStarved(Runnable r) {
+    starved = r;
+  }
+
   /** Sessions in line for a permit (approximate). */
   int waiting() {
-    return Math.max(0, waiting.get());
+    return (int) Math.max(0, waiting.sum());
   }
 
   /** No more turns start (shutdown). */
@@ -141,8 +150,12 @@ final class FairDispatcher {
   /** Takes one ticket without a permit (tests that drive the dispatcher by hand after {@link #stop}). */
   @Nullable SessionActor pollTicket() {
     Ticket t = ready.poll();
-    if (t != null) waiting.decrementAndGet();
+    if (t != null) waiting.decrement();
     return t == null ? null : t.session;
+  }
+
+  int capacity() {
+    return capacity;
   }
 
   int inUse() {
