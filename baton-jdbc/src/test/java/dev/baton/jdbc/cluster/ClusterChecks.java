@@ -97,7 +97,8 @@ final class ClusterChecks {
     }
     Map<String, List<String>> twice = new TreeMap<>(byMessage);
     twice.values().removeIf(lines -> lines.size() == 1);
-    assertThat(twice).as("messages in more than one successful commit").isEmpty();
+    assertThat(twice).withFailMessage("%d message(s) in more than one successful commit, e.g. %s", twice.size(),
+        twice.entrySet().stream().limit(5).toList()).isEmpty();
   }
 
   /** P2: each delivery's admission, across nodes. */
