@@ -66,7 +66,7 @@ final class ClusterChecks {
   }
 
   /** The stale owner's write was refused by fencing, and the new owner's answer is the only one. */
-  void checkStaleOwnerFenced() {
+  private void checkStaleOwnerFenced() {
     List<String> staleLines = events.commitLines(HOLD_NODE, "api:u:z");
     assertThat(events.heldBy).containsEntry(HOLD, HOLD_NODE);
     assertThat(staleLines).as("the stale owner's only commit of z: refused by fencing").hasSize(1);
@@ -88,7 +88,7 @@ final class ClusterChecks {
    * returned, so the killed node may have committed a message without saying so; but then the message was
    * done and no node ran it again. A message is run again only when its first run did not commit.)
    */
-  void checkCommittedOnce() {
+  private void checkCommittedOnce() {
     Map<String, List<String>> byMessage = new HashMap<>();
     for (String line : events.commits) {
       String[] f = line.split(" "); // node COMMIT session token status ids
@@ -102,7 +102,7 @@ final class ClusterChecks {
   }
 
   /** P2: each delivery's admission, across nodes. */
-  void checkOncePerMessage() {
+  private void checkOncePerMessage() {
     List<String> ids = allIds();
     assertThat(events.deliveries.keySet()).containsExactlyInAnyOrderElementsOf(ids.subList(1, ids.size()));
     events.deliveries.forEach((id, results) -> {
@@ -125,7 +125,7 @@ final class ClusterChecks {
    * in send order. A reply is printed once, or twice when the killed node printed it and died before marking
    * it delivered (the reply handler prints, then marks): then a live node delivers it again, unchanged.
    */
-  void checkRepliesInOrder() {
+  private void checkRepliesInOrder() {
     String killedNode = killed.node();
     Map<String, List<ReplyLine>> byKey = events.replies.stream()
         .collect(Collectors.groupingBy(r -> r.session() + " " + r.outboxSeq()));
@@ -152,7 +152,7 @@ final class ClusterChecks {
    * P3 from the probe: the cluster cap and each node's cap held (and were reached, so the probe could have seen
    * them exceeded), and no two turns of one session overlapped.
    */
-  void checkProbe() throws SQLException {
+  private void checkProbe() throws SQLException {
     String killedNode = killed.node();
     int cap = clusterMax > 0 ? clusterMax : 3 * EngineClusterNode.NODE_MAX_CONCURRENT;
     int max = 0;
@@ -200,7 +200,7 @@ final class ClusterChecks {
   }
 
   /** What the database holds at the end: every message done once, counters exact, nothing left to deliver. */
-  void checkStoredOutcome() throws SQLException {
+  private void checkStoredOutcome() throws SQLException {
     try (Connection c = DriverManager.getConnection(storage.url(), "postgres", "")) {
       List<String> statuses = queryStrings(c, "SELECT status || ' ' || count(*) FROM journal GROUP BY status");
       assertThat(statuses).as("journal statuses").containsExactly("DONE " + allIds().size());
@@ -222,7 +222,7 @@ final class ClusterChecks {
   }
 
   /** The killed node's sessions: their unfinished messages and undelivered replies were handled by others. */
-  void checkTakeover() throws SQLException {
+  private void checkTakeover() throws SQLException {
     assertThat(killed.sessions()).contains("api:u:u7");
     assertThat(killed.unfinished()).contains(PARK);
     for (String id : killed.unfinished()) {

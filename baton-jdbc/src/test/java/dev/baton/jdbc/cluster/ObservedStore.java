@@ -39,10 +39,11 @@ import java.util.stream.Collectors;
  * holds a lease the database has already given away (a long GC or VM pause, a lost renewal, a slow clock).
  * The fault models that: from when it is switched on until the node's next commit for the session, this
  * node's lease calls for that session ({@code acquire}, {@code renew}, {@code current}, {@code release}) do
- * not reach the database; they answer as if the lease had been extended under the token the node last held. The database lease therefore lapses
- * and another node can take the session over, while this node's engine still commits under its old token:
- * exactly the write fencing must refuse. (An engine that does not renew leases during a turn never calls
- * them and the fault changes nothing.)
+ * not reach the database; they answer as if the lease had been extended under the token the node last held.
+ * The database lease therefore lapses and another node can take the session over, while this node's engine
+ * still commits under its old token: exactly the write fencing must refuse. (The engine renews its leases
+ * every third of the ttl, also while a turn runs, so without the fault a turn merely held up keeps its lease
+ * and is never fenced.)
  *
  * <p><b>A slow submitter ({@code stallAfterIngest}).</b> For the messages it selects, the thread that journaled
  * a message stalls right after the insert committed, until the node's journal poll has run once since (a GC
