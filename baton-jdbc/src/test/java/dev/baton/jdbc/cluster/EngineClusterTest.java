@@ -30,7 +30,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,8 +97,6 @@ class EngineClusterTest {
    */
   @ParameterizedTest(name = "cluster.max_concurrent_total = {0}")
   @ValueSource(ints = {2, 0})
-  @Disabled("red until the engine stops admitting a message twice when its journal poll admitted it before submit"
-      + " did (Engine.submitTo ignores ClusterMember.track's answer): every stalled submit runs its message twice")
   void threeEnginesOnePostgresUnderLoadWithKillAndStaleOwner(int clusterMax) throws Exception {
     this.clusterMax = clusterMax;
     try {
