@@ -66,8 +66,9 @@ public interface SessionLeases {
   List<Claimable> claimable(String owner, long afterSeq, int limit);
 
   /**
-   * Sessions with undelivered replies whose lease is free or expired and not held by {@code owner}: their
-   * last owner stopped before delivering (a node releases a lease only once its replies are delivered).
+   * Sessions with undelivered replies whose lease expired and was held by another owner than {@code owner}:
+   * their last owner stopped before delivering (a node releases a lease only once its replies are
+   * delivered, so a released lease has none).
    */
   List<SessionKey> orphanedOutboxes(String owner, int limit);
 }

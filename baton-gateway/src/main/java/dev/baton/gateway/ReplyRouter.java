@@ -3,6 +3,8 @@ package dev.baton.gateway;
 import dev.baton.Reply;
 import dev.baton.config.BatonConfig;
 import dev.baton.gateway.internal.ApiMessageParser;
+import dev.baton.gateway.internal.ApiReplies;
+import dev.baton.gateway.internal.ClusterReplies;
 import dev.baton.gateway.internal.OutboundDelivery;
 import dev.baton.gateway.internal.PlatformHttp;
 import dev.baton.gateway.internal.ReplyInbox;
@@ -26,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Replies of the HTTP message API wait in the user's inbox for {@code GET /v1/replies} and are marked
- * delivered when the client acknowledges them (polls with a later cursor). Replies of a platform channel go
+ * delivered when the client acknowledges them (polls with a later cursor). In cluster mode they wait in the
+ * store's outbox instead, where {@code GET /v1/replies} on any node finds them; handing one to this router then
+ * only wakes the polls of its session waiting on this node. Replies of a platform channel go
  * to that session's outbound lane, which calls the platform's API in order, with retries, and then marks
  * them delivered.
  *
@@ -37,19 +41,26 @@ public final class ReplyRouter implements ReplyHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ReplyRouter.class);
 
-  final ReplyInbox inbox;
+  final ApiReplies inbox;
   final OutboundDelivery outbound;
 
-  private ReplyRouter(ReplyInbox inbox, OutboundDelivery outbound) {
+  private ReplyRouter(ApiReplies inbox, OutboundDelivery outbound) {
     this.inbox = inbox;
     this.outbound = outbound;
   }
 
-  /** Creates the router with a sender for each enabled platform channel. */
+  /**
+   * Creates the router with a sender for each enabled platform channel. With {@code cluster.enabled} the
+   * message API reads replies from the store's outbox (a session's replies may be produced on any node), and
+   * this node keeps none of them in memory; otherwise they wait in this node's in-memory inbox.
+   */
   public static ReplyRouter create(BatonConfig config, Store store, Scheduler scheduler, MeterRegistry meters) {
     var channels = config.channels();
     PlatformHttp http = new PlatformHttp(Duration.ofMillis(channels.delivery().requestTimeoutMs()), scheduler);
-    ReplyInbox inbox = new ReplyInbox(store, scheduler, channels.api().replyBuffer(), meters);
+    ApiReplies inbox = config.cluster().enabled()
+        ? new ClusterReplies(store, scheduler, config.sessions().idSource(),
+            Duration.ofMillis(config.cluster().pollIntervalMs()), meters)
+        : new ReplyInbox(store, scheduler, channels.api().replyBuffer(), meters);
     OutboundDelivery outbound = new OutboundDelivery(Senders.forEnabled(channels, http), store, scheduler,
         channels.delivery(), meters);
     return new ReplyRouter(inbox, outbound);

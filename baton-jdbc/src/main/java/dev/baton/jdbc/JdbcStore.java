@@ -230,9 +230,11 @@ public final class JdbcStore implements Store {
   List<SessionKey> orphanedOutboxes(String owner, long now, int limit) {
     return read(c -> {
       List<SessionKey> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT o.session FROM outbox o"
-          + " LEFT JOIN sessions s ON s.session = o.session WHERE s.session IS NULL OR s.lease_owner IS NULL"
-          + " OR (s.lease_owner <> ? AND s.lease_expires_at <= ?) LIMIT ?")) {
+      // Driven by the expired leases (an index range), not by the outbox, which holds every reply a client
+      // has not fetched yet and may be large.
+      try (PreparedStatement ps = c.prepareStatement("SELECT s.session FROM sessions s"
+          + " WHERE s.lease_owner IS NOT NULL AND s.lease_owner <> ? AND s.lease_expires_at <= ?"
+          + " AND EXISTS (SELECT 1 FROM outbox o WHERE o.session = s.session) LIMIT ?")) {
         ps.setString(1, owner);
         ps.setLong(2, now);
         ps.setInt(3, limit);

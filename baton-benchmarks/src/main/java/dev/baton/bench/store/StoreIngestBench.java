@@ -80,7 +80,7 @@ public final class StoreIngestBench {
       }
       try (Store s = SqliteStore.open(StorageConfig.sqlite(dir.resolve("engine-" + r + ".db").toString()),
           Duration.ofDays(1), Scheduler.system())) {
-        results.add(engine("sqlite engine submit+turn", s, clients, seconds));
+        results.add(engine("sqlite engine submit+turn", s, clients, seconds, null));
       }
     }
     if (backends.contains("postgres")) try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
@@ -102,7 +102,19 @@ public final class StoreIngestBench {
         }
         try (Store s = PostgresStore.open(StorageConfig.postgres(url2, "postgres", "").withWriters(pgWriters),
             Duration.ofDays(1), Scheduler.system())) {
-          results.add(engine("postgres engine submit+turn", s, clients, seconds));
+          results.add(engine("postgres engine submit+turn", s, clients, seconds, null));
+        }
+        // The same engine as one node of a cluster: a lease per active session, fenced commits, the journal
+        // poll, and the lookup of older messages other nodes accepted (one read per submit).
+        String schema3 = "cluster" + r;
+        String url3 = pg.getJdbcUrl("postgres", "postgres") + "&currentSchema=" + schema3;
+        try (Connection c = DriverManager.getConnection(url3, "postgres", ""); Statement st = c.createStatement()) {
+          st.execute("CREATE SCHEMA " + schema3);
+        }
+        StorageConfig cfg3 = StorageConfig.postgres(url3, "postgres", "").withWriters(pgWriters)
+            .withPoolSize(Integer.getInteger("bench.clusterPoolSize", 8));
+        try (Store s = PostgresStore.open(cfg3, Duration.ofDays(1), Scheduler.system())) {
+          results.add(engine("postgres engine cluster mode (1 node)", s, clients, seconds, cfg3));
         }
         results.add(raw("postgres raw 1/commit", () -> DriverManager.getConnection(url, "postgres", ""), 1, seconds));
         results.add(raw("postgres raw 100/commit", () -> DriverManager.getConnection(url, "postgres", ""), 100,
@@ -166,8 +178,10 @@ public final class StoreIngestBench {
    * journal, durable before it returns) while the echo agent's turns commit through the same store. Reports
    * accepted messages/s and submit latency; prints turns completed.
    */
-  private static Result engine(String name, Store store, int clients, int seconds) throws Exception {
+  private static Result engine(String name, Store store, int clients, int seconds,
+      @org.jspecify.annotations.Nullable StorageConfig clusterOn) throws Exception {
     BatonConfig d = BatonConfig.defaults();
+    if (clusterOn != null) d = d.withStorage(clusterOn).withCluster(dev.baton.config.ClusterConfig.node("bench"));
     ConcurrencyConfig c = d.agent().concurrency();
     BatonConfig config = d.withAgent(d.agent().withConcurrency(new ConcurrencyConfig(1, 64, 1_000_000, 600_000,
         ConcurrencyConfig.OverflowAction.REJECT, c.busyMessage(), ConcurrencyConfig.QueueMode.FOLLOWUP, 0)));

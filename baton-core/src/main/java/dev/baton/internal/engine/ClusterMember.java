@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -54,8 +53,8 @@ import org.jspecify.annotations.Nullable;
  *   across the lease's store calls (acquire, adopt, release) and across every admission of the session on
  *   this node (submit and poll), so admissions of one session are serialized and the tick cannot release a
  *   lease between a check and an admission; it releases only when the session has no actor. Lock order:
- *   Held.lock, then the actor's monitor. Polls do not overlap (AtomicBoolean). Never called under an
- *   actor's monitor.
+ *   Held.lock, then the actor's monitor. Polls and rebalances do not overlap (the `polling` lock: tried,
+ *   never waited for, except by stop()). Never called under an actor's monitor.
  *
  * Failure
  *   Store errors in the tick are logged and retried next tick; a lease not renewed by its expiry (local
@@ -97,7 +96,8 @@ final class ClusterMember {
   private final ConcurrentHashMap<SessionKey, Held> held = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<DedupKey, Flight> inflight = new ConcurrentHashMap<>();
   private final AtomicLong epoch = new AtomicLong(1);
-  private final AtomicBoolean polling = new AtomicBoolean();
+  /** Held by the one thread that polls or rebalances; stop() waits for it. */
+  private final ReentrantLock polling = new ReentrantLock();
   private volatile boolean stopped;
   private volatile Scheduler.@Nullable Cancellable timer;
   // Confined to the polling thread.
@@ -142,13 +142,13 @@ final class ClusterMember {
     long now = scheduler.nanoTime();
     if (now - lastRebalanceNanos < config.pollIntervalMs() * 250_000L) return;
     if (engine.dispatcher.capacity() >= engine.concurrency.maxConcurrentTotal()) return;
-    if (!polling.compareAndSet(false, true)) return;
-    lastRebalanceNanos = now;
+    lastRebalanceNanos = now; // one nudge per spacing, even when many threads find the node starved
     Thread.ofVirtual().name("baton-cluster-permits").start(() -> {
+      if (!polling.tryLock()) return; // a tick is under way and rebalances itself
       try {
         rebalancePermits();
       } finally {
-        polling.set(false);
+        polling.unlock();
       }
     });
   }
@@ -177,7 +177,7 @@ final class ClusterMember {
   /** One poll, renewal and rebalance; re-arms itself. Runs on a virtual thread (or the starting thread). */
   void tick() {
     if (stopped) return;
-    if (!polling.compareAndSet(false, true)) { // a nudge is rebalancing: come back next interval
+    if (!polling.tryLock()) { // a nudge is rebalancing: come back next interval
       arm();
       return;
     }
@@ -191,7 +191,7 @@ final class ClusterMember {
     } catch (RuntimeException e) {
       engine.log.warn("cluster node {}: poll failed ({}); retrying", owner, e.toString());
     } finally {
-      polling.set(false);
+      polling.unlock();
       arm();
     }
   }
@@ -234,8 +234,11 @@ final class ClusterMember {
    * older unfinished messages that other nodes accepted and this node has not admitted yet (so a client that
    * waited for each acknowledgement sees its messages run in the order it sent them, whichever nodes took
    * them), then this one. Called under the lease ({@link #underLease}).
+   *
+   * @return whether the caller must admit {@code entry}: false if a poll of this node found it in the journal
+   *     and admitted it already (between the journal insert and this call)
    */
-  void admitAfterOlder(JournalEntry entry, boolean adopted) {
+  boolean admitAfterOlder(JournalEntry entry, boolean adopted) {
     if (!adopted) {
       List<JournalEntry> older = new ArrayList<>();
       for (JournalEntry e : engine.store.unfinished(entry.session())) {
@@ -244,7 +247,7 @@ final class ClusterMember {
       }
       if (!older.isEmpty()) engine.adopt(older);
     }
-    track(entry);
+    return track(entry);
   }
 
   /** The token of a lease this node holds on {@code session}, or {@link #NOT_HELD}. */
@@ -424,6 +427,7 @@ final class ClusterMember {
     stopped = true;
     Scheduler.Cancellable t = timer;
     if (t != null) t.cancel();
+    polling.lock(); // a poll under way finishes first (it stops early once it sees `stopped`)
     try {
       permits.ifPresent(p -> p.leave(owner));
       for (Map.Entry<SessionKey, Held> en : held.entrySet()) {
@@ -442,6 +446,8 @@ final class ClusterMember {
     } catch (StoreException e) {
       engine.log.warn("cluster node {}: could not give back its leases ({}); they expire in {} ms", owner,
           e.toString(), ttl.toMillis());
+    } finally {
+      polling.unlock();
     }
   }
 }

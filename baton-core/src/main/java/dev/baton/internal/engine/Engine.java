@@ -181,7 +181,11 @@ public final class Engine implements Baton {
     ClusterMember c = cluster;
     if (c == null) return admit(new Pending(entry, scheduler.nanoTime()), SessionActor.Source.FRESH);
     Admission a = c.underLease(session, key, adopted -> {
-      c.admitAfterOlder(entry, adopted);
+      if (!c.admitAfterOlder(entry, adopted)) {
+        // This node's poll found it in the journal first and admitted it: it runs once, from there.
+        metrics.admitted.increment();
+        return new Admission.Accepted(key, session);
+      }
       return admit(new Pending(entry, scheduler.nanoTime()), SessionActor.Source.FRESH);
     });
     if (a != null) return a;

@@ -2,8 +2,10 @@ package dev.baton.gateway.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.IdSource;
 import dev.baton.InboundMessage;
 import dev.baton.OrderKey;
+import dev.baton.SessionKey;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -41,6 +43,21 @@ public final class ApiMessageParser {
     if (chat.length() > MAX_ID_LENGTH) throw HttpError.badRequest("field 'chat' must be at most 256 characters");
     Instant sentAt = Json.optText(root, "sent_at").map(ApiMessageParser::rfc3339).orElse(now);
     return new InboundMessage(CHANNEL, id, user, chat, order, text, sentAt, Map.of(ROUTE_USER, user));
+  }
+
+  /**
+   * The session that {@code user}'s messages with {@code chat} ("" = none) go to: the engine's own derivation
+   * ({@link SessionKey#derive}) applied to such a message, so the two can never disagree.
+   */
+  public static SessionKey sessionOf(String user, String chat, IdSource source) {
+    return SessionKey.derive(
+        new InboundMessage(CHANNEL, "-", user, chat, OrderKey.none(), "", Instant.EPOCH, Map.of()), source);
+  }
+
+  /** Checks a {@code chat} given as a query parameter as the body field is checked. */
+  public static String chat(String chat) {
+    if (chat.length() > MAX_ID_LENGTH) throw HttpError.badRequest("parameter 'chat' must be at most 256 characters");
+    return chat;
   }
 
   static Instant rfc3339(String s) {

@@ -15,7 +15,8 @@ import java.util.Locale;
 
 /*
  * Overview: the HTTP message API. POST /v1/messages verifies the JWT, parses the body (ApiMessageParser),
- * submits it and maps the Admission to 202/200/429/409; GET /v1/replies long-polls the caller's ReplyInbox.
+ * submits it and maps the Admission to 202/200/429/409; GET /v1/replies long-polls the caller's replies
+ * (ApiReplies: this node's ReplyInbox, or the store's outbox in cluster mode).
  * The user is always the token's `sub`; nothing in a request can name another user.
  * Concurrency: handlers run on Helidon's virtual threads; a long poll parks its virtual thread on a future
  * (no platform thread is pinned: no synchronized, only ReentrantLock) until a reply or the Scheduler's deadline.
@@ -26,11 +27,11 @@ public final class MessageApi {
 
   private final JwtVerifier jwt;
   private final Ingress ingress;
-  private final ReplyInbox inbox;
+  private final ApiReplies inbox;
   private final Scheduler scheduler;
   private final BodyLimits limits;
 
-  public MessageApi(JwtVerifier jwt, Ingress ingress, ReplyInbox inbox, Scheduler scheduler, BodyLimits limits) {
+  public MessageApi(JwtVerifier jwt, Ingress ingress, ApiReplies inbox, Scheduler scheduler, BodyLimits limits) {
     this.jwt = jwt;
     this.ingress = ingress;
     this.inbox = inbox;
@@ -73,7 +74,8 @@ public final class MessageApi {
     String user = jwt.userOf(Http.header(req, HeaderNames.AUTHORIZATION).orElse(null));
     long waitMs = Http.query(req, "wait_ms").map(MessageApi::waitMs).orElse(0L);
     String after = Http.query(req, "after").orElse("");
-    ReplyInbox.Page page = inbox.poll(user, after, Duration.ofMillis(waitMs));
+    String chat = ApiMessageParser.chat(Http.query(req, "chat").orElse(""));
+    ReplyInbox.Page page = inbox.poll(user, chat, after, Duration.ofMillis(waitMs));
     ObjectNode out = Json.newObject();
     ArrayNode list = out.putArray("replies");
     for (ReplyInbox.Entry e : page.entries()) {

@@ -28,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Failure: a full buffer drops the oldest reply (metric baton_gateway_api_replies_dropped_total); it is
  * still undelivered in the store and comes back after a restart.
  */
-public final class ReplyInbox {
+public final class ReplyInbox implements ApiReplies {
 
   public record Entry(long n, Reply reply) {}
 
@@ -58,6 +58,7 @@ public final class ReplyInbox {
   }
 
   /** Adds a reply for {@code user}; never blocks. */
+  @Override
   public void append(String user, Reply reply) {
     UserBox box = boxes.computeIfAbsent(user, u -> new UserBox());
     List<CompletableFuture<Void>> wake;
@@ -78,6 +79,12 @@ public final class ReplyInbox {
       box.lock.unlock();
     }
     wake.forEach(f -> f.complete(null));
+  }
+
+  /** One node keeps all of a user's replies in one box, whatever their chat: {@code chat} is not needed. */
+  @Override
+  public Page poll(String user, String chat, String cursor, Duration wait) {
+    return poll(user, cursor, wait);
   }
 
   /**
@@ -168,6 +175,7 @@ public final class ReplyInbox {
   }
 
   /** Wakes every long-poll so that it answers now; later polls do not wait. */
+  @Override
   public void close() {
     closed = true;
     for (UserBox box : boxes.values()) {

@@ -163,6 +163,27 @@ class EngineClusterModeTest {
   }
 
   @Test
+  void aMessageThePollAdmitsBetweenItsJournalInsertAndItsSubmitRunsOnce() throws Exception {
+    Node a = node("a", null, true);
+    assertThat(a.send("eve", "m1")).isInstanceOf(Admission.Accepted.class);
+    assertThat(next(a.replies)).isEqualTo("m1 1"); // a holds eve's lease
+    // Right after m2 is journaled, and before its submit goes on, a's poll finds it and admits it.
+    a.store.afterIngest = e -> {
+      if (!e.message().messageId().equals("m2")) return;
+      a.clock.advance(Duration.ofMillis(POLL_MS));
+      try {
+        assertThat(next(a.replies)).isEqualTo("m2 2"); // the poll's admission ran it
+      } catch (InterruptedException ex) {
+        throw new AssertionError(ex);
+      }
+    };
+    assertThat(a.send("eve", "m2")).isInstanceOf(Admission.Accepted.class);
+    assertThat(a.send("eve", "m3")).isInstanceOf(Admission.Accepted.class);
+    assertThat(next(a.replies)).as("m2 was not run a second time by its submit").isEqualTo("m3 3");
+    assertThat(turns("eve")).isEqualTo(3);
+  }
+
+  @Test
   void aDeadOwnersSessionIsTakenOverAfterOneLeasePeriodAndItsLateCommitIsRefused() throws Exception {
     CountDownLatch block = new CountDownLatch(1);
     CountDownLatch entered = new CountDownLatch(1);

@@ -78,7 +78,15 @@ final class RecordingStore implements Store {
     }
   }
 
-  @Override public IngestResult ingest(JournalEntry entry) { return delegate.ingest(entry); }
+  /** Runs after each ingest, before it returns (a test makes a poll happen just then). */
+  volatile java.util.function.Consumer<JournalEntry> afterIngest = e -> {};
+
+  @Override
+  public IngestResult ingest(JournalEntry entry) {
+    IngestResult r = delegate.ingest(entry);
+    afterIngest.accept(entry);
+    return r;
+  }
   @Override public void release(DedupKey key) { delegate.release(key); }
   @Override public void updateStatus(List<DedupKey> keys, MessageStatus status) { delegate.updateStatus(keys, status); }
   @Override public SessionData loadSession(SessionKey session) { return delegate.loadSession(session); }
