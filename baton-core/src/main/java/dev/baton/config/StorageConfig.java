@@ -14,7 +14,9 @@ public record StorageConfig(
         String url,
     @Doc("PostgreSQL user.") String user,
     @Secret @Doc("PostgreSQL password; write `${PG_PASSWORD}` to take it from the environment.") String password,
-    @Doc("Most pooled database connections for reads (the group-commit writers take theirs besides).") int poolSize,
+    @Doc("Most pooled database connections for reads (the group-commit writers take theirs besides). In cluster"
+        + " mode on postgres the tool locks across nodes have a pool of this size too: up to 2 × pool_size +"
+        + " writers connections per node.") int poolSize,
     @Doc("Parallel group-commit writers, each with its own connection (postgres; sqlite always has one).")
         int writers,
     @Doc("Most writes (ingests, turn commits, ...) committed in one transaction by the group-commit writer.")

@@ -32,8 +32,7 @@ import java.util.stream.Collectors;
  * The node's real store, seen from the side: every method is forwarded unchanged, and each turn commit is
  * reported as a line ({@code COMMIT}, {@code FENCED} or {@code CONFLICT} with the session, the fencing token
  * the engine passed and the message ids), so the test learns exactly which node's write the store took or
- * refused, whatever the engine logs. {@link EngineClusterTest#observedStoreForwardsEveryMethod} checks that no
- * method of {@link Store} is left to its default here (a default would hide the real store's).
+ * refused, whatever the engine logs. Every other method is forwarded as it is ({@link ForwardingStore}).
  *
  * <p><b>Fault injection, one session only ({@link #partitionRenewals}).</b> A node may go on believing it
  * holds a lease the database has already given away (a long GC or VM pause, a lost renewal, a slow clock).
@@ -53,12 +52,11 @@ import java.util.stream.Collectors;
  *
  * <p>Thread-safe: forwards to a thread-safe store; the fault state is a concurrent map and a monitor.
  */
-final class ObservedStore implements Store {
+final class ObservedStore extends ForwardingStore {
 
   /** Longest a submit is stalled (a poll comes every {@code poll_interval_ms}). */
   private static final Duration STALL_LIMIT = Duration.ofSeconds(2);
 
-  private final Store store;
   private final Consumer<String> print;
   private final Scheduler clock;
   private final Duration ttl;
@@ -72,8 +70,8 @@ final class ObservedStore implements Store {
 
   ObservedStore(Store store, Consumer<String> print, Scheduler clock, Duration ttl,
       Predicate<JournalEntry> stallAfterIngest) {
+    super(store);
     this.stallAfterIngest = stallAfterIngest;
-    this.store = store;
     this.print = print;
     this.clock = clock;
     this.ttl = ttl;
@@ -92,7 +90,7 @@ final class ObservedStore implements Store {
         + commit.messages().stream().map(k -> k.value().substring(k.value().indexOf(':') + 1))
             .collect(Collectors.joining(","));
     try {
-      List<Reply> stored = store.commitTurn(commit);
+      List<Reply> stored = delegate.commitTurn(commit);
       print.accept("COMMIT " + what);
       return stored;
     } catch (FencedException e) {
@@ -108,14 +106,15 @@ final class ObservedStore implements Store {
 
   @Override
   public Optional<SessionLeases> leases() {
-    return store.leases().map(Leases::new);
+    return delegate.leases().map(Leases::new);
   }
 
   /** Forwards to the real leases, except the calls the fault cuts off. */
-  private final class Leases implements SessionLeases {
+  private final class Leases extends ForwardingLeases {
     private final SessionLeases leases;
 
     Leases(SessionLeases leases) {
+      super(leases);
       this.leases = leases;
     }
 
@@ -167,18 +166,13 @@ final class ObservedStore implements Store {
       }
       return leases.claimable(owner, afterSeq, limit);
     }
-
-    @Override
-    public List<SessionKey> orphanedOutboxes(String owner, int limit) {
-      return leases.orphanedOutboxes(owner, limit);
-    }
   }
 
   // Everything else: forwarded as it is.
 
   @Override
   public IngestResult ingest(JournalEntry entry) {
-    IngestResult result = store.ingest(entry);
+    IngestResult result = delegate.ingest(entry);
     if (result instanceof IngestResult.Inserted && stallAfterIngest.test(entry)) awaitPollAfterInsert();
     return result;
   }
@@ -202,80 +196,5 @@ final class ObservedStore implements Store {
         Thread.currentThread().interrupt();
       }
     }
-  }
-
-  @Override
-  public void release(DedupKey key) {
-    store.release(key);
-  }
-
-  @Override
-  public void updateStatus(List<DedupKey> keys, MessageStatus status) {
-    store.updateStatus(keys, status);
-  }
-
-  @Override
-  public SessionData loadSession(SessionKey session) {
-    return store.loadSession(session);
-  }
-
-  @Override
-  public List<Reply> undeliveredReplies() {
-    return store.undeliveredReplies();
-  }
-
-  @Override
-  public List<Reply> undeliveredReplies(SessionKey session) {
-    return store.undeliveredReplies(session);
-  }
-
-  @Override
-  public void markDelivered(SessionKey session, long outboxSeq) {
-    store.markDelivered(session, outboxSeq);
-  }
-
-  @Override
-  public List<JournalEntry> unfinished() {
-    return store.unfinished();
-  }
-
-  @Override
-  public List<JournalEntry> unfinished(SessionKey session) {
-    return store.unfinished(session);
-  }
-
-  @Override
-  public IdempotencyRecords idempotency() {
-    return store.idempotency();
-  }
-
-  @Override
-  public long prune(Instant dedupBefore, Instant now) {
-    return store.prune(dedupBefore, now);
-  }
-
-  @Override
-  public StoreStats stats() {
-    return store.stats();
-  }
-
-  @Override
-  public Optional<ClusterPermits> clusterPermits() {
-    return store.clusterPermits();
-  }
-
-  @Override
-  public Optional<ClusterLocks> clusterLocks() {
-    return store.clusterLocks();
-  }
-
-  @Override
-  public boolean ping() {
-    return store.ping();
-  }
-
-  @Override
-  public void close() {
-    store.close();
   }
 }
