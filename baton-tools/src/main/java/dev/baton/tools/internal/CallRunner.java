@@ -163,22 +163,24 @@ final class CallRunner {
       mine.done().complete(stored.get());
       return count(tool.name(), stored.get());
     }
-    CompletableFuture<ToolResult> done = start(tool, args, turn, state, party, timeout, deadlineNanos, fk, hash);
-    done.whenComplete((r, e) -> {
-      inFlight.remove(fk, mine);
-      mine.done().complete(r != null ? r : fail("tool_error", "call failed"));
-    });
+    // The flight ends on the holder thread before the caller can see the result: a repeat the caller makes
+    // as soon as it has the result must not find this flight and wait for it instead of running.
+    CompletableFuture<ToolResult> done = start(tool, args, turn, state, party, timeout, deadlineNanos, fk, hash,
+        r -> {
+          inFlight.remove(fk, mine);
+          mine.done().complete(r);
+        });
     return count(tool.name(), await(done, party, timeout, deadlineNanos, true, waitStarts, waitEnds));
   }
 
   private CompletableFuture<ToolResult> start(Tool tool, JsonNode args, TurnContext turn, SessionState state,
       Party party, Duration timeout, long deadlineNanos, FlightKey fk) {
-    return start(tool, args, turn, state, party, timeout, deadlineNanos, fk, "");
+    return start(tool, args, turn, state, party, timeout, deadlineNanos, fk, "", r -> {});
   }
 
   /** Starts the holder thread; the future completes when it has stopped and released everything. */
   private CompletableFuture<ToolResult> start(Tool tool, JsonNode args, TurnContext turn, SessionState state,
-      Party party, Duration timeout, long deadlineNanos, FlightKey fk, String hash) {
+      Party party, Duration timeout, long deadlineNanos, FlightKey fk, String hash, Consumer<ToolResult> ended) {
     CompletableFuture<ToolResult> done = new CompletableFuture<>();
     Instant deadline = scheduler.now().plus(timeout);
     CallContext ctx = new CallContext(party, turn, state, this, deadlineNanos, deadline);
@@ -214,6 +216,7 @@ final class CallRunner {
         locks.releaseAll(party); // the holder thread has stopped running tool code: now, and only now
         graph.callEnded(party);
         if (record && fk != null) result = store(fk, hash, result);
+        ended.accept(result);
         done.complete(result);
       }
     };
