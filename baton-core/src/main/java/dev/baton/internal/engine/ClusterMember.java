@@ -31,15 +31,19 @@ import org.jspecify.annotations.Nullable;
  *   A node runs a session's turns only while it holds the session's lease, and every commit of the session
  *   carries the lease's fencing token, so a node that lost the lease cannot write (the store refuses it).
  *
- *   - submit: after the journal insert the engine asks lease(): held -> run here; else acquire it; if another
- *     live node holds it the message stays journaled and that node's poll picks it up.
+ *   - submit: after the journal insert the engine runs underLease(): held -> admit here; free or expired ->
+ *     take it; another live node holds it -> the message stays journaled and that node's poll picks it up.
+ *     Under the lease the journal decides: the session's older unfinished messages are admitted first, and
+ *     the submitted one only if it is still unfinished and not in flight (a poll may have run it already).
  *   - A fresh acquire adopts the session: its undelivered replies are delivered (the last owner died before
- *     it could) and its unfinished messages are admitted in journal order.
+ *     it could) and its unfinished messages, read afresh after the acquire, are admitted in journal order.
  *   - poll (every poll_interval_ms, on a virtual thread): walks the journal's unfinished entries of sessions
  *     that are free, expired or ours (a cursor; a backlog is read over several polls), admits those of our
- *     sessions not yet in flight here, takes over expired sessions, and delivers orphaned outboxes. The same
- *     tick renews leases every lease_ttl/3 and releases those of idle sessions whose replies are all
- *     delivered, and rebalances the node's share of the cluster-wide cap (ClusterPermits).
+ *     sessions not yet in flight here, takes over expired sessions (dropping what it read before the
+ *     acquire: adoption reads afresh), and delivers orphaned outboxes. It also rebalances the node's share
+ *     of the cluster-wide cap (ClusterPermits).
+ *   - renewal (every lease_ttl/3, on its own virtual thread, so a slow poll cannot delay it): extends the
+ *     leases of sessions with work and releases those of idle sessions whose replies are all delivered.
  *   - A lost lease (renew refused or a commit fenced): the session's in-memory work is dropped; its messages
  *     are still journaled and run by the new owner.
  *
@@ -100,9 +104,11 @@ final class ClusterMember {
   private final ReentrantLock polling = new ReentrantLock();
   private volatile boolean stopped;
   private volatile Scheduler.@Nullable Cancellable timer;
+  private volatile Scheduler.@Nullable Cancellable renewTimer;
+  /** Held by the renewal thread; stop() waits for it. */
+  private final ReentrantLock renewing = new ReentrantLock();
   // Confined to the polling thread.
   private long cursor;
-  private long lastRenewNanos;
   private long permitsValidUntil = Long.MIN_VALUE;
   /** When the last permit rebalance started (scheduler nanos); nudges are spaced by a quarter poll interval. */
   private volatile long lastRebalanceNanos = Long.MIN_VALUE / 2;
@@ -158,23 +164,44 @@ final class ClusterMember {
     return permits.isPresent();
   }
 
-  /** Starts the tick: one synchronous poll (so start-up takes over what is due), then every poll interval. */
+  /**
+   * Starts the tick: one synchronous poll (so start-up takes over what is due), then every poll interval;
+   * and the renewals, every lease_ttl / 3 on their own thread, so a slow poll or rebalance (a database under
+   * load) never delays them.
+   */
   void start() {
-    lastRenewNanos = scheduler.nanoTime();
     tick();
+    armRenew();
     engine.log.info("cluster node {} started (lease ttl {} ms, poll every {} ms)", owner, ttl.toMillis(),
         config.pollIntervalMs());
   }
 
   private void arm() {
     if (stopped) return;
-    // Renewal must come well inside the ttl even if the poll interval is set long.
-    long every = Math.max(1, Math.min(config.pollIntervalMs(), ttl.toMillis() / 3));
-    timer = scheduler.schedule(Duration.ofMillis(every),
+    timer = scheduler.schedule(Duration.ofMillis(config.pollIntervalMs()),
         () -> Thread.ofVirtual().name("baton-cluster-poll").start(this::tick));
   }
 
-  /** One poll, renewal and rebalance; re-arms itself. Runs on a virtual thread (or the starting thread). */
+  private void armRenew() {
+    if (stopped) return;
+    renewTimer = scheduler.schedule(Duration.ofMillis(Math.max(1, ttl.toMillis() / 3)),
+        () -> Thread.ofVirtual().name("baton-cluster-renew").start(this::renewTick));
+  }
+
+  private void renewTick() {
+    if (stopped) return;
+    renewing.lock();
+    try {
+      renewAll();
+    } catch (RuntimeException e) {
+      engine.log.warn("cluster node {}: lease renewal failed ({}); retrying", owner, e.toString());
+    } finally {
+      renewing.unlock();
+      armRenew();
+    }
+  }
+
+  /** One rebalance and poll; re-arms itself. Runs on a virtual thread (or the starting thread). */
   void tick() {
     if (stopped) return;
     if (!polling.tryLock()) { // a nudge is rebalancing: come back next interval
@@ -183,10 +210,6 @@ final class ClusterMember {
     }
     try {
       rebalancePermits();
-      if (scheduler.nanoTime() - lastRenewNanos >= ttl.toNanos() / 3) {
-        lastRenewNanos = scheduler.nanoTime();
-        renewAll();
-      }
       poll();
     } catch (RuntimeException e) {
       engine.log.warn("cluster node {}: poll failed ({}); retrying", owner, e.toString());
@@ -198,10 +221,16 @@ final class ClusterMember {
 
   // ------------------------------------------------------------------ leases
 
-  /** Work done under a session's lease; {@code adopted}: the lease was just taken and its backlog admitted. */
+  /**
+   * Work done under a session's lease. {@code adopted}: the lease was just taken and the session's unfinished
+   * messages, read afresh, were admitted (anything the caller read before is stale). {@code submittedPending}:
+   * the submitted message was among them, still unfinished (always true when not adopted).
+   */
   interface LeasedWork<T> {
-    T run(boolean adopted);
+    T run(boolean adopted, boolean submittedPending);
   }
+
+  private static final int REFUSED = 0, TAKEN = 1, TAKEN_SUBMITTED_PENDING = 2;
 
   /**
    * Runs {@code work} while holding {@code session}'s lease and its lock, taking the lease first if it is free
@@ -218,11 +247,14 @@ final class ClusterMember {
       try {
         if (h.state == GONE) continue;
         boolean adopted = false;
+        boolean pending = true;
         if (h.state == IDLE) {
-          if (!acquireLocked(session, h, submitted)) return null;
+          int got = acquireLocked(session, h, submitted);
+          if (got == REFUSED) return null;
           adopted = true;
+          pending = got == TAKEN_SUBMITTED_PENDING;
         }
-        return work.run(adopted);
+        return work.run(adopted, pending);
       } finally {
         h.lock.unlock();
       }
@@ -235,19 +267,26 @@ final class ClusterMember {
    * waited for each acknowledgement sees its messages run in the order it sent them, whichever nodes took
    * them), then this one. Called under the lease ({@link #underLease}).
    *
-   * @return whether the caller must admit {@code entry}: false if a poll of this node found it in the journal
-   *     and admitted it already (between the journal insert and this call)
+   * <p>Between the journal insert and this call a poll of this node may have found the message, admitted it,
+   * and even run and committed it already (and a later poll forgotten it). So the journal, read here under
+   * the lease's lock (no admission of this session can happen meanwhile), decides: the message is admitted
+   * only if it is still unfinished there and not in flight here.
+   *
+   * @return whether the caller must admit {@code entry}
    */
-  boolean admitAfterOlder(JournalEntry entry, boolean adopted) {
-    if (!adopted) {
-      List<JournalEntry> older = new ArrayList<>();
-      for (JournalEntry e : engine.store.unfinished(entry.session())) {
-        if (e.key().equals(entry.key())) break;
-        if (track(e)) older.add(e);
+  boolean admitAfterOlder(JournalEntry entry, boolean adopted, boolean submittedPending) {
+    if (adopted) return submittedPending && track(entry);
+    List<JournalEntry> older = new ArrayList<>();
+    boolean pending = false;
+    for (JournalEntry e : engine.store.unfinished(entry.session())) {
+      if (e.key().equals(entry.key())) {
+        pending = true;
+        break;
       }
-      if (!older.isEmpty()) engine.adopt(older);
+      if (track(e)) older.add(e);
     }
-    return track(entry);
+    if (!older.isEmpty()) engine.adopt(older);
+    return pending && track(entry);
   }
 
   /** The token of a lease this node holds on {@code session}, or {@link #NOT_HELD}. */
@@ -256,8 +295,11 @@ final class ClusterMember {
     return h == null ? NOT_HELD : h.token;
   }
 
-  /** Acquires under h's lock; on success adopts the session. False (and h dropped) if someone else holds it. */
-  private boolean acquireLocked(SessionKey session, Held h, @Nullable DedupKey submitted) {
+  /**
+   * Acquires under h's lock; on success adopts the session. REFUSED (and h dropped) if someone else holds it;
+   * TAKEN_SUBMITTED_PENDING if {@code submitted} is null or was among the unfinished messages.
+   */
+  private int acquireLocked(SessionKey session, Held h, @Nullable DedupKey submitted) {
     Optional<Lease> got;
     try {
       got = leases.acquire(session, owner, ttl);
@@ -269,29 +311,36 @@ final class ClusterMember {
     if (got.isEmpty()) {
       h.state = GONE;
       held.remove(session, h);
-      return false;
+      return REFUSED;
     }
     h.lease = got.get();
     h.token = got.get().token();
     h.state = OWNED;
-    adopt(session, submitted);
-    return true;
+    return adopt(session, submitted) ? TAKEN_SUBMITTED_PENDING : TAKEN;
   }
 
   /**
    * A session this node just took: its last owner's undelivered replies first, then its unfinished messages
    * in journal order (except {@code submitted}, which its submit admits itself).
+   *
+   * @return whether {@code submitted} is null or was among the unfinished messages
    */
-  private void adopt(SessionKey session, @Nullable DedupKey submitted) {
+  private boolean adopt(SessionKey session, @Nullable DedupKey submitted) {
     for (Reply r : engine.store.undeliveredReplies(session)) engine.deliver(r);
     List<JournalEntry> work = new ArrayList<>();
+    boolean pending = submitted == null;
     for (JournalEntry e : engine.store.unfinished(session)) {
-      if (!e.key().equals(submitted) && track(e)) work.add(e);
+      if (e.key().equals(submitted)) {
+        pending = true;
+      } else if (track(e)) {
+        work.add(e);
+      }
     }
     if (!work.isEmpty()) {
       engine.log.info("session {}: taken over by {} with {} unfinished message(s)", session, owner, work.size());
       engine.adopt(work);
     }
+    return pending;
   }
 
   /** Lease lost (renew refused, commit fenced): forget the session here; the new owner runs its messages. */
@@ -388,7 +437,10 @@ final class ClusterMember {
     for (Map.Entry<SessionKey, List<JournalEntry>> en : bySession.entrySet()) {
       if (stopped || engine.closed) return;
       List<JournalEntry> found = en.getValue();
-      underLease(en.getKey(), null, adopted -> { // a fresh acquire adopts all of the session's unfinished work
+      underLease(en.getKey(), null, (adopted, pending) -> {
+        // A fresh acquire has just admitted the session's unfinished messages read afresh; what this poll
+        // read before may be stale (another node may have finished them meanwhile): it is dropped.
+        if (adopted) return Boolean.TRUE;
         List<JournalEntry> work = new ArrayList<>();
         for (JournalEntry j : found) if (track(j)) work.add(j);
         if (!work.isEmpty()) engine.adopt(work);
@@ -398,7 +450,7 @@ final class ClusterMember {
     for (SessionKey s : leases.orphanedOutboxes(owner, config.pollBatch())) {
       if (stopped || engine.closed) return;
       if (held.containsKey(s)) continue;
-      underLease(s, null, adopted -> Boolean.TRUE); // adopting delivers the replies
+      underLease(s, null, (adopted, pending) -> Boolean.TRUE); // adopting delivers the replies
     }
   }
 
@@ -427,7 +479,10 @@ final class ClusterMember {
     stopped = true;
     Scheduler.Cancellable t = timer;
     if (t != null) t.cancel();
+    Scheduler.Cancellable r = renewTimer;
+    if (r != null) r.cancel();
     polling.lock(); // a poll under way finishes first (it stops early once it sees `stopped`)
+    renewing.lock();
     try {
       permits.ifPresent(p -> p.leave(owner));
       for (Map.Entry<SessionKey, Held> en : held.entrySet()) {
@@ -447,6 +502,7 @@ final class ClusterMember {
       engine.log.warn("cluster node {}: could not give back its leases ({}); they expire in {} ms", owner,
           e.toString(), ttl.toMillis());
     } finally {
+      renewing.unlock();
       polling.unlock();
     }
   }

@@ -180,9 +180,10 @@ public final class Engine implements Baton {
     }
     ClusterMember c = cluster;
     if (c == null) return admit(new Pending(entry, scheduler.nanoTime()), SessionActor.Source.FRESH);
-    Admission a = c.underLease(session, key, adopted -> {
-      if (!c.admitAfterOlder(entry, adopted)) {
-        // This node's poll found it in the journal first and admitted it: it runs once, from there.
+    Admission a = c.underLease(session, key, (adopted, pending) -> {
+      if (!c.admitAfterOlder(entry, adopted, pending)) {
+        // This node's poll found it in the journal first and admitted it (it may even be answered by now):
+        // it runs once, from there.
         metrics.admitted.increment();
         return new Admission.Accepted(key, session);
       }

@@ -173,6 +173,12 @@ class EngineClusterModeTest {
       a.clock.advance(Duration.ofMillis(POLL_MS));
       try {
         assertThat(next(a.replies)).isEqualTo("m2 2"); // the poll's admission ran it
+        // Two more polls: the second forgets m2 (finished before it began) from the node's in-flight set,
+        // so only the journal can tell the submit that m2 is done.
+        CountDownLatch twoPolls = new CountDownLatch(2);
+        a.store.afterClaimable = rows -> twoPolls.countDown();
+        while (!twoPolls.await(20, TimeUnit.MILLISECONDS)) a.clock.advance(Duration.ofMillis(POLL_MS));
+        a.store.afterClaimable = rows -> {};
       } catch (InterruptedException ex) {
         throw new AssertionError(ex);
       }
@@ -206,6 +212,36 @@ class EngineClusterModeTest {
     assertThat(stepUntil(b.replies, b)).startsWith("after 2 @");
     assertThat(a.replies).isEmpty();
     assertThat(turns("bob")).isEqualTo(2);
+  }
+
+  @Test
+  void aTakeoverRunsOnlyWhatIsStillUnfinishedAfterTheAcquireNotWhatThePollReadBefore() throws Exception {
+    CountDownLatch block = new CountDownLatch(1);
+    CountDownLatch entered = new CountDownLatch(1);
+    Node a = node("a", block, entered, true);
+    Node b = node("b", null, true);
+    assertThat(a.send("fay", "block")).isInstanceOf(Admission.Accepted.class);
+    entered.await();
+    // A's lease lapses (its clock stands still). B's poll reads the message as claimable; right then A wakes
+    // up and commits it (its token is still the current one: nobody took the session yet).
+    CountDownLatch read = new CountDownLatch(1);
+    b.store.afterClaimable = rows -> {
+      if (rows.stream().noneMatch(r -> r.entry().message().messageId().equals("block"))) return;
+      b.store.afterClaimable = r -> {};
+      block.countDown();
+      try {
+        assertThat(next(a.replies)).isEqualTo("block 1");
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      read.countDown();
+    };
+    while (!read.await(20, TimeUnit.MILLISECONDS)) advance(Duration.ofMillis(POLL_MS), b);
+    // B now takes the session over (its poll goes on after the read) and runs what B is sent next. It must
+    // not run "block" again from what it read before the acquire: the next reply of B is "next", turn 2.
+    assertThat(b.send("fay", "next")).isInstanceOf(Admission.Accepted.class);
+    assertThat(stepUntil(b.replies, b)).startsWith("next 2 @");
+    assertThat(turns("fay")).isEqualTo(2);
   }
 
   @Test

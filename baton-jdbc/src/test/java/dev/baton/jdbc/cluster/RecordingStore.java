@@ -22,6 +22,8 @@ final class RecordingStore extends ForwardingStore {
   final LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
   /** Runs after each ingest, before it returns (a test makes a poll happen just then). */
   volatile Consumer<JournalEntry> afterIngest = e -> {};
+  /** Runs after each journal poll's read ({@code claimable}), before the poll goes on. */
+  volatile Consumer<List<SessionLeases.Claimable>> afterClaimable = rows -> {};
   private final SessionLeases leases;
 
   RecordingStore(Store shared) {
@@ -31,6 +33,13 @@ final class RecordingStore extends ForwardingStore {
       public void release(Lease lease) {
         super.release(lease);
         events.add("RELEASE " + lease.session());
+      }
+
+      @Override
+      public List<Claimable> claimable(String owner, long afterSeq, int limit) {
+        List<Claimable> rows = super.claimable(owner, afterSeq, limit);
+        afterClaimable.accept(rows);
+        return rows;
       }
     };
   }
