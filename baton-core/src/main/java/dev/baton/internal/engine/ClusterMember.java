@@ -40,8 +40,11 @@ import org.jspecify.annotations.Nullable;
  *   - poll (every poll_interval_ms, on a virtual thread): walks the journal's unfinished entries of sessions
  *     that are free, expired or ours (a cursor; a backlog is read over several polls), admits those of our
  *     sessions not yet in flight here, takes over expired sessions (dropping what it read before the
- *     acquire: adoption reads afresh), and delivers orphaned outboxes. It also rebalances the node's share
- *     of the cluster-wide cap (ClusterPermits).
+ *     acquire: adoption reads afresh), and delivers orphaned outboxes.
+ *   - permits (cluster.max_concurrent_total; every poll interval, at most ttl/3, on its own virtual thread,
+ *     and at once when sessions wait and all permits are in use): rebalances the node's share
+ *     (ClusterPermits) and sets the dispatcher's capacity; a timer drops the capacity to 0 if no rebalance
+ *     succeeds before the permits could lapse in the database.
  *   - renewal (every lease_ttl/3, on its own virtual thread, so a slow poll cannot delay it): extends the
  *     leases of sessions with work and releases those of idle sessions whose replies are all delivered.
  *   - A lost lease (renew refused or a commit fenced): the session's in-memory work is dropped; its messages
@@ -57,8 +60,9 @@ import org.jspecify.annotations.Nullable;
  *   across the lease's store calls (acquire, adopt, release) and across every admission of the session on
  *   this node (submit and poll), so admissions of one session are serialized and the tick cannot release a
  *   lease between a check and an admission; it releases only when the session has no actor. Lock order:
- *   Held.lock, then the actor's monitor. Polls and rebalances do not overlap (the `polling` lock: tried,
- *   never waited for, except by stop()). Never called under an actor's monitor.
+ *   Held.lock, then the actor's monitor. Polls, renewals and rebalances each run one at a time (the
+ *   `polling`, `renewing` and `permitting` locks: tried or taken by their own thread, and by stop(), which
+ *   waits for all three). Never called under an actor's monitor.
  *
  * Failure
  *   Store errors in the tick are logged and retried next tick; a lease not renewed by its expiry (local
@@ -107,9 +111,14 @@ final class ClusterMember {
   private volatile Scheduler.@Nullable Cancellable renewTimer;
   /** Held by the renewal thread; stop() waits for it. */
   private final ReentrantLock renewing = new ReentrantLock();
-  // Confined to the polling thread.
+  /** The journal poll's cursor; confined to the thread holding `polling`. */
   private long cursor;
-  private long permitsValidUntil = Long.MIN_VALUE;
+  /** Until when (scheduler nanos) the permits of the last successful rebalance are surely ours. */
+  private volatile long permitsValidUntil = Long.MIN_VALUE;
+  private volatile Scheduler.@Nullable Cancellable permitsTimer;
+  private volatile Scheduler.@Nullable Cancellable permitsWatchdog;
+  /** Held by the thread that rebalances permits; stop() waits for it. */
+  private final ReentrantLock permitting = new ReentrantLock();
   /** When the last permit rebalance started (scheduler nanos); nudges are spaced by a quarter poll interval. */
   private volatile long lastRebalanceNanos = Long.MIN_VALUE / 2;
 
@@ -150,11 +159,11 @@ final class ClusterMember {
     if (engine.dispatcher.capacity() >= engine.concurrency.maxConcurrentTotal()) return;
     lastRebalanceNanos = now; // one nudge per spacing, even when many threads find the node starved
     Thread.ofVirtual().name("baton-cluster-permits").start(() -> {
-      if (!polling.tryLock()) return; // a tick is under way and rebalances itself
+      if (!permitting.tryLock()) return; // a rebalance is under way
       try {
         rebalancePermits();
       } finally {
-        polling.unlock();
+        permitting.unlock();
       }
     });
   }
@@ -170,6 +179,7 @@ final class ClusterMember {
    * load) never delays them.
    */
   void start() {
+    permitsTick(); // the first permits before the first poll admits anything
     tick();
     armRenew();
     engine.log.info("cluster node {} started (lease ttl {} ms, poll every {} ms)", owner, ttl.toMillis(),
@@ -180,6 +190,29 @@ final class ClusterMember {
     if (stopped) return;
     timer = scheduler.schedule(Duration.ofMillis(config.pollIntervalMs()),
         () -> Thread.ofVirtual().name("baton-cluster-poll").start(this::tick));
+  }
+
+  /**
+   * The permits' heartbeat, on its own thread like the renewals: every poll interval (at most a third of the
+   * ttl), so the node's permits never lapse in the database while it still counts on them.
+   */
+  private void armPermits() {
+    if (stopped || permits.isEmpty()) return;
+    long every = Math.max(1, Math.min(config.pollIntervalMs(), ttl.toMillis() / 3));
+    permitsTimer = scheduler.schedule(Duration.ofMillis(every),
+        () -> Thread.ofVirtual().name("baton-cluster-permits").start(this::permitsTick));
+  }
+
+  private void permitsTick() {
+    if (stopped) return;
+    if (permitting.tryLock()) {
+      try {
+        rebalancePermits();
+      } finally {
+        permitting.unlock();
+      }
+    }
+    armPermits();
   }
 
   private void armRenew() {
@@ -204,12 +237,11 @@ final class ClusterMember {
   /** One rebalance and poll; re-arms itself. Runs on a virtual thread (or the starting thread). */
   void tick() {
     if (stopped) return;
-    if (!polling.tryLock()) { // a nudge is rebalancing: come back next interval
+    if (!polling.tryLock()) { // a poll is still under way: come back next interval
       arm();
       return;
     }
     try {
-      rebalancePermits();
       poll();
     } catch (RuntimeException e) {
       engine.log.warn("cluster node {}: poll failed ({}); retrying", owner, e.toString());
@@ -458,14 +490,26 @@ final class ClusterMember {
 
   private void rebalancePermits() {
     if (permits.isEmpty()) return;
+    long started = scheduler.nanoTime(); // the permits' database expiry counts from no earlier than this
     int running = engine.metrics.running.get();
     int demand = running + engine.dispatcher.waiting();
     int localMax = engine.concurrency.maxConcurrentTotal();
     lastRebalanceNanos = scheduler.nanoTime();
     try {
       int got = permits.get().rebalance(owner, demand, running, localMax, config.maxConcurrentTotal(), ttl);
-      permitsValidUntil = scheduler.nanoTime() + ttl.toNanos();
+      long validUntil = started + ttl.toNanos() - ttl.toNanos() / 10; // a tenth of the ttl spare for clocks
+      permitsValidUntil = validUntil;
       engine.dispatcher.setCapacity(Math.min(got, localMax));
+      // If no rebalance succeeds before then (the database or this node stalled), stop starting turns.
+      Scheduler.Cancellable previous = permitsWatchdog;
+      if (previous != null) previous.cancel();
+      permitsWatchdog = scheduler.scheduleAt(validUntil, () -> {
+        if (permitsValidUntil == validUntil && !stopped) {
+          engine.dispatcher.setCapacity(0);
+          engine.log.warn("cluster node {}: cluster permits not renewed in time; starting no turns until they are",
+              owner);
+        }
+      });
     } catch (StoreException e) {
       engine.log.warn("cluster node {}: permit rebalance failed ({})", owner, e.toString());
       if (scheduler.nanoTime() - permitsValidUntil >= 0) engine.dispatcher.setCapacity(0);
@@ -481,8 +525,13 @@ final class ClusterMember {
     if (t != null) t.cancel();
     Scheduler.Cancellable r = renewTimer;
     if (r != null) r.cancel();
+    Scheduler.Cancellable pt = permitsTimer;
+    if (pt != null) pt.cancel();
+    Scheduler.Cancellable pw = permitsWatchdog;
+    if (pw != null) pw.cancel();
     polling.lock(); // a poll under way finishes first (it stops early once it sees `stopped`)
     renewing.lock();
+    permitting.lock();
     try {
       permits.ifPresent(p -> p.leave(owner));
       for (Map.Entry<SessionKey, Held> en : held.entrySet()) {
@@ -502,6 +551,7 @@ final class ClusterMember {
       engine.log.warn("cluster node {}: could not give back its leases ({}); they expire in {} ms", owner,
           e.toString(), ttl.toMillis());
     } finally {
+      permitting.unlock();
       renewing.unlock();
       polling.unlock();
     }

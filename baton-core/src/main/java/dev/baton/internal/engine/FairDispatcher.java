@@ -48,6 +48,8 @@ final class FairDispatcher {
   private final ConcurrentLinkedQueue<Ticket> ready = new ConcurrentLinkedQueue<>();
   private final AtomicInteger free;
   private volatile int capacity;
+  /** Makes each capacity change (read, write, adjust free) atomic; a leaf, held for arithmetic only. */
+  private final Object capacityLock = new Object();
   /** Tickets in line (approximate; for the cluster's demand). */
   private final java.util.concurrent.atomic.LongAdder waiting = new java.util.concurrent.atomic.LongAdder();
   private final Starter starter;
@@ -122,14 +124,16 @@ final class FairDispatcher {
 
   /**
    * Sets how many turns may run at once (cluster mode: the node's share of the cluster-wide cap). Lowering
-   * it below what runs now starts nothing until enough turns end; no running turn is stopped. Called by one
-   * thread at a time.
+   * it below what runs now starts nothing until enough turns end; no running turn is stopped. Thread-safe.
    */
   void setCapacity(int permits) {
-    int delta = permits - capacity;
-    if (delta == 0) return;
-    capacity = permits;
-    free.addAndGet(delta);
+    int delta;
+    synchronized (capacityLock) {
+      delta = permits - capacity;
+      if (delta == 0) return;
+      capacity = permits;
+      free.addAndGet(delta);
+    }
     if (delta > 0) pump();
   }
 
