@@ -1,6 +1,7 @@
 package dev.baton.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.baton.testing.MapSessionState;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -101,7 +102,7 @@ class ServeCommandTest {
       // A turn of alice's, as the agent would see it: `ask` goes to bob's session, whose echo agent answers.
       dev.baton.TurnContext alice = new dev.baton.TurnContext(new dev.baton.SessionKey("api:u:alice"), "alice",
           java.util.List.of("m"), "trace", 1_000_000, java.time.Instant.now().plusSeconds(60));
-      dev.baton.tool.Tools tools = running.tools().bind(alice, new MapState());
+      dev.baton.tool.Tools tools = running.tools().bind(alice, new MapSessionState());
       dev.baton.tool.ToolResult r = tools.call(dev.baton.tool.ToolCall.of("ask",
           "{\"to\":\"bob\",\"question\":\"hi bob\"}"));
       assertThat(r).isInstanceOf(dev.baton.tool.ToolResult.Ok.class);
@@ -115,35 +116,4 @@ class ServeCommandTest {
     }
   }
 
-  /** A session state for the test's turn: a thread-safe map. */
-  static final class MapState implements dev.baton.SessionState {
-    final java.util.Map<String, String> map = new java.util.concurrent.ConcurrentHashMap<>();
-
-    @Override
-    public java.util.Optional<String> get(String key) {
-      return java.util.Optional.ofNullable(map.get(key));
-    }
-
-    @Override
-    public void put(String key, String value) {
-      map.put(key, value);
-    }
-
-    @Override
-    public void remove(String key) {
-      map.remove(key);
-    }
-
-    @Override
-    public synchronized boolean compareAndSet(String key, java.util.Optional<String> expected, String newValue) {
-      if (!java.util.Optional.ofNullable(map.get(key)).equals(expected)) return false;
-      map.put(key, newValue);
-      return true;
-    }
-
-    @Override
-    public java.util.Set<String> keys() {
-      return java.util.Set.copyOf(map.keySet());
-    }
-  }
 }

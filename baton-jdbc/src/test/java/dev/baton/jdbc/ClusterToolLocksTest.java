@@ -1,10 +1,10 @@
 package dev.baton.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.baton.testing.MapSessionState;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.SessionKey;
-import dev.baton.SessionState;
 import dev.baton.TurnContext;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.StorageConfig;
@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -157,7 +156,7 @@ class ClusterToolLocksTest {
       throws InterruptedException {
     TurnContext turn = new TurnContext(new SessionKey(session), session, List.of("m"), "trace",
         turns.incrementAndGet(), Scheduler.system().now().plus(left));
-    return node.bind(turn, new MapState()).call(ToolCall.of(tool, json));
+    return node.bind(turn, new MapSessionState()).call(ToolCall.of(tool, json));
   }
 
   @Test
@@ -337,35 +336,4 @@ class ClusterToolLocksTest {
     }
   }
 
-  /** A session state for tests: a thread-safe map. */
-  static final class MapState implements SessionState {
-    final Map<String, String> map = new ConcurrentHashMap<>();
-
-    @Override
-    public Optional<String> get(String key) {
-      return Optional.ofNullable(map.get(key));
-    }
-
-    @Override
-    public void put(String key, String value) {
-      map.put(key, value);
-    }
-
-    @Override
-    public void remove(String key) {
-      map.remove(key);
-    }
-
-    @Override
-    public synchronized boolean compareAndSet(String key, Optional<String> expected, String newValue) {
-      if (!Optional.ofNullable(map.get(key)).equals(expected)) return false;
-      map.put(key, newValue);
-      return true;
-    }
-
-    @Override
-    public Set<String> keys() {
-      return Set.copyOf(map.keySet());
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package dev.baton.tools;
 
 import static dev.baton.tools.Fixture.call;
+import dev.baton.testing.MapSessionState;
 import static dev.baton.tools.Fixture.code;
 import static dev.baton.tools.Fixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -88,11 +89,11 @@ class BuiltInToolsTest {
 
   @Test
   void kvToolsReadAndWriteTheTurnsOwnState() throws Exception {
-    Fixture.MapState state = new Fixture.MapState();
+    MapSessionState state = new MapSessionState();
     Tools t = f.tools.bind(f.turn("api:u:alice"), state);
     assertThat(json(t.call(call("kv.get", "{\"key\":\"color\"}")))).contains("\"value\":null");
     assertThat(json(t.call(call("kv.upsert", "{\"key\":\"color\",\"value\":\"blue\"}")))).contains("\"previous\":null");
-    assertThat(state.map).containsEntry("color", "blue");
+    assertThat(state.snapshot()).containsEntry("color", "blue");
     assertThat(json(t.call(call("kv.get", "{\"key\":\"color\"}")))).contains("\"value\":\"blue\"");
   }
 

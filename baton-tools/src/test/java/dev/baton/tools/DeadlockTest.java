@@ -1,6 +1,7 @@
 package dev.baton.tools;
 
 import static dev.baton.tools.Fixture.call;
+import dev.baton.testing.MapSessionState;
 import static dev.baton.tools.Fixture.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -105,7 +106,7 @@ class DeadlockTest {
     TurnContext a = f.turn("api:u:alice"), b = f.turn("api:u:bob");
     router.turnStarts(a);
     router.turnStarts(b);
-    Tools ta = f.tools.bind(a, new Fixture.MapState()), tb = f.tools.bind(b, new Fixture.MapState());
+    Tools ta = f.tools.bind(a, new MapSessionState()), tb = f.tools.bind(b, new MapSessionState());
     ToolResult[] r = new ToolResult[2];
     f.spawn("alice", () -> {
       try {

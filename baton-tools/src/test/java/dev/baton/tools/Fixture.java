@@ -1,9 +1,9 @@
 package dev.baton.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.baton.testing.MapSessionState;
 
 import dev.baton.SessionKey;
-import dev.baton.SessionState;
 import dev.baton.TurnContext;
 import dev.baton.config.AgentConfig;
 import dev.baton.config.BatonConfig;
@@ -15,13 +15,9 @@ import dev.baton.tool.ToolResult;
 import dev.baton.tool.Tools;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -71,7 +67,7 @@ final class Fixture implements AutoCloseable {
   }
 
   Tools bind(String session) {
-    return tools.bind(turn(session), new MapState());
+    return tools.bind(turn(session), new MapSessionState());
   }
 
   static ToolCall call(String tool, String json) {
@@ -133,35 +129,4 @@ final class Fixture implements AutoCloseable {
     void run() throws Exception;
   }
 
-  /** A session state for tests: a thread-safe map. */
-  static final class MapState implements SessionState {
-    final Map<String, String> map = new ConcurrentHashMap<>();
-
-    @Override
-    public Optional<String> get(String key) {
-      return Optional.ofNullable(map.get(key));
-    }
-
-    @Override
-    public void put(String key, String value) {
-      map.put(key, value);
-    }
-
-    @Override
-    public void remove(String key) {
-      map.remove(key);
-    }
-
-    @Override
-    public synchronized boolean compareAndSet(String key, Optional<String> expected, String newValue) {
-      if (!Optional.ofNullable(map.get(key)).equals(expected)) return false;
-      map.put(key, newValue);
-      return true;
-    }
-
-    @Override
-    public Set<String> keys() {
-      return Set.copyOf(map.keySet());
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package dev.baton.tools;
 
 import static dev.baton.tools.Fixture.code;
+import dev.baton.testing.MapSessionState;
 import static dev.baton.tools.Fixture.json;
 import static dev.baton.tools.Fixture.keyed;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -109,7 +110,7 @@ class IdempotencyTest {
   void aRepeatWaitingForTheFirstIsBoundedByItsOwnTimeout() throws Exception {
     effect.gate = new CountDownLatch(1);
     Tools t1 = f.bind("api:u:alice");
-    Tools t2 = f.tools.bind(f.turn("api:u:alice", Duration.ofSeconds(5)), new Fixture.MapState()); // 5 s left
+    Tools t2 = f.tools.bind(f.turn("api:u:alice", Duration.ofSeconds(5)), new MapSessionState()); // 5 s left
     f.spawn("first", () -> assertThat(code(t1.call(keyed("effect", "{}", "k")))).isEqualTo("ok"));
     effect.started.await();
     ToolResult[] second = new ToolResult[1];

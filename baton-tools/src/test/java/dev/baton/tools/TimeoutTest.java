@@ -1,6 +1,7 @@
 package dev.baton.tools;
 
 import static dev.baton.tools.Fixture.call;
+import dev.baton.testing.MapSessionState;
 import static dev.baton.tools.Fixture.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -95,7 +96,7 @@ class TimeoutTest {
 
   @Test
   void aTurnWithoutTimeLeftFailsAtOnce() throws Exception {
-    Tools t = f.tools.bind(f.turn("api:u:alice", Duration.ZERO), new Fixture.MapState());
+    Tools t = f.tools.bind(f.turn("api:u:alice", Duration.ZERO), new MapSessionState());
     assertThat(code(t.call(call("touch", "{\"lock\":\"z\"}")))).isEqualTo("timeout");
   }
 
@@ -105,7 +106,7 @@ class TimeoutTest {
     f.spawn("alice", () -> alice.call(call("block", "{\"lock\":\"w\",\"cooperative\":true}")));
     blocker.started.await();
     ToolResult[] r = new ToolResult[1];
-    Tools bobShort = f.tools.bind(f.turn("api:u:bob", Duration.ofMillis(300)), new Fixture.MapState());
+    Tools bobShort = f.tools.bind(f.turn("api:u:bob", Duration.ofMillis(300)), new MapSessionState());
     Thread b = f.spawn("bob", () -> r[0] = bobShort.call(call("touch", "{\"lock\":\"w\"}")));
     f.until("bob waits", () -> f.waits("lock") == 1);
     f.clock.advance(Duration.ofMillis(300));

@@ -1,8 +1,8 @@
 package dev.baton.bench.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.testing.MapSessionState;
 import dev.baton.SessionKey;
-import dev.baton.SessionState;
 import dev.baton.TurnContext;
 import dev.baton.config.StorageConfig;
 import dev.baton.jdbc.PostgresStore;
@@ -21,10 +21,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -70,8 +66,8 @@ public class ClusterLocksBench {
     local = BatonTools.builder().builtIns(false).tool(new Touch()).build();
     clustered = BatonTools.builder().builtIns(false).tool(new Touch()).clusterLocks(locks).build();
     TurnContext turn = new TurnContext(new SessionKey("bench:1"), "bench", List.of("m"), "t", 1, FAR);
-    localTools = local.bind(turn, new MapState());
-    clusteredTools = clustered.bind(turn, new MapState());
+    localTools = local.bind(turn, new MapSessionState());
+    clusteredTools = clustered.bind(turn, new MapSessionState());
   }
 
   @TearDown(Level.Trial)
@@ -117,12 +113,4 @@ public class ClusterLocksBench {
     }
   }
 
-  static final class MapState implements SessionState {
-    final Map<String, String> map = new ConcurrentHashMap<>();
-    @Override public Optional<String> get(String key) { return Optional.ofNullable(map.get(key)); }
-    @Override public void put(String key, String value) { map.put(key, value); }
-    @Override public void remove(String key) { map.remove(key); }
-    @Override public boolean compareAndSet(String k, Optional<String> e, String v) { return false; }
-    @Override public Set<String> keys() { return map.keySet(); }
-  }
 }
