@@ -52,8 +52,7 @@ class ClusterToolLocksTest {
   StorageConfig storage;
   final List<JdbcStore> stores = new ArrayList<>();
   final List<BatonTools> runtimes = new ArrayList<>();
-  final List<Thread> threads = new ArrayList<>();
-  final List<Throwable> failures = new CopyOnWriteArrayList<>();
+  final TestThreads threads = new TestThreads();
   final AtomicLong turns = new AtomicLong();
   // Advisory locks are per database and all test schemas share one: names unique to this test.
   final String name = "c" + NAMES.incrementAndGet() + "-" + System.identityHashCode(this);
@@ -68,13 +67,12 @@ class ClusterToolLocksTest {
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    for (Thread t : threads) {
-      t.join(REAL_TIME_LIMIT);
-      assertThat(t.isAlive()).as("thread %s ended", t.getName()).isFalse();
+    try {
+      threads.joinAll(REAL_TIME_LIMIT);
+    } finally {
+      runtimes.forEach(BatonTools::close);
+      stores.forEach(JdbcStore::close);
     }
-    runtimes.forEach(BatonTools::close);
-    stores.forEach(JdbcStore::close);
-    if (!failures.isEmpty()) throw new AssertionError("a thread failed", failures.getFirst());
   }
 
   /**
@@ -183,7 +181,7 @@ class ClusterToolLocksTest {
       for (int t = 0; t < threadsPerNode; t++) {
         BatonTools node = nodes[n];
         String session = "api:u:n" + n + "t" + t;
-        spawn(session, () -> {
+        threads.spawn(session, () -> {
           start.await();
           for (int i = 0; i < callsPerThread; i++) {
             results.add(call(node, session, Duration.ofSeconds(30), "bump", "{\"name\":\"" + name + "\"}"));
@@ -191,7 +189,7 @@ class ClusterToolLocksTest {
         });
       }
     }
-    joinAll();
+    threads.joinAll(REAL_TIME_LIMIT);
     assertThat(results).hasSize(nodes.length * threadsPerNode * callsPerThread)
         .allSatisfy(r -> assertThat(r).isInstanceOf(ToolResult.Ok.class));
     return results.size();
@@ -202,8 +200,8 @@ class ClusterToolLocksTest {
     BatonTools n1 = node(true), n2 = node(true);
     String lock = name + "-s";
     ToolResult[] r = new ToolResult[4];
-    spawn("reader1", () -> r[0] = call(n1, "api:u:r1", Duration.ofSeconds(30), "hold", holdArgs("r1", lock, "SHARED")));
-    spawn("reader2", () -> r[1] = call(n2, "api:u:r2", Duration.ofSeconds(30), "hold", holdArgs("r2", lock, "SHARED")));
+    threads.spawn("reader1", () -> r[0] = call(n1, "api:u:r1", Duration.ofSeconds(30), "hold", holdArgs("r1", lock, "SHARED")));
+    threads.spawn("reader2", () -> r[1] = call(n2, "api:u:r2", Duration.ofSeconds(30), "hold", holdArgs("r2", lock, "SHARED")));
     latch("r1").await();
     latch("r2").await(); // both readers are inside at once, one on each node
     assertThat(PgAdvisoryLocksTest.advisoryLocksOn("test:" + lock)).isEqualTo(2);
@@ -218,7 +216,7 @@ class ClusterToolLocksTest {
     assertThat(((ToolResult.Failed) r[3]).code()).isEqualTo("timeout");
     assertThat(inside).doesNotContainKey("w3");
     letGo.countDown();
-    joinAll();
+    threads.joinAll(REAL_TIME_LIMIT);
     assertThat(r[0]).isInstanceOf(ToolResult.Ok.class);
     assertThat(r[1]).isInstanceOf(ToolResult.Ok.class);
     assertThat(call(n3, "api:u:w3", Duration.ofSeconds(30), "hold", holdArgs("w3b", lock, "EXCLUSIVE")))
@@ -234,9 +232,9 @@ class ClusterToolLocksTest {
     // Node 1's call holds a and wants b; node 2's holds b and wants a. Neither node's graph sees a cycle (each
     // sees one call holding one lock); PostgreSQL sees none either (nobody blocks in it). Node 1's deadline
     // ends it.
-    Thread t1 = spawn("node1", () -> r[0] = call(n1, "api:u:one", Duration.ofSeconds(1), "chain",
+    Thread t1 = threads.spawn("node1", () -> r[0] = call(n1, "api:u:one", Duration.ofSeconds(1), "chain",
         "{\"first\":\"" + a + "\",\"second\":\"" + b + "\"}"));
-    Thread t2 = spawn("node2", () -> r[1] = call(n2, "api:u:two", Duration.ofSeconds(30), "chain",
+    Thread t2 = threads.spawn("node2", () -> r[1] = call(n2, "api:u:two", Duration.ofSeconds(30), "chain",
         "{\"first\":\"" + b + "\",\"second\":\"" + a + "\"}"));
     t1.join(REAL_TIME_LIMIT);
     assertThat(r[0]).isInstanceOf(ToolResult.Failed.class);
@@ -245,7 +243,7 @@ class ClusterToolLocksTest {
     assertThat(r[1]).as("node 2 proceeds once node 1's call gave up").isInstanceOf(ToolResult.Ok.class);
     assertThat(n1.recentDeadlocks()).isEmpty();
     assertThat(n2.recentDeadlocks()).isEmpty();
-    joinAll();
+    threads.joinAll(REAL_TIME_LIMIT);
     // Node 1's caller was answered at its deadline; its call thread releases a moment later.
     awaitNoAdvisoryLocks(Set.of("test:" + a, "test:" + b));
   }
@@ -288,30 +286,8 @@ class ClusterToolLocksTest {
     }
   }
 
-  Thread spawn(String name, ThrowingRunnable r) {
-    Thread t = Thread.ofVirtual().name(name).unstarted(() -> {
-      try {
-        r.run();
-      } catch (Throwable e) {
-        failures.add(e);
-      }
-    });
-    threads.add(t);
-    t.start();
-    return t;
-  }
 
-  void joinAll() throws InterruptedException {
-    for (Thread t : threads) {
-      t.join(REAL_TIME_LIMIT);
-      assertThat(t.isAlive()).as("thread %s ended", t.getName()).isFalse();
-    }
-    if (!failures.isEmpty()) throw new AssertionError("a thread failed", failures.getFirst());
-  }
 
-  interface ThrowingRunnable {
-    void run() throws Exception;
-  }
 
   abstract static class Base implements Tool {
     private final String name;

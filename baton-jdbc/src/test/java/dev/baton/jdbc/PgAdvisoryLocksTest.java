@@ -39,8 +39,7 @@ class PgAdvisoryLocksTest {
 
   final ManualScheduler clock = new ManualScheduler();
   final List<JdbcStore> stores = new ArrayList<>();
-  final List<Thread> threads = new ArrayList<>();
-  final List<Throwable> failures = new CopyOnWriteArrayList<>();
+  final TestThreads threads = new TestThreads();
   // Advisory locks are per database, and every test's schema shares the one test database: unique keys.
   final String a = "test-file:a-" + KEYS.incrementAndGet();
   final String b = "test-file:b-" + KEYS.incrementAndGet();
@@ -48,12 +47,11 @@ class PgAdvisoryLocksTest {
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    for (Thread t : threads) {
-      t.join(REAL_TIME_LIMIT);
-      assertThat(t.isAlive()).as("thread %s ended", t.getName()).isFalse();
+    try {
+      threads.joinAll(REAL_TIME_LIMIT);
+    } finally {
+      for (JdbcStore s : stores) s.close();
     }
-    for (JdbcStore s : stores) s.close();
-    if (!failures.isEmpty()) throw new AssertionError("a thread failed", failures.getFirst());
   }
 
   /** Two nodes on one fresh schema, on the test's clock. */
@@ -142,7 +140,7 @@ class PgAdvisoryLocksTest {
     ClusterLocks[] n = twoNodes();
     Held first = n[0].acquire(x(a), clock.now());
     AtomicReference<Held> got = new AtomicReference<>();
-    Thread waiter = spawn("waiter", () -> got.set(n[1].acquire(x(a), in(Duration.ofSeconds(10)))));
+    Thread waiter = threads.spawn("waiter", () -> got.set(n[1].acquire(x(a), in(Duration.ofSeconds(10)))));
     until("the waiter backs off", () -> clock.pending() > 0);
     clock.advance(PgAdvisoryLocks.BACKOFF_MAX); // one more refused attempt
     until("it backs off again", () -> clock.pending() > 0);
@@ -164,7 +162,7 @@ class PgAdvisoryLocksTest {
     Held n2b = n[1].acquire(x(b), clock.now());
     AtomicReference<Throwable> r1 = new AtomicReference<>(), r2 = new AtomicReference<>();
     AtomicReference<Held> n2a = new AtomicReference<>();
-    Thread t1 = spawn("node1", () -> {
+    Thread t1 = threads.spawn("node1", () -> {
       try {
         n[0].acquire(x(b), in(Duration.ofSeconds(1))).close();
       } catch (ClusterLockTimeoutException e) {
@@ -173,7 +171,7 @@ class PgAdvisoryLocksTest {
         n1a.close(); // node 1's call ends: everything it held goes
       }
     });
-    Thread t2 = spawn("node2", () -> {
+    Thread t2 = threads.spawn("node2", () -> {
       try {
         n2a.set(n[1].acquire(x(a), in(Duration.ofSeconds(5))));
       } catch (ClusterLockTimeoutException e) {
@@ -199,7 +197,7 @@ class PgAdvisoryLocksTest {
     ClusterLocks[] n = twoNodes();
     Held holdsB = n[1].acquire(x(b), clock.now());
     AtomicReference<Throwable> outcome = new AtomicReference<>();
-    Thread waiter = spawn("waiter", () -> {
+    Thread waiter = threads.spawn("waiter", () -> {
       try {
         n[0].acquire(x(a, b), in(Duration.ofSeconds(10))).close();
       } catch (InterruptedException e) {
@@ -228,7 +226,7 @@ class PgAdvisoryLocksTest {
     assertThatThrownBy(() -> n[0].acquire(x(b), clock.now())).isInstanceOf(ClusterLockTimeoutException.class)
         .hasMessageContaining("no connection for cluster locks");
     AtomicReference<Held> got = new AtomicReference<>();
-    Thread waiter = spawn("waiter", () -> got.set(n[0].acquire(x(b), in(Duration.ofSeconds(10)))));
+    Thread waiter = threads.spawn("waiter", () -> got.set(n[0].acquire(x(b), in(Duration.ofSeconds(10)))));
     until("the waiter backs off", () -> clock.pending() > 0);
     all.removeFirst().close();
     drive(waiter);
@@ -253,7 +251,7 @@ class PgAdvisoryLocksTest {
     for (int t = 0; t < 6; t++) {
       ClusterLocks node = n[t % 2];
       int seed = t;
-      spawn("t" + t, () -> {
+      threads.spawn("t" + t, () -> {
         java.util.Random rnd = new java.util.Random(seed);
         start.await();
         for (int i = 0; i < 25; i++) {
@@ -276,7 +274,7 @@ class PgAdvisoryLocksTest {
         }
       });
     }
-    for (Thread t : threads) t.join(REAL_TIME_LIMIT);
+    threads.joinAll(REAL_TIME_LIMIT);
     assertThat(violations).isEmpty();
     assertThat(writes.get() + reads.get()).isEqualTo(6 * 25);
     assertThat(advisoryLocksOn(a)).isZero();
@@ -305,18 +303,6 @@ class PgAdvisoryLocksTest {
     return n;
   }
 
-  Thread spawn(String name, ThrowingRunnable r) {
-    Thread t = Thread.ofVirtual().name(name).unstarted(() -> {
-      try {
-        r.run();
-      } catch (Throwable e) {
-        failures.add(e);
-      }
-    });
-    threads.add(t);
-    t.start();
-    return t;
-  }
 
   static void until(String what, BooleanSupplier cond) {
     long end = System.nanoTime() + REAL_TIME_LIMIT.toNanos();
@@ -327,7 +313,4 @@ class PgAdvisoryLocksTest {
     }
   }
 
-  interface ThrowingRunnable {
-    void run() throws Exception;
-  }
 }

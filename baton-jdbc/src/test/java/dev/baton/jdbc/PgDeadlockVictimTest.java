@@ -8,9 +8,9 @@ import dev.baton.testing.ManualScheduler;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,8 +29,7 @@ class PgDeadlockVictimTest {
   static final long LIMIT_S = 30;
 
   JdbcStore store;
-  final List<Thread> threads = new ArrayList<>();
-  final List<Throwable> failures = new CopyOnWriteArrayList<>();
+  final TestThreads threads = new TestThreads();
 
   @BeforeEach
   void setUp() {
@@ -45,12 +44,11 @@ class PgDeadlockVictimTest {
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    for (Thread t : threads) {
-      t.join(TimeUnit.SECONDS.toMillis(LIMIT_S));
-      assertThat(t.isAlive()).as("thread %s ended", t.getName()).isFalse();
+    try {
+      threads.joinAll(Duration.ofSeconds(LIMIT_S));
+    } finally {
+      store.close();
     }
-    store.close();
-    if (!failures.isEmpty()) throw new AssertionError("a thread failed", failures.getFirst());
   }
 
   @Test
@@ -58,7 +56,7 @@ class PgDeadlockVictimTest {
     CountDownLatch firstHoldsRow1 = new CountDownLatch(1), secondHoldsRow2 = new CountDownLatch(1);
     AtomicInteger runs = new AtomicInteger();
     AtomicBoolean firstRun1 = new AtomicBoolean(true), firstRun2 = new AtomicBoolean(true);
-    Thread one = spawn(() -> store.write("a", c -> {
+    threads.spawn("first", () -> store.write("a", c -> {
       runs.incrementAndGet();
       try (Statement s = c.createStatement()) {
         s.execute("SET LOCAL deadlock_timeout = '50ms'");
@@ -71,7 +69,7 @@ class PgDeadlockVictimTest {
       }
     }));
     await(firstHoldsRow1); // the first write runs on one writer; the second goes to the other
-    Thread two = spawn(() -> store.write("b", c -> {
+    threads.spawn("second", () -> store.write("b", c -> {
       runs.incrementAndGet();
       try (Statement s = c.createStatement()) {
         s.execute("SET LOCAL deadlock_timeout = '50ms'");
@@ -80,9 +78,7 @@ class PgDeadlockVictimTest {
         return s.executeUpdate("UPDATE pair SET v = v + 10 WHERE id = 1");
       }
     }));
-    one.join(TimeUnit.SECONDS.toMillis(LIMIT_S));
-    two.join(TimeUnit.SECONDS.toMillis(LIMIT_S));
-    assertThat(failures).as("neither caller saw the deadlock").isEmpty();
+    threads.joinAll(Duration.ofSeconds(LIMIT_S)); // fails if either caller saw the deadlock
     assertThat(runs.get()).as("one of them ran twice: PostgreSQL's victim, run again").isEqualTo(3);
     assertThat(values()).as("both writes landed, each once").containsExactly(11, 11);
   }
@@ -130,17 +126,5 @@ class PgDeadlockVictimTest {
     }
   }
 
-  Thread spawn(Runnable r) {
-    Thread t = Thread.ofVirtual().unstarted(() -> {
-      try {
-        r.run();
-      } catch (Throwable e) {
-        failures.add(e);
-      }
-    });
-    threads.add(t);
-    t.start();
-    return t;
-  }
 
 }

@@ -2,6 +2,7 @@ package dev.baton.gateway.internal;
 
 import dev.baton.Reply;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where {@code GET /v1/replies} reads a user's replies: the node's own {@link ReplyInbox} (one node), or the
@@ -27,4 +28,24 @@ public interface ApiReplies {
 
   /** Wakes every waiting poll so that it answers now; later polls do not wait. */
   void close();
+
+  /**
+   * The position in a cursor {@code <tag>.<n>}: n if the tag is {@code tag}, 0 for an empty cursor or another
+   * tag (another boot, another session: read from the start).
+   *
+   * @throws HttpError 400 if the cursor is malformed
+   */
+  static long parseCursor(@Nullable String cursor, String tag) {
+    if (cursor == null || cursor.isEmpty()) return 0;
+    int dot = cursor.indexOf('.');
+    if (dot <= 0 || dot == cursor.length() - 1) throw HttpError.badRequest("parameter 'after' is not a cursor");
+    long n;
+    try {
+      n = Long.parseLong(cursor.substring(dot + 1));
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest("parameter 'after' is not a cursor");
+    }
+    if (n < 0) throw HttpError.badRequest("parameter 'after' is not a cursor");
+    return cursor.substring(0, dot).equals(tag) ? n : 0;
+  }
 }

@@ -154,18 +154,9 @@ public final class ClusterReplies implements ApiReplies {
 
   /** The outbox position the cursor stands at; 0 for none or another session's cursor. */
   static long parseCursor(String cursor, String tag) {
-    if (cursor.isEmpty()) return 0;
-    int dot = cursor.indexOf('.');
-    if (dot <= 0 || dot == cursor.length() - 1) throw HttpError.badRequest("parameter 'after' is not a cursor");
-    long n;
-    try {
-      n = Long.parseLong(cursor.substring(dot + 1));
-    } catch (NumberFormatException e) {
-      throw HttpError.badRequest("parameter 'after' is not a cursor");
-    }
-    if (n < 0) throw HttpError.badRequest("parameter 'after' is not a cursor");
-    return cursor.substring(0, dot).equals(tag) ? n : 0;
+    return ApiReplies.parseCursor(cursor, tag);
   }
+
 
   @Override
   public void close() {

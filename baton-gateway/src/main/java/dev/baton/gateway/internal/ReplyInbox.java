@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the replies of the HTTP message API, kept per authenticated user until the client acknowledges
@@ -160,19 +161,10 @@ public final class ReplyInbox implements ApiReplies {
     for (Reply r : acked) store.markDelivered(r.session(), r.outboxSeq());
   }
 
-  private long parseCursor(String cursor) {
-    if (cursor == null || cursor.isEmpty()) return 0;
-    int dot = cursor.indexOf('.');
-    if (dot <= 0 || dot == cursor.length() - 1) throw HttpError.badRequest("parameter 'after' is not a cursor");
-    long n;
-    try {
-      n = Long.parseLong(cursor.substring(dot + 1));
-    } catch (NumberFormatException e) {
-      throw HttpError.badRequest("parameter 'after' is not a cursor");
-    }
-    if (n < 0) throw HttpError.badRequest("parameter 'after' is not a cursor");
-    return cursor.substring(0, dot).equals(boot) ? n : 0;
+  private long parseCursor(@Nullable String cursor) {
+    return ApiReplies.parseCursor(cursor, boot);
   }
+
 
   /** Wakes every long-poll so that it answers now; later polls do not wait. */
   @Override
