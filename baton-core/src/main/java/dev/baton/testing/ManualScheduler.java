@@ -18,6 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class ManualScheduler implements Scheduler {
 
   private final ReentrantLock lock = new ReentrantLock();
+  /** Signalled whenever a task is scheduled (for {@link #awaitTaskDue}). */
+  private final java.util.concurrent.locks.Condition scheduled = lock.newCondition();
   // Guarded by lock.
   private final PriorityQueue<Task> tasks = new PriorityQueue<>();
   private long nanos;
@@ -53,6 +55,7 @@ public final class ManualScheduler implements Scheduler {
     try {
       Task t = new Task(nanos + Math.max(0, delay.toNanos()), sequence++, task);
       tasks.add(t);
+      scheduled.signalAll();
       return () -> t.cancelled.compareAndSet(false, true);
     } finally {
       lock.unlock();
@@ -65,6 +68,7 @@ public final class ManualScheduler implements Scheduler {
     try {
       Task t = new Task(Math.max(nanos, deadlineNanos), sequence++, task);
       tasks.add(t);
+      scheduled.signalAll();
       return () -> t.cancelled.compareAndSet(false, true);
     } finally {
       lock.unlock();
@@ -103,6 +107,29 @@ public final class ManualScheduler implements Scheduler {
   /** Runs the tasks that are due now without moving time. */
   public void runDue() {
     advance(Duration.ZERO);
+  }
+
+  /**
+   * Waits (in real time, at most {@code timeout}) until a task is pending that falls due exactly
+   * {@code delay} after the current manual time: for a test that must let another thread arm a timer before
+   * it moves time past it.
+   *
+   * @return whether such a task was scheduled in time
+   */
+  public boolean awaitTaskDue(Duration delay, Duration timeout) throws InterruptedException {
+    long limit = System.nanoTime() + timeout.toNanos();
+    lock.lock();
+    try {
+      while (true) {
+        long due = nanos + delay.toNanos();
+        for (Task t : tasks) if (t.due == due && !t.cancelled.get()) return true;
+        long left = limit - System.nanoTime();
+        if (left <= 0) return false;
+        scheduled.awaitNanos(left);
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Number of scheduled tasks that have neither run nor been cancelled. */

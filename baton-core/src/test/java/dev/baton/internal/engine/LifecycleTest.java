@@ -39,7 +39,6 @@ class LifecycleTest {
     Admission m1 = baton.submit(msg("m1", "ann", "wait"));
     agent.awaitEntered(2);
     Admission m2 = baton.submit(msg("m2", "ann", "queued"));
-    int timersBefore = clock.pending();
 
     CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> {
       try {
@@ -49,8 +48,7 @@ class LifecycleTest {
       }
     });
     // The drain deadline is a scheduler timer: wait until shutdown armed it, then let it pass.
-    long deadline = System.nanoTime() + Replies.WAIT.toNanos();
-    while (clock.pending() == timersBefore && System.nanoTime() < deadline) Thread.yield();
+    assertThat(clock.awaitTaskDue(Duration.ofSeconds(1), Replies.WAIT)).as("shutdown armed its drain timer").isTrue();
     assertThat(baton.submit(msg("late", "dan", "x"))).isInstanceOf(Admission.Rejected.class);
     clock.advance(Duration.ofSeconds(1));
     assertThat(drained.get()).isFalse();
