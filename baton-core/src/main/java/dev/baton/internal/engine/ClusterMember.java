@@ -41,10 +41,7 @@ import org.jspecify.annotations.Nullable;
  *     that are free, expired or ours (a cursor; a backlog is read over several polls), admits those of our
  *     sessions not yet in flight here, takes over expired sessions (dropping what it read before the
  *     acquire: adoption reads afresh), and delivers orphaned outboxes.
- *   - permits (cluster.max_concurrent_total; every poll interval, at most ttl/3, on its own virtual thread,
- *     and at once when sessions wait and all permits are in use): rebalances the node's share
- *     (ClusterPermits) and sets the dispatcher's capacity; a timer drops the capacity to 0 if no rebalance
- *     succeeds before the permits could lapse in the database.
+ *   - permits (cluster.max_concurrent_total): ClusterCap, with heartbeats of its own.
  *   - renewal (every lease_ttl/3, on its own virtual thread, so a slow poll cannot delay it): extends the
  *     leases of sessions with work and releases those of idle sessions whose replies are all delivered.
  *   - A lost lease (renew refused or a commit fenced): the session's in-memory work is dropped; its messages
@@ -60,9 +57,9 @@ import org.jspecify.annotations.Nullable;
  *   across the lease's store calls (acquire, adopt, release) and across every admission of the session on
  *   this node (submit and poll), so admissions of one session are serialized and the tick cannot release a
  *   lease between a check and an admission; it releases only when the session has no actor. Lock order:
- *   Held.lock, then the actor's monitor. Polls, renewals and rebalances each run one at a time (the
- *   `polling`, `renewing` and `permitting` locks: tried or taken by their own thread, and by stop(), which
- *   waits for all three). Never called under an actor's monitor.
+ *   Held.lock, then the actor's monitor. Polls and renewals each run one at a time (the `polling` and
+ *   `renewing` locks: tried or taken by their own thread, and by stop(), which waits for both). Never called
+ *   under an actor's monitor.
  *
  * Failure
  *   Store errors in the tick are logged and retried next tick; a lease not renewed by its expiry (local
@@ -98,7 +95,8 @@ final class ClusterMember {
   private final Engine engine;
   private final ClusterConfig config;
   private final SessionLeases leases;
-  private final Optional<ClusterPermits> permits;
+  /** The cluster-wide cap, or null when cluster.max_concurrent_total is 0. */
+  final @Nullable ClusterCap cap;
   private final Duration ttl;
   private final Scheduler scheduler;
   private final ConcurrentHashMap<SessionKey, Held> held = new ConcurrentHashMap<>();
@@ -113,28 +111,22 @@ final class ClusterMember {
   private final ReentrantLock renewing = new ReentrantLock();
   /** The journal poll's cursor; confined to the thread holding `polling`. */
   private long cursor;
-  /** Until when (scheduler nanos) the permits of the last successful rebalance are surely ours. */
-  private volatile long permitsValidUntil = Long.MIN_VALUE;
-  private volatile Scheduler.@Nullable Cancellable permitsTimer;
-  private volatile Scheduler.@Nullable Cancellable permitsWatchdog;
-  /** Held by the thread that rebalances permits; stop() waits for it. */
-  private final ReentrantLock permitting = new ReentrantLock();
-  /** When the last permit rebalance started (scheduler nanos); nudges are spaced by a quarter poll interval. */
-  private volatile long lastRebalanceNanos = Long.MIN_VALUE / 2;
 
   ClusterMember(Engine engine, ClusterConfig config, SessionLeases leases, Optional<ClusterPermits> permits,
       Duration ttl, MeterRegistry meters) {
     this.engine = engine;
     this.config = config;
     this.leases = leases;
-    this.permits = config.maxConcurrentTotal() > 0 ? permits : Optional.empty();
     this.ttl = ttl;
     this.scheduler = engine.scheduler;
     String base = config.nodeId().isEmpty() ? defaultNodeId() : config.nodeId();
     this.owner = base + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-    if (config.maxConcurrentTotal() > 0 && permits.isEmpty()) {
-      throw new IllegalStateException("cluster.max_concurrent_total needs a store that offers cluster permits"
-          + " (postgres); this store does not");
+    if (config.maxConcurrentTotal() > 0) {
+      ClusterPermits p = permits.orElseThrow(() -> new IllegalStateException("cluster.max_concurrent_total needs"
+          + " a store that offers cluster permits (postgres); this store does not"));
+      this.cap = new ClusterCap(engine, p, owner, config.maxConcurrentTotal(), config.pollIntervalMs(), ttl);
+    } else {
+      this.cap = null;
     }
     Gauge.builder("baton.cluster.leases", held, Map::size)
         .description("Session leases this node holds").register(meters);
@@ -149,37 +141,13 @@ final class ClusterMember {
   }
 
   /**
-   * Sessions wait and every permit this node holds is in use: rebalance now rather than at the next tick
-   * (a node that was idle holds no permits). Cheap when called often: spaced by a quarter poll interval.
-   */
-  void nudge() {
-    if (permits.isEmpty() || stopped) return;
-    long now = scheduler.nanoTime();
-    if (now - lastRebalanceNanos < config.pollIntervalMs() * 250_000L) return;
-    if (engine.dispatcher.capacity() >= engine.concurrency.maxConcurrentTotal()) return;
-    lastRebalanceNanos = now; // one nudge per spacing, even when many threads find the node starved
-    Thread.ofVirtual().name("baton-cluster-permits").start(() -> {
-      if (!permitting.tryLock()) return; // a rebalance is under way
-      try {
-        rebalancePermits();
-      } finally {
-        permitting.unlock();
-      }
-    });
-  }
-
-  /** Whether turns are capped cluster-wide (the dispatcher then starts with no permits until the first tick). */
-  boolean capsCluster() {
-    return permits.isPresent();
-  }
-
-  /**
    * Starts the tick: one synchronous poll (so start-up takes over what is due), then every poll interval;
    * and the renewals, every lease_ttl / 3 on their own thread, so a slow poll or rebalance (a database under
    * load) never delays them.
    */
   void start() {
-    permitsTick(); // the first permits before the first poll admits anything
+    ClusterCap c = cap;
+    if (c != null) c.start(); // the first permits before the first poll admits anything
     tick();
     armRenew();
     engine.log.info("cluster node {} started (lease ttl {} ms, poll every {} ms)", owner, ttl.toMillis(),
@@ -190,29 +158,6 @@ final class ClusterMember {
     if (stopped) return;
     timer = scheduler.schedule(Duration.ofMillis(config.pollIntervalMs()),
         () -> Thread.ofVirtual().name("baton-cluster-poll").start(this::tick));
-  }
-
-  /**
-   * The permits' heartbeat, on its own thread like the renewals: every poll interval (at most a third of the
-   * ttl), so the node's permits never lapse in the database while it still counts on them.
-   */
-  private void armPermits() {
-    if (stopped || permits.isEmpty()) return;
-    long every = Math.max(1, Math.min(config.pollIntervalMs(), ttl.toMillis() / 3));
-    permitsTimer = scheduler.schedule(Duration.ofMillis(every),
-        () -> Thread.ofVirtual().name("baton-cluster-permits").start(this::permitsTick));
-  }
-
-  private void permitsTick() {
-    if (stopped) return;
-    if (permitting.tryLock()) {
-      try {
-        rebalancePermits();
-      } finally {
-        permitting.unlock();
-      }
-    }
-    armPermits();
   }
 
   private void armRenew() {
@@ -444,15 +389,6 @@ final class ClusterMember {
     }
   }
 
-  /** Messages that were not admitted after all (nothing journaled stays behind). */
-  void untrack(DedupKey key) {
-    inflight.remove(key);
-  }
-
-  int inflightSize() {
-    return inflight.size();
-  }
-
   // ------------------------------------------------------------------ poll
 
   private void poll() {
@@ -486,54 +422,20 @@ final class ClusterMember {
     }
   }
 
-  // ------------------------------------------------------------------ cluster-wide cap
-
-  private void rebalancePermits() {
-    if (permits.isEmpty()) return;
-    long started = scheduler.nanoTime(); // the permits' database expiry counts from no earlier than this
-    int running = engine.metrics.running.get();
-    int demand = running + engine.dispatcher.waiting();
-    int localMax = engine.concurrency.maxConcurrentTotal();
-    lastRebalanceNanos = scheduler.nanoTime();
-    try {
-      int got = permits.get().rebalance(owner, demand, running, localMax, config.maxConcurrentTotal(), ttl);
-      long validUntil = started + ttl.toNanos() - ttl.toNanos() / 10; // a tenth of the ttl spare for clocks
-      permitsValidUntil = validUntil;
-      engine.dispatcher.setCapacity(Math.min(got, localMax));
-      // If no rebalance succeeds before then (the database or this node stalled), stop starting turns.
-      Scheduler.Cancellable previous = permitsWatchdog;
-      if (previous != null) previous.cancel();
-      permitsWatchdog = scheduler.scheduleAt(validUntil, () -> {
-        if (permitsValidUntil == validUntil && !stopped) {
-          engine.dispatcher.setCapacity(0);
-          engine.log.warn("cluster node {}: cluster permits not renewed in time; starting no turns until they are",
-              owner);
-        }
-      });
-    } catch (StoreException e) {
-      engine.log.warn("cluster node {}: permit rebalance failed ({})", owner, e.toString());
-      if (scheduler.nanoTime() - permitsValidUntil >= 0) engine.dispatcher.setCapacity(0);
-    }
-  }
-
   // ------------------------------------------------------------------ life
 
-  /** Stops polling; gives back permits and the leases of sessions with nothing left to deliver. */
+  /** Stops polling and renewing; gives back permits and the leases of sessions with nothing left to deliver. */
   void stop() {
     stopped = true;
     Scheduler.Cancellable t = timer;
     if (t != null) t.cancel();
     Scheduler.Cancellable r = renewTimer;
     if (r != null) r.cancel();
-    Scheduler.Cancellable pt = permitsTimer;
-    if (pt != null) pt.cancel();
-    Scheduler.Cancellable pw = permitsWatchdog;
-    if (pw != null) pw.cancel();
+    ClusterCap c = cap;
+    if (c != null) c.stop();
     polling.lock(); // a poll under way finishes first (it stops early once it sees `stopped`)
     renewing.lock();
-    permitting.lock();
     try {
-      permits.ifPresent(p -> p.leave(owner));
       for (Map.Entry<SessionKey, Held> en : held.entrySet()) {
         Held h = en.getValue();
         h.lock.lock();
@@ -551,7 +453,6 @@ final class ClusterMember {
       engine.log.warn("cluster node {}: could not give back its leases ({}); they expire in {} ms", owner,
           e.toString(), ttl.toMillis());
     } finally {
-      permitting.unlock();
       renewing.unlock();
       polling.unlock();
     }

@@ -104,10 +104,11 @@ public final class Engine implements Baton {
     } else {
       this.cluster = null;
     }
-    int permits = cluster != null && cluster.capsCluster() ? 0 : concurrency.maxConcurrentTotal();
-    this.dispatcher = new FairDispatcher(permits, this::startTurn, scheduler);
-    ClusterMember c = cluster;
-    if (c != null && c.capsCluster()) dispatcher.onStarved(c::nudge);
+    ClusterCap cap = cluster == null ? null : cluster.cap;
+    // With a cluster-wide cap the node may start turns only with the permits its first heartbeat gets.
+    this.dispatcher = new FairDispatcher(cap != null ? 0 : concurrency.maxConcurrentTotal(), this::startTurn,
+        scheduler);
+    if (cap != null) dispatcher.onStarved(cap::nudge);
   }
 
   /** Builds the engine, recovers unfinished work from the store, and starts it. */

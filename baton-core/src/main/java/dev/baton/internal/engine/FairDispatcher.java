@@ -137,6 +137,26 @@ final class FairDispatcher {
     if (delta > 0) pump();
   }
 
+  /**
+   * Takes back the free permits, so that no turn starts beyond those running now, and returns how many are in
+   * use. Cluster mode calls it before a permit heartbeat, which may give unused permits back to the cluster:
+   * a permit handed out here while the heartbeat gives it away would run a turn beyond the cluster-wide cap.
+   * A permit a finished turn returns meanwhile is handed on as usual (the count in use does not grow).
+   */
+  int freeze() {
+    synchronized (capacityLock) {
+      while (true) {
+        int f = free.get();
+        if (f <= 0) break;
+        if (free.compareAndSet(f, 0)) {
+          capacity -= f;
+          break;
+        }
+      }
+      return capacity - free.get();
+    }
+  }
+
   void onStarved(Runnable r) {
     starved = r;
   }
