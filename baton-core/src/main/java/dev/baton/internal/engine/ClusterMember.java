@@ -303,7 +303,12 @@ final class ClusterMember {
    * @return whether {@code submitted} is null or was among the unfinished messages
    */
   private boolean adopt(SessionKey session, @Nullable DedupKey submitted) {
-    for (Reply r : engine.store.undeliveredReplies(session)) engine.deliver(r);
+    List<Reply> undelivered = engine.store.undeliveredReplies(session);
+    if (!undelivered.isEmpty()) {
+      engine.log.info("session {}: taken over by {} with {} undelivered repl(ies), from outbox position {}",
+          session, owner, undelivered.size(), undelivered.getFirst().outboxSeq());
+    }
+    for (Reply r : undelivered) engine.deliver(r);
     List<JournalEntry> work = new ArrayList<>();
     boolean pending = submitted == null;
     for (JournalEntry e : engine.store.unfinished(session)) {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -114,6 +115,7 @@ class EngineClusterTest {
   private void dumpNodeLogs() throws IOException {
     Set<String> answered = events.answered();
     List<String> missing = allIds().stream().filter(id -> !answered.contains(id)).toList();
+    dumpRows(missing);
     System.err.printf("---- %d replies printed, %d messages unanswered %s; commit lines: %d COMMIT, %d FENCED,"
         + " %d CONFLICT; dead: %s%n", events.replies.size(), missing.size(),
         missing.subList(0, Math.min(20, missing.size())), events.count("COMMIT"), events.count("FENCED"),
@@ -138,8 +140,30 @@ class EngineClusterTest {
     }
   }
 
+  /** The journal rows of unanswered messages and their sessions' outbox rows, as the database has them now. */
+  private void dumpRows(List<String> missing) {
+    String url = this.url;
+    if (url == null || missing.isEmpty()) return;
+    try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      for (String id : missing.subList(0, Math.min(5, missing.size()))) {
+        String session = "api:u:" + id.substring(0, id.indexOf('-'));
+        System.err.println("---- " + id + ": journal " + ClusterChecks.queryStrings(c,
+            "SELECT seq || ' ' || status FROM journal WHERE message_id = ?", id) + "; session " + ClusterChecks
+            .queryStrings(c, "SELECT last_outbox_seq || ' ' || coalesce(lease_owner, '-') || ' ' || lease_token"
+                + " FROM sessions WHERE session = ?", session) + "; outbox " + ClusterChecks.queryStrings(c,
+            "SELECT outbox_seq || ' ' || in_reply_to FROM outbox WHERE session = ? ORDER BY outbox_seq", session));
+      }
+    } catch (SQLException e) {
+      System.err.println("---- could not read the rows: " + e);
+    }
+  }
+
+  /** The JDBC URL of the run's schema (for the dump on failure). */
+  private volatile @org.jspecify.annotations.Nullable String url;
+
   private void run() throws Exception {
     StorageConfig storage = PgServerAccess.freshSchema();
+    this.url = storage.url();
     String url = storage.url();
     // Migrate the fresh schema first: Flyway will not migrate a schema that already holds the probe's tables.
     PostgresStore.open(storage, Duration.ofDays(1), new ManualScheduler()).close();
