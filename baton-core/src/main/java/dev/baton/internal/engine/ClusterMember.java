@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
 
 /*
@@ -47,10 +48,11 @@ import org.jspecify.annotations.Nullable;
  *   - A lost lease (renew refused or a commit fenced): the session's in-memory work is dropped; its messages
  *     are still journaled and run by the new owner.
  *
- *   In-flight set: the keys admitted here and not finished. A poll must not admit a message again that this
- *   node already runs, nor one it finished after the poll's query read the journal. So a finished key stays
- *   in the set tagged with the poll epoch of its finish and is removed only by a poll whose epoch is later:
- *   the tag was read before that poll began, so the commit was visible to its query.
+ *   In-flight set: the keys admitted here and not finished. An admission (poll, submit, adoption) must not
+ *   admit a message again that this node already runs, nor one it finished after the admission read the
+ *   journal. So a finished key stays in the set, tagged with the poll epoch of its finish, and is forgotten
+ *   only by a later poll, under the write lock of `tracking`, which every admission read-holds from its
+ *   journal read to its last track(): the finish was then committed before any read still to come.
  *
  * Concurrency
  *   `held` and `inflight` are ConcurrentHashMaps. A Held's state moves under its own lock, which is held
@@ -102,6 +104,13 @@ final class ClusterMember {
   private final ConcurrentHashMap<SessionKey, Held> held = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<DedupKey, Flight> inflight = new ConcurrentHashMap<>();
   private final AtomicLong epoch = new AtomicLong(1);
+  /**
+   * Read-held by every admission path from its journal read to its last track() (poll, submit, adoption);
+   * write-held by the poll while it forgets finished messages. So a message finished between an admission's
+   * read and its track() is never forgotten in between (the read saw it unfinished; only the in-flight set
+   * tells that it ran).
+   */
+  private final ReentrantReadWriteLock tracking = new ReentrantReadWriteLock();
   /** Held by the one thread that polls or rebalances; stop() waits for it. */
   private final ReentrantLock polling = new ReentrantLock();
   private volatile boolean stopped;
@@ -252,18 +261,23 @@ final class ClusterMember {
    * @return whether the caller must admit {@code entry}
    */
   boolean admitAfterOlder(JournalEntry entry, boolean adopted, boolean submittedPending) {
-    if (adopted) return submittedPending && track(entry);
-    List<JournalEntry> older = new ArrayList<>();
-    boolean pending = false;
-    for (JournalEntry e : engine.store.unfinished(entry.session())) {
-      if (e.key().equals(entry.key())) {
-        pending = true;
-        break;
+    tracking.readLock().lock();
+    try {
+      if (adopted) return submittedPending && track(entry);
+      List<JournalEntry> older = new ArrayList<>();
+      boolean pending = false;
+      for (JournalEntry e : engine.store.unfinished(entry.session())) {
+        if (e.key().equals(entry.key())) {
+          pending = true;
+          break;
+        }
+        if (track(e)) older.add(e);
       }
-      if (track(e)) older.add(e);
+      if (!older.isEmpty()) engine.adopt(older);
+      return pending && track(entry);
+    } finally {
+      tracking.readLock().unlock();
     }
-    if (!older.isEmpty()) engine.adopt(older);
-    return pending && track(entry);
   }
 
   /** The token of a lease this node holds on {@code session}, or {@link #NOT_HELD}. */
@@ -309,20 +323,25 @@ final class ClusterMember {
           session, owner, undelivered.size(), undelivered.getFirst().outboxSeq());
     }
     for (Reply r : undelivered) engine.deliver(r);
-    List<JournalEntry> work = new ArrayList<>();
-    boolean pending = submitted == null;
-    for (JournalEntry e : engine.store.unfinished(session)) {
-      if (e.key().equals(submitted)) {
-        pending = true;
-      } else if (track(e)) {
-        work.add(e);
+    tracking.readLock().lock();
+    try {
+      List<JournalEntry> work = new ArrayList<>();
+      boolean pending = submitted == null;
+      for (JournalEntry e : engine.store.unfinished(session)) {
+        if (e.key().equals(submitted)) {
+          pending = true;
+        } else if (track(e)) {
+          work.add(e);
+        }
       }
+      if (!work.isEmpty()) {
+        engine.log.info("session {}: taken over by {} with {} unfinished message(s)", session, owner, work.size());
+        engine.adopt(work);
+      }
+      return pending;
+    } finally {
+      tracking.readLock().unlock();
     }
-    if (!work.isEmpty()) {
-      engine.log.info("session {}: taken over by {} with {} unfinished message(s)", session, owner, work.size());
-      engine.adopt(work);
-    }
-    return pending;
   }
 
   /** Lease lost (renew refused, commit fenced): forget the session here; the new owner runs its messages. */
@@ -397,8 +416,28 @@ final class ClusterMember {
   // ------------------------------------------------------------------ poll
 
   private void poll() {
-    long e = epoch.incrementAndGet();
-    inflight.values().removeIf(f -> f.finishedEpoch != 0 && f.finishedEpoch < e);
+    tracking.writeLock().lock();
+    try {
+      long e = epoch.incrementAndGet();
+      inflight.values().removeIf(f -> f.finishedEpoch != 0 && f.finishedEpoch < e);
+    } finally {
+      tracking.writeLock().unlock();
+    }
+    tracking.readLock().lock();
+    try {
+      admitClaimable();
+    } finally {
+      tracking.readLock().unlock();
+    }
+    for (SessionKey s : leases.orphanedOutboxes(owner, config.pollBatch())) {
+      if (stopped || engine.closed) return;
+      if (held.containsKey(s)) continue;
+      underLease(s, null, (adopted, pending) -> Boolean.TRUE); // adopting delivers the replies
+    }
+  }
+
+  /** Reads the claimable journal entries and admits those of sessions this node holds or takes. */
+  private void admitClaimable() {
     List<SessionLeases.Claimable> rows = leases.claimable(owner, cursor, config.pollBatch());
     cursor = rows.size() < config.pollBatch() ? 0 : rows.getLast().seq();
     Map<SessionKey, List<JournalEntry>> bySession = new LinkedHashMap<>();
@@ -419,11 +458,6 @@ final class ClusterMember {
         if (!work.isEmpty()) engine.adopt(work);
         return Boolean.TRUE;
       });
-    }
-    for (SessionKey s : leases.orphanedOutboxes(owner, config.pollBatch())) {
-      if (stopped || engine.closed) return;
-      if (held.containsKey(s)) continue;
-      underLease(s, null, (adopted, pending) -> Boolean.TRUE); // adopting delivers the replies
     }
   }
 
