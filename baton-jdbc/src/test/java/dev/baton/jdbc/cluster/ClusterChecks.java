@@ -189,7 +189,12 @@ final class ClusterChecks {
     }
     assertThat(killSeen).isTrue();
     assertThat(zombieSeen).as("the new owner ran z-0 while the stale owner's turn still ran").isTrue();
-    assertThat(maxOnNode).as("a node's cap was reached").isEqualTo(EngineClusterNode.NODE_MAX_CONCURRENT);
+    if (clusterMax == 0) {
+      // Without a cluster cap a node's own cap is what binds, and is reached. With one (2, shared by three
+      // nodes with demand: a fair share of 1 each) a node reaches 2 only while the others are idle, which a
+      // loaded machine may never produce; there the cluster-wide maximum below is the check that binds.
+      assertThat(maxOnNode).as("a node's cap was reached").isEqualTo(EngineClusterNode.NODE_MAX_CONCURRENT);
+    }
     if (clusterMax > 0) {
       assertThat(max).as("the cluster cap was reached").isEqualTo(clusterMax);
     } else {
