@@ -77,7 +77,9 @@ public final class NodeProcess implements AutoCloseable {
 
   /** kill -9: no shutdown hook, no flush, no close. */
   public void kill() throws InterruptedException {
-    process.destroyForcibly();
+    // SIGKILL through the process handle: Process.destroyForcibly() also closes this side's pipes, which
+    // throws away whatever the node printed just before it died and the reader had not read yet.
+    process.toHandle().destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("killed node did not exit");
     reader.join(Duration.ofSeconds(30));
   }
