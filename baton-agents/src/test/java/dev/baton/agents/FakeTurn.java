@@ -5,15 +5,13 @@ import dev.baton.SessionState;
 import dev.baton.Transcript;
 import dev.baton.Turn;
 import dev.baton.TurnContext;
+import dev.baton.testing.MapSessionState;
 import dev.baton.tool.ToolRuntime;
 import dev.baton.tool.Tools;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -26,7 +24,8 @@ public final class FakeTurn implements Turn {
   public final List<Message> messages;
   public final List<Transcript.Entry> committed;
   public final List<Transcript.Entry> staged = new CopyOnWriteArrayList<>();
-  public final Map<String, String> state;
+  public final ConcurrentHashMap<String, String> state;
+  private final MapSessionState sessionState;
   public final List<String> replies = new CopyOnWriteArrayList<>();
   public final Tools tools;
   public final TurnContext context;
@@ -42,6 +41,7 @@ public final class FakeTurn implements Turn {
     this.messages = List.copyOf(messages);
     this.committed = List.copyOf(committed);
     this.state = new ConcurrentHashMap<>(state);
+    this.sessionState = new MapSessionState(this.state);
     this.context = new TurnContext(new SessionKey(session), "user-" + session,
         messages.stream().map(Message::id).toList(), "trace-1", SEQ.incrementAndGet(), deadline);
     this.tools = runtime.bind(context, state());
@@ -67,36 +67,7 @@ public final class FakeTurn implements Turn {
 
   @Override
   public SessionState state() {
-    return new SessionState() {
-      @Override
-      public Optional<String> get(String key) {
-        return Optional.ofNullable(state.get(key));
-      }
-
-      @Override
-      public void put(String key, String value) {
-        state.put(key, value);
-      }
-
-      @Override
-      public void remove(String key) {
-        state.remove(key);
-      }
-
-      @Override
-      public boolean compareAndSet(String key, Optional<String> expected, String newValue) {
-        synchronized (state) {
-          if (!Objects.equals(expected.orElse(null), state.get(key))) return false;
-          state.put(key, newValue);
-          return true;
-        }
-      }
-
-      @Override
-      public Set<String> keys() {
-        return Set.copyOf(state.keySet());
-      }
-    };
+    return sessionState;
   }
 
   @Override

@@ -12,7 +12,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class MapSessionState implements SessionState {
 
-  private final ConcurrentHashMap<String, String> map = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, String> map;
+
+  /** An empty state. */
+  public MapSessionState() {
+    this(new ConcurrentHashMap<>());
+  }
+
+  /** A state over {@code backing}, which the caller may read (and seed) directly. */
+  public MapSessionState(ConcurrentHashMap<String, String> backing) {
+    this.map = backing;
+  }
 
   @Override
   public Optional<String> get(String key) {

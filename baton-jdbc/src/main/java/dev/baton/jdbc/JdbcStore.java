@@ -106,6 +106,25 @@ public final class JdbcStore implements Store {
     }
   }
 
+  /** One row of a result set, mapped. */
+  interface RowReader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** Runs {@code sql} with string {@code args} on a reader connection and maps every row. */
+  <T> List<T> query(String sql, RowReader<T> row, String... args) {
+    return read(c -> {
+      List<T> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < args.length; i++) ps.setString(i + 1, args[i]);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(row.read(rs));
+        }
+      }
+      return out;
+    });
+  }
+
   @Override
   public IngestResult ingest(JournalEntry entry) {
     return writer.ingest(entry);
@@ -143,29 +162,15 @@ public final class JdbcStore implements Store {
 
   @Override
   public List<Reply> undeliveredReplies() {
-    return read(c -> {
-      List<Reply> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM outbox ORDER BY session, outbox_seq");
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(TurnSql.readReply(rs));
-      }
-      return out;
-    });
+    return query("SELECT * FROM outbox ORDER BY session, outbox_seq", TurnSql::readReply);
   }
+
 
   @Override
   public List<Reply> undeliveredReplies(SessionKey session) {
-    return read(c -> {
-      List<Reply> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM outbox WHERE session = ? ORDER BY outbox_seq")) {
-        ps.setString(1, session.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) out.add(TurnSql.readReply(rs));
-        }
-      }
-      return out;
-    });
+    return query("SELECT * FROM outbox WHERE session = ? ORDER BY outbox_seq", TurnSql::readReply, session.value());
   }
+
 
   @Override
   public void markDelivered(SessionKey session, long outboxSeq) {
@@ -180,31 +185,17 @@ public final class JdbcStore implements Store {
 
   @Override
   public List<JournalEntry> unfinished() {
-    return read(c -> {
-      List<JournalEntry> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT " + JournalSql.COLUMNS
-              + " FROM journal WHERE status IN " + UNFINISHED + " ORDER BY seq");
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(JournalSql.read(rs));
-      }
-      return out;
-    });
+    return query("SELECT " + JournalSql.COLUMNS + " FROM journal WHERE status IN " + UNFINISHED + " ORDER BY seq",
+        JournalSql::read);
   }
+
 
   @Override
   public List<JournalEntry> unfinished(SessionKey session) {
-    return read(c -> {
-      List<JournalEntry> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT " + JournalSql.COLUMNS
-          + " FROM journal WHERE session = ? AND status IN " + UNFINISHED + " ORDER BY seq")) {
-        ps.setString(1, session.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) out.add(JournalSql.read(rs));
-        }
-      }
-      return out;
-    });
+    return query("SELECT " + JournalSql.COLUMNS + " FROM journal WHERE session = ? AND status IN " + UNFINISHED
+        + " ORDER BY seq", JournalSql::read, session.value());
   }
+
 
   /** See {@link SessionLeases#claimable}: a walk of the partial index of unfinished entries from a cursor. */
   List<SessionLeases.Claimable> claimable(String owner, long now, long afterSeq, int limit) {
