@@ -16,8 +16,10 @@ public sealed interface Admission {
   record Duplicate(DedupKey key) implements Admission {}
 
   /**
-   * The session's queue is full and {@code overflow_action} is {@code return_busy_message}: the message was
-   * not taken (its dedup key is released, so the sender may retry it later) and {@code reply} is the busy text.
+   * A bound was reached and the message was not taken; the sender may retry it later (its dedup key is not
+   * kept), and {@code reply} is the text to answer with (429 on the HTTP API). The bounds: the session's queue
+   * with {@code overflow_action: return_busy_message}, and the store's dedup records per channel and per sender
+   * ({@code dedup.max_entries}, {@code dedup.max_entries_per_sender}).
    */
   record Busy(DedupKey key, String reply) implements Admission {}
 

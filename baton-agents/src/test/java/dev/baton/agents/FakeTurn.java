@@ -42,7 +42,7 @@ public final class FakeTurn implements Turn {
     this.committed = List.copyOf(committed);
     this.state = new ConcurrentHashMap<>(state);
     this.sessionState = new MapSessionState(this.state);
-    this.context = new TurnContext(new SessionKey(session), "user-" + session,
+    this.context = new TurnContext((session.indexOf(':') > 0 ? SessionKey.parse(session) : SessionKey.user("api", session)), "user-" + session,
         messages.stream().map(Message::id).toList(), "trace-1", SEQ.incrementAndGet(), deadline);
     this.tools = runtime.bind(context, state());
   }

@@ -1,5 +1,9 @@
 package dev.baton.config;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -57,14 +61,31 @@ public record ChannelsConfig(
   public record ApiChannelConfig(
       @Doc("Whether `POST /v1/messages` and `GET /v1/replies` are served.") boolean enabled,
       @Doc("How bearer tokens (JWT) are verified.") JwtConfig jwt,
-      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies`.") int replyBuffer) {
+      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies`.") int replyBuffer,
+      @Doc("Chats the configuration declares: chat id → the users (token `sub`s) who are its members. A user"
+          + " may name a `chat` only when it is listed here for them or in their token's chats claim"
+          + " (`jwt.chats_claim`); any other chat is `403 forbidden`.") Map<String, List<String>> chats) {
     public ApiChannelConfig {
       Objects.requireNonNull(jwt, "jwt");
       Checks.positive("channels.api.reply_buffer", replyBuffer);
+      Map<String, List<String>> copy = new LinkedHashMap<>();
+      chats.forEach((chat, members) -> {
+        if (chat.isEmpty() || chat.length() > 256) {
+          throw new IllegalArgumentException("channels.api.chats: a chat id must have 1 to 256 characters");
+        }
+        copy.put(chat, List.copyOf(members));
+      });
+      chats = Collections.unmodifiableMap(copy);
     }
 
     public static ApiChannelConfig defaults() {
-      return new ApiChannelConfig(true, JwtConfig.defaults(), 1000);
+      return new ApiChannelConfig(true, JwtConfig.defaults(), 1000, Map.of());
+    }
+
+    /** Whether the configuration makes {@code user} a member of {@code chat}. */
+    public boolean declaresMember(String chat, String user) {
+      List<String> members = chats.get(chat);
+      return members != null && members.contains(user);
     }
   }
 
@@ -78,8 +99,12 @@ public record ChannelsConfig(
       @Doc("Path of a JWKS file with the public keys (RS256/ES256), chosen by `kid`.") String jwksFile,
       @Doc("Required `iss` claim; empty = not checked.") String issuer,
       @Doc("Required `aud` claim; empty = not checked.") String audience,
-      @Doc("Tolerated clock skew for `exp`/`nbf`, in seconds.") int clockSkewSeconds) {
+      @Doc("Tolerated clock skew for `exp`/`nbf`, in seconds.") int clockSkewSeconds,
+      @Doc("Name of the claim that lists the chats a user may speak in (a JSON array of chat ids, at most"
+          + " 1000 of 1 to 256 characters each).") String chatsClaim) {
     public JwtConfig {
+      Objects.requireNonNull(chatsClaim, "chats_claim");
+      if (chatsClaim.isBlank()) throw new IllegalArgumentException("channels.api.jwt.chats_claim must not be empty");
       Objects.requireNonNull(hs256Secret, "hs256_secret");
       Objects.requireNonNull(publicKeyFile, "public_key_file");
       Objects.requireNonNull(jwksFile, "jwks_file");
@@ -97,11 +122,11 @@ public record ChannelsConfig(
     }
 
     public static JwtConfig defaults() {
-      return new JwtConfig("", "", "", "", "", 0);
+      return new JwtConfig("", "", "", "", "", 0, "chats");
     }
 
     public static JwtConfig hs256(String secret) {
-      return new JwtConfig(secret, "", "", "", "", 0);
+      return new JwtConfig(secret, "", "", "", "", 0, "chats");
     }
 
     @Override

@@ -19,6 +19,11 @@ public record ToolsConfig(
       if (e.getValue().isBlank()) {
         throw new IllegalArgumentException("ask_peers: peer '" + e.getKey() + "' has a blank session key");
       }
+      try {
+        dev.baton.SessionKey.parse(e.getValue());
+      } catch (IllegalArgumentException bad) {
+        throw new IllegalArgumentException("ask_peers: peer '" + e.getKey() + "': " + bad.getMessage());
+      }
     }
   }
 

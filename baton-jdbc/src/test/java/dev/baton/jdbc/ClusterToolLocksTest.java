@@ -152,7 +152,7 @@ class ClusterToolLocksTest {
 
   ToolResult call(BatonTools node, String session, Duration left, String tool, String json)
       throws InterruptedException {
-    TurnContext turn = new TurnContext(new SessionKey(session), session, List.of("m"), "trace",
+    TurnContext turn = new TurnContext((session.indexOf(':') > 0 ? SessionKey.parse(session) : SessionKey.user("api", session)), session, List.of("m"), "trace",
         turns.incrementAndGet(), Scheduler.system().now().plus(left));
     return node.bind(turn, new MapSessionState()).call(ToolCall.of(tool, json));
   }

@@ -62,7 +62,7 @@ final class Fixture implements AutoCloseable {
   }
 
   TurnContext turn(String session, Duration left) {
-    return new TurnContext(new SessionKey(session), session, List.of("m"), "trace", turnSeq.incrementAndGet(),
+    return new TurnContext((session.indexOf(':') > 0 ? SessionKey.parse(session) : SessionKey.user("api", session)), session, List.of("m"), "trace", turnSeq.incrementAndGet(),
         clock.now().plus(left));
   }
 

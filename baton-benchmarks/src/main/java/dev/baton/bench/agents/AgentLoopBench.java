@@ -141,7 +141,7 @@ public class AgentLoopBench {
 
     BenchTurn(BatonTools runtime, long n, String text) {
       messages = List.of(new Message("m-" + n, "bench", text, FAR));
-      context = new TurnContext(new SessionKey("bench:" + n), "bench", List.of("m-" + n), "t", n, FAR);
+      context = new TurnContext(SessionKey.user("bench", Long.toString(n)), "bench", List.of("m-" + n), "t", n, FAR);
       tools = runtime.bind(context, state());
     }
 

@@ -65,7 +65,7 @@ public class ClusterLocksBench {
     locks = store.clusterLocks().orElseThrow();
     local = BatonTools.builder().builtIns(false).tool(new Touch()).build();
     clustered = BatonTools.builder().builtIns(false).tool(new Touch()).clusterLocks(locks).build();
-    TurnContext turn = new TurnContext(new SessionKey("bench:1"), "bench", List.of("m"), "t", 1, FAR);
+    TurnContext turn = new TurnContext(SessionKey.user("bench", "1"), "bench", List.of("m"), "t", 1, FAR);
     localTools = local.bind(turn, new MapSessionState());
     clusteredTools = clustered.bind(turn, new MapSessionState());
   }

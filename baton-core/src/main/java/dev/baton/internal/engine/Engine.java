@@ -62,6 +62,7 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements Baton {
 
   static final String EXPIRED_TEXT = "Sorry, your message waited too long and was not answered. Please send it again.";
+  static final String DEDUP_FULL_TEXT = "Too many messages are waiting to be remembered right now. Please try again later.";
   static final String LATE_TEXT = "This message arrived after later ones were already answered and was skipped.";
 
   final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -175,9 +176,18 @@ public final class Engine implements Baton {
     DedupKey key = DedupKey.of(message, config.dedup().fingerprintBucketMs());
     if (closed) return new Admission.Rejected(key, "engine closed");
     JournalEntry entry = new JournalEntry(key, session, message, scheduler.now());
-    if (store.ingest(entry) instanceof IngestResult.Existing) {
-      metrics.duplicates.increment();
-      return new Admission.Duplicate(key);
+    switch (store.ingest(entry)) {
+      case IngestResult.Existing x -> {
+        metrics.duplicates.increment();
+        return new Admission.Duplicate(key);
+      }
+      case IngestResult.Full full -> {
+        // Refused rather than forget a record that may still be redelivered (P2); the sender may retry.
+        metrics.dedupFull.increment();
+        log.debug("message refused: {}", full.reason()); // a flood must not flood the log: the metric counts
+        return new Admission.Busy(key, DEDUP_FULL_TEXT);
+      }
+      case IngestResult.Inserted x -> { }
     }
     ClusterMember c = cluster;
     if (c == null) return admit(new Pending(entry, scheduler.nanoTime()), SessionActor.Source.FRESH);

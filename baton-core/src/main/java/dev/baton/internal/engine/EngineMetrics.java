@@ -13,6 +13,7 @@ final class EngineMetrics {
   final Counter admitted;
   final Counter duplicates;
   final Counter busy;
+  final Counter dedupFull;
   final Counter rejected;
   final Counter expired;
   final Counter gaps;
@@ -31,6 +32,7 @@ final class EngineMetrics {
     admitted = r.counter("baton.messages.admitted");
     duplicates = r.counter("baton.messages.duplicates");
     busy = r.counter("baton.messages.busy");
+    dedupFull = r.counter("baton.messages.refused", "bound", "dedup");
     rejected = r.counter("baton.messages.rejected");
     expired = r.counter("baton.messages.expired");
     gaps = r.counter("baton.order.gaps");

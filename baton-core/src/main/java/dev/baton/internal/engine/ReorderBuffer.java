@@ -3,6 +3,7 @@ package dev.baton.internal.engine;
 import dev.baton.OrderKey;
 import dev.baton.config.OrderingConfig;
 import dev.baton.spi.SessionData;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,10 +14,13 @@ import java.util.TreeMap;
  *   One session's reorder buffer (P9, DESIGN §1 step 4). Messages without an order key pass straight
  *   through. A contiguous client `seq` is released in order; a message beyond a gap is held until the gap
  *   fills or until gap_timeout_ms after the held message arrived, then the gap is skipped and counted. A
+ *   `seq` is the sender's own: each sender of a session has its own stream (SeqStream), so in a chat shared by
+ *   several users one member who jumps his seq to 1e9 makes only his own later messages late, never the
+ *   other members'. (Monotonic keys come from the platform, never from a client, and stay session-wide.) A
  *   monotonic but gappy key (platform ids) is held hold_ms and released in key order (hold_ms = 0: released
  *   at once). A message at or below what was already released is late: the caller applies late_policy.
- *   The watermarks (next seq, last monotonic key) are persisted in session state under reserved keys, so a
- *   session whose actor was dropped while idle keeps its order.
+ *   The watermarks (each sender's next seq under SEQ_KEY.<sender>, the last monotonic key) are persisted in
+ *   session state under reserved keys, so a session whose actor was dropped while idle keeps its order.
  *
  * Concurrency
  *   Not thread-safe: owned by one SessionActor and guarded by its monitor (release and enqueue must be one
@@ -31,12 +35,21 @@ final class ReorderBuffer {
   /** The result of {@link #accept}. */
   enum Accept { RELEASED_OR_HELD, LATE }
 
+  /** One sender's contiguous sequence: what runs next and what waits behind a gap. */
+  private static final class SeqStream {
+    long nextSeq;
+    final TreeMap<Long, Pending> held = new TreeMap<>();
+
+    SeqStream(long nextSeq) {
+      this.nextSeq = nextSeq;
+    }
+  }
+
   private final long gapNanos;
   private final long holdNanos;
-  private long nextSeq;
+  private final HashMap<String, SeqStream> streams = new HashMap<>();
   private long lastMono = Long.MIN_VALUE;
   private boolean monoSeen;
-  private final TreeMap<Long, Pending> heldSeq = new TreeMap<>();
   private final TreeMap<Long, Pending> heldMono = new TreeMap<>();
   /** Sequence numbers skipped so far (for tests and the snapshot). */
   long gapsSkipped;
@@ -44,8 +57,11 @@ final class ReorderBuffer {
   ReorderBuffer(OrderingConfig cfg, SessionData committed) {
     this.gapNanos = cfg.gapTimeoutMs() * 1_000_000L;
     this.holdNanos = cfg.holdMs() * 1_000_000L;
-    String s = committed.state().get(SEQ_KEY);
-    this.nextSeq = s == null ? 0 : Long.parseLong(s);
+    for (Map.Entry<String, String> e : committed.state().entrySet()) {
+      if (e.getKey().startsWith(SEQ_KEY + ".")) {
+        streams.put(e.getKey().substring(SEQ_KEY.length() + 1), new SeqStream(Long.parseLong(e.getValue())));
+      }
+    }
     String m = committed.state().get(MONO_KEY);
     if (m != null) {
       lastMono = Long.parseLong(m);
@@ -59,16 +75,17 @@ final class ReorderBuffer {
       case OrderKey.None n -> out.add(p);
       case OrderKey.Sequence s -> {
         long seq = s.seq();
-        if (seq < nextSeq || heldSeq.containsKey(seq)) return Accept.LATE;
-        if (seq == nextSeq) {
+        SeqStream st = stream(p);
+        if (seq < st.nextSeq || st.held.containsKey(seq)) return Accept.LATE;
+        if (seq == st.nextSeq) {
           out.add(p);
-          nextSeq++;
-          drainContiguous(out);
+          st.nextSeq++;
+          drainContiguous(st, out);
         } else if (gapNanos == 0) {
-          heldSeq.put(seq, p);
-          skipTo(seq, out);
+          st.held.put(seq, p);
+          skipTo(st, seq, out);
         } else {
-          heldSeq.put(seq, p);
+          st.held.put(seq, p);
         }
       }
       case OrderKey.Monotonic m -> {
@@ -89,7 +106,10 @@ final class ReorderBuffer {
   /** A recovered message (released before a restart): advance the watermarks past it. */
   void noteRecovered(Pending p) {
     switch (p.order()) {
-      case OrderKey.Sequence s -> nextSeq = Math.max(nextSeq, s.seq() + 1);
+      case OrderKey.Sequence s -> {
+        SeqStream st = stream(p);
+        st.nextSeq = Math.max(st.nextSeq, s.seq() + 1);
+      }
       case OrderKey.Monotonic m -> {
         lastMono = monoSeen ? Math.max(lastMono, m.key()) : m.key();
         monoSeen = true;
@@ -111,12 +131,14 @@ final class ReorderBuffer {
    */
   int onTimer(long now, List<Pending> out) {
     int gaps = 0;
-    long target = Long.MIN_VALUE;
-    for (Map.Entry<Long, Pending> e : heldSeq.entrySet()) {
-      if (now - e.getValue().arrivalNanos >= gapNanos) target = e.getKey();
+    for (SeqStream st : streams.values()) {
+      long due = Long.MIN_VALUE;
+      for (Map.Entry<Long, Pending> e : st.held.entrySet()) {
+        if (now - e.getValue().arrivalNanos >= gapNanos) due = e.getKey();
+      }
+      if (due != Long.MIN_VALUE) gaps += skipTo(st, due, out);
     }
-    if (target != Long.MIN_VALUE) gaps += skipTo(target, out);
-    target = Long.MIN_VALUE;
+    long target = Long.MIN_VALUE;
     for (Map.Entry<Long, Pending> e : heldMono.entrySet()) {
       if (now - e.getValue().arrivalNanos >= holdNanos) target = e.getKey();
     }
@@ -130,43 +152,58 @@ final class ReorderBuffer {
   }
 
   /** Releases every held seq up to {@code target}, skipping missing ones; returns the gaps skipped. */
-  private int skipTo(long target, List<Pending> out) {
+  private int skipTo(SeqStream st, long target, List<Pending> out) {
     int gaps = 0;
-    while (!heldSeq.isEmpty() && heldSeq.firstKey() <= target) {
-      Map.Entry<Long, Pending> e = heldSeq.pollFirstEntry();
-      if (e.getKey() > nextSeq) {
+    while (!st.held.isEmpty() && st.held.firstKey() <= target) {
+      Map.Entry<Long, Pending> e = st.held.pollFirstEntry();
+      if (e.getKey() > st.nextSeq) {
         gaps++;
-        gapsSkipped += e.getKey() - nextSeq;
+        gapsSkipped += e.getKey() - st.nextSeq;
       }
       out.add(e.getValue());
-      nextSeq = e.getKey() + 1;
+      st.nextSeq = e.getKey() + 1;
     }
-    drainContiguous(out);
+    drainContiguous(st, out);
     return gaps;
   }
 
-  private void drainContiguous(List<Pending> out) {
-    while (!heldSeq.isEmpty() && heldSeq.firstKey() == nextSeq) {
-      out.add(heldSeq.pollFirstEntry().getValue());
-      nextSeq++;
+  private static void drainContiguous(SeqStream st, List<Pending> out) {
+    while (!st.held.isEmpty() && st.held.firstKey() == st.nextSeq) {
+      out.add(st.held.pollFirstEntry().getValue());
+      st.nextSeq++;
     }
+  }
+
+  private SeqStream stream(Pending p) {
+    return streams.computeIfAbsent(p.entry.message().sender(), k -> new SeqStream(0));
   }
 
   /** Scheduler nanos at which {@link #onTimer} has something to release, or {@code Long.MAX_VALUE}. */
   long nextDeadline() {
     long d = Long.MAX_VALUE;
-    for (Pending p : heldSeq.values()) d = Math.min(d, p.arrivalNanos + gapNanos);
+    for (SeqStream st : streams.values()) {
+      for (Pending p : st.held.values()) d = Math.min(d, p.arrivalNanos + gapNanos);
+    }
     for (Pending p : heldMono.values()) d = Math.min(d, p.arrivalNanos + holdNanos);
     return d;
   }
 
   int held() {
-    return heldSeq.size() + heldMono.size();
+    int n = heldMono.size();
+    for (SeqStream st : streams.values()) n += st.held.size();
+    return n;
   }
 
-  /** The watermarks to persist with the session's next commit. */
+  /**
+   * The watermarks to persist with the session's next commit: every sender stream's next seq (a commit that
+   * fails is retried with the same writes, so all are written, not only the changed ones) and the monotonic key.
+   */
   Map<String, Optional<String>> watermarks() {
-    if (!monoSeen) return Map.of(SEQ_KEY, Optional.of(Long.toString(nextSeq)));
-    return Map.of(SEQ_KEY, Optional.of(Long.toString(nextSeq)), MONO_KEY, Optional.of(Long.toString(lastMono)));
+    Map<String, Optional<String>> out = new HashMap<>();
+    streams.forEach((sender, st) -> {
+      if (st.nextSeq > 0) out.put(SEQ_KEY + "." + sender, Optional.of(Long.toString(st.nextSeq)));
+    });
+    if (monoSeen) out.put(MONO_KEY, Optional.of(Long.toString(lastMono)));
+    return out;
   }
 }

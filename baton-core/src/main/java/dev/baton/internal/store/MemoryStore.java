@@ -48,7 +48,7 @@ public final class MemoryStore implements Store {
   private final MemoryIdempotency idempotency = new MemoryIdempotency();
 
   public MemoryStore(DedupConfig dedup) {
-    this.journal = new DedupJournal(dedup.windowMs(), dedup.maxEntries());
+    this.journal = new DedupJournal(dedup.windowMs(), dedup.maxEntries(), dedup.maxEntriesPerSender());
   }
 
   public MemoryStore() {

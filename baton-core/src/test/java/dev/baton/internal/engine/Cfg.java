@@ -23,6 +23,7 @@ final class Cfg {
   long turnTimeoutMs = 120_000;
   long windowMs = 86_400_000L;
   long maxEntries = 1_000_000L;
+  long maxEntriesPerSender = 1_000_000L;
   long bucketMs = 60_000;
   long gapMs = 2_000;
   long holdMs = 0;
@@ -36,7 +37,7 @@ final class Cfg {
             mode, debounceMs))
         .withTurnTimeoutMs(turnTimeoutMs);
     return d.withAgent(a)
-        .withDedup(new DedupConfig(windowMs, maxEntries, bucketMs))
+        .withDedup(new DedupConfig(windowMs, maxEntries, bucketMs, maxEntriesPerSender))
         .withOrdering(new OrderingConfig(gapMs, holdMs, late))
         .withSessions(new SessionsConfig(SessionsConfig.Isolation.STRICT, SessionsConfig.Storage.PER_SESSION,
             idSource));

@@ -105,19 +105,81 @@ class DedupTest {
     }
   }
 
+  /**
+   * Eviction replay (issue 10, item 3): a flood from one user must never make the store forget another user's
+   * record inside its window. At the bound new messages are refused as busy; a redelivery of a remembered
+   * message is still a duplicate, never a second turn.
+   */
   @Test
-  void theWindowKeepsAtMostMaxEntriesEvictingTheOldestFirst() throws Exception {
+  void atMaxEntriesNewMessagesAreRefusedAndNoRecordIsForgotten() throws Exception {
     Cfg cfg = new Cfg();
     cfg.maxEntries = 3;
+    ManualScheduler clock = new ManualScheduler();
     Replies replies = new Replies();
-    try (Baton baton = Baton.builder().config(cfg.build()).scheduler(new ManualScheduler()).replies(replies)
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (Baton baton = Baton.builder().config(cfg.build()).scheduler(clock).replies(replies).meterRegistry(meters)
         .build()) {
-      for (int i = 1; i <= 4; i++) baton.submit(InboundMessage.of("api", "m" + i, "u" + i, "x", T0));
-      replies.await(4);
-      // m1 was evicted by m4; m2..m4 are still remembered.
-      assertThat(baton.submit(InboundMessage.of("api", "m4", "u4", "x", T0))).isInstanceOf(Admission.Duplicate.class);
-      assertThat(baton.submit(InboundMessage.of("api", "m3", "u3", "x", T0))).isInstanceOf(Admission.Duplicate.class);
-      assertThat(baton.submit(InboundMessage.of("api", "m1", "u1", "x", T0))).isInstanceOf(Admission.Accepted.class);
+      assertThat(baton.submit(InboundMessage.of("api", "b1", "bob", "x", clock.now())))
+          .isInstanceOf(Admission.Accepted.class);
+      for (int i = 1; i <= 2; i++) baton.submit(InboundMessage.of("api", "f" + i, "mallory", "x", clock.now()));
+      replies.await(3);
+      for (int i = 3; i <= 10; i++) {
+        assertThat(baton.submit(InboundMessage.of("api", "f" + i, "mallory", "x", clock.now())))
+            .isInstanceOf(Admission.Busy.class);
+      }
+      // Bob's record survived the flood: his redelivery is a duplicate, not a second turn.
+      assertThat(baton.submit(InboundMessage.of("api", "b1", "bob", "x", clock.now())))
+          .isInstanceOf(Admission.Duplicate.class);
+      assertThat(meters.counter("baton.messages.refused", "bound", "dedup").count()).isEqualTo(8);
+      // Once the records leave their window, the channel takes messages again.
+      clock.advance(Duration.ofMillis(cfg.windowMs));
+      assertThat(baton.submit(InboundMessage.of("api", "b2", "bob", "x", clock.now())))
+          .isInstanceOf(Admission.Accepted.class);
+      assertThat(replies.await(4)).hasSize(4);
+    }
+  }
+
+  /** The bound is per channel: a flood on one channel leaves another channel's window alone. */
+  @Test
+  void theBoundIsPerChannel() throws Exception {
+    Cfg cfg = new Cfg();
+    cfg.maxEntries = 2;
+    ManualScheduler clock = new ManualScheduler();
+    Replies replies = new Replies();
+    try (Baton baton = Baton.builder().config(cfg.build()).scheduler(clock).replies(replies).build()) {
+      for (int i = 1; i <= 5; i++) baton.submit(InboundMessage.of("api", "f" + i, "mallory" + i, "x", clock.now()));
+      assertThat(baton.submit(InboundMessage.of("telegram", "7", "42", "x", clock.now())))
+          .isInstanceOf(Admission.Accepted.class);
+    }
+  }
+
+  /** One flooding sender uses up only their own share, never the channel's window for everyone. */
+  @Test
+  void oneSenderCannotUseUpTheChannel() throws Exception {
+    Cfg cfg = new Cfg();
+    cfg.maxEntries = 100;
+    cfg.maxEntriesPerSender = 2;
+    ManualScheduler clock = new ManualScheduler();
+    try (Baton baton = Baton.builder().config(cfg.build()).scheduler(clock).replies(new Replies()).build()) {
+      List<Admission> flood = new ArrayList<>();
+      for (int i = 1; i <= 6; i++) flood.add(baton.submit(InboundMessage.of("api", "f" + i, "mallory", "x", clock.now())));
+      assertThat(flood).filteredOn(a -> a instanceof Admission.Accepted).hasSize(2);
+      assertThat(flood).filteredOn(a -> a instanceof Admission.Busy).hasSize(4);
+      assertThat(baton.submit(InboundMessage.of("api", "f1", "bob", "x", clock.now())))
+          .isInstanceOf(Admission.Accepted.class);
+    }
+  }
+
+  /** Id squatting (issue 10, item 2): the same client id from two users is two messages. */
+  @Test
+  void idsAreNamespacedBySender() throws Exception {
+    Replies replies = new Replies();
+    try (Baton baton = Baton.builder().scheduler(new ManualScheduler()).replies(replies).build()) {
+      assertThat(baton.submit(InboundMessage.of("api", "m-77", "mallory", "first", T0)))
+          .isInstanceOf(Admission.Accepted.class);
+      assertThat(baton.submit(InboundMessage.of("api", "m-77", "bob", "mine", T0)))
+          .isInstanceOf(Admission.Accepted.class);
+      assertThat(replies.await(2)).extracting(Reply::text).containsExactlyInAnyOrder("first (turn 1)", "mine (turn 1)");
     }
   }
 }
