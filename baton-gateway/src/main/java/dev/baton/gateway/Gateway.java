@@ -72,7 +72,7 @@ public final class Gateway implements AutoCloseable {
     new OpsRoutes(config.admin(), engine, store, b.meters, ingress, b.views).register(routing);
     if (channels.api().enabled()) {
       new MessageApi(new JwtVerifier(channels.api().jwt(), scheduler), ingress, router.inbox, scheduler,
-          limits).register(routing);
+          limits, channels.api()).register(routing);
     }
     if (channels.telegram().enabled()) {
       new TelegramChannel(channels.telegram(), ingress, limits).register(routing);

@@ -267,8 +267,9 @@ class ClusterRepliesTest {
     dir = dir.resolve("chat");
     startNodes(c -> c.withSessions(new SessionsConfig(SessionsConfig.Isolation.STRICT,
         SessionsConfig.Storage.PER_SESSION, IdSource.CHAT_ID)));
-    String bob = Tokens.bearer("bob", clock.now().plusSeconds(3600));
-    SessionKey room = new SessionKey("api:c:room");
+    String bob = Tokens.bearer("bob", clock.now().plusSeconds(3600), "room");
+    String alice = Tokens.bearer("alice", clock.now().plusSeconds(3600), "room");
+    SessionKey room = SessionKey.chat("api", "room");
     commit(b, room, "alice", "a-1", "to alice");
     commit(b, room, "bob", "b-1", "to bob");
     JsonNode alices = json(a.get("/v1/replies?chat=room", alice));

@@ -67,7 +67,7 @@ class MessageApiTest {
 
   @Test
   void optionalFieldsReachTheEngine() throws Exception {
-    HttpResponse<String> r = h.post("/v1/messages", alice,
+    HttpResponse<String> r = h.post("/v1/messages", Tokens.bearer("alice", clock.now().plusSeconds(3600), "room"),
         "{\"id\":\"m-2\",\"text\":\"hi\",\"seq\":4,\"chat\":\"room\",\"sent_at\":\"2026-01-01T10:00:00+02:00\"}");
     assertThat(r.statusCode()).isEqualTo(202);
     var m = engine.accepted.getFirst();

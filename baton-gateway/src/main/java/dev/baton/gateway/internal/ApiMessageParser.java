@@ -57,6 +57,7 @@ public final class ApiMessageParser {
   /** Checks a {@code chat} given as a query parameter as the body field is checked. */
   public static String chat(String chat) {
     if (chat.length() > MAX_ID_LENGTH) throw HttpError.badRequest("parameter 'chat' must be at most 256 characters");
+    if (!Json.wellFormed(chat)) throw HttpError.badRequest("parameter 'chat' must be Unicode text without NUL characters");
     return chat;
   }
 

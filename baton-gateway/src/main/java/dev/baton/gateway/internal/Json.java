@@ -63,7 +63,33 @@ public final class Json {
     JsonNode v = obj.get(field);
     if (v == null || v.isNull()) throw HttpError.badRequest("field '" + field + "' is required");
     if (!v.isTextual()) throw HttpError.badRequest("field '" + field + "' must be a string");
-    return v.textValue();
+    return checked(field, v.textValue());
+  }
+
+  /**
+   * Whether {@code s} can be stored by every backend: no NUL (PostgreSQL text cannot hold one) and no lone
+   * UTF-16 surrogate (JSON's {@code \ud800} escapes allow them; they are no Unicode text and do not survive
+   * UTF-8).
+   */
+  public static boolean wellFormed(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == 0) return false;
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return false;
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String checked(String field, String s) {
+    if (!wellFormed(s)) {
+      throw HttpError.badRequest("field '" + field + "' must be Unicode text without NUL characters");
+    }
+    return s;
   }
 
   /** A required string field that is not blank (an id or a sender). */
@@ -77,7 +103,7 @@ public final class Json {
     JsonNode v = obj.get(field);
     if (v == null || v.isNull()) return Optional.empty();
     if (!v.isTextual()) throw HttpError.badRequest("field '" + field + "' must be a string");
-    return Optional.of(v.textValue());
+    return Optional.of(checked(field, v.textValue()));
   }
 
   /** A required integral number that fits a long (no fractions, no strings). */
@@ -95,7 +121,7 @@ public final class Json {
     JsonNode v = obj.get(field);
     if (v == null || v.isNull()) throw HttpError.badRequest("field '" + field + "' is required");
     if (v.isIntegralNumber() && v.canConvertToLong()) return Long.toString(v.longValue());
-    if (v.isTextual() && !v.textValue().isBlank()) return v.textValue();
+    if (v.isTextual() && !v.textValue().isBlank()) return checked(field, v.textValue());
     throw HttpError.badRequest("field '" + field + "' must be an id");
   }
 

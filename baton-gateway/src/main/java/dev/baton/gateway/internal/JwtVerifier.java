@@ -32,6 +32,7 @@ import java.util.Date;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /*
@@ -48,15 +49,32 @@ public final class JwtVerifier {
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
   private final Scheduler scheduler;
   private final long skewSeconds;
+  private final String chatsClaim;
   /** Tokens whose signature and claims were verified: a client reuses its token for many requests. */
   private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
   static final int CACHE_LIMIT = 10_000;
 
-  private record Verified(String sub, Instant exp, Instant nbf) {}
+  private record Verified(Principal principal, Instant exp, Instant nbf) {}
+
+  /** Most chats one token may grant; a longer list is refused (401), not truncated. */
+  static final int MAX_CHATS = 1000;
+
+  /**
+   * An authenticated API user: the token's {@code sub} and the chats its chats claim grants.
+   *
+   * @param user the {@code sub}
+   * @param chats the chat ids the token makes the user a member of (may be empty)
+   */
+  public record Principal(String user, Set<String> chats) {
+    public Principal {
+      chats = Set.copyOf(chats);
+    }
+  }
 
   public JwtVerifier(JwtConfig cfg, Scheduler scheduler) {
     this.scheduler = scheduler;
     this.skewSeconds = cfg.clockSkewSeconds();
+    this.chatsClaim = cfg.chatsClaim();
     Set<JWSAlgorithm> algs;
     JWKSource<SecurityContext> keys;
     if (!cfg.hs256Secret().isEmpty()) {
@@ -95,6 +113,11 @@ public final class JwtVerifier {
 
   /** Verifies {@code Authorization: Bearer <jwt>} and returns the authenticated user id ({@code sub}). */
   public String userOf(@Nullable String authorizationHeader) {
+    return principalOf(authorizationHeader).user();
+  }
+
+  /** Verifies {@code Authorization: Bearer <jwt>} and returns the user and the chats the token grants. */
+  public Principal principalOf(@Nullable String authorizationHeader) {
     if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
       throw HttpError.unauthorized("missing bearer token");
     }
@@ -107,23 +130,43 @@ public final class JwtVerifier {
         verified.remove(token);
         throw HttpError.unauthorized("invalid, expired or badly signed token");
       }
-      return hit.sub();
+      return hit.principal();
     }
     try {
       JWTClaimsSet claims = processor.process(token, null);
       String sub = claims.getSubject();
-      if (sub == null || sub.isBlank() || sub.length() > 256) throw HttpError.unauthorized("token has no usable sub");
+      if (sub == null || sub.isBlank() || sub.length() > 256 || !Json.wellFormed(sub)) {
+        throw HttpError.unauthorized("token has no usable sub");
+      }
+      Principal principal = new Principal(sub, chats(claims));
       if (verified.size() >= CACHE_LIMIT) verified.clear();
       Date nbf = claims.getNotBeforeTime();
-      verified.put(token, new Verified(sub, claims.getExpirationTime().toInstant(),
+      verified.put(token, new Verified(principal, claims.getExpirationTime().toInstant(),
           nbf == null ? Instant.MIN : nbf.toInstant()));
-      return sub;
+      return principal;
     } catch (HttpError e) {
       throw e;
     } catch (java.text.ParseException | com.nimbusds.jose.proc.BadJOSEException | com.nimbusds.jose.JOSEException
         | RuntimeException e) {
       throw HttpError.unauthorized("invalid, expired or badly signed token");
     }
+  }
+
+  private Set<String> chats(JWTClaimsSet claims) {
+    Object v = claims.getClaim(chatsClaim);
+    if (v == null) return Set.of();
+    if (!(v instanceof List<?> list) || list.size() > MAX_CHATS) {
+      throw HttpError.unauthorized("token claim '" + chatsClaim + "' must be a list of at most 1000 chat ids");
+    }
+    Set<String> out = new HashSet<>();
+    for (Object o : list) {
+      if (!(o instanceof String chat) || chat.isEmpty() || chat.length() > ApiMessageParser.MAX_ID_LENGTH
+          || !Json.wellFormed(chat)) {
+        throw HttpError.unauthorized("token claim '" + chatsClaim + "' must hold chat ids of 1 to 256 characters");
+      }
+      out.add(chat);
+    }
+    return out;
   }
 
   private static JWK fromPem(Path file) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Admission;
 import dev.baton.InboundMessage;
 import dev.baton.Reply;
+import dev.baton.config.ChannelsConfig.ApiChannelConfig;
 import dev.baton.spi.Scheduler;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
@@ -17,7 +18,9 @@ import java.util.Locale;
  * Overview: the HTTP message API. POST /v1/messages verifies the JWT, parses the body (ApiMessageParser),
  * submits it and maps the Admission to 202/200/429/409; GET /v1/replies long-polls the caller's replies
  * (ApiReplies: this node's ReplyInbox, or the store's outbox in cluster mode).
- * The user is always the token's `sub`; nothing in a request can name another user.
+ * The user is always the token's `sub`; nothing in a request can name another user. A `chat` is a membership:
+ * a user may name one only when their token's chats claim or channels.api.chats grants it (else 403, nothing
+ * stored), for posting and for reading replies alike.
  * Concurrency: handlers run on Helidon's virtual threads; a long poll parks its virtual thread on a future
  * (no platform thread is pinned: no synchronized, only ReentrantLock) until a reply or the Scheduler's deadline.
  */
@@ -30,8 +33,11 @@ public final class MessageApi {
   private final ApiReplies inbox;
   private final Scheduler scheduler;
   private final BodyLimits limits;
+  private final ApiChannelConfig api;
 
-  public MessageApi(JwtVerifier jwt, Ingress ingress, ApiReplies inbox, Scheduler scheduler, BodyLimits limits) {
+  public MessageApi(JwtVerifier jwt, Ingress ingress, ApiReplies inbox, Scheduler scheduler, BodyLimits limits,
+      ApiChannelConfig api) {
+    this.api = api;
     this.jwt = jwt;
     this.ingress = ingress;
     this.inbox = inbox;
@@ -44,9 +50,10 @@ public final class MessageApi {
   }
 
   void post(ServerRequest req, ServerResponse res) {
-    String user = jwt.userOf(Http.header(req, HeaderNames.AUTHORIZATION).orElse(null));
+    JwtVerifier.Principal who = jwt.principalOf(Http.header(req, HeaderNames.AUTHORIZATION).orElse(null));
     byte[] body = limits.read(req);
-    InboundMessage m = ApiMessageParser.parse(body, user, scheduler.now());
+    InboundMessage m = ApiMessageParser.parse(body, who.user(), scheduler.now());
+    requireMember(who, m.chat(), "field");
     Admission a = ingress.submit(m);
     ObjectNode out = Json.newObject();
     int status = switch (a) {
@@ -71,10 +78,12 @@ public final class MessageApi {
   }
 
   void replies(ServerRequest req, ServerResponse res) {
-    String user = jwt.userOf(Http.header(req, HeaderNames.AUTHORIZATION).orElse(null));
+    JwtVerifier.Principal who = jwt.principalOf(Http.header(req, HeaderNames.AUTHORIZATION).orElse(null));
+    String user = who.user();
     long waitMs = Http.query(req, "wait_ms").map(MessageApi::waitMs).orElse(0L);
     String after = Http.query(req, "after").orElse("");
     String chat = ApiMessageParser.chat(Http.query(req, "chat").orElse(""));
+    requireMember(who, chat, "parameter");
     ReplyInbox.Page page = inbox.poll(user, chat, after, Duration.ofMillis(waitMs));
     ObjectNode out = Json.newObject();
     ArrayNode list = out.putArray("replies");
@@ -89,6 +98,13 @@ public final class MessageApi {
     }
     out.put("next", page.next());
     Http.json(res, 200, out);
+  }
+
+  /** A chat ("" = none) is usable only through a membership an authenticated source grants (P1). */
+  private void requireMember(JwtVerifier.Principal who, String chat, String what) {
+    if (chat.isEmpty() || who.chats().contains(chat) || api.declaresMember(chat, who.user())) return;
+    // The chat's name is not echoed: the answer must not help probe which chats exist.
+    throw HttpError.forbidden(what + " 'chat' names a chat you are not a member of (see the token's chats claim)");
   }
 
   static long waitMs(String v) {

@@ -41,7 +41,7 @@ public final class LoadServer {
     BatonConfig config = BatonConfig.defaults()
         .withServer(new ServerConfig("127.0.0.1", port, 64 * 1024, 16 * 1024, 10_000, 60_000, 5_000))
         .withChannels(ChannelsConfig.defaults().withApi(new ChannelsConfig.ApiChannelConfig(true,
-            ChannelsConfig.JwtConfig.hs256(Tokens.SECRET), 100)));
+            ChannelsConfig.JwtConfig.hs256(Tokens.SECRET), 100, java.util.Map.of())));
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ReplyRouter router = ReplyRouter.create(config, store, scheduler, meters);
     Baton engine = mode.equals("gateway-only") ? new dev.baton.gateway.support.FakeEngine(config, router)

@@ -30,7 +30,7 @@ class DeliveryConcurrencyTest {
   static final int PER_SESSION = 300;
 
   static Reply reply(int session, long seq, String channel) {
-    return new Reply(new SessionKey("s" + session), seq, channel, "c", "m" + seq, Reply.Kind.REPLY, "t" + seq,
+    return new Reply(SessionKey.user("api", "s" + session), seq, channel, "c", "m" + seq, Reply.Kind.REPLY, "t" + seq,
         OptionalLong.empty(), Map.of("user", "u" + session));
   }
 

@@ -75,7 +75,7 @@ class JwtVerifierTest {
   @Test
   void rs256WithAPemPublicKey() throws Exception {
     KeyPair kp = rsa();
-    JwtVerifier v = new JwtVerifier(new JwtConfig("", pem(kp).toString(), "", "", "", 0), clock);
+    JwtVerifier v = new JwtVerifier(new JwtConfig("", pem(kp).toString(), "", "", "", 0, "chats"), clock);
     assertThat(v.userOf(token(JWSAlgorithm.RS256, null, new RSASSASigner(kp.getPrivate()), "ann",
         Duration.ofHours(1)))).isEqualTo("ann");
     refused(v, token(JWSAlgorithm.RS256, null, new RSASSASigner(rsa().getPrivate()), "ann", Duration.ofHours(1)));
@@ -88,7 +88,7 @@ class JwtVerifierTest {
   @Test
   void es256WithAPemPublicKey() throws Exception {
     KeyPair kp = ec();
-    JwtVerifier v = new JwtVerifier(new JwtConfig("", pem(kp).toString(), "", "", "", 0), clock);
+    JwtVerifier v = new JwtVerifier(new JwtConfig("", pem(kp).toString(), "", "", "", 0, "chats"), clock);
     assertThat(v.userOf(token(JWSAlgorithm.ES256, null, new ECDSASigner((ECPrivateKey) kp.getPrivate()), "bo",
         Duration.ofHours(1)))).isEqualTo("bo");
     refused(v, token(JWSAlgorithm.ES256, null, new ECDSASigner((ECPrivateKey) ec().getPrivate()), "bo",
@@ -104,7 +104,7 @@ class JwtVerifierTest {
         new ECKey.Builder(Curve.P_256, (ECPublicKey) e.getPublic()).keyID("e1").build()));
     Path jwks = dir.resolve("jwks.json");
     Files.writeString(jwks, set.toString());
-    JwtVerifier v = new JwtVerifier(new JwtConfig("", "", jwks.toString(), "", "", 0), clock);
+    JwtVerifier v = new JwtVerifier(new JwtConfig("", "", jwks.toString(), "", "", 0, "chats"), clock);
     assertThat(v.userOf(token(JWSAlgorithm.RS256, "r1", new RSASSASigner((RSAPrivateKey) r.getPrivate()), "a",
         Duration.ofHours(1)))).isEqualTo("a");
     assertThat(v.userOf(token(JWSAlgorithm.ES256, "e1", new ECDSASigner((ECPrivateKey) e.getPrivate()), "b",
@@ -117,7 +117,7 @@ class JwtVerifierTest {
   @Test
   void issuerAndAudienceAreCheckedWhenConfigured() throws Exception {
     String secret = "0123456789abcdef0123456789abcdef";
-    JwtVerifier v = new JwtVerifier(new JwtConfig(secret, "", "", "https://idp", "baton", 0), clock);
+    JwtVerifier v = new JwtVerifier(new JwtConfig(secret, "", "", "https://idp", "baton", 0, "chats"), clock);
     JWTClaimsSet ok = new JWTClaimsSet.Builder().subject("c").issuer("https://idp").audience("baton")
         .expirationTime(Date.from(clock.now().plusSeconds(60))).build();
     JWTClaimsSet wrongAud = new JWTClaimsSet.Builder().subject("c").issuer("https://idp").audience("other")
@@ -136,7 +136,7 @@ class JwtVerifierTest {
   void anEnabledApiWithoutAKeyOrWithAnUnreadableFileIsAConfigError() {
     assertThatThrownBy(() -> new JwtVerifier(JwtConfig.defaults(), clock))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channels.api.jwt");
-    assertThatThrownBy(() -> new JwtVerifier(new JwtConfig("", dir.resolve("none.pem").toString(), "", "", "", 0),
+    assertThatThrownBy(() -> new JwtVerifier(new JwtConfig("", dir.resolve("none.pem").toString(), "", "", "", 0, "chats"),
         clock)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("public_key_file");
     assertThatThrownBy(() -> JwtConfig.hs256("short")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("32 bytes");

@@ -52,7 +52,7 @@ class OutboundDeliveryTest {
   }
 
   static Reply reply(String session, long seq, String text) {
-    return new Reply(new SessionKey(session), seq, "slack", "C1", "m" + seq, Reply.Kind.REPLY, text,
+    return new Reply(SessionKey.user("api", session), seq, "slack", "C1", "m" + seq, Reply.Kind.REPLY, text,
         OptionalLong.empty(), Map.of("channel", "C1"));
   }
 
@@ -77,7 +77,7 @@ class OutboundDeliveryTest {
     clock.advance(Duration.ofMillis(1));
     api.next(); // 200
     assertThat(delivery.awaitIdle(Duration.ofSeconds(1))).isTrue();
-    assertThat(store.delivered).containsExactly(new RecordingStore.Delivered(new SessionKey("s1"), 1));
+    assertThat(store.delivered).containsExactly(new RecordingStore.Delivered(SessionKey.user("api", "s1"), 1));
     assertThat(meters.counter("baton.gateway.delivery.retried", "channel", "slack").count()).isEqualTo(2.0);
   }
 

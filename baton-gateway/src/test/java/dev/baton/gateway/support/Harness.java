@@ -39,7 +39,7 @@ public final class Harness implements AutoCloseable {
     BatonConfig base = BatonConfig.defaults()
         .withServer(ServerConfig.defaults().withPort(0))
         .withChannels(ChannelsConfig.defaults().withApi(new ChannelsConfig.ApiChannelConfig(true,
-            ChannelsConfig.JwtConfig.hs256(Tokens.SECRET), 1000)))
+            ChannelsConfig.JwtConfig.hs256(Tokens.SECRET), 1000, java.util.Map.of())))
         .withAdmin(new AdminConfig(ADMIN_TOKEN));
     this.config = tweak.apply(base);
     this.scheduler = scheduler;

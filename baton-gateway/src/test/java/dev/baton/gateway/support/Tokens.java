@@ -31,4 +31,17 @@ public final class Tokens {
   public static String bearer(String sub, Instant exp) {
     return "Bearer " + hs256(SECRET, sub, exp);
   }
+
+  /** A token whose {@code chats} claim makes {@code sub} a member of {@code chats}. */
+  public static String bearer(String sub, Instant exp, String... chats) {
+    JWTClaimsSet claims = new JWTClaimsSet.Builder().expirationTime(Date.from(exp)).subject(sub)
+        .claim("chats", java.util.List.of(chats)).build();
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+    try {
+      jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+    return "Bearer " + jwt.serialize();
+  }
 }
