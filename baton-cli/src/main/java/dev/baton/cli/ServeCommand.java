@@ -105,12 +105,13 @@ public final class ServeCommand implements Callable<Integer> {
     String devSecret = "";
     if (config.isPresent()) {
       cfg = ConfigLoader.withSystemEnvironment().load(config.get());
+      cfg = durableByDefault(cfg, config.get(), data);
     } else {
       devSecret = randomSecret();
       cfg = BatonConfig.defaults()
           .withStorage(StorageConfig.sqlite(data.resolve("baton.db").toString()))
-          .withChannels(ChannelsConfig.defaults().withApi(new ChannelsConfig.ApiChannelConfig(true,
-              ChannelsConfig.JwtConfig.hs256(devSecret), 1000)));
+          .withChannels(ChannelsConfig.defaults().withApi(ChannelsConfig.ApiChannelConfig.defaults()
+              .withJwt(ChannelsConfig.JwtConfig.hs256(devSecret))));
     }
     if (port.isPresent()) cfg = cfg.withServer(cfg.server().withPort(port.get()));
     Scheduler scheduler = Scheduler.system();
@@ -139,6 +140,9 @@ public final class ServeCommand implements Callable<Integer> {
           + cfg.storage().backend().name().toLowerCase(java.util.Locale.ROOT)
           + (cfg.storage().backend() == StorageConfig.Backend.SQLITE ? " " + cfg.storage().path() : "")
           + ", agent: " + cfg.agent().type() + ")");
+      if (cfg.storage().backend() == StorageConfig.Backend.MEMORY) {
+        out.println("Warning: storage.backend is memory: everything acknowledged is lost when this process stops.");
+      }
       if (!devSecret.isEmpty()) {
         String jwt = devToken(devSecret, "dev-user", scheduler);
         out.println("Development API secret (channels.api.jwt.hs256_secret, new at every start): " + devSecret);
@@ -157,6 +161,20 @@ public final class ServeCommand implements Callable<Integer> {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * {@code serve} is durable unless told otherwise: a file that does not name {@code storage.backend} runs on
+   * SQLite, at its {@code storage.path} when it gives one and in {@code --data} otherwise (the memory store's
+   * default would lose every acknowledged message on a restart). {@code storage.backend: memory} still works.
+   */
+  static BatonConfig durableByDefault(BatonConfig cfg, Path file, Path data) {
+    if (ConfigLoader.declares(file, "storage", "backend")) return cfg;
+    StorageConfig s = cfg.storage();
+    String path = ConfigLoader.declares(file, "storage", "path") ? s.path() : data.resolve("baton.db").toString();
+    return cfg.withStorage(new StorageConfig(StorageConfig.Backend.SQLITE, path, s.url(), s.user(), s.password(),
+        s.poolSize(), s.writers(), s.groupCommitMaxBatch(), s.groupCommitMaxDelayUs(), s.leaseTtlMs(),
+        s.pruneIntervalMs(), s.pruneBatch()));
   }
 
   /**

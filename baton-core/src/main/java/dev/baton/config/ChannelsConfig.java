@@ -82,6 +82,14 @@ public record ChannelsConfig(
       return new ApiChannelConfig(true, JwtConfig.defaults(), 1000, Map.of());
     }
 
+    public ApiChannelConfig withJwt(JwtConfig j) {
+      return new ApiChannelConfig(enabled, j, replyBuffer, chats);
+    }
+
+    public ApiChannelConfig withChats(Map<String, List<String>> c) {
+      return new ApiChannelConfig(enabled, jwt, replyBuffer, c);
+    }
+
     /** Whether the configuration makes {@code user} a member of {@code chat}. */
     public boolean declaresMember(String chat, String user) {
       List<String> members = chats.get(chat);

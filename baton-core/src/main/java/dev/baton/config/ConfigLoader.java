@@ -48,6 +48,20 @@ public final class ConfigLoader {
   }
 
   /**
+   * Whether a valid configuration file gives {@code section.key} itself (rather than leaving it to its
+   * default), e.g. {@code declares(file, "storage", "backend")}. Call after {@link #load} succeeded.
+   */
+  public static boolean declares(Path file, String section, String key) {
+    try {
+      Object root = new org.snakeyaml.engine.v2.api.Load(LoadSettings.builder().setSchema(new CoreSchema()).build())
+          .loadFromString(Files.readString(file, StandardCharsets.UTF_8));
+      return root instanceof Map<?, ?> top && top.get(section) instanceof Map<?, ?> sec && sec.containsKey(key);
+    } catch (IOException | YamlEngineException e) {
+      return false;
+    }
+  }
+
+  /**
    * Loads and validates a file.
    *
    * @throws ConfigException listing every problem, each with {@code file:line:column}

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigLoaderTest {
 
   private static final String FILE = "conf/baton.yaml";
-  private final ConfigLoader loader = new ConfigLoader(Map.of("ADMIN_TOKEN", "s3cr3t-t0ken", "PORT", "9090"));
+  private final ConfigLoader loader = new ConfigLoader(Map.of("ADMIN_TOKEN", "s3cr3t-t0ken-s3cr3t-t0ken-s3cr3t-t0ken", "PORT", "9090"));
 
   /** DESIGN §3, verbatim. */
   static final String GUIDE_SNIPPET = """
@@ -241,10 +241,11 @@ class ConfigLoaderTest {
   @Test
   void environmentVariablesAreSubstitutedAndNeverShown() {
     BatonConfig c = loader.parse("admin:\n  token: ${ADMIN_TOKEN}\nserver:\n  port: ${PORT}\n", FILE);
-    assertThat(c.admin().token()).isEqualTo("s3cr3t-t0ken");
+    assertThat(c.admin().token()).isEqualTo("s3cr3t-t0ken-s3cr3t-t0ken-s3cr3t-t0ken");
     assertThat(c.server().port()).isEqualTo(9090);
     assertThat(c.toString()).doesNotContain("s3cr3t-t0ken");
-    assertThat(loader.parse("admin:\n  token: \"$${LITERAL}\"\n", FILE).admin().token()).isEqualTo("${LITERAL}");
+    assertThat(loader.parse("admin:\n  token: \"$${LITERAL}-0123456789-0123456789-0123\"\n", FILE).admin().token())
+        .isEqualTo("${LITERAL}-0123456789-0123456789-0123");
   }
 
   @Test
@@ -347,5 +348,46 @@ class ConfigLoaderTest {
   void topLevelMustBeASection() {
     assertThat(errorsOf("- a\n- b\n")).singleElement()
         .satisfies(e -> assertThat(e.message()).startsWith("`baton.yaml` must be a section").isNotNull());
+  }
+
+  @Test
+  void anAdminTokenShorterThan32BytesIsRefusedWithItsPosition() {
+    List<ConfigError> errors = errorsOf("server:\n  port: 1\nadmin:\n  token: short-token\n");
+    assertThat(errors).hasSize(1);
+    assertThat(errors.getFirst().line()).isBetween(3, 4);
+    assertThat(errors.getFirst().message()).contains("admin.token must be at least 32 bytes").doesNotContain("short-token");
+  }
+
+  @Test
+  void declaredChatsAndTheChatsClaimAreRead() {
+    BatonConfig c = loader.parse("""
+        channels:
+          api:
+            jwt:
+              hs256_secret: 0123456789abcdef0123456789abcdef
+              chats_claim: rooms
+            chats:
+              general: [alice, bob]
+        """, FILE);
+    assertThat(c.channels().api().jwt().chatsClaim()).isEqualTo("rooms");
+    assertThat(c.channels().api().declaresMember("general", "bob")).isTrue();
+    assertThat(c.channels().api().declaresMember("general", "mallory")).isFalse();
+    assertThat(c.channels().api().declaresMember("alice", "alice")).isFalse();
+  }
+
+  @Test
+  void anAskPeerThatIsNoSessionKeyIsAConfigError() {
+    List<ConfigError> errors = errorsOf("tools:\n  ask_peers:\n    support: bob\n");
+    assertThat(errors).hasSize(1);
+    assertThat(errors.getFirst().message()).contains("peer 'support'").contains("api:u:bob");
+  }
+
+  @Test
+  void declaresTellsAGivenKeyFromADefault(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path f = dir.resolve("baton.yaml");
+    java.nio.file.Files.writeString(f, "storage:\n  pool_size: 4\n");
+    assertThat(ConfigLoader.declares(f, "storage", "backend")).isFalse();
+    java.nio.file.Files.writeString(f, "storage:\n  backend: memory\n");
+    assertThat(ConfigLoader.declares(f, "storage", "backend")).isTrue();
   }
 }

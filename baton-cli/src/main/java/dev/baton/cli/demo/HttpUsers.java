@@ -98,7 +98,8 @@ final class HttpUsers implements AutoCloseable {
         .withServer(new ServerConfig("127.0.0.1", 0, s.maxBodyBytes(), s.maxHeaderBytes(), s.requestTimeoutMs(),
             s.idleTimeoutMs(), s.shutdownDrainMs()))
         .withChannels(config.channels().withApi(new ChannelsConfig.ApiChannelConfig(true,
-            ChannelsConfig.JwtConfig.hs256(secret), Math.max(1000, config.channels().api().replyBuffer()))));
+            ChannelsConfig.JwtConfig.hs256(secret), Math.max(1000, config.channels().api().replyBuffer()),
+            config.channels().api().chats())));
     Scheduler scheduler = Scheduler.system();
     this.store = openStore(cfg, scheduler);
     Baton e = null;

@@ -150,4 +150,29 @@ class OrderingTest {
       assertThat(replies.await(4)).extracting(Reply::text).endsWith("m2 (turn 3)", "m3 (turn 4)");
     }
   }
+
+  /**
+   * Issue 10: in a chat shared by several users, one member who pushes his seq to 1e9 must not make the other
+   * members' messages late forever. Each sender's seq is their own stream.
+   */
+  @Test
+  void inASharedChatOneMembersSeqCannotMakeTheOthersLate() throws Exception {
+    Cfg cfg = new Cfg();
+    cfg.idSource = dev.baton.IdSource.CHAT_ID;
+    try (Baton baton = start(cfg)) {
+      assertThat(baton.submit(InboundMessage.of("api", "x", "mallory", "jump", T0).withChat("room")
+          .withOrder(OrderKey.sequence(1_000_000_000L)))).isInstanceOf(Admission.Accepted.class);
+      clock.advance(Duration.ofMillis(cfg.gapMs)); // mallory's own gap is skipped
+      replies.await(1);
+      for (long n = 0; n < 3; n++) {
+        baton.submit(InboundMessage.of("api", "b" + n, "bob", "b" + n, T0).withChat("room")
+            .withOrder(OrderKey.sequence(n)));
+      }
+      assertThat(replies.await(4)).extracting(Reply::text).endsWith("b0 (turn 2)", "b1 (turn 3)", "b2 (turn 4)");
+      assertThat(meters.counter("baton.order.late").count()).isZero();
+      // Mallory's own stream moved on: her older seq is late.
+      baton.submit(InboundMessage.of("api", "y", "mallory", "old", T0).withChat("room").withOrder(OrderKey.sequence(5)));
+      assertThat(meters.counter("baton.order.late").count()).isEqualTo(1);
+    }
+  }
 }

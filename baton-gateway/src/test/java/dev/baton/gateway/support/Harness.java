@@ -23,7 +23,7 @@ import java.util.function.UnaryOperator;
 /** A gateway on a free loopback port over a given engine, with an HTTP client. */
 public final class Harness implements AutoCloseable {
 
-  public static final String ADMIN_TOKEN = "admin-token-0123456789";
+  public static final String ADMIN_TOKEN = "admin-token-0123456789-0123456789-0123";
 
   public final BatonConfig config;
   public final Scheduler scheduler;
