@@ -54,26 +54,46 @@ class ServeCommandTest {
     }
   }
 
+  /** Issue 10: a file without storage.backend used to run on the memory store and lose all on a restart. */
+  @Test
+  void aConfigFileWithoutAStorageBackendRunsOnSqliteInTheDataDirectory(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("baton.yaml");
+    Files.writeString(file, "channels:\n  api:\n    jwt:\n      hs256_secret: 0123456789abcdef0123456789abcdef\n");
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs("--config", file.toString(), "--port", "0", "--data", dir.resolve("d").toString());
+    StringWriter out = new StringWriter();
+    ServeCommand.Running running = cmd.start(new PrintWriter(out, true));
+    try {
+      assertThat(running.config().storage().backend()).isEqualTo(dev.baton.config.StorageConfig.Backend.SQLITE);
+      assertThat(out.toString()).contains("storage: sqlite " + dir.resolve("d").resolve("baton.db"))
+          .doesNotContain("Warning");
+      assertThat(Files.exists(dir.resolve("d").resolve("baton.db"))).isTrue();
+    } finally {
+      running.stop();
+    }
+  }
+
   @Test
   void aConfigFileIsUsedAndABadOneIsReportedWithItsLocation(@TempDir Path dir) throws Exception {
     Path good = dir.resolve("baton.yaml");
-    Files.writeString(good, "storage:\n  backend: memory\nadmin:\n  token: t0123456789\nchannels:\n  api:\n"
+    Files.writeString(good, "storage:\n  backend: memory\nadmin:\n  token: t0123456789-t0123456789-t0123456789\nchannels:\n  api:\n"
         + "    jwt:\n      hs256_secret: 0123456789abcdef0123456789abcdef\n");
     ServeCommand cmd = new ServeCommand();
     new CommandLine(cmd).parseArgs("--config", good.toString(), "--port", "0");
     StringWriter out = new StringWriter();
     ServeCommand.Running running = cmd.start(new PrintWriter(out, true));
     try {
-      assertThat(out.toString()).contains("storage: memory").doesNotContain("Development API secret");
+      assertThat(out.toString()).contains("storage: memory").contains("Warning: storage.backend is memory")
+          .doesNotContain("Development API secret");
       int port = running.gateway().port();
       assertThat(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/admin/sessions"))
-          .header("Authorization", "Bearer t0123456789")).statusCode()).isEqualTo(200);
+          .header("Authorization", "Bearer t0123456789-t0123456789-t0123456789")).statusCode()).isEqualTo(200);
       HttpResponse<String> graph = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-          + "/v1/admin/wait-for-graph")).header("Authorization", "Bearer t0123456789"));
+          + "/v1/admin/wait-for-graph")).header("Authorization", "Bearer t0123456789-t0123456789-t0123456789"));
       assertThat(graph.statusCode()).isEqualTo(200);
       assertThat(graph.body()).contains("\"takenAt\":\"", "\"waits\":[]", "\"recentDeadlocks\":[]");
       HttpResponse<String> deadlocks = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-          + "/v1/admin/deadlocks")).header("Authorization", "Bearer t0123456789"));
+          + "/v1/admin/deadlocks")).header("Authorization", "Bearer t0123456789-t0123456789-t0123456789"));
       assertThat(deadlocks.statusCode()).isEqualTo(200);
       assertThat(deadlocks.body()).isEqualTo("[]");
     } finally {

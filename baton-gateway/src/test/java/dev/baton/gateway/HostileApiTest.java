@@ -155,4 +155,29 @@ class HostileApiTest {
     assertThat(post(Tokens.bearer("bob", exp()), "{\"id\":\"a\",\"text\":\"t\\u0000\"}").statusCode()).isEqualTo(400);
     assertThat(store.stats().journalEntries()).isZero();
   }
+
+  /** Issue 10, item 7: a chat with a newline forged a log line through the session key in a warning. */
+  @Test
+  void aClientValueCannotForgeALogLine() throws Exception {
+    start(IdSource.CHAT_ID, Map.of());
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+        org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(logs);
+    try {
+      String chat = "r\n12:00:00.000 ERROR dev.baton.Engine forged";
+      String mallory = Tokens.bearer("mallory\nforged", exp(), chat);
+      String body = "{\"id\":\"a\\nb\",\"seq\":1,\"text\":\"t\",\"chat\":\"r\\n12:00:00.000 ERROR dev.baton.Engine forged\"}";
+      assertThat(post(mallory, body).statusCode()).isEqualTo(202);
+      clock.advance(java.time.Duration.ofMillis(h.config.ordering().gapTimeoutMs())); // seq 0 never came: a warning
+      collect(mallory, "&chat=" + java.net.URLEncoder.encode(chat, java.nio.charset.StandardCharsets.UTF_8), 1);
+      assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .anySatisfy(m -> assertThat(m).contains("gap"))
+          .allSatisfy(m -> assertThat(m).doesNotContain("\n").doesNotContain("\r"));
+    } finally {
+      root.detachAppender(logs);
+    }
+  }
 }

@@ -48,9 +48,13 @@ public record DeadlockReport(
     }
   }
 
-  /** The cycle in one line, for logs and for the victim's exception message. */
+  /**
+   * The cycle in one line, for logs and for the victim's exception message. Resource names may come from tool
+   * arguments (and so from client text): each member is escaped for a log line.
+   */
   public String describe() {
-    String members = cycle.stream().map(Member::toString).collect(Collectors.joining("; "));
+    String members = cycle.stream().map(m -> dev.baton.spi.LogText.escape(m.toString(), 4_000))
+        .collect(Collectors.joining("; "));
     return size > cycle.size() ? members + "; ... and " + (size - cycle.size()) + " more" : members;
   }
 }

@@ -399,7 +399,7 @@ public final class WaitForGraph implements AutoCloseable {
         r.reported = true;
         stuckCalls.increment();
         log.warn("tool call {} made no progress for {} ms (timeout {} ms); it still runs and keeps its locks",
-            e.getKey(), (now - r.lastProgressNanos) / 1_000_000, r.timeoutNanos / 1_000_000);
+            dev.baton.spi.LogText.escape(e.getKey().toString(), 1_000), (now - r.lastProgressNanos) / 1_000_000, r.timeoutNanos / 1_000_000);
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.baton.internal.engine;
 
 import dev.baton.TurnContext;
+import dev.baton.spi.LogText;
 import org.slf4j.MDC;
 
 /** Mirrors a {@link TurnContext} into the SLF4J MDC (P7) and restores what was there. Thread-confined. */
@@ -19,8 +20,9 @@ final class Mdc {
     String[] saved = new String[KEYS.length];
     for (int i = 0; i < KEYS.length; i++) saved[i] = MDC.get(KEYS[i]);
     MDC.put(SESSION, ctx.session().value());
-    MDC.put(USER, ctx.user());
-    MDC.put(MESSAGES, String.join(",", ctx.messageIds()));
+    // Client-supplied values: escaped, so a log pattern with %X cannot be made to print a forged line.
+    MDC.put(USER, LogText.escape(ctx.user()));
+    MDC.put(MESSAGES, LogText.escape(String.join(",", ctx.messageIds())));
     MDC.put(TRACE, ctx.traceId());
     return saved;
   }
