@@ -34,7 +34,11 @@ class HostileApiTest {
   Harness h;
 
   void start(IdSource idSource, Map<String, List<String>> declaredChats) {
-    UnaryOperator<BatonConfig> tweak = c -> c
+    start(idSource, declaredChats, UnaryOperator.identity());
+  }
+
+  void start(IdSource idSource, Map<String, List<String>> declaredChats, UnaryOperator<BatonConfig> more) {
+    UnaryOperator<BatonConfig> tweak = c -> more.apply(c)
         .withSessions(new SessionsConfig(SessionsConfig.Isolation.STRICT, SessionsConfig.Storage.PER_SESSION, idSource))
         .withChannels(c.channels().withApi(new dev.baton.config.ChannelsConfig.ApiChannelConfig(true,
             c.channels().api().jwt(), 1000, declaredChats)));
@@ -179,5 +183,22 @@ class HostileApiTest {
     } finally {
       root.detachAppender(logs);
     }
+  }
+
+  /** Issue 10, item 3: a flood used to evict another user's dedup record, so his redelivery ran twice. */
+  @Test
+  void aFloodIsRefusedAndCannotEvictAnotherUsersRecord() throws Exception {
+    start(IdSource.USER_ID, Map.of(), c -> c.withDedup(new dev.baton.config.DedupConfig(86_400_000L, 20, 60_000L, 10)));
+    String bob = Tokens.bearer("bob", exp());
+    String mallory = Tokens.bearer("mallory", exp());
+    assertThat(post(bob, "{\"id\":\"b1\",\"text\":\"once\"}").statusCode()).isEqualTo(202);
+    List<Integer> flood = new ArrayList<>();
+    for (int i = 0; i < 50; i++) flood.add(post(mallory, "{\"id\":\"f" + i + "\",\"text\":\"x\"}").statusCode());
+    assertThat(flood.subList(0, 10)).containsOnly(202);
+    assertThat(flood.subList(10, 50)).containsOnly(429);
+    assertThat(post(bob, "{\"id\":\"b1\",\"text\":\"once\"}").statusCode()).isEqualTo(200);
+    assertThat(post(bob, "{\"id\":\"b2\",\"text\":\"next\"}").statusCode()).isEqualTo(202);
+    assertThat(collect(bob, "", 2)).extracting(r -> r.path("text").asText())
+        .containsExactly("once (turn 1)", "next (turn 2)");
   }
 }
