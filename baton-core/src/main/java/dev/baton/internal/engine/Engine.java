@@ -73,6 +73,8 @@ public final class Engine implements Baton {
   final ToolRuntime tools;
   final ReplyHandler replies;
   final EngineMetrics metrics;
+  /** P11: max_queued_total and sessions.max_live_per_user (the per-session cap is the actor's). */
+  final Bounds bounds;
   final FairDispatcher dispatcher;
   final ConcurrentHashMap<SessionKey, SessionActor> actors = new ConcurrentHashMap<>();
   final AtomicLong turnSeqs = new AtomicLong();
@@ -91,7 +93,8 @@ public final class Engine implements Baton {
     this.scheduler = b.scheduler();
     this.tools = b.tools();
     this.replies = b.replies();
-    this.metrics = new EngineMetrics(b.meterRegistry());
+    this.bounds = new Bounds(concurrency.maxQueuedTotal(), config.sessions().maxLivePerUser(), b.meterRegistry());
+    this.metrics = new EngineMetrics(b.meterRegistry(), bounds.queued);
     this.queueTimeoutNanos = concurrency.queueTimeoutMs() * 1_000_000L;
     this.agent = b.agent().orElseGet(() -> loadAgent(config));
     this.ownsStore = b.store().isEmpty();
@@ -174,6 +177,11 @@ public final class Engine implements Baton {
   Admission submitTo(InboundMessage message, SessionKey session) {
     DedupKey key = DedupKey.of(message, config.dedup().fingerprintBucketMs());
     if (closed) return new Admission.Rejected(key, "engine closed");
+    // P11, a cheap early look: a message the bounds would refuse costs no journal insert and release.
+    if (bounds.queuedFull()) return refused(key, bounds.refusedQueuedTotal, Bounds.QUEUED_TOTAL_TEXT);
+    if (!actors.containsKey(session) && bounds.sessionsFull(Bounds.Owner.of(message))) {
+      return refused(key, bounds.refusedSessions, Bounds.SESSIONS_TEXT);
+    }
     JournalEntry entry = new JournalEntry(key, session, message, scheduler.now());
     if (store.ingest(entry) instanceof IngestResult.Existing) {
       metrics.duplicates.increment();
@@ -209,10 +217,40 @@ public final class Engine implements Baton {
     if (a != null) a.abandon();
   }
 
+  /** A refusal by a P11 bound: busy, nothing stored, counted. */
+  private Admission refused(DedupKey key, io.micrometer.core.instrument.Counter bound, String text) {
+    bound.increment();
+    metrics.busy.increment();
+    return new Admission.Busy(key, text);
+  }
+
+  /**
+   * The session's actor, made and charged to the message's sender if it has none (P11: a fresh message is
+   * refused, null, when its sender is at sessions.max_live_per_user). Not computeIfAbsent: the charge and the
+   * install are two steps, and a charge whose actor lost the race to be installed is given back.
+   */
+  private @Nullable SessionActor actorFor(Pending p, SessionActor.Source source) {
+    SessionKey session = p.entry.session();
+    SessionActor a = actors.get(session);
+    if (a != null) return a;
+    Bounds.Owner owner = Bounds.Owner.of(p.entry.message());
+    if (!bounds.charge(owner, source == SessionActor.Source.FRESH)) return null;
+    SessionActor fresh = new SessionActor(session, this, owner);
+    SessionActor prev = actors.putIfAbsent(session, fresh);
+    if (prev == null) return fresh;
+    bounds.uncharge(owner);
+    return prev;
+  }
+
   private Admission admit(Pending p, SessionActor.Source source) {
     SessionKey session = p.entry.session();
     while (true) {
-      SessionActor a = actors.computeIfAbsent(session, k -> new SessionActor(k, this));
+      SessionActor a = actorFor(p, source);
+      if (a == null) {
+        store.release(p.key());
+        released(p.key());
+        return refused(p.key(), bounds.refusedSessions, Bounds.SESSIONS_TEXT);
+      }
       if (!(p.order() instanceof OrderKey.None) && a.needsReorder()) {
         a.initReorder(store.loadSession(session)); // outside any monitor: may do I/O
       }
@@ -223,6 +261,11 @@ public final class Engine implements Baton {
           metrics.admitted.increment();
           dispatcher.pump();
           return new Admission.Accepted(p.key(), session);
+        }
+        case TOTAL_FULL -> {
+          store.release(p.key());
+          released(p.key());
+          return refused(p.key(), bounds.refusedQueuedTotal, Bounds.QUEUED_TOTAL_TEXT);
         }
         case LATE_DROPPED -> {
           metrics.rejected.increment();
@@ -260,6 +303,7 @@ public final class Engine implements Baton {
 
   /** The lane task for a message that was not queued (busy reply, drop), or null. Called under the actor. */
   @Nullable Runnable rejectionTask(SessionActor a, Pending p, SessionActor.Offer why) {
+    if (why == SessionActor.Offer.TOTAL_FULL) return null; // a P11 refusal stores nothing, no busy reply
     if (why == SessionActor.Offer.LATE_DROPPED) {
       Reply r = StagedTurn.reply(a.key, p, Reply.Kind.ERROR, LATE_TEXT, OptionalLong.empty());
       return () -> commitAndDeliver(a, finish(a, List.of(p.key()), MessageStatus.DROPPED, List.of(r)));
@@ -378,7 +422,7 @@ public final class Engine implements Baton {
     views.sort(Comparator.comparingInt((EngineSnapshot.SessionView v) -> -(v.queued() + v.running()))
         .thenComparing(EngineSnapshot.SessionView::session));
     if (views.size() > 1000) views = views.subList(0, 1000);
-    return new EngineSnapshot(metrics.running.get(), metrics.queued.sum(), views);
+    return new EngineSnapshot(metrics.running.get(), metrics.queued.get(), views);
   }
 
   @Override
