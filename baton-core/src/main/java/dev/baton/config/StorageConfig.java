@@ -27,7 +27,9 @@ public record StorageConfig(
         + " over after at most this long.") long leaseTtlMs,
     @Doc("How often expired dedup and idempotency records are pruned in the background (ms).")
         long pruneIntervalMs,
-    @Doc("Most rows one prune transaction deletes, so pruning never stalls ingest for long.") int pruneBatch) {
+    @Doc("Most rows one prune transaction deletes, so pruning never stalls ingest for long.") int pruneBatch,
+    @Doc("Transcript entries kept per session: a turn commit that goes past it deletes the session's oldest"
+        + " entries (P11). Agents see the newest entries only.") int maxTranscriptEntries) {
 
   public enum Backend { MEMORY, SQLITE, POSTGRES }
 
@@ -44,6 +46,7 @@ public record StorageConfig(
     Checks.positive("lease_ttl_ms", leaseTtlMs);
     Checks.positive("prune_interval_ms", pruneIntervalMs);
     Checks.positive("prune_batch", pruneBatch);
+    Checks.positive("max_transcript_entries", maxTranscriptEntries);
     if (backend == Backend.SQLITE && path.isBlank()) {
       throw new IllegalArgumentException("path must name the SQLite database file when backend is sqlite");
     }
@@ -52,6 +55,16 @@ public record StorageConfig(
           "url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db) when backend is postgres");
     }
   }
+
+  /** Every key but {@code max_transcript_entries}, which takes its default. */
+  public StorageConfig(Backend backend, String path, String url, String user, String password, int poolSize,
+      int writers, int groupCommitMaxBatch, long groupCommitMaxDelayUs, long leaseTtlMs, long pruneIntervalMs,
+      int pruneBatch) {
+    this(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch, groupCommitMaxDelayUs,
+        leaseTtlMs, pruneIntervalMs, pruneBatch, DEFAULT_MAX_TRANSCRIPT_ENTRIES);
+  }
+
+  public static final int DEFAULT_MAX_TRANSCRIPT_ENTRIES = 1_000;
 
   /** A backend and a SQLite path, with every other key at its default. */
   public StorageConfig(Backend backend, String path) {
@@ -75,27 +88,32 @@ public record StorageConfig(
 
   public StorageConfig withPoolSize(int n) {
     return new StorageConfig(backend, path, url, user, password, n, writers, groupCommitMaxBatch, groupCommitMaxDelayUs,
-        leaseTtlMs, pruneIntervalMs, pruneBatch);
+        leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries);
   }
 
   public StorageConfig withWriters(int n) {
     return new StorageConfig(backend, path, url, user, password, poolSize, n, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch);
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries);
   }
 
   public StorageConfig withGroupCommit(int maxBatch, long maxDelayUs) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, maxBatch, maxDelayUs, leaseTtlMs,
-        pruneIntervalMs, pruneBatch);
+        pruneIntervalMs, pruneBatch, maxTranscriptEntries);
   }
 
   public StorageConfig withLeaseTtlMs(long ms) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, ms, pruneIntervalMs, pruneBatch);
+        groupCommitMaxDelayUs, ms, pruneIntervalMs, pruneBatch, maxTranscriptEntries);
+  }
+
+  public StorageConfig withMaxTranscriptEntries(int n) {
+    return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, n);
   }
 
   public StorageConfig withPrune(long intervalMs, int batch) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, leaseTtlMs, intervalMs, batch);
+        groupCommitMaxDelayUs, leaseTtlMs, intervalMs, batch, maxTranscriptEntries);
   }
 
   @Override

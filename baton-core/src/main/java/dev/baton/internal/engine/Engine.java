@@ -15,6 +15,7 @@ import dev.baton.spi.AgentProvider;
 import dev.baton.spi.FencedException;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
+import dev.baton.spi.Journaled;
 import dev.baton.spi.MessageStatus;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
@@ -52,9 +53,9 @@ import org.slf4j.LoggerFactory;
  *   per-bin locks, the actor's own monitor, lock-free dispatcher and counters). `closed` is volatile.
  *
  * Failure
- *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery:
- *   store.unfinished() is re-queued (bypassing caps and reordering: it was admitted before) and
- *   store.undeliveredReplies() re-offered before start() returns. shutdown(): intake stops (Rejected
+ *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery, read
+ *   a page at a time (P11): undelivered replies are re-offered, then unfinished messages re-queued
+ *   (bypassing caps and reordering: they were admitted before), before start() returns. shutdown(): intake stops (Rejected
  *   "engine closed"), running turns may finish until the deadline, the rest are cancelled without commit
  *   and stay journaled.
  */
@@ -147,15 +148,49 @@ public final class Engine implements Baton {
         + "); is baton-jdbc on the class path?");
   }
 
+  /** Rows recovery holds at once (P11): one page of the outbox, then of the journal, plus one session's work. */
+  static final int RECOVERY_PAGE = 500;
+
+  /**
+   * Re-offers undelivered replies, then re-queues unfinished messages, reading both a page at a time so the
+   * memory it takes does not grow with the backlog. The journal comes grouped by session; one session's
+   * entries are sorted by order key (ordered messages were released in key order before the crash) and
+   * admitted before the next session's are read on.
+   */
   private void recover() {
-    for (Reply r : store.undeliveredReplies()) deliver(r);
-    List<JournalEntry> unfinished = new ArrayList<>(store.unfinished());
+    @Nullable Reply lastReply = null;
+    while (true) {
+      List<Reply> page = store.undeliveredRepliesPage(lastReply, RECOVERY_PAGE);
+      if (page.isEmpty()) break;
+      for (Reply r : page) deliver(r);
+      lastReply = page.getLast();
+    }
     long now = scheduler.nanoTime();
-    // Within a session, ordered messages were released in key order before the crash: keep that order.
-    unfinished.sort(Comparator.comparing((JournalEntry j) -> j.session().value()).thenComparingLong(Engine::orderOf));
-    for (JournalEntry e : unfinished) admit(new Pending(e, now), SessionActor.Source.RECOVERED);
-    if (!unfinished.isEmpty()) log.info("recovered {} unfinished message(s)", unfinished.size());
+    List<JournalEntry> session = new ArrayList<>();
+    long n = 0;
+    @Nullable Journaled last = null;
+    while (true) {
+      List<Journaled> page = store.unfinishedPage(last, RECOVERY_PAGE);
+      if (page.isEmpty()) break;
+      for (Journaled j : page) {
+        if (!session.isEmpty() && !session.getFirst().session().equals(j.entry().session())) {
+          n += recoverSession(session, now);
+        }
+        session.add(j.entry());
+      }
+      last = page.getLast();
+    }
+    n += recoverSession(session, now);
+    if (n > 0) log.info("recovered {} unfinished message(s)", n);
     dispatcher.pump();
+  }
+
+  private int recoverSession(List<JournalEntry> entries, long now) {
+    int n = entries.size();
+    entries.sort(Comparator.comparingLong(Engine::orderOf));
+    for (JournalEntry e : entries) admit(new Pending(e, now), SessionActor.Source.RECOVERED);
+    entries.clear();
+    return n;
   }
 
   private static long orderOf(JournalEntry e) {

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview
@@ -47,8 +48,16 @@ public final class MemoryStore implements Store {
   private final ConcurrentHashMap<SessionKey, Sess> sessions = new ConcurrentHashMap<>();
   private final MemoryIdempotency idempotency = new MemoryIdempotency();
 
+  private final int maxTranscriptEntries;
+
   public MemoryStore(DedupConfig dedup) {
+    this(dedup, dev.baton.config.StorageConfig.DEFAULT_MAX_TRANSCRIPT_ENTRIES);
+  }
+
+  /** With {@code storage.max_transcript_entries}: a commit past it drops the session's oldest entries. */
+  public MemoryStore(DedupConfig dedup, int maxTranscriptEntries) {
     this.journal = new DedupJournal(dedup.windowMs(), dedup.maxEntries());
+    this.maxTranscriptEntries = maxTranscriptEntries;
   }
 
   public MemoryStore() {
@@ -101,6 +110,8 @@ public final class MemoryStore implements Store {
           else s.state.remove(w.getKey());
         }
         s.transcript.addAll(c.transcript());
+        int over = s.transcript.size() - maxTranscriptEntries;
+        if (over > 0) s.transcript.subList(0, over).clear(); // P11: the newest entries are kept
         if (!c.replies().isEmpty()) {
           List<Reply> out = new ArrayList<>(c.replies().size());
           for (Reply r : c.replies()) {
@@ -164,6 +175,12 @@ public final class MemoryStore implements Store {
   @Override
   public List<JournalEntry> unfinished() {
     return journal.unfinished();
+  }
+
+  @Override
+  public List<dev.baton.spi.Journaled> unfinishedPage(dev.baton.spi.@Nullable Journaled after, int limit) {
+    return after == null ? journal.unfinishedPage(null, 0, limit)
+        : journal.unfinishedPage(after.entry().session().value(), after.seq(), limit);
   }
 
   /** The status of a journaled message, or empty if the key is not (or no longer) journaled. */
