@@ -57,10 +57,21 @@ public record ChannelsConfig(
   public record ApiChannelConfig(
       @Doc("Whether `POST /v1/messages` and `GET /v1/replies` are served.") boolean enabled,
       @Doc("How bearer tokens (JWT) are verified.") JwtConfig jwt,
-      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies`.") int replyBuffer) {
+      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies`; beyond it the oldest is"
+          + " dropped and marked delivered in the store (P11).") int replyBuffer,
+      @Doc("Long polls (`GET /v1/replies` with `wait_ms` > 0) one user may have waiting at once (P11); one more"
+          + " is answered 429 at once.") int maxPollsPerUser) {
     public ApiChannelConfig {
       Objects.requireNonNull(jwt, "jwt");
       Checks.positive("channels.api.reply_buffer", replyBuffer);
+      Checks.positive("channels.api.max_polls_per_user", maxPollsPerUser);
+    }
+
+    public static final int DEFAULT_MAX_POLLS_PER_USER = 4;
+
+    /** Without {@code max_polls_per_user}, which takes its default. */
+    public ApiChannelConfig(boolean enabled, JwtConfig jwt, int replyBuffer) {
+      this(enabled, jwt, replyBuffer, DEFAULT_MAX_POLLS_PER_USER);
     }
 
     public static ApiChannelConfig defaults() {
