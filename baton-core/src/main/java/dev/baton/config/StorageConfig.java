@@ -29,7 +29,10 @@ public record StorageConfig(
         long pruneIntervalMs,
     @Doc("Most rows one prune transaction deletes, so pruning never stalls ingest for long.") int pruneBatch,
     @Doc("Transcript entries kept per session: a turn commit that goes past it deletes the session's oldest"
-        + " entries (P11). Agents see the newest entries only.") int maxTranscriptEntries) {
+        + " entries (P11). Agents see the newest entries only.") int maxTranscriptEntries,
+    @Doc("Undelivered replies kept per session in the outbox: a turn commit that goes past it deletes the"
+        + " session's oldest undelivered replies (P11), so a client that never reads cannot grow it (this is what"
+        + " bounds it in cluster mode, where `channels.api.reply_buffer` does not apply).") int maxOutboxPerSession) {
 
   public enum Backend { MEMORY, SQLITE, POSTGRES }
 
@@ -47,6 +50,7 @@ public record StorageConfig(
     Checks.positive("prune_interval_ms", pruneIntervalMs);
     Checks.positive("prune_batch", pruneBatch);
     Checks.positive("max_transcript_entries", maxTranscriptEntries);
+    Checks.positive("max_outbox_per_session", maxOutboxPerSession);
     if (backend == Backend.SQLITE && path.isBlank()) {
       throw new IllegalArgumentException("path must name the SQLite database file when backend is sqlite");
     }
@@ -56,13 +60,15 @@ public record StorageConfig(
     }
   }
 
-  /** Every key but {@code max_transcript_entries}, which takes its default. */
+  /** Every key but {@code max_transcript_entries} and {@code max_outbox_per_session}, at their defaults. */
   public StorageConfig(Backend backend, String path, String url, String user, String password, int poolSize,
       int writers, int groupCommitMaxBatch, long groupCommitMaxDelayUs, long leaseTtlMs, long pruneIntervalMs,
       int pruneBatch) {
     this(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch, groupCommitMaxDelayUs,
-        leaseTtlMs, pruneIntervalMs, pruneBatch, DEFAULT_MAX_TRANSCRIPT_ENTRIES);
+        leaseTtlMs, pruneIntervalMs, pruneBatch, DEFAULT_MAX_TRANSCRIPT_ENTRIES, DEFAULT_MAX_OUTBOX_PER_SESSION);
   }
+
+  public static final int DEFAULT_MAX_OUTBOX_PER_SESSION = 1_000;
 
   public static final int DEFAULT_MAX_TRANSCRIPT_ENTRIES = 1_000;
 
@@ -88,32 +94,37 @@ public record StorageConfig(
 
   public StorageConfig withPoolSize(int n) {
     return new StorageConfig(backend, path, url, user, password, n, writers, groupCommitMaxBatch, groupCommitMaxDelayUs,
-        leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries);
+        leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   public StorageConfig withWriters(int n) {
     return new StorageConfig(backend, path, url, user, password, poolSize, n, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries);
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   public StorageConfig withGroupCommit(int maxBatch, long maxDelayUs) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, maxBatch, maxDelayUs, leaseTtlMs,
-        pruneIntervalMs, pruneBatch, maxTranscriptEntries);
+        pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   public StorageConfig withLeaseTtlMs(long ms) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, ms, pruneIntervalMs, pruneBatch, maxTranscriptEntries);
+        groupCommitMaxDelayUs, ms, pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   public StorageConfig withMaxTranscriptEntries(int n) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, n);
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, n, maxOutboxPerSession);
+  }
+
+  public StorageConfig withMaxOutboxPerSession(int n) {
+    return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries, n);
   }
 
   public StorageConfig withPrune(long intervalMs, int batch) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, leaseTtlMs, intervalMs, batch, maxTranscriptEntries);
+        groupCommitMaxDelayUs, leaseTtlMs, intervalMs, batch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   @Override

@@ -561,6 +561,27 @@ public abstract class StoreContract {
     assertThat(kept.getLast().text()).isEqualTo("e" + (max + 4));
   }
 
+  @Test
+  void aCommitPastMaxOutboxPerSessionDropsTheOldestUndeliveredReplies() {
+    SessionKey s = new SessionKey("api:u:neverreads");
+    SessionKey other = new SessionKey("api:u:other");
+    int max = dev.baton.config.StorageConfig.DEFAULT_MAX_OUTBOX_PER_SESSION;
+    store.commitTurn(new TurnCommit(other, List.of(), MessageStatus.DONE, Map.of(), Map.of(), List.of(),
+        List.of(reply(other, "keep", 1)), 0));
+    List<Reply> first = new ArrayList<>();
+    for (int i = 0; i < max - 1; i++) first.add(reply(s, "r" + (i + 1), 1));
+    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), List.of(), first, 0));
+    store.markDelivered(s, 2); // a delivered one leaves a hole; the bound is by position
+    assertThat(store.undeliveredReplies(s)).hasSize(max - 2);
+    List<Reply> more = List.of(reply(s, "r" + max, 2), reply(s, "r" + (max + 1), 2), reply(s, "r" + (max + 2), 2));
+    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), List.of(), more, 0));
+    List<Reply> kept = store.undeliveredReplies(s);
+    assertThat(kept).hasSize(max); // positions 3..max+2: 1 was dropped, 2 had been delivered
+    assertThat(kept.getFirst().outboxSeq()).isEqualTo(3);
+    assertThat(kept.getLast().text()).isEqualTo("r" + (max + 2));
+    assertThat(store.undeliveredReplies(other)).extracting(Reply::text).containsExactly("keep");
+  }
+
   protected JournalEntry entry(String user, String id, String text) {
     return entryAt(user, id, scheduler.now(), text);
   }

@@ -52,6 +52,8 @@ public final class JdbcStore implements Store {
   private final int pruneBatch;
   /** storage.max_transcript_entries: a commit past it deletes the session's oldest transcript rows (P11). */
   private final int maxTranscriptEntries;
+  /** storage.max_outbox_per_session: a commit past it deletes the session's oldest undelivered replies. */
+  private final int maxOutboxPerSession;
   private final JdbcLeases leases;
   private final JdbcIdempotency idempotency;
   private volatile Retention retention = Retention.NONE;
@@ -61,8 +63,9 @@ public final class JdbcStore implements Store {
   volatile Runnable afterPruneChunk = () -> {};
 
   JdbcStore(String name, Dialect dialect, DataSource readers, GroupCommitWriter writer, AutoCloseable resources,
-      int pruneBatch, int maxTranscriptEntries, dev.baton.spi.Scheduler scheduler) {
+      int pruneBatch, int maxTranscriptEntries, int maxOutboxPerSession, dev.baton.spi.Scheduler scheduler) {
     this.maxTranscriptEntries = maxTranscriptEntries;
+    this.maxOutboxPerSession = maxOutboxPerSession;
     this.name = name;
     this.dialect = dialect;
     this.readers = readers;
@@ -162,7 +165,8 @@ public final class JdbcStore implements Store {
 
   @Override
   public List<Reply> commitTurn(TurnCommit commit) {
-    return write(commit.session().value(), c -> TurnSql.commit(c, commit, maxTranscriptEntries));
+    return write(commit.session().value(), c -> TurnSql.commit(c, commit, maxTranscriptEntries,
+        maxOutboxPerSession));
   }
 
   @Override

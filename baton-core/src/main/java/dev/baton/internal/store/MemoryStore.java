@@ -49,15 +49,21 @@ public final class MemoryStore implements Store {
   private final MemoryIdempotency idempotency = new MemoryIdempotency();
 
   private final int maxTranscriptEntries;
+  private final int maxOutboxPerSession;
 
   public MemoryStore(DedupConfig dedup) {
-    this(dedup, dev.baton.config.StorageConfig.DEFAULT_MAX_TRANSCRIPT_ENTRIES);
+    this(dedup, dev.baton.config.StorageConfig.DEFAULT_MAX_TRANSCRIPT_ENTRIES,
+        dev.baton.config.StorageConfig.DEFAULT_MAX_OUTBOX_PER_SESSION);
   }
 
-  /** With {@code storage.max_transcript_entries}: a commit past it drops the session's oldest entries. */
-  public MemoryStore(DedupConfig dedup, int maxTranscriptEntries) {
+  /**
+   * With {@code storage.max_transcript_entries} and {@code storage.max_outbox_per_session}: a commit past one
+   * drops the session's oldest entries or undelivered replies (P11).
+   */
+  public MemoryStore(DedupConfig dedup, int maxTranscriptEntries, int maxOutboxPerSession) {
     this.journal = new DedupJournal(dedup.windowMs(), dedup.maxEntries());
     this.maxTranscriptEntries = maxTranscriptEntries;
+    this.maxOutboxPerSession = maxOutboxPerSession;
   }
 
   public MemoryStore() {
@@ -119,6 +125,10 @@ public final class MemoryStore implements Store {
                 r.kind(), r.text(), r.turn(), r.routing());
             s.undelivered.add(numbered);
             out.add(numbered);
+          }
+          // P11: like the SQL stores, by position: what is at or below last - max goes.
+          while (!s.undelivered.isEmpty() && s.undelivered.peekFirst().outboxSeq() <= s.lastOutboxSeq - maxOutboxPerSession) {
+            s.undelivered.removeFirst();
           }
           stored = List.copyOf(out);
         }
