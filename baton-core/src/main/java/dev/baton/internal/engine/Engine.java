@@ -55,9 +55,9 @@ import org.slf4j.LoggerFactory;
  * Failure
  *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery, read
  *   a page at a time (P11): undelivered replies are re-offered, then unfinished messages re-queued
- *   (bypassing caps and reordering: they were admitted before), before start() returns. shutdown(): intake stops (Rejected
- *   "engine closed"), running turns may finish until the deadline, the rest are cancelled without commit
- *   and stay journaled.
+ *   (bypassing caps and reordering: they were admitted before), before start() returns. shutdown(): intake
+ *   stops (Rejected "engine closed"), running turns may finish until the deadline, the rest are cancelled
+ *   without commit and stay journaled. Past a P11 bound (Bounds) a fresh message is Busy, nothing stored.
  */
 /** The engine behind {@link Baton}. */
 public final class Engine implements Baton {
