@@ -61,13 +61,17 @@ public record ChannelsConfig(
   public record ApiChannelConfig(
       @Doc("Whether `POST /v1/messages` and `GET /v1/replies` are served.") boolean enabled,
       @Doc("How bearer tokens (JWT) are verified.") JwtConfig jwt,
-      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies`.") int replyBuffer,
+      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies`; beyond it the oldest is"
+          + " dropped and marked delivered in the store (P11).") int replyBuffer,
       @Doc("Chats the configuration declares: chat id → the users (token `sub`s) who are its members. A user"
           + " may name a `chat` only when it is listed here for them or in their token's chats claim"
-          + " (`jwt.chats_claim`); any other chat is `403 forbidden`.") Map<String, List<String>> chats) {
+          + " (`jwt.chats_claim`); any other chat is `403 forbidden`.") Map<String, List<String>> chats,
+      @Doc("Long polls (`GET /v1/replies` with `wait_ms` > 0) one user may have waiting at once (P11); one more"
+          + " is answered 429 at once.") int maxPollsPerUser) {
     public ApiChannelConfig {
       Objects.requireNonNull(jwt, "jwt");
       Checks.positive("channels.api.reply_buffer", replyBuffer);
+      Checks.positive("channels.api.max_polls_per_user", maxPollsPerUser);
       Map<String, List<String>> copy = new LinkedHashMap<>();
       chats.forEach((chat, members) -> {
         if (chat.isEmpty() || chat.length() > 256) {
@@ -78,16 +82,33 @@ public record ChannelsConfig(
       chats = Collections.unmodifiableMap(copy);
     }
 
+    public static final int DEFAULT_MAX_POLLS_PER_USER = 4;
+
+    /** Without declared chats and with the default {@code max_polls_per_user}. */
+    public ApiChannelConfig(boolean enabled, JwtConfig jwt, int replyBuffer) {
+      this(enabled, jwt, replyBuffer, Map.of(), DEFAULT_MAX_POLLS_PER_USER);
+    }
+
+    /** Without declared chats. */
+    public ApiChannelConfig(boolean enabled, JwtConfig jwt, int replyBuffer, int maxPollsPerUser) {
+      this(enabled, jwt, replyBuffer, Map.of(), maxPollsPerUser);
+    }
+
+    /** With the default {@code max_polls_per_user}. */
+    public ApiChannelConfig(boolean enabled, JwtConfig jwt, int replyBuffer, Map<String, List<String>> chats) {
+      this(enabled, jwt, replyBuffer, chats, DEFAULT_MAX_POLLS_PER_USER);
+    }
+
     public static ApiChannelConfig defaults() {
-      return new ApiChannelConfig(true, JwtConfig.defaults(), 1000, Map.of());
+      return new ApiChannelConfig(true, JwtConfig.defaults(), 1000, Map.of(), DEFAULT_MAX_POLLS_PER_USER);
     }
 
     public ApiChannelConfig withJwt(JwtConfig j) {
-      return new ApiChannelConfig(enabled, j, replyBuffer, chats);
+      return new ApiChannelConfig(enabled, j, replyBuffer, chats, maxPollsPerUser);
     }
 
     public ApiChannelConfig withChats(Map<String, List<String>> c) {
-      return new ApiChannelConfig(enabled, jwt, replyBuffer, c);
+      return new ApiChannelConfig(enabled, jwt, replyBuffer, c, maxPollsPerUser);
     }
 
     /** Whether the configuration makes {@code user} a member of {@code chat}. */

@@ -16,7 +16,9 @@ public record ConcurrencyConfig(
         + " turn forms the next turn), `interrupt` (a new message cancels the running turn), `reject` (busy"
         + " while a turn runs).") QueueMode queueMode,
     @Doc("Wait this long without a new message of the session before a turn starts (ms; 0 = no wait).")
-        long debounceMs) {
+        long debounceMs,
+    @Doc("Messages that may wait across all sessions of this process (P11); beyond it a new message is refused"
+        + " as busy (API: 429) with nothing stored, whatever `overflow_action` says.") int maxQueuedTotal) {
 
   public enum OverflowAction { RETURN_BUSY_MESSAGE, REJECT, DROP }
 
@@ -31,14 +33,29 @@ public record ConcurrencyConfig(
     Checks.positive("max_queue_per_session", maxQueuePerSession);
     Checks.positive("queue_timeout_ms", queueTimeoutMs);
     Checks.nonNegative("debounce_ms", debounceMs);
+    Checks.positive("max_queued_total", maxQueuedTotal);
     if (maxConcurrentPerSession > maxConcurrentTotal) {
       throw new IllegalArgumentException("max_concurrent_per_session (" + maxConcurrentPerSession
           + ") must not exceed max_concurrent_total (" + maxConcurrentTotal + ")");
     }
   }
 
+  public static final int DEFAULT_MAX_QUEUED_TOTAL = 10_000;
+
+  /** Every key but {@code max_queued_total}, which takes its default. */
+  public ConcurrencyConfig(int maxConcurrentPerSession, int maxConcurrentTotal, int maxQueuePerSession,
+      long queueTimeoutMs, OverflowAction overflowAction, String busyMessage, QueueMode queueMode, long debounceMs) {
+    this(maxConcurrentPerSession, maxConcurrentTotal, maxQueuePerSession, queueTimeoutMs, overflowAction,
+        busyMessage, queueMode, debounceMs, DEFAULT_MAX_QUEUED_TOTAL);
+  }
+
   public static ConcurrencyConfig defaults() {
     return new ConcurrencyConfig(1, 50, 100, 30_000, OverflowAction.RETURN_BUSY_MESSAGE,
         "I'm still working on your previous messages. Please try again in a moment.", QueueMode.FOLLOWUP, 0);
+  }
+
+  public ConcurrencyConfig withMaxQueuedTotal(int n) {
+    return new ConcurrencyConfig(maxConcurrentPerSession, maxConcurrentTotal, maxQueuePerSession, queueTimeoutMs,
+        overflowAction, busyMessage, queueMode, debounceMs, n);
   }
 }

@@ -27,7 +27,12 @@ public record StorageConfig(
         + " over after at most this long.") long leaseTtlMs,
     @Doc("How often expired dedup and idempotency records are pruned in the background (ms).")
         long pruneIntervalMs,
-    @Doc("Most rows one prune transaction deletes, so pruning never stalls ingest for long.") int pruneBatch) {
+    @Doc("Most rows one prune transaction deletes, so pruning never stalls ingest for long.") int pruneBatch,
+    @Doc("Transcript entries kept per session: a turn commit that goes past it deletes the session's oldest"
+        + " entries (P11). Agents see the newest entries only.") int maxTranscriptEntries,
+    @Doc("Undelivered replies kept per session in the outbox: a turn commit that goes past it deletes the"
+        + " session's oldest undelivered replies (P11), so a client that never reads cannot grow it (this is what"
+        + " bounds it in cluster mode, where `channels.api.reply_buffer` does not apply).") int maxOutboxPerSession) {
 
   public enum Backend { MEMORY, SQLITE, POSTGRES }
 
@@ -44,6 +49,8 @@ public record StorageConfig(
     Checks.positive("lease_ttl_ms", leaseTtlMs);
     Checks.positive("prune_interval_ms", pruneIntervalMs);
     Checks.positive("prune_batch", pruneBatch);
+    Checks.positive("max_transcript_entries", maxTranscriptEntries);
+    Checks.positive("max_outbox_per_session", maxOutboxPerSession);
     if (backend == Backend.SQLITE && path.isBlank()) {
       throw new IllegalArgumentException("path must name the SQLite database file when backend is sqlite");
     }
@@ -52,6 +59,18 @@ public record StorageConfig(
           "url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db) when backend is postgres");
     }
   }
+
+  /** Every key but {@code max_transcript_entries} and {@code max_outbox_per_session}, at their defaults. */
+  public StorageConfig(Backend backend, String path, String url, String user, String password, int poolSize,
+      int writers, int groupCommitMaxBatch, long groupCommitMaxDelayUs, long leaseTtlMs, long pruneIntervalMs,
+      int pruneBatch) {
+    this(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch, groupCommitMaxDelayUs,
+        leaseTtlMs, pruneIntervalMs, pruneBatch, DEFAULT_MAX_TRANSCRIPT_ENTRIES, DEFAULT_MAX_OUTBOX_PER_SESSION);
+  }
+
+  public static final int DEFAULT_MAX_OUTBOX_PER_SESSION = 1_000;
+
+  public static final int DEFAULT_MAX_TRANSCRIPT_ENTRIES = 1_000;
 
   /** A backend and a SQLite path, with every other key at its default. */
   public StorageConfig(Backend backend, String path) {
@@ -75,27 +94,37 @@ public record StorageConfig(
 
   public StorageConfig withPoolSize(int n) {
     return new StorageConfig(backend, path, url, user, password, n, writers, groupCommitMaxBatch, groupCommitMaxDelayUs,
-        leaseTtlMs, pruneIntervalMs, pruneBatch);
+        leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   public StorageConfig withWriters(int n) {
     return new StorageConfig(backend, path, url, user, password, poolSize, n, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch);
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   public StorageConfig withGroupCommit(int maxBatch, long maxDelayUs) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, maxBatch, maxDelayUs, leaseTtlMs,
-        pruneIntervalMs, pruneBatch);
+        pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   public StorageConfig withLeaseTtlMs(long ms) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, ms, pruneIntervalMs, pruneBatch);
+        groupCommitMaxDelayUs, ms, pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
+  }
+
+  public StorageConfig withMaxTranscriptEntries(int n) {
+    return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, n, maxOutboxPerSession);
+  }
+
+  public StorageConfig withMaxOutboxPerSession(int n) {
+    return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries, n);
   }
 
   public StorageConfig withPrune(long intervalMs, int batch) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
-        groupCommitMaxDelayUs, leaseTtlMs, intervalMs, batch);
+        groupCommitMaxDelayUs, leaseTtlMs, intervalMs, batch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
   @Override

@@ -5,7 +5,9 @@ import dev.baton.Reply;
 import dev.baton.SessionKey;
 import java.time.Instant;
 import java.util.List;
+import java.util.Comparator;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where Baton keeps what must outlive a turn: the message journal (which is also the dedup record), session
@@ -53,8 +55,28 @@ public interface Store extends AutoCloseable {
    */
   List<Reply> commitTurn(TurnCommit commit);
 
-  /** Replies committed but not yet {@linkplain #markDelivered delivered}, per session in outbox order. */
+  /**
+   * Replies committed but not yet {@linkplain #markDelivered delivered}, per session in outbox order. Reads the
+   * whole outbox into memory: for tests and the admin; recovery pages with {@link #undeliveredRepliesPage}.
+   */
   List<Reply> undeliveredReplies();
+
+  /**
+   * One page of the outbox (P11: recovery's memory is one page, whatever the backlog): at most {@code limit}
+   * undelivered replies after {@code after} (exclusive; null = from the start) in the store's order of
+   * (session, outboxSeq). Paging with the last reply of each page as the next {@code after} visits every reply
+   * that was undelivered at the first call and is still undelivered when its page is read, once; replies
+   * marked delivered meanwhile do not disturb the walk. The order of sessions is the store's own (SQL collation
+   * for the JDBC stores) and is stable between calls.
+   *
+   * <p>The default filters {@link #undeliveredReplies()}, which reads everything: override it.
+   */
+  default List<Reply> undeliveredRepliesPage(@Nullable Reply after, int limit) {
+    Comparator<Reply> order = Comparator.comparing((Reply r) -> r.session().value())
+        .thenComparingLong(Reply::outboxSeq);
+    return undeliveredReplies().stream().filter(r -> after == null || order.compare(r, after) > 0).sorted(order)
+        .limit(limit).toList();
+  }
 
   /** The undelivered replies of one session, in outbox order. */
   default List<Reply> undeliveredReplies(SessionKey session) {
@@ -64,8 +86,30 @@ public interface Store extends AutoCloseable {
   /** Records that a reply reached its channel; it will not be offered again. */
   void markDelivered(SessionKey session, long outboxSeq);
 
-  /** Journaled messages whose status is not terminal, in journal order (for crash recovery). */
+  /**
+   * Journaled messages whose status is not terminal, in journal order. Reads them all into memory: for tests
+   * and small stores; recovery pages with {@link #unfinishedPage}.
+   */
   List<JournalEntry> unfinished();
+
+  /**
+   * One page of the unfinished journal for recovery (P11): at most {@code limit} entries after {@code after}
+   * (exclusive; null = from the start) ordered by session (the store's order, stable between calls), then by
+   * journal position, so one session's entries come together and a caller may hold just one session's
+   * entries at a time. Paging with the last entry of a page as the next {@code after} visits every entry that
+   * is unfinished at the first call and still unfinished when its page is read, once.
+   *
+   * <p>The default returns all of {@link #unfinished()} in the first page (positions are their index there,
+   * ignoring {@code limit}) and nothing after it: a store that can page should override it.
+   */
+  default List<Journaled> unfinishedPage(@Nullable Journaled after, int limit) {
+    if (after != null) return List.of();
+    List<JournalEntry> all = unfinished();
+    java.util.ArrayList<Journaled> out = new java.util.ArrayList<>(all.size());
+    for (int i = 0; i < all.size(); i++) out.add(new Journaled(i + 1, all.get(i)));
+    out.sort(Comparator.comparing((Journaled j) -> j.entry().session().value()).thenComparingLong(Journaled::seq));
+    return out;
+  }
 
   /** The unfinished journaled messages of one session, in journal order. */
   default List<JournalEntry> unfinished(SessionKey session) {

@@ -476,6 +476,112 @@ public abstract class StoreContract {
     return s;
   }
 
+  // ---------------------------------------------------------------- P11: paged recovery, bounded transcript
+
+  @Test
+  void pagingTheOutboxVisitsEveryUndeliveredReplyOnceInSessionThenOutboxOrder() {
+    List<SessionKey> sessions = List.of(new SessionKey("api:u:carol"), new SessionKey("api:u:alice"),
+        new SessionKey("api:u:bob"));
+    for (int i = 0; i < 7; i++) {
+      for (SessionKey s : sessions) {
+        store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), List.of(),
+            List.of(reply(s, s.value() + "#" + (i + 1), i + 1)), 0));
+      }
+    }
+    store.markDelivered(sessions.get(1), 3);
+    List<Reply> seen = new ArrayList<>();
+    Reply after = null;
+    int pages = 0;
+    while (true) {
+      List<Reply> page = store.undeliveredRepliesPage(after, 4);
+      assertThat(page.size()).isLessThanOrEqualTo(4);
+      if (page.isEmpty()) break;
+      if (pages++ == 1) store.markDelivered(sessions.get(2), 7); // delivered during the walk, not yet visited
+      seen.addAll(page);
+      after = page.getLast();
+    }
+    assertThat(seen).hasSize(19).doesNotHaveDuplicates();
+    assertThat(seen).extracting(Reply::text).doesNotContain("api:u:alice#3", "api:u:bob#7");
+    // Grouped by session; within a session in outbox order.
+    List<SessionKey> order = new ArrayList<>();
+    for (Reply r : seen) if (order.isEmpty() || !order.getLast().equals(r.session())) order.add(r.session());
+    assertThat(order).hasSize(3).containsExactlyInAnyOrderElementsOf(sessions);
+    for (SessionKey s : sessions) {
+      assertThat(seen.stream().filter(r -> r.session().equals(s)).map(Reply::outboxSeq).toList()).isSorted();
+    }
+  }
+
+  @Test
+  void pagingTheUnfinishedJournalGroupsSessionsAndVisitsEachEntryOnce() {
+    List<JournalEntry> all = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      JournalEntry e = entry(List.of("zed", "amy", "max").get(i % 3), "u" + i, "t" + i);
+      store.ingest(e);
+      all.add(e);
+    }
+    store.updateStatus(List.of(all.get(0).key(), all.get(4).key()), MessageStatus.DONE);
+    List<JournalEntry> seen = new ArrayList<>();
+    Journaled after = null;
+    int pages = 0;
+    while (true) {
+      List<Journaled> page = store.unfinishedPage(after, 3);
+      if (page.isEmpty()) break;
+      if (page.size() > 3) throw new AssertionError("a page larger than its limit: " + page.size());
+      if (pages++ == 0) store.updateStatus(List.of(all.get(11).key()), MessageStatus.DONE); // finished meanwhile
+      for (Journaled j : page) seen.add(j.entry());
+      after = page.getLast();
+    }
+    assertThat(seen).extracting(JournalEntry::key).doesNotHaveDuplicates()
+        .doesNotContain(all.get(0).key(), all.get(4).key());
+    assertThat(seen.size()).isBetween(9, 10); // entry 11 may have been read before it finished
+    List<SessionKey> order = new ArrayList<>();
+    for (JournalEntry e : seen) if (order.isEmpty() || !order.getLast().equals(e.session())) order.add(e.session());
+    assertThat(order).hasSize(3).doesNotHaveDuplicates();
+    for (SessionKey s : order) { // within a session: journal order
+      List<String> ids = seen.stream().filter(e -> e.session().equals(s)).map(e -> e.message().messageId()).toList();
+      List<String> journalOrder = all.stream().map(e -> e.message().messageId()).filter(ids::contains).toList();
+      assertThat(ids).isEqualTo(journalOrder);
+    }
+  }
+
+  @Test
+  void aCommitPastMaxTranscriptEntriesKeepsTheNewest() {
+    SessionKey s = new SessionKey("api:u:talker");
+    int max = dev.baton.config.StorageConfig.DEFAULT_MAX_TRANSCRIPT_ENTRIES;
+    Instant at = scheduler.now();
+    List<Transcript.Entry> first = new ArrayList<>();
+    for (int i = 0; i < max - 2; i++) first.add(new Transcript.Entry(Transcript.Role.USER, "e" + i, at));
+    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), first, List.of(), 0));
+    List<Transcript.Entry> more = new ArrayList<>();
+    for (int i = max - 2; i < max + 5; i++) more.add(new Transcript.Entry(Transcript.Role.ASSISTANT, "e" + i, at));
+    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), more, List.of(), 0));
+    List<Transcript.Entry> kept = store.loadSession(s).transcript();
+    assertThat(kept).hasSize(max);
+    assertThat(kept.getFirst().text()).isEqualTo("e5");
+    assertThat(kept.getLast().text()).isEqualTo("e" + (max + 4));
+  }
+
+  @Test
+  void aCommitPastMaxOutboxPerSessionDropsTheOldestUndeliveredReplies() {
+    SessionKey s = new SessionKey("api:u:neverreads");
+    SessionKey other = new SessionKey("api:u:other");
+    int max = dev.baton.config.StorageConfig.DEFAULT_MAX_OUTBOX_PER_SESSION;
+    store.commitTurn(new TurnCommit(other, List.of(), MessageStatus.DONE, Map.of(), Map.of(), List.of(),
+        List.of(reply(other, "keep", 1)), 0));
+    List<Reply> first = new ArrayList<>();
+    for (int i = 0; i < max - 1; i++) first.add(reply(s, "r" + (i + 1), 1));
+    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), List.of(), first, 0));
+    store.markDelivered(s, 2); // a delivered one leaves a hole; the bound is by position
+    assertThat(store.undeliveredReplies(s)).hasSize(max - 2);
+    List<Reply> more = List.of(reply(s, "r" + max, 2), reply(s, "r" + (max + 1), 2), reply(s, "r" + (max + 2), 2));
+    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), List.of(), more, 0));
+    List<Reply> kept = store.undeliveredReplies(s);
+    assertThat(kept).hasSize(max); // positions 3..max+2: 1 was dropped, 2 had been delivered
+    assertThat(kept.getFirst().outboxSeq()).isEqualTo(3);
+    assertThat(kept.getLast().text()).isEqualTo("r" + (max + 2));
+    assertThat(store.undeliveredReplies(other)).extracting(Reply::text).containsExactly("keep");
+  }
+
   protected JournalEntry entry(String user, String id, String text) {
     return entryAt(user, id, scheduler.now(), text);
   }

@@ -71,7 +71,7 @@ public final class Gateway implements AutoCloseable {
     ErrorMapping.register(routing);
     new OpsRoutes(config.admin(), engine, store, b.meters, ingress, b.views).register(routing);
     if (channels.api().enabled()) {
-      new MessageApi(new JwtVerifier(channels.api().jwt(), scheduler), ingress, router.inbox, scheduler,
+      new MessageApi(new JwtVerifier(channels.api().jwt(), scheduler), ingress, router.polls, scheduler,
           limits, channels.api()).register(routing);
     }
     if (channels.telegram().enabled()) {

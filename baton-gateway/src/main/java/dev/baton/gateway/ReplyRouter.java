@@ -6,6 +6,7 @@ import dev.baton.gateway.internal.ApiMessageParser;
 import dev.baton.gateway.internal.ApiReplies;
 import dev.baton.gateway.internal.ClusterReplies;
 import dev.baton.gateway.internal.OutboundDelivery;
+import dev.baton.gateway.internal.PollLimits;
 import dev.baton.gateway.internal.PlatformHttp;
 import dev.baton.gateway.internal.ReplyInbox;
 import dev.baton.gateway.internal.Senders;
@@ -42,10 +43,13 @@ public final class ReplyRouter implements ReplyHandler {
   private static final Logger log = LoggerFactory.getLogger(ReplyRouter.class);
 
   final ApiReplies inbox;
+  /** What {@code GET /v1/replies} reads: {@link #inbox} under {@code channels.api.max_polls_per_user} (P11). */
+  final ApiReplies polls;
   final OutboundDelivery outbound;
 
-  private ReplyRouter(ApiReplies inbox, OutboundDelivery outbound) {
+  private ReplyRouter(ApiReplies inbox, int maxPollsPerUser, MeterRegistry meters, OutboundDelivery outbound) {
     this.inbox = inbox;
+    this.polls = new PollLimits(inbox, maxPollsPerUser, meters);
     this.outbound = outbound;
   }
 
@@ -63,7 +67,7 @@ public final class ReplyRouter implements ReplyHandler {
         : new ReplyInbox(store, scheduler, channels.api().replyBuffer(), meters);
     OutboundDelivery outbound = new OutboundDelivery(Senders.forEnabled(channels, http), store, scheduler,
         channels.delivery(), meters);
-    return new ReplyRouter(inbox, outbound);
+    return new ReplyRouter(inbox, channels.api().maxPollsPerUser(), meters, outbound);
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.baton.spi.ClusterPermits;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
+import dev.baton.spi.Journaled;
 import dev.baton.spi.MessageStatus;
 import dev.baton.spi.SessionData;
 import dev.baton.spi.SessionLeases;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview. The durable Store of both SQL backends (sqlite, postgres): the dialect differs, the SQL and the
@@ -48,6 +50,10 @@ public final class JdbcStore implements Store {
   private final GroupCommitWriter writer;
   private final AutoCloseable resources;
   private final int pruneBatch;
+  /** storage.max_transcript_entries: a commit past it deletes the session's oldest transcript rows (P11). */
+  private final int maxTranscriptEntries;
+  /** storage.max_outbox_per_session: a commit past it deletes the session's oldest undelivered replies. */
+  private final int maxOutboxPerSession;
   private final JdbcLeases leases;
   private final JdbcIdempotency idempotency;
   private volatile Retention retention = Retention.NONE;
@@ -57,7 +63,9 @@ public final class JdbcStore implements Store {
   volatile Runnable afterPruneChunk = () -> {};
 
   JdbcStore(String name, Dialect dialect, DataSource readers, GroupCommitWriter writer, AutoCloseable resources,
-      int pruneBatch, dev.baton.spi.Scheduler scheduler) {
+      int pruneBatch, int maxTranscriptEntries, int maxOutboxPerSession, dev.baton.spi.Scheduler scheduler) {
+    this.maxTranscriptEntries = maxTranscriptEntries;
+    this.maxOutboxPerSession = maxOutboxPerSession;
     this.name = name;
     this.dialect = dialect;
     this.readers = readers;
@@ -157,7 +165,8 @@ public final class JdbcStore implements Store {
 
   @Override
   public List<Reply> commitTurn(TurnCommit commit) {
-    return write(commit.session().value(), c -> TurnSql.commit(c, commit));
+    return write(commit.session().value(), c -> TurnSql.commit(c, commit, maxTranscriptEntries,
+        maxOutboxPerSession));
   }
 
   @Override
@@ -165,6 +174,28 @@ public final class JdbcStore implements Store {
     return query("SELECT * FROM outbox ORDER BY session, outbox_seq", TurnSql::readReply);
   }
 
+
+  /** A keyset walk of the outbox's primary key (session, outbox_seq). */
+  @Override
+  public List<Reply> undeliveredRepliesPage(@Nullable Reply after, int limit) {
+    return read(c -> {
+      List<Reply> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(after == null
+          ? "SELECT * FROM outbox ORDER BY session, outbox_seq LIMIT ?"
+          : "SELECT * FROM outbox WHERE (session, outbox_seq) > (?, ?) ORDER BY session, outbox_seq LIMIT ?")) {
+        int i = 1;
+        if (after != null) {
+          ps.setString(i++, after.session().value());
+          ps.setLong(i++, after.outboxSeq());
+        }
+        ps.setInt(i, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(TurnSql.readReply(rs));
+        }
+      }
+      return out;
+    });
+  }
 
   @Override
   public List<Reply> undeliveredReplies(SessionKey session) {
@@ -196,6 +227,27 @@ public final class JdbcStore implements Store {
         + " ORDER BY seq", JournalSql::read, session.value());
   }
 
+
+  /** A keyset walk of the partial index journal_unfinished_session (session, seq). */
+  @Override
+  public List<Journaled> unfinishedPage(@Nullable Journaled after, int limit) {
+    return read(c -> {
+      List<Journaled> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + JournalSql.COLUMNS + " FROM journal WHERE status IN "
+          + UNFINISHED + (after == null ? "" : " AND (session, seq) > (?, ?)") + " ORDER BY session, seq LIMIT ?")) {
+        int i = 1;
+        if (after != null) {
+          ps.setString(i++, after.entry().session().value());
+          ps.setLong(i++, after.seq());
+        }
+        ps.setInt(i, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(new Journaled(rs.getLong("seq"), JournalSql.read(rs)));
+        }
+      }
+      return out;
+    });
+  }
 
   /** See {@link SessionLeases#claimable}: a walk of the partial index of unfinished entries from a cursor. */
   List<SessionLeases.Claimable> claimable(String owner, long now, long afterSeq, int limit) {

@@ -58,7 +58,8 @@ public final class PostgresStore {
     JdbcStore store = new JdbcStore("postgres", Dialect.POSTGRES, pool, writer, () -> {
       lockConnections.close();
       pool.close();
-    }, storage.pruneBatch(), scheduler);
+    }, storage.pruneBatch(), storage.maxTranscriptEntries(),
+        storage.maxOutboxPerSession(), scheduler);
     store.offerClusterPermits(new PgClusterPermits(pool, scheduler));
     store.offerClusterLocks(new PgAdvisoryLocks(lockConnections, scheduler));
     return store;

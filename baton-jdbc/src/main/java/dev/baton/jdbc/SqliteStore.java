@@ -58,7 +58,8 @@ public final class SqliteStore {
     return new JdbcStore("sqlite:" + file, Dialect.SQLITE, readerPool, writer, () -> {
       readerPool.close();
       writerSource.close();
-    }, storage.pruneBatch(), scheduler);
+    }, storage.pruneBatch(), storage.maxTranscriptEntries(),
+        storage.maxOutboxPerSession(), scheduler);
   }
 
   /** Connections in WAL mode with synchronous=FULL and a 10 s busy timeout. */

@@ -40,7 +40,8 @@ final class TurnSql {
    * it writes anything but the session's counters row, which an upsert creates empty if missing (an empty row
    * reads as a new session), so a refused commit needs no savepoint to leave nothing behind.
    */
-  static List<Reply> commit(Connection c, TurnCommit t) throws SQLException {
+  static List<Reply> commit(Connection c, TurnCommit t, int maxTranscriptEntries, int maxOutbox)
+      throws SQLException {
     String s = t.session().value();
     long lastOutbox;
     long transcriptLen;
@@ -75,6 +76,13 @@ final class TurnSql {
         }
         ps.executeBatch();
       }
+      if (transcriptLen > maxTranscriptEntries) { // P11: keep the newest entries; seq keeps counting
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM transcript WHERE session = ? AND seq <= ?")) {
+          ps.setString(1, s);
+          ps.setLong(2, transcriptLen - maxTranscriptEntries);
+          ps.executeUpdate();
+        }
+      }
     }
     List<Reply> stored = new ArrayList<>();
     if (!t.replies().isEmpty()) {
@@ -97,6 +105,13 @@ final class TurnSql {
           ps.addBatch();
         }
         ps.executeBatch();
+      }
+      if (lastOutbox > maxOutbox) { // P11: the oldest undelivered replies of the session go (a PK range)
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbox WHERE session = ? AND outbox_seq <= ?")) {
+          ps.setString(1, s);
+          ps.setLong(2, lastOutbox - maxOutbox);
+          ps.executeUpdate();
+        }
       }
     }
     if (!t.transcript().isEmpty() || !t.replies().isEmpty()) {

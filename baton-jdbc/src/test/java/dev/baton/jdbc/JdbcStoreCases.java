@@ -276,8 +276,9 @@ abstract class JdbcStoreCases {
 
   @Test
   void aStaleOwnerRacingATakeoverNeverWritesAfterIt() throws Exception {
-    JdbcStore nodeA = open();
-    JdbcStore nodeB = open();
+    // The transcript counts the commits here: keep every entry (storage.max_transcript_entries).
+    JdbcStore nodeA = open(config().withMaxTranscriptEntries(Integer.MAX_VALUE));
+    JdbcStore nodeB = open(config().withMaxTranscriptEntries(Integer.MAX_VALUE));
     SessionKey s = new SessionKey("api:u:contended");
     Duration ttl = Duration.ofSeconds(10);
     SessionLeases.Lease la = nodeA.leases().orElseThrow().acquire(s, "a", ttl).orElseThrow();

@@ -15,6 +15,7 @@ import dev.baton.spi.AgentProvider;
 import dev.baton.spi.FencedException;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
+import dev.baton.spi.Journaled;
 import dev.baton.spi.MessageStatus;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
@@ -52,11 +53,11 @@ import org.slf4j.LoggerFactory;
  *   per-bin locks, the actor's own monitor, lock-free dispatcher and counters). `closed` is volatile.
  *
  * Failure
- *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery:
- *   store.unfinished() is re-queued (bypassing caps and reordering: it was admitted before) and
- *   store.undeliveredReplies() re-offered before start() returns. shutdown(): intake stops (Rejected
- *   "engine closed"), running turns may finish until the deadline, the rest are cancelled without commit
- *   and stay journaled.
+ *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery, read
+ *   a page at a time (P11): undelivered replies are re-offered, then unfinished messages re-queued
+ *   (bypassing caps and reordering: they were admitted before), before start() returns. shutdown(): intake
+ *   stops (Rejected "engine closed"), running turns may finish until the deadline, the rest are cancelled
+ *   without commit and stay journaled. Past a P11 bound (Bounds) a fresh message is Busy, nothing stored.
  */
 /** The engine behind {@link Baton}. */
 public final class Engine implements Baton {
@@ -74,6 +75,8 @@ public final class Engine implements Baton {
   final ToolRuntime tools;
   final ReplyHandler replies;
   final EngineMetrics metrics;
+  /** P11: max_queued_total and sessions.max_live_per_user (the per-session cap is the actor's). */
+  final Bounds bounds;
   final FairDispatcher dispatcher;
   final ConcurrentHashMap<SessionKey, SessionActor> actors = new ConcurrentHashMap<>();
   final AtomicLong turnSeqs = new AtomicLong();
@@ -92,7 +95,8 @@ public final class Engine implements Baton {
     this.scheduler = b.scheduler();
     this.tools = b.tools();
     this.replies = b.replies();
-    this.metrics = new EngineMetrics(b.meterRegistry());
+    this.bounds = new Bounds(concurrency.maxQueuedTotal(), config.sessions().maxLivePerUser(), b.meterRegistry());
+    this.metrics = new EngineMetrics(b.meterRegistry(), bounds.queued);
     this.queueTimeoutNanos = concurrency.queueTimeoutMs() * 1_000_000L;
     this.agent = b.agent().orElseGet(() -> loadAgent(config));
     this.ownsStore = b.store().isEmpty();
@@ -145,15 +149,49 @@ public final class Engine implements Baton {
         + "); is baton-jdbc on the class path?");
   }
 
+  /** Rows recovery holds at once (P11): one page of the outbox, then of the journal, plus one session's work. */
+  static final int RECOVERY_PAGE = 500;
+
+  /**
+   * Re-offers undelivered replies, then re-queues unfinished messages, reading both a page at a time so the
+   * memory it takes does not grow with the backlog. The journal comes grouped by session; one session's
+   * entries are sorted by order key (ordered messages were released in key order before the crash) and
+   * admitted before the next session's are read on.
+   */
   private void recover() {
-    for (Reply r : store.undeliveredReplies()) deliver(r);
-    List<JournalEntry> unfinished = new ArrayList<>(store.unfinished());
+    @Nullable Reply lastReply = null;
+    while (true) {
+      List<Reply> page = store.undeliveredRepliesPage(lastReply, RECOVERY_PAGE);
+      if (page.isEmpty()) break;
+      for (Reply r : page) deliver(r);
+      lastReply = page.getLast();
+    }
     long now = scheduler.nanoTime();
-    // Within a session, ordered messages were released in key order before the crash: keep that order.
-    unfinished.sort(Comparator.comparing((JournalEntry j) -> j.session().value()).thenComparingLong(Engine::orderOf));
-    for (JournalEntry e : unfinished) admit(new Pending(e, now), SessionActor.Source.RECOVERED);
-    if (!unfinished.isEmpty()) log.info("recovered {} unfinished message(s)", unfinished.size());
+    List<JournalEntry> session = new ArrayList<>();
+    long n = 0;
+    @Nullable Journaled last = null;
+    while (true) {
+      List<Journaled> page = store.unfinishedPage(last, RECOVERY_PAGE);
+      if (page.isEmpty()) break;
+      for (Journaled j : page) {
+        if (!session.isEmpty() && !session.getFirst().session().equals(j.entry().session())) {
+          n += recoverSession(session, now);
+        }
+        session.add(j.entry());
+      }
+      last = page.getLast();
+    }
+    n += recoverSession(session, now);
+    if (n > 0) log.info("recovered {} unfinished message(s)", n);
     dispatcher.pump();
+  }
+
+  private int recoverSession(List<JournalEntry> entries, long now) {
+    int n = entries.size();
+    entries.sort(Comparator.comparingLong(Engine::orderOf));
+    for (JournalEntry e : entries) admit(new Pending(e, now), SessionActor.Source.RECOVERED);
+    entries.clear();
+    return n;
   }
 
   private static long orderOf(JournalEntry e) {
@@ -175,6 +213,11 @@ public final class Engine implements Baton {
   Admission submitTo(InboundMessage message, SessionKey session) {
     DedupKey key = DedupKey.of(message, config.dedup().fingerprintBucketMs());
     if (closed) return new Admission.Rejected(key, "engine closed");
+    // P11, a cheap early look: a message the bounds would refuse costs no journal insert and release.
+    if (bounds.queuedFull()) return refused(key, bounds.refusedQueuedTotal, Bounds.QUEUED_TOTAL_TEXT);
+    if (!actors.containsKey(session) && bounds.sessionsFull(Bounds.Owner.of(message))) {
+      return refused(key, bounds.refusedSessions, Bounds.SESSIONS_TEXT);
+    }
     JournalEntry entry = new JournalEntry(key, session, message, scheduler.now());
     switch (store.ingest(entry)) {
       case IngestResult.Existing x -> {
@@ -219,10 +262,40 @@ public final class Engine implements Baton {
     if (a != null) a.abandon();
   }
 
+  /** A refusal by a P11 bound: busy, nothing stored, counted. */
+  private Admission refused(DedupKey key, io.micrometer.core.instrument.Counter bound, String text) {
+    bound.increment();
+    metrics.busy.increment();
+    return new Admission.Busy(key, text);
+  }
+
+  /**
+   * The session's actor, made and charged to the message's sender if it has none (P11: a fresh message is
+   * refused, null, when its sender is at sessions.max_live_per_user). Not computeIfAbsent: the charge and the
+   * install are two steps, and a charge whose actor lost the race to be installed is given back.
+   */
+  private @Nullable SessionActor actorFor(Pending p, SessionActor.Source source) {
+    SessionKey session = p.entry.session();
+    SessionActor a = actors.get(session);
+    if (a != null) return a;
+    Bounds.Owner owner = Bounds.Owner.of(p.entry.message());
+    if (!bounds.charge(owner, source == SessionActor.Source.FRESH)) return null;
+    SessionActor fresh = new SessionActor(session, this, owner);
+    SessionActor prev = actors.putIfAbsent(session, fresh);
+    if (prev == null) return fresh;
+    bounds.uncharge(owner);
+    return prev;
+  }
+
   private Admission admit(Pending p, SessionActor.Source source) {
     SessionKey session = p.entry.session();
     while (true) {
-      SessionActor a = actors.computeIfAbsent(session, k -> new SessionActor(k, this));
+      SessionActor a = actorFor(p, source);
+      if (a == null) {
+        store.release(p.key());
+        released(p.key());
+        return refused(p.key(), bounds.refusedSessions, Bounds.SESSIONS_TEXT);
+      }
       if (!(p.order() instanceof OrderKey.None) && a.needsReorder()) {
         a.initReorder(store.loadSession(session)); // outside any monitor: may do I/O
       }
@@ -233,6 +306,11 @@ public final class Engine implements Baton {
           metrics.admitted.increment();
           dispatcher.pump();
           return new Admission.Accepted(p.key(), session);
+        }
+        case TOTAL_FULL -> {
+          store.release(p.key());
+          released(p.key());
+          return refused(p.key(), bounds.refusedQueuedTotal, Bounds.QUEUED_TOTAL_TEXT);
         }
         case LATE_DROPPED -> {
           metrics.rejected.increment();
@@ -270,6 +348,7 @@ public final class Engine implements Baton {
 
   /** The lane task for a message that was not queued (busy reply, drop), or null. Called under the actor. */
   @Nullable Runnable rejectionTask(SessionActor a, Pending p, SessionActor.Offer why) {
+    if (why == SessionActor.Offer.TOTAL_FULL) return null; // a P11 refusal stores nothing, no busy reply
     if (why == SessionActor.Offer.LATE_DROPPED) {
       Reply r = StagedTurn.reply(a.key, p, Reply.Kind.ERROR, LATE_TEXT, OptionalLong.empty());
       return () -> commitAndDeliver(a, finish(a, List.of(p.key()), MessageStatus.DROPPED, List.of(r)));
@@ -388,7 +467,7 @@ public final class Engine implements Baton {
     views.sort(Comparator.comparingInt((EngineSnapshot.SessionView v) -> -(v.queued() + v.running()))
         .thenComparing(EngineSnapshot.SessionView::session));
     if (views.size() > 1000) views = views.subList(0, 1000);
-    return new EngineSnapshot(metrics.running.get(), metrics.queued.sum(), views);
+    return new EngineSnapshot(metrics.running.get(), metrics.queued.get(), views);
   }
 
   @Override

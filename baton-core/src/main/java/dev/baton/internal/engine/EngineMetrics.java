@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The engine's Micrometer meters (names are part of the operator contract, see docs/concurrency.md). */
 final class EngineMetrics {
@@ -24,15 +24,16 @@ final class EngineMetrics {
   final Counter fenced;
   final Timer queueWait;
   final Timer turnDuration;
-  /** Messages held in reorder buffers or waiting in mailboxes. */
-  final LongAdder queued = new LongAdder();
+  /** Messages held in reorder buffers or waiting in mailboxes; the counter of max_queued_total (Bounds). */
+  final AtomicLong queued;
   final AtomicInteger running = new AtomicInteger();
 
-  EngineMetrics(MeterRegistry r) {
+  EngineMetrics(MeterRegistry r, AtomicLong queued) {
+    this.queued = queued;
     admitted = r.counter("baton.messages.admitted");
     duplicates = r.counter("baton.messages.duplicates");
     busy = r.counter("baton.messages.busy");
-    dedupFull = r.counter("baton.messages.refused", "bound", "dedup");
+    dedupFull = r.counter("baton.bounds.refused", "bound", "dedup");
     rejected = r.counter("baton.messages.rejected");
     expired = r.counter("baton.messages.expired");
     gaps = r.counter("baton.order.gaps");
@@ -46,7 +47,7 @@ final class EngineMetrics {
     turnDuration = Timer.builder("baton.turn.duration")
         .description("From turn start to its commit")
         .publishPercentileHistogram().register(r);
-    Gauge.builder("baton.queue.depth", queued, LongAdder::sum)
+    Gauge.builder("baton.queue.depth", queued, AtomicLong::get)
         .description("Messages waiting in mailboxes and reorder buffers").register(r);
     Gauge.builder("baton.turns.running", running, AtomicInteger::get)
         .description("Turns running now").register(r);

@@ -44,7 +44,7 @@ import org.jspecify.annotations.Nullable;
 final class SessionActor {
 
   /** The outcome of {@link #offer}. */
-  enum Offer { QUEUED, FULL, BUSY_RUNNING, LATE_DROPPED, RETIRED }
+  enum Offer { QUEUED, FULL, BUSY_RUNNING, LATE_DROPPED, RETIRED, TOTAL_FULL }
 
   /**
    * Where an offered message comes from. FRESH: a submit (caps, queue mode and reordering apply). RECOVERED:
@@ -55,6 +55,8 @@ final class SessionActor {
   enum Source { FRESH, RECOVERED, ADOPTED }
 
   final SessionKey key;
+  /** The sender this live session is charged to (Bounds); null: charged to nobody (test harnesses). */
+  private final Bounds.@Nullable Owner owner;
   private final Engine engine;
   private final ConcurrencyConfig conc;
   // ---- guarded by this ----
@@ -76,7 +78,13 @@ final class SessionActor {
   }
 
   SessionActor(SessionKey key, Engine engine) {
+    this(key, engine, null);
+  }
+
+  /** An actor charged to {@code owner}; the caller has charged it and uncharges it if it is not installed. */
+  SessionActor(SessionKey key, Engine engine, Bounds.@Nullable Owner owner) {
     this.key = key;
+    this.owner = owner;
     this.engine = engine;
     this.conc = engine.concurrency;
   }
@@ -108,7 +116,10 @@ final class SessionActor {
         result = Offer.BUSY_RUNNING;
       } else if (!recovered && waiting >= conc.maxQueuePerSession()) {
         result = Offer.FULL;
+      } else if (!recovered && !engine.bounds.tryReserveQueued()) {
+        result = Offer.TOTAL_FULL; // the total bound (P11): a CAS, non-blocking under the monitor
       } else {
+        if (recovered) engine.bounds.addQueued(1); // counted without a check: admitted before
         result = Offer.QUEUED;
         List<Pending> released = new ArrayList<>(2);
         if (source == Source.RECOVERED || reorder == null) {
@@ -119,8 +130,8 @@ final class SessionActor {
           if (engine.config.ordering().latePolicy() == LatePolicy.DROP) result = Offer.LATE_DROPPED;
           else reorder.passLate(p, released);
         }
+        if (result != Offer.QUEUED) engine.bounds.addQueued(-1); // the place taken above, given back
         if (result == Offer.QUEUED) {
-          engine.metrics.queued.increment();
           queue.addAll(released);
           if (reorder != null) armOrderTimerLocked();
           if (conc.queueMode() == QueueMode.INTERRUPT && !runs.isEmpty()) {
@@ -176,7 +187,7 @@ final class SessionActor {
           batch = List.of(queue.poll());
         }
         for (Pending p : batch) p.started = true;
-        engine.metrics.queued.add(-batch.size());
+        engine.bounds.addQueued(-batch.size());
         run = new TurnRun(engine, this, batch);
         runs.add(run);
       }
@@ -199,7 +210,7 @@ final class SessionActor {
       if (requeue) {
         List<Pending> back = run.batch();
         for (int i = back.size() - 1; i >= 0; i--) queue.addFirst(back.get(i));
-        engine.metrics.queued.add(back.size());
+        engine.bounds.addQueued(back.size());
       }
       ticketLocked();
       armExpiryLocked();
@@ -284,7 +295,7 @@ final class SessionActor {
       }
     }
     if (expired == null) return List.of();
-    engine.metrics.queued.add(-expired.size());
+    engine.bounds.addQueued(-expired.size());
     return expired;
   }
 
@@ -405,7 +416,7 @@ final class SessionActor {
     retired = true;
     cancel(expiryTimer);
     cancel(orderTimer);
-    engine.actors.remove(key, this);
+    if (engine.actors.remove(key, this) && owner != null) engine.bounds.uncharge(owner);
   }
 
   /**
@@ -417,7 +428,7 @@ final class SessionActor {
       int n = queue.size() + (reorder == null ? 0 : reorder.held());
       queue.clear();
       reorder = null;
-      engine.metrics.queued.add(-n);
+      engine.bounds.addQueued(-n);
       cancel(expiryTimer);
       expiryTimer = null;
       cancel(orderTimer);

@@ -224,6 +224,30 @@ public final class DedupJournal {
     return out;
   }
 
+  /**
+   * A page of {@link #unfinished()} by (session value, seq) after the given position (null session: from the
+   * start), at most {@code limit}. Weakly consistent; O(entries) per page (everything is in memory anyway).
+   */
+  public List<dev.baton.spi.Journaled> unfinishedPage(@Nullable String afterSession, long afterSeq, int limit) {
+    Comparator<dev.baton.spi.Journaled> order = Comparator
+        .comparing((dev.baton.spi.Journaled j) -> j.entry().session().value())
+        .thenComparingLong(dev.baton.spi.Journaled::seq);
+    java.util.PriorityQueue<dev.baton.spi.Journaled> best = new java.util.PriorityQueue<>(order.reversed());
+    for (Rec r : map.values()) {
+      JournalEntry e = r.entry; // null once terminal
+      if (e == null || r.status.terminal()) continue;
+      if (afterSession != null) {
+        int c = e.session().value().compareTo(afterSession);
+        if (c < 0 || (c == 0 && r.seq <= afterSeq)) continue;
+      }
+      best.add(new dev.baton.spi.Journaled(r.seq, e));
+      if (best.size() > limit) best.poll(); // keeps the `limit` smallest
+    }
+    List<dev.baton.spi.Journaled> out = new ArrayList<>(best);
+    out.sort(order);
+    return out;
+  }
+
   /** Removes terminal entries received before {@code beforeMs}; returns how many. */
   public long prune(long beforeMs) {
     long n = 0;

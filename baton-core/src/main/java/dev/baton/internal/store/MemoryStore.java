@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview
@@ -47,8 +48,22 @@ public final class MemoryStore implements Store {
   private final ConcurrentHashMap<SessionKey, Sess> sessions = new ConcurrentHashMap<>();
   private final MemoryIdempotency idempotency = new MemoryIdempotency();
 
+  private final int maxTranscriptEntries;
+  private final int maxOutboxPerSession;
+
   public MemoryStore(DedupConfig dedup) {
+    this(dedup, dev.baton.config.StorageConfig.DEFAULT_MAX_TRANSCRIPT_ENTRIES,
+        dev.baton.config.StorageConfig.DEFAULT_MAX_OUTBOX_PER_SESSION);
+  }
+
+  /**
+   * With {@code storage.max_transcript_entries} and {@code storage.max_outbox_per_session}: a commit past one
+   * drops the session's oldest entries or undelivered replies (P11).
+   */
+  public MemoryStore(DedupConfig dedup, int maxTranscriptEntries, int maxOutboxPerSession) {
     this.journal = new DedupJournal(dedup.windowMs(), dedup.maxEntries(), dedup.maxEntriesPerSender());
+    this.maxTranscriptEntries = maxTranscriptEntries;
+    this.maxOutboxPerSession = maxOutboxPerSession;
   }
 
   public MemoryStore() {
@@ -101,6 +116,8 @@ public final class MemoryStore implements Store {
           else s.state.remove(w.getKey());
         }
         s.transcript.addAll(c.transcript());
+        int over = s.transcript.size() - maxTranscriptEntries;
+        if (over > 0) s.transcript.subList(0, over).clear(); // P11: the newest entries are kept
         if (!c.replies().isEmpty()) {
           List<Reply> out = new ArrayList<>(c.replies().size());
           for (Reply r : c.replies()) {
@@ -108,6 +125,10 @@ public final class MemoryStore implements Store {
                 r.kind(), r.text(), r.turn(), r.routing());
             s.undelivered.add(numbered);
             out.add(numbered);
+          }
+          // P11: like the SQL stores, by position: what is at or below last - max goes.
+          while (!s.undelivered.isEmpty() && s.undelivered.peekFirst().outboxSeq() <= s.lastOutboxSeq - maxOutboxPerSession) {
+            s.undelivered.removeFirst();
           }
           stored = List.copyOf(out);
         }
@@ -164,6 +185,12 @@ public final class MemoryStore implements Store {
   @Override
   public List<JournalEntry> unfinished() {
     return journal.unfinished();
+  }
+
+  @Override
+  public List<dev.baton.spi.Journaled> unfinishedPage(dev.baton.spi.@Nullable Journaled after, int limit) {
+    return after == null ? journal.unfinishedPage(null, 0, limit)
+        : journal.unfinishedPage(after.entry().session().value(), after.seq(), limit);
   }
 
   /** The status of a journaled message, or empty if the key is not (or no longer) journaled. */

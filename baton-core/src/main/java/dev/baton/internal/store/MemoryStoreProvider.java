@@ -16,6 +16,7 @@ public final class MemoryStoreProvider implements StoreProvider {
 
   @Override
   public Store open(BatonConfig config, Scheduler scheduler) {
-    return new MemoryStore(config.dedup());
+    return new MemoryStore(config.dedup(), config.storage().maxTranscriptEntries(),
+        config.storage().maxOutboxPerSession());
   }
 }

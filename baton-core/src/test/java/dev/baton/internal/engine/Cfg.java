@@ -29,17 +29,19 @@ final class Cfg {
   long holdMs = 0;
   OrderingConfig.LatePolicy late = OrderingConfig.LatePolicy.PROCESS;
   IdSource idSource = IdSource.USER_ID;
+  int maxQueuedTotal = ConcurrencyConfig.DEFAULT_MAX_QUEUED_TOTAL;
+  int maxLivePerUser = SessionsConfig.DEFAULT_MAX_LIVE_PER_USER;
 
   BatonConfig build() {
     BatonConfig d = BatonConfig.defaults();
     AgentConfig a = d.agent()
         .withConcurrency(new ConcurrencyConfig(maxPerSession, maxTotal, maxQueue, queueTimeoutMs, overflow, busy,
-            mode, debounceMs))
+            mode, debounceMs, maxQueuedTotal))
         .withTurnTimeoutMs(turnTimeoutMs);
     return d.withAgent(a)
         .withDedup(new DedupConfig(windowMs, maxEntries, bucketMs, maxEntriesPerSender))
         .withOrdering(new OrderingConfig(gapMs, holdMs, late))
         .withSessions(new SessionsConfig(SessionsConfig.Isolation.STRICT, SessionsConfig.Storage.PER_SESSION,
-            idSource));
+            idSource, maxLivePerUser));
   }
 }

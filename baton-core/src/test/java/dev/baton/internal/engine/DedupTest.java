@@ -130,7 +130,7 @@ class DedupTest {
       // Bob's record survived the flood: his redelivery is a duplicate, not a second turn.
       assertThat(baton.submit(InboundMessage.of("api", "b1", "bob", "x", clock.now())))
           .isInstanceOf(Admission.Duplicate.class);
-      assertThat(meters.counter("baton.messages.refused", "bound", "dedup").count()).isEqualTo(8);
+      assertThat(meters.counter("baton.bounds.refused", "bound", "dedup").count()).isEqualTo(8);
       // Once the records leave their window, the channel takes messages again.
       clock.advance(Duration.ofMillis(cfg.windowMs));
       assertThat(baton.submit(InboundMessage.of("api", "b2", "bob", "x", clock.now())))

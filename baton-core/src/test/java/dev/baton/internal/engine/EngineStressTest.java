@@ -45,6 +45,7 @@ class EngineStressTest {
     Cfg cfg = new Cfg();
     cfg.maxTotal = CAP;
     cfg.maxQueue = PER_SESSION;
+    cfg.maxQueuedTotal = SESSIONS * PER_SESSION; // the whole load may be queued at once (P11 bound out of the way)
     ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
     ConcurrentHashMap<String, Boolean> ran = new ConcurrentHashMap<>();
     ConcurrentHashMap<SessionKey, AtomicInteger> perSession = new ConcurrentHashMap<>();

@@ -13,7 +13,10 @@ import org.jspecify.annotations.Nullable;
  */
 public interface ApiReplies {
 
-  /** A reply of the HTTP message API produced on this node, for {@code user}. Never blocks. */
+  /**
+   * A reply of the HTTP message API produced on this node, for {@code user}. Never waits for a client; may block
+   * for one store write (a reply dropped from a full buffer is marked delivered, P11).
+   */
   void append(String user, Reply reply);
 
   /**

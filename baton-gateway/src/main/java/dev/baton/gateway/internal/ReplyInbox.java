@@ -26,8 +26,9 @@ import org.jspecify.annotations.Nullable;
  * Concurrency: one ReentrantLock per user guards that user's deque, waiters and retired flag (never held
  * while blocking or calling the store); whoever meets a retired box takes the user's new one. Long-poll waiters block a virtual thread on a CompletableFuture that is completed
  * by an append, by the Scheduler at the deadline (P4), or by close().
- * Failure: a full buffer drops the oldest reply (metric baton_gateway_api_replies_dropped_total); it is
- * still undelivered in the store and comes back after a restart.
+ * Failure: a full buffer (channels.api.reply_buffer) drops the user's oldest reply (metric
+ * baton_gateway_api_replies_dropped_total) and marks it delivered in the store (P11): a client that never
+ * polls keeps at most reply_buffer replies in memory and in the outbox, across restarts too.
  */
 public final class ReplyInbox implements ApiReplies {
 
@@ -58,11 +59,12 @@ public final class ReplyInbox implements ApiReplies {
     return b;
   }
 
-  /** Adds a reply for {@code user}; never blocks. */
+  /** Adds a reply for {@code user}; blocks only to mark a dropped reply delivered in the store (full buffer). */
   @Override
   public void append(String user, Reply reply) {
     UserBox box = boxes.computeIfAbsent(user, u -> new UserBox());
     List<CompletableFuture<Void>> wake;
+    Reply drop = null;
     box.lock.lock();
     try {
       while (box.retired) {
@@ -72,7 +74,7 @@ public final class ReplyInbox implements ApiReplies {
       }
       box.entries.addLast(new Entry(counter.incrementAndGet(), reply));
       if (box.entries.size() > capacity) {
-        box.entries.removeFirst();
+        drop = box.entries.removeFirst().reply();
         dropped.increment();
       }
       wake = box.takeWaiters();
@@ -80,6 +82,9 @@ public final class ReplyInbox implements ApiReplies {
       box.lock.unlock();
     }
     wake.forEach(f -> f.complete(null));
+    // P11: the user's outbox is bounded too, not just this box: a dropped reply is not offered again after a
+    // restart. A store write, outside the lock (on the session's commit lane: the engine's ReplyHandler call).
+    if (drop != null) store.markDelivered(drop.session(), drop.outboxSeq());
   }
 
   /** One node keeps all of a user's replies in one box, whatever their chat: {@code chat} is not needed. */

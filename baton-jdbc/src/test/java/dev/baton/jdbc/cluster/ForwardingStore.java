@@ -8,6 +8,7 @@ import dev.baton.spi.ClusterPermits;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
+import dev.baton.spi.Journaled;
 import dev.baton.spi.MessageStatus;
 import dev.baton.spi.SessionData;
 import dev.baton.spi.SessionLeases;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A store that forwards every method to another, for test stores that watch or fault a few of them.
@@ -42,6 +44,12 @@ abstract class ForwardingStore implements Store {
   @Override public void markDelivered(SessionKey session, long outboxSeq) { delegate.markDelivered(session, outboxSeq); }
   @Override public List<JournalEntry> unfinished() { return delegate.unfinished(); }
   @Override public List<JournalEntry> unfinished(SessionKey s) { return delegate.unfinished(s); }
+  @Override public List<Reply> undeliveredRepliesPage(@Nullable Reply after, int limit) {
+    return delegate.undeliveredRepliesPage(after, limit);
+  }
+  @Override public List<Journaled> unfinishedPage(@Nullable Journaled after, int limit) {
+    return delegate.unfinishedPage(after, limit);
+  }
   @Override public IdempotencyRecords idempotency() { return delegate.idempotency(); }
   @Override public long prune(Instant dedupBefore, Instant now) { return delegate.prune(dedupBefore, now); }
   @Override public StoreStats stats() { return delegate.stats(); }
