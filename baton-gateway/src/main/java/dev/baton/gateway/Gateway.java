@@ -63,7 +63,7 @@ public final class Gateway implements AutoCloseable {
     Store store = Objects.requireNonNull(b.store, "store");
     this.scheduler = b.scheduler;
     this.router = Objects.requireNonNull(b.router, "replies (the ReplyRouter given to the engine)");
-    this.ingress = new Ingress(engine, config, router.outbound, b.meters);
+    this.ingress = new Ingress(engine, b.meters);
     ServerConfig sc = config.server();
     var channels = config.channels();
     HttpRouting.Builder routing = HttpRouting.builder();

@@ -44,7 +44,7 @@ public final class TelegramChannel {
     String token = Http.header(req, SECRET_HEADER).orElse("");
     if (!Signatures.equal(cfg.secretToken(), token)) throw HttpError.unauthorized("bad secret token");
     byte[] body = limits.read(req);
-    parse(body).ifPresent(ingress::submitPlatform);
+    parse(body).ifPresent(ingress::submit);
     Http.json(res, 200, Json.newObject().put("ok", true));
   }
 

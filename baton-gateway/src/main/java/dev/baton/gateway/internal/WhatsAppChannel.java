@@ -59,7 +59,7 @@ public final class WhatsAppChannel {
     if (!sig.startsWith("sha256=") || !Signatures.hmacHexMatches(cfg.appSecret(), sig.substring(7), body)) {
       throw HttpError.unauthorized("bad signature");
     }
-    for (InboundMessage m : parse(body)) ingress.submitPlatform(m);
+    for (InboundMessage m : parse(body)) ingress.submit(m);
     Http.json(res, 200, Json.newObject().put("ok", true));
   }
 
