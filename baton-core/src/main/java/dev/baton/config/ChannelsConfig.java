@@ -117,14 +117,38 @@ public record ChannelsConfig(
       @Doc("Whether `POST /webhooks/telegram` is served.") boolean enabled,
       @Secret @Doc("Bot token from @BotFather, used for `sendMessage`. Use `${ENV_NAME}`.") String botToken,
       @Secret @Doc("The `secret_token` given to `setWebhook`; requests must carry it in"
-          + " `X-Telegram-Bot-Api-Secret-Token`. Use `${ENV_NAME}`.") String secretToken,
+          + " `X-Telegram-Bot-Api-Secret-Token`. 32-256 characters of A-Z, a-z, 0-9, `_` and `-` (e.g."
+          + " `openssl rand -hex 32`). Use `${ENV_NAME}`.") String secretToken,
       @Doc("Base URL of the Bot API.") String apiBaseUrl) {
+    /** The shortest secret token accepted: a guessable token lets anyone post updates as Telegram. */
+    public static final int MIN_SECRET_BYTES = 32;
+
     public TelegramConfig {
       Objects.requireNonNull(botToken, "bot_token");
       Objects.requireNonNull(secretToken, "secret_token");
       Objects.requireNonNull(apiBaseUrl, "api_base_url");
-      if (enabled && secretToken.isEmpty()) {
-        throw new IllegalArgumentException("channels.telegram.secret_token is required when telegram is enabled");
+      if (enabled) checkSecretToken(secretToken);
+    }
+
+    private static void checkSecretToken(String secret) {
+      if (secret.isEmpty()) {
+        throw new IllegalArgumentException("secret_token is required when telegram is enabled");
+      }
+      if (secret.length() > 256) {
+        throw new IllegalArgumentException("secret_token must be at most 256 characters (Telegram's limit)");
+      }
+      for (int i = 0; i < secret.length(); i++) {
+        char ch = secret.charAt(i);
+        boolean ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'
+            || ch == '-';
+        if (!ok) {
+          throw new IllegalArgumentException(
+              "secret_token may hold only A-Z, a-z, 0-9, `_` and `-` (Telegram's rule for setWebhook)");
+        }
+      }
+      if (secret.length() < MIN_SECRET_BYTES) { // ASCII only by now: characters are bytes
+        throw new IllegalArgumentException("secret_token must be at least " + MIN_SECRET_BYTES
+            + " bytes long, was " + secret.length() + "; generate one with `openssl rand -hex 32`");
       }
     }
 
