@@ -193,7 +193,8 @@ public record ChannelsConfig(
   public record DiscordConfig(
       @Doc("Whether `POST /webhooks/discord` is served.") boolean enabled,
       @Doc("The application's public key (64 hex digits, Ed25519) from the developer portal.") String publicKey,
-      @Doc("The application id, used for follow-up messages.") String applicationId,
+      @Doc("The application id (a snowflake: 1-20 digits), used for follow-up messages. Only this value"
+          + " goes into the follow-up URL, never the `application_id` of a payload.") String applicationId,
       @Doc("Base URL of the Discord API.") String apiBaseUrl) {
     public DiscordConfig {
       Objects.requireNonNull(publicKey, "public_key");
@@ -201,6 +202,10 @@ public record ChannelsConfig(
       Objects.requireNonNull(apiBaseUrl, "api_base_url");
       if (enabled && !publicKey.matches("[0-9a-fA-F]{64}")) {
         throw new IllegalArgumentException("channels.discord.public_key must be 64 hex digits");
+      }
+      if (enabled && !applicationId.matches("[0-9]{1,20}")) {
+        throw new IllegalArgumentException(
+            "application_id must be the application's id, 1-20 digits, when discord is enabled");
       }
     }
 
@@ -215,27 +220,44 @@ public record ChannelsConfig(
       @Secret @Doc("The verify token you chose when registering the webhook. Use `${ENV_NAME}`.") String verifyToken,
       @Secret @Doc("The app secret, for `X-Hub-Signature-256`. Use `${ENV_NAME}`.") String appSecret,
       @Secret @Doc("Access token used to send messages. Use `${ENV_NAME}`.") String accessToken,
-      @Doc("Base URL of the Graph API, with its version.") String apiBaseUrl) {
+      @Doc("Base URL of the Graph API, with its version.") String apiBaseUrl,
+      @Doc("Messages whose `timestamp` is older than this (ms, by Baton's clock) are acknowledged with 200 and"
+          + " not run, so a captured signed body cannot run again once its dedup record is gone. Counted in"
+          + " `baton_gateway_stale_messages_total`.") long maxMessageAgeMs) {
+    /** The default of {@code max_message_age_ms}: 24 hours. */
+    public static final long DEFAULT_MAX_MESSAGE_AGE_MS = 86_400_000L;
+
     public WhatsAppConfig {
       Objects.requireNonNull(verifyToken, "verify_token");
       Objects.requireNonNull(appSecret, "app_secret");
       Objects.requireNonNull(accessToken, "access_token");
       Objects.requireNonNull(apiBaseUrl, "api_base_url");
+      Checks.positive("max_message_age_ms", maxMessageAgeMs);
       if (enabled && (appSecret.isEmpty() || verifyToken.isEmpty())) {
         throw new IllegalArgumentException(
             "channels.whatsapp.app_secret and verify_token are required when whatsapp is enabled");
       }
     }
 
+    /** With the default {@code max_message_age_ms}. */
+    public WhatsAppConfig(boolean enabled, String verifyToken, String appSecret, String accessToken,
+        String apiBaseUrl) {
+      this(enabled, verifyToken, appSecret, accessToken, apiBaseUrl, DEFAULT_MAX_MESSAGE_AGE_MS);
+    }
+
     public static WhatsAppConfig defaults() {
       return new WhatsAppConfig(false, "", "", "", "https://graph.facebook.com/v21.0");
+    }
+
+    public WhatsAppConfig withMaxMessageAgeMs(long ms) {
+      return new WhatsAppConfig(enabled, verifyToken, appSecret, accessToken, apiBaseUrl, ms);
     }
 
     @Override
     public String toString() {
       return "WhatsAppConfig[enabled=" + enabled + ", verifyToken=" + Secrets.mask(verifyToken) + ", appSecret="
           + Secrets.mask(appSecret) + ", accessToken=" + Secrets.mask(accessToken) + ", apiBaseUrl=" + apiBaseUrl
-          + "]";
+          + ", maxMessageAgeMs=" + maxMessageAgeMs + "]";
     }
   }
 

@@ -63,4 +63,24 @@ class PlatformChannelsConfigTest {
     assertThat(loader.parse("channels:\n  telegram:\n    secret_token: short\n", FILE).channels().telegram()
         .enabled()).isFalse();
   }
+  @Test
+  void whatsappMaxMessageAgeDefaultsToADayAndMustBePositive() {
+    assertThat(loader.parse("channels:\n  whatsapp:\n    enabled: false\n", FILE).channels().whatsapp()
+        .maxMessageAgeMs()).isEqualTo(86_400_000L);
+    assertThat(errorsOf("channels:\n  whatsapp:\n    max_message_age_ms: 0\n")).singleElement().satisfies(e -> {
+      assertThat(e.line()).isEqualTo(3);
+      assertThat(e.column()).isEqualTo(25);
+      assertThat(e.message()).isEqualTo("`channels.whatsapp.max_message_age_ms` must be a positive number, was 0.");
+    });
+  }
+
+  @Test
+  void anEnabledDiscordChannelNeedsANumericApplicationId() {
+    String yaml = "channels:\n  discord:\n    enabled: true\n    public_key: " + "ab".repeat(32)
+        + "\n    application_id: \"../../x\"\n";
+    assertThat(errorsOf(yaml)).singleElement().satisfies(e -> {
+      assertThat(e.line()).isEqualTo(5);
+      assertThat(e.message()).startsWith("`channels.discord.application_id` must be the application's id, 1-20 digits");
+    });
+  }
 }

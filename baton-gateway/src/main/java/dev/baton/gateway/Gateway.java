@@ -84,7 +84,8 @@ public final class Gateway implements AutoCloseable {
       new DiscordChannel(channels.discord(), ingress, scheduler, limits).register(routing);
     }
     if (channels.whatsapp().enabled()) {
-      new WhatsAppChannel(channels.whatsapp(), ingress, limits).register(routing);
+      new WhatsAppChannel(channels.whatsapp(), ingress, limits, scheduler, b.meters,
+          Duration.ofMillis(config.dedup().windowMs())).register(routing);
     }
     this.server = WebServer.builder()
         .host(sc.host())
