@@ -171,14 +171,38 @@ public record ChannelsConfig(
       @Doc("Whether `POST /webhooks/telegram` is served.") boolean enabled,
       @Secret @Doc("Bot token from @BotFather, used for `sendMessage`. Use `${ENV_NAME}`.") String botToken,
       @Secret @Doc("The `secret_token` given to `setWebhook`; requests must carry it in"
-          + " `X-Telegram-Bot-Api-Secret-Token`. Use `${ENV_NAME}`.") String secretToken,
+          + " `X-Telegram-Bot-Api-Secret-Token`. 32-256 characters of A-Z, a-z, 0-9, `_` and `-` (e.g."
+          + " `openssl rand -hex 32`). Use `${ENV_NAME}`.") String secretToken,
       @Doc("Base URL of the Bot API.") String apiBaseUrl) {
+    /** The shortest secret token accepted: a guessable token lets anyone post updates as Telegram. */
+    public static final int MIN_SECRET_BYTES = 32;
+
     public TelegramConfig {
       Objects.requireNonNull(botToken, "bot_token");
       Objects.requireNonNull(secretToken, "secret_token");
       Objects.requireNonNull(apiBaseUrl, "api_base_url");
-      if (enabled && secretToken.isEmpty()) {
-        throw new IllegalArgumentException("channels.telegram.secret_token is required when telegram is enabled");
+      if (enabled) checkSecretToken(secretToken);
+    }
+
+    private static void checkSecretToken(String secret) {
+      if (secret.isEmpty()) {
+        throw new IllegalArgumentException("secret_token is required when telegram is enabled");
+      }
+      if (secret.length() > 256) {
+        throw new IllegalArgumentException("secret_token must be at most 256 characters (Telegram's limit)");
+      }
+      for (int i = 0; i < secret.length(); i++) {
+        char ch = secret.charAt(i);
+        boolean ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'
+            || ch == '-';
+        if (!ok) {
+          throw new IllegalArgumentException(
+              "secret_token may hold only A-Z, a-z, 0-9, `_` and `-` (Telegram's rule for setWebhook)");
+        }
+      }
+      if (secret.length() < MIN_SECRET_BYTES) { // ASCII only by now: characters are bytes
+        throw new IllegalArgumentException("secret_token must be at least " + MIN_SECRET_BYTES
+            + " bytes long, was " + secret.length() + "; generate one with `openssl rand -hex 32`");
       }
     }
 
@@ -223,7 +247,8 @@ public record ChannelsConfig(
   public record DiscordConfig(
       @Doc("Whether `POST /webhooks/discord` is served.") boolean enabled,
       @Doc("The application's public key (64 hex digits, Ed25519) from the developer portal.") String publicKey,
-      @Doc("The application id, used for follow-up messages.") String applicationId,
+      @Doc("The application id (a snowflake: 1-20 digits), used for follow-up messages. Only this value"
+          + " goes into the follow-up URL, never the `application_id` of a payload.") String applicationId,
       @Doc("Base URL of the Discord API.") String apiBaseUrl) {
     public DiscordConfig {
       Objects.requireNonNull(publicKey, "public_key");
@@ -231,6 +256,10 @@ public record ChannelsConfig(
       Objects.requireNonNull(apiBaseUrl, "api_base_url");
       if (enabled && !publicKey.matches("[0-9a-fA-F]{64}")) {
         throw new IllegalArgumentException("channels.discord.public_key must be 64 hex digits");
+      }
+      if (enabled && !applicationId.matches("[0-9]{1,20}")) {
+        throw new IllegalArgumentException(
+            "application_id must be the application's id, 1-20 digits, when discord is enabled");
       }
     }
 
@@ -245,27 +274,44 @@ public record ChannelsConfig(
       @Secret @Doc("The verify token you chose when registering the webhook. Use `${ENV_NAME}`.") String verifyToken,
       @Secret @Doc("The app secret, for `X-Hub-Signature-256`. Use `${ENV_NAME}`.") String appSecret,
       @Secret @Doc("Access token used to send messages. Use `${ENV_NAME}`.") String accessToken,
-      @Doc("Base URL of the Graph API, with its version.") String apiBaseUrl) {
+      @Doc("Base URL of the Graph API, with its version.") String apiBaseUrl,
+      @Doc("Messages whose `timestamp` is older than this (ms, by Baton's clock) are acknowledged with 200 and"
+          + " not run, so a captured signed body cannot run again once its dedup record is gone. Counted in"
+          + " `baton_gateway_stale_messages_total`.") long maxMessageAgeMs) {
+    /** The default of {@code max_message_age_ms}: 24 hours. */
+    public static final long DEFAULT_MAX_MESSAGE_AGE_MS = 86_400_000L;
+
     public WhatsAppConfig {
       Objects.requireNonNull(verifyToken, "verify_token");
       Objects.requireNonNull(appSecret, "app_secret");
       Objects.requireNonNull(accessToken, "access_token");
       Objects.requireNonNull(apiBaseUrl, "api_base_url");
+      Checks.positive("max_message_age_ms", maxMessageAgeMs);
       if (enabled && (appSecret.isEmpty() || verifyToken.isEmpty())) {
         throw new IllegalArgumentException(
             "channels.whatsapp.app_secret and verify_token are required when whatsapp is enabled");
       }
     }
 
+    /** With the default {@code max_message_age_ms}. */
+    public WhatsAppConfig(boolean enabled, String verifyToken, String appSecret, String accessToken,
+        String apiBaseUrl) {
+      this(enabled, verifyToken, appSecret, accessToken, apiBaseUrl, DEFAULT_MAX_MESSAGE_AGE_MS);
+    }
+
     public static WhatsAppConfig defaults() {
       return new WhatsAppConfig(false, "", "", "", "https://graph.facebook.com/v21.0");
+    }
+
+    public WhatsAppConfig withMaxMessageAgeMs(long ms) {
+      return new WhatsAppConfig(enabled, verifyToken, appSecret, accessToken, apiBaseUrl, ms);
     }
 
     @Override
     public String toString() {
       return "WhatsAppConfig[enabled=" + enabled + ", verifyToken=" + Secrets.mask(verifyToken) + ", appSecret="
           + Secrets.mask(appSecret) + ", accessToken=" + Secrets.mask(accessToken) + ", apiBaseUrl=" + apiBaseUrl
-          + "]";
+          + ", maxMessageAgeMs=" + maxMessageAgeMs + "]";
     }
   }
 

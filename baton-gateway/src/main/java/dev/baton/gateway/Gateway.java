@@ -63,7 +63,7 @@ public final class Gateway implements AutoCloseable {
     Store store = Objects.requireNonNull(b.store, "store");
     this.scheduler = b.scheduler;
     this.router = Objects.requireNonNull(b.router, "replies (the ReplyRouter given to the engine)");
-    this.ingress = new Ingress(engine, config, router.outbound, b.meters);
+    this.ingress = new Ingress(engine, b.meters);
     ServerConfig sc = config.server();
     var channels = config.channels();
     HttpRouting.Builder routing = HttpRouting.builder();
@@ -84,7 +84,8 @@ public final class Gateway implements AutoCloseable {
       new DiscordChannel(channels.discord(), ingress, scheduler, limits).register(routing);
     }
     if (channels.whatsapp().enabled()) {
-      new WhatsAppChannel(channels.whatsapp(), ingress, limits).register(routing);
+      new WhatsAppChannel(channels.whatsapp(), ingress, limits, scheduler, b.meters,
+          Duration.ofMillis(config.dedup().windowMs())).register(routing);
     }
     this.server = WebServer.builder()
         .host(sc.host())

@@ -131,4 +131,24 @@ class DiscordChannelTest {
     assertThat(engine.accepted).hasSize(1);
     assertThat(api.calls).hasSize(1);
   }
+  @Test
+  void theFollowUpGoesToTheConfiguredApplicationNeverToThePayloads() throws Exception {
+    String body = command("9004", "1", "x").replace("\"application_id\":\"" + APP + "\"",
+        "\"application_id\":\"../../users/@me\"");
+    assertThat(signedNow(body).statusCode()).isEqualTo(200);
+    assertThat(api.next().path()).isEqualTo("/webhooks/" + APP + "/itoken-9004");
+  }
+
+  @Test
+  void anInteractionTokenThatIsNotAPlainTokenIs400AndNothingIsTaken() throws Exception {
+    for (String bad : new String[] {"../../x", "a/b?c", "%2e%2e", "", "x".repeat(501), "tok en"}) {
+      String body = command("9005", "1", "x").replace("\"token\":\"itoken-9005\"", "\"token\":\"" + bad + "\"");
+      HttpResponse<String> r = signedNow(body);
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(r.body()).contains("token");
+      if (!bad.isEmpty()) assertThat(r.body()).doesNotContain(bad);
+    }
+    assertThat(engine.accepted).isEmpty();
+    assertThat(api.calls).isEmpty();
+  }
 }

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class EndToEndTest {
 
   static final ObjectMapper M = new ObjectMapper();
+  static final String TG_SECRET = "tg-secret-0123456789abcdefghijklmnop";
   ManualScheduler clock = new ManualScheduler();
   MemoryStore store = new MemoryStore();
   RecordingServer telegramApi = new RecordingServer();
@@ -35,7 +36,7 @@ class EndToEndTest {
   @BeforeEach
   void start() {
     h = new Harness(clock, store,
-        c -> c.withChannels(c.channels().withTelegram(new TelegramConfig(true, "1:bot", "tg-secret",
+        c -> c.withChannels(c.channels().withTelegram(new TelegramConfig(true, "1:bot", TG_SECRET,
             telegramApi.baseUrl()))),
         (c, router) -> Baton.builder().config(c).store(store).scheduler(clock).replies(router).build());
     alice = Tokens.bearer("alice", clock.now().plusSeconds(3600));
@@ -118,7 +119,7 @@ class EndToEndTest {
     String update = "{\"update_id\":77,\"message\":{\"message_id\":5,\"from\":{\"id\":9},\"chat\":{\"id\":9},"
         + "\"date\":1767225600,\"text\":\"ping\"}}";
     var req = HttpRequest.newBuilder(h.uri("/webhooks/telegram")).header("X-Telegram-Bot-Api-Secret-Token",
-        "tg-secret").POST(HttpRequest.BodyPublishers.ofString(update));
+        TG_SECRET).POST(HttpRequest.BodyPublishers.ofString(update));
     assertThat(h.send(req).statusCode()).isEqualTo(200);
     assertThat(h.send(req).statusCode()).isEqualTo(200);
     RecordingServer.Call call = telegramApi.next();

@@ -77,7 +77,7 @@ class SlackChannelTest {
         null);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(engine.accepted).singleElement().satisfies(m -> {
-      assertThat(m.messageId()).isEqualTo("Ev1");
+      assertThat(m.messageId()).isEqualTo("C024BE91L:1772366400.000200"); // channel + ts
       assertThat(m.sender()).isEqualTo("U2147483697");
       assertThat(m.chat()).isEqualTo("C024BE91L");
     });
@@ -140,5 +140,40 @@ class SlackChannelTest {
     assertThat(signedNow(event("Ev6", "U1", "me", ",\"subtype\":\"message_changed\""), null).statusCode())
         .isEqualTo(200);
     assertThat(engine.accepted).isEmpty();
+  }
+  /** One user message as Slack delivers it to an app subscribed to both: a `message` and an `app_mention`. */
+  static String mention(String eventId, String type, String ts) {
+    return "{\"token\":\"x\",\"team_id\":\"T1\",\"api_app_id\":\"A1\",\"type\":\"event_callback\",\"event_id\":\""
+        + eventId + "\",\"event_time\":1772366400,\"event\":{\"type\":\"" + type + "\",\"channel\":\"C024BE91L\","
+        + "\"user\":\"U2147483697\",\"text\":\"<@U0LAN0Z89> is it everything?\",\"ts\":\"" + ts + "\","
+        + "\"event_ts\":\"" + ts + "\",\"channel_type\":\"channel\"}}";
+  }
+
+  @Test
+  void aMentionDeliveredAsMessageAndAsAppMentionRunsOneTurn() throws Exception {
+    assertThat(signedNow(mention("Ev0MSG", "message", "1772366400.000300"), null).statusCode()).isEqualTo(200);
+    assertThat(signedNow(mention("Ev0MENTION", "app_mention", "1772366400.000300"), null).statusCode())
+        .isEqualTo(200);
+    assertThat(engine.accepted).singleElement()
+        .satisfies(m -> assertThat(m.messageId()).isEqualTo("C024BE91L:1772366400.000300"));
+    assertThat(h.meters.counter("baton.gateway.admissions", "channel", "slack", "result", "accepted").count())
+        .isEqualTo(1.0);
+    assertThat(h.meters.counter("baton.gateway.admissions", "channel", "slack", "result", "duplicate").count())
+        .isEqualTo(1.0);
+    api.next();
+    // the next message of the channel (another ts) is a message of its own
+    assertThat(signedNow(mention("Ev0NEXT", "app_mention", "1772366401.000100"), null).statusCode())
+        .isEqualTo(200);
+    api.next();
+    assertThat(engine.accepted).hasSize(2);
+    assertThat(api.calls).hasSize(2);
+  }
+
+  @Test
+  void anEventWithoutTsIsDeduplicatedByItsEventId() {
+    String body = event("Ev7", "U1", "no ts", "").replace(",\"ts\":\"1772366400.000200\"", "");
+    assertThat(signedNow(body, null).statusCode()).isEqualTo(200);
+    assertThat(signedNow(body, "1").statusCode()).isEqualTo(200);
+    assertThat(engine.accepted).singleElement().satisfies(m -> assertThat(m.messageId()).isEqualTo("Ev7"));
   }
 }

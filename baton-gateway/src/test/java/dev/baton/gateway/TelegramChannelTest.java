@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Telegram webhook with Update JSON produced by pengrad's BotUtils, replies to a recording Bot API. */
 class TelegramChannelTest {
 
-  static final String SECRET = "tg-secret-token_123";
+  static final String SECRET = "tg-secret-token_0123456789abcdefghij";
   static final String BOT = "123456:ABC-bot-token";
   RecordingServer api;
   Harness h;
@@ -77,7 +77,7 @@ class TelegramChannelTest {
 
   @Test
   void wrongOrMissingSecretIs401AndNothingIsTaken() {
-    for (String s : new String[] {null, "", "tg-secret-token_124", SECRET + "x"}) {
+    for (String s : new String[] {null, "", "tg-secret-token_0123456789abcdefghik", SECRET + "x"}) {
       HttpResponse<String> r = deliver(s, update(501, 42, 42, "hi"));
       assertThat(r.statusCode()).isEqualTo(401);
       assertThat(r.body()).contains("\"code\":\"unauthorized\"").doesNotContain(SECRET);
@@ -115,6 +115,71 @@ class TelegramChannelTest {
     assertThat(deliver(SECRET, "{\"update_id\":\"x\"}").statusCode()).isEqualTo(400);
     assertThat(deliver(SECRET, "{\"update_id\":11,\"message\":{\"text\":\"no sender\",\"date\":1}}").statusCode())
         .isEqualTo(400);
+    assertThat(engine.accepted).isEmpty();
+  }
+  /** A group message as Telegram sends it on behalf of a chat: {@code from} is a fixed service user. */
+  static String onBehalfOf(long updateId, long fakeFrom, String fakeName, long senderChat, String senderType,
+      long chat, String extra, String text) {
+    String raw = "{\"update_id\":" + updateId + ",\"message\":{\"message_id\":" + (updateId + 1000)
+        + ",\"from\":{\"id\":" + fakeFrom + ",\"is_bot\":true,\"first_name\":\"" + fakeName + "\",\"username\":\""
+        + fakeName + "\"},\"sender_chat\":{\"id\":" + senderChat + ",\"type\":\"" + senderType
+        + "\",\"title\":\"T\"},\"chat\":{\"id\":" + chat + ",\"type\":\"supergroup\",\"title\":\"G\"},"
+        + "\"date\":1767225600" + extra + ",\"text\":\"" + text + "\"}}";
+    Update u = BotUtils.parseUpdate(raw);
+    assertThat(u.message().senderChat().id()).isEqualTo(senderChat);
+    return BotUtils.toJson(u);
+  }
+
+  @Test
+  void anonymousAdminsOfTwoGroupsAreTwoSendersNeitherOfThemTheSharedServiceUser() {
+    // GroupAnonymousBot (1087968824) is the `from` of every anonymous admin of every group.
+    assertThat(deliver(SECRET, onBehalfOf(600, 1087968824, "GroupAnonymousBot", -1001111, "supergroup", -1001111,
+        "", "from group one")).statusCode()).isEqualTo(200);
+    assertThat(deliver(SECRET, onBehalfOf(601, 1087968824, "GroupAnonymousBot", -1002222, "supergroup", -1002222,
+        "", "from group two")).statusCode()).isEqualTo(200);
+    assertThat(engine.accepted).extracting(m -> m.sender()).containsExactly("chat:-1001111", "chat:-1002222");
+    assertThat(engine.accepted).extracting(m -> m.chat()).containsExactly("-1001111", "-1002222");
+  }
+
+  @Test
+  void channelPostsInADiscussionGroupAndAutomaticForwardsAreSentByTheirChannel() {
+    // Channel_Bot (136817688): a user posting as a channel; 777000: a channel post forwarded automatically.
+    assertThat(deliver(SECRET, onBehalfOf(610, 136817688, "Channel_Bot", -1003333, "channel", -1004444, "",
+        "as a channel")).statusCode()).isEqualTo(200);
+    assertThat(deliver(SECRET, onBehalfOf(611, 777000, "Telegram", -1005555, "channel", -1004444,
+        ",\"is_automatic_forward\":true", "forwarded")).statusCode()).isEqualTo(200);
+    assertThat(engine.accepted).extracting(m -> m.sender()).containsExactly("chat:-1003333", "chat:-1005555");
+    // and a real user of that group is someone else again
+    assertThat(deliver(SECRET, update(612, 136817688L, -1004444, "a user whose id is a service id"))
+        .statusCode()).isEqualTo(200);
+    assertThat(engine.accepted.getLast().sender()).isEqualTo("136817688");
+  }
+
+  @Test
+  void channelPostUpdatesAreAcknowledgedAndIgnored() {
+    String post = BotUtils.toJson(BotUtils.parseUpdate("{\"update_id\":620,\"channel_post\":{\"message_id\":7,"
+        + "\"sender_chat\":{\"id\":-1006666,\"type\":\"channel\",\"title\":\"News\"},\"chat\":{\"id\":-1006666,"
+        + "\"type\":\"channel\",\"title\":\"News\"},\"date\":1767225600,\"text\":\"announcement\"}}"));
+    assertThat(deliver(SECRET, post).statusCode()).isEqualTo(200);
+    assertThat(engine.accepted).isEmpty();
+    assertThat(api.calls).isEmpty();
+  }
+
+  @Test
+  void aSenderChatOrChatThatIsNotANumericIdIs400AndNothingIsTaken() {
+    for (String bad : new String[] {"\"../../x\"", "\"a/b?c\"", "\"%2e%2e\"", "1.5"}) {
+      String viaChat = "{\"update_id\":630,\"message\":{\"message_id\":1,\"from\":{\"id\":42},\"chat\":{\"id\":"
+          + bad + "},\"date\":1,\"text\":\"x\"}}";
+      String viaSenderChat = "{\"update_id\":631,\"message\":{\"message_id\":1,\"from\":{\"id\":1087968824},"
+          + "\"sender_chat\":{\"id\":" + bad + "},\"chat\":{\"id\":-1001},\"date\":1,\"text\":\"x\"}}";
+      String viaFrom = "{\"update_id\":632,\"message\":{\"message_id\":1,\"from\":{\"id\":" + bad
+          + "},\"chat\":{\"id\":42},\"date\":1,\"text\":\"x\"}}";
+      for (String body : new String[] {viaChat, viaSenderChat, viaFrom}) {
+        HttpResponse<String> r = deliver(SECRET, body);
+        assertThat(r.statusCode()).as(body).isEqualTo(400);
+        assertThat(r.body()).doesNotContain("../").doesNotContain("%2e");
+      }
+    }
     assertThat(engine.accepted).isEmpty();
   }
 }

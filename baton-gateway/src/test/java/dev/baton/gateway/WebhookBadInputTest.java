@@ -32,6 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookBadInputTest {
 
+  static final String TG_SECRET = "tg-secret-0123456789abcdefghijklmnop";
+
   static final List<String> BODIES = List.of("", "{", "[]", "null", "\"x\"", "{\"type\":7}",
       "{\"update_id\":\"1\"}", "{\"type\":\"event_callback\"}", "{\"type\":\"event_callback\",\"event_id\":\"E\","
           + "\"event\":{\"type\":\"message\",\"user\":5,\"channel\":\"C\",\"text\":\"t\"}}",
@@ -49,7 +51,7 @@ class WebhookBadInputTest {
     byte[] spki = discord.getPublic().getEncoded();
     String hex = HexFormat.of().formatHex(Arrays.copyOfRange(spki, spki.length - 32, spki.length));
     h = new Harness(clock, new RecordingStore(), c -> c.withChannels(c.channels()
-        .withTelegram(new TelegramConfig(true, "1:b", "tg", "http://127.0.0.1:9"))
+        .withTelegram(new TelegramConfig(true, "1:b", TG_SECRET, "http://127.0.0.1:9"))
         .withSlack(new SlackConfig(true, "slack-signing", "xoxb", "http://127.0.0.1:9"))
         .withDiscord(new DiscordConfig(true, hex, "1", "http://127.0.0.1:9"))
         .withWhatsapp(new WhatsAppConfig(true, "v", "wa-secret", "t", "http://127.0.0.1:9"))),
@@ -81,7 +83,7 @@ class WebhookBadInputTest {
       ed.initSign(discord.getPrivate());
       ed.update((ts + body).getBytes(StandardCharsets.UTF_8));
       List<HttpResponse<String>> answers = List.of(
-          post("/webhooks/telegram", body, "X-Telegram-Bot-Api-Secret-Token", "tg"),
+          post("/webhooks/telegram", body, "X-Telegram-Bot-Api-Secret-Token", TG_SECRET),
           post("/webhooks/slack", body, "X-Slack-Request-Timestamp", ts, "X-Slack-Signature",
               new SlackSignature.Generator("slack-signing").generate(ts, body)),
           post("/webhooks/discord", body, "X-Signature-Timestamp", ts, "X-Signature-Ed25519",

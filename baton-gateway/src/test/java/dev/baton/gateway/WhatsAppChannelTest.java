@@ -12,6 +12,7 @@ import dev.baton.testing.ManualScheduler;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -121,5 +122,66 @@ class WhatsAppChannelTest {
     assertThat(new ObjectMapper().readTree(api.next().body()).path("text").path("body").asText())
         .isEqualTo("echo: again");
     assertThat(api.calls).hasSize(2);
+  }
+  /** One text message stamped {@code timestamp} (unix seconds), to the business number {@code phoneNumberId}. */
+  static String messageAt(String wamid, long timestamp, String phoneNumberId) {
+    return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129340398\",\"changes\":[{\"value\":"
+        + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783881\","
+        + "\"phone_number_id\":\"" + phoneNumberId + "\"},\"messages\":[{\"from\":\"16315551181\",\"id\":\"" + wamid
+        + "\",\"timestamp\":\"" + timestamp + "\",\"text\":{\"body\":\"captured\"},\"type\":\"text\"}]},"
+        + "\"field\":\"messages\"}]}]}";
+  }
+
+  double stale(String reason) {
+    return h.meters.counter("baton.gateway.stale_messages", "channel", "whatsapp", "reason", reason).count();
+  }
+
+  @Test
+  void aCapturedBodyOlderThanMaxMessageAgeIsAcknowledgedAndNotRun() throws Exception {
+    long now = h.scheduler.now().getEpochSecond();
+    // signed by Meta a day and a second ago, never seen here (its dedup record, if any, is gone)
+    String old = messageAt("wamid.OLD", now - 86_401, "106540352242922");
+    HttpResponse<String> r = deliver(sign(APP_SECRET, old), old);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).doesNotContain("captured");
+    assertThat(engine.accepted).isEmpty();
+    assertThat(stale("too_old")).isEqualTo(1.0);
+    assertThat(h.meters.find("baton.gateway.admissions").counters()).isEmpty(); // never reached the engine
+    // a fresh one runs; the same body replayed a day later is refused before the engine
+    String fresh = messageAt("wamid.FRESH", now - 5, "106540352242922");
+    assertThat(deliver(sign(APP_SECRET, fresh), fresh).statusCode()).isEqualTo(200);
+    assertThat(engine.accepted).extracting(m -> m.messageId()).containsExactly("wamid.FRESH");
+    api.next();
+    ((ManualScheduler) h.scheduler).advance(Duration.ofDays(1));
+    assertThat(deliver(sign(APP_SECRET, fresh), fresh).statusCode()).isEqualTo(200);
+    assertThat(stale("too_old")).isEqualTo(2.0);
+    assertThat(h.meters.counter("baton.gateway.admissions", "channel", "whatsapp", "result", "duplicate").count())
+        .isZero();
+    assertThat(engine.accepted).hasSize(1);
+    assertThat(api.calls).hasSize(1);
+  }
+
+  @Test
+  void aMessageStampedMoreThanFiveMinutesAheadIsRefusedAndSmallSkewIsNot() throws Exception {
+    long now = h.scheduler.now().getEpochSecond();
+    String ahead = messageAt("wamid.AHEAD", now + 301, "106540352242922");
+    assertThat(deliver(sign(APP_SECRET, ahead), ahead).statusCode()).isEqualTo(200);
+    assertThat(stale("in_future")).isEqualTo(1.0);
+    String skewed = messageAt("wamid.SKEW", now + 60, "106540352242922");
+    assertThat(deliver(sign(APP_SECRET, skewed), skewed).statusCode()).isEqualTo(200);
+    assertThat(engine.accepted).extracting(m -> m.messageId()).containsExactly("wamid.SKEW");
+  }
+
+  @Test
+  void aPhoneNumberIdThatIsNotDigitsIs400AndNothingIsTaken() throws Exception {
+    long now = h.scheduler.now().getEpochSecond();
+    for (String bad : new String[] {"../../x", "a/b?c", "%2e%2e", "1".repeat(33), "106540352242922/messages?x="}) {
+      String body = messageAt("wamid.P" + bad.length(), now, bad);
+      HttpResponse<String> r = deliver(sign(APP_SECRET, body), body);
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(r.body()).contains("phone_number_id").doesNotContain(bad);
+    }
+    assertThat(engine.accepted).isEmpty();
+    assertThat(api.calls).isEmpty();
   }
 }

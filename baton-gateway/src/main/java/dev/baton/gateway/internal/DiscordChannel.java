@@ -16,6 +16,7 @@ import java.security.PublicKey;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /*
  * Overview: Discord interactions endpoint. A request is genuine when X-Signature-Ed25519 is an Ed25519
@@ -24,10 +25,18 @@ import java.util.Optional;
  * cannot be replayed later. PING (type 1) is answered with PONG; an application command (type 2) is
  * journaled, deduplicated by the interaction id, and answered at once with a deferred response (type 5);
  * the agent's reply follows as a follow-up message on the interaction's webhook.
+ * Path segments: the follow-up URL is /webhooks/{application_id}/{token}. The application id comes from
+ * channels.discord.application_id only (the payload's is ignored); the interaction token must match
+ * TOKEN (letters, digits, '_', '.', '-', at most 500) or the interaction is a 400 with nothing stored, and the
+ * sender checks both again before building the URL.
  */
 public final class DiscordChannel {
 
   public static final String NAME = "discord";
+  /** An interaction token as it may stand in a URL path segment. */
+  static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_.-]{1,500}");
+  /** An application id (a snowflake) as it may stand in a URL path segment. */
+  static final Pattern APPLICATION_ID = Pattern.compile("[0-9]{1,20}");
   static final long WINDOW_SECONDS = 300;
 
   private final PublicKey key;
@@ -69,7 +78,7 @@ public final class DiscordChannel {
       return;
     }
     if (type != 2) throw HttpError.badRequest("unsupported interaction type");
-    ingress.submitPlatform(parseCommand(root, scheduler.now()));
+    ingress.submit(parseCommand(root, scheduler.now()));
     Http.json(res, 200, Json.newObject().put("type", 5));
   }
 
@@ -77,7 +86,9 @@ public final class DiscordChannel {
   public static InboundMessage parseCommand(ObjectNode root, Instant now) {
     String id = Json.id(root, "id");
     String token = Json.text(root, "token");
-    String appId = Json.id(root, "application_id");
+    if (!TOKEN.matcher(token).matches()) {
+      throw HttpError.badRequest("field 'token' must be 1-500 letters, digits, '_', '.' or '-'");
+    }
     JsonNode userHolder = root.hasNonNull("member") ? Json.object(root, "member") : root;
     String user = Json.id(Json.object(userHolder, "user"), "id");
     String channel = root.hasNonNull("channel_id") ? Json.id(root, "channel_id") : "";
@@ -93,7 +104,7 @@ public final class DiscordChannel {
       }
     }
     return new InboundMessage(NAME, id, user, channel, OrderKey.none(), text, now,
-        Map.of("application_id", appId, "token", token));
+        Map.of("token", token));
   }
 
   public static Optional<InboundMessage> parse(byte[] body) {
@@ -113,9 +124,12 @@ public final class DiscordChannel {
 
     @Override
     public Outcome send(Reply reply) {
-      String app = reply.routing().getOrDefault("application_id", cfg.applicationId());
+      String app = cfg.applicationId(); // never a payload's
       String token = reply.routing().get("token");
-      if (token == null || app.isEmpty()) return new Outcome.Failed("discord: no interaction token");
+      if (token == null || !TOKEN.matcher(token).matches()) {
+        return new Outcome.Failed("discord: no valid interaction token");
+      }
+      if (!APPLICATION_ID.matcher(app).matches()) return new Outcome.Failed("discord: application_id is not set");
       URI uri = URI.create(cfg.apiBaseUrl() + "/webhooks/" + app + "/" + token);
       return http.postJson(uri, Json.bytes(Json.newObject().put("content", reply.text())), Optional.empty(),
           r -> Outcome.DELIVERED);

@@ -3,30 +3,25 @@ package dev.baton.gateway.internal;
 import dev.baton.Admission;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
-import dev.baton.Reply;
-import dev.baton.SessionKey;
-import dev.baton.config.BatonConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.OptionalLong;
 
 /*
- * Overview: the one door from every channel into the engine. Counts admissions per channel and result,
- * refuses new messages while the gateway drains (503, so platforms retry later), and for platform
- * channels sends the busy text back through the channel's outbound lane (the webhook answer cannot carry it).
+ * Overview: the one door from every channel into the engine. Counts admissions per channel and result and
+ * refuses new messages while the gateway drains (503, so platforms retry later).
+ * A busy answer (overflow_action return_busy_message) is not sent from here: the engine commits the busy
+ * reply to the session's outbox and hands it to the ReplyRouter, which puts it on the platform's outbound
+ * lane like any other reply. That journaled reply is the only one, so each overflowed message gets exactly
+ * one busy message (sending another here made every platform busy reply go out twice).
  * Concurrency: thread-safe; submit() blocks while the store journals the message.
  */
 public final class Ingress {
 
   private final Baton engine;
-  private final BatonConfig config;
-  private final OutboundDelivery outbound;
   private final MeterRegistry meters;
   private volatile boolean draining;
 
-  public Ingress(Baton engine, BatonConfig config, OutboundDelivery outbound, MeterRegistry meters) {
+  public Ingress(Baton engine, MeterRegistry meters) {
     this.engine = engine;
-    this.config = config;
-    this.outbound = outbound;
     this.meters = meters;
   }
 
@@ -40,17 +35,6 @@ public final class Ingress {
       case Admission.Rejected x -> "rejected";
     };
     meters.counter("baton.gateway.admissions", "channel", m.channel(), "result", result).increment();
-    return a;
-  }
-
-  /** Submits a platform message; a busy answer goes back to the user through the platform's API. */
-  public Admission submitPlatform(InboundMessage m) {
-    Admission a = submit(m);
-    if (a instanceof Admission.Busy busy) {
-      SessionKey session = SessionKey.derive(m, config.sessions().idSource());
-      outbound.enqueue(new Reply(session, 0, m.channel(), m.effectiveChat(), m.messageId(), Reply.Kind.BUSY,
-          busy.reply(), OptionalLong.empty(), m.routing()));
-    }
     return a;
   }
 

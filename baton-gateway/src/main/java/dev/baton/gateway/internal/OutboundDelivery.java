@@ -179,7 +179,7 @@ public final class OutboundDelivery {
   }
 
   private void markDelivered(Reply r) {
-    if (r.outboxSeq() <= 0) return; // a busy notice made by the gateway, not in the outbox
+    if (r.outboxSeq() <= 0) return; // not an outbox reply (no sequence number): nothing to mark
     try {
       store.markDelivered(r.session(), r.outboxSeq());
     } catch (RuntimeException e) {

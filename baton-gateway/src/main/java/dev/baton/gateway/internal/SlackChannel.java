@@ -23,9 +23,11 @@ import java.util.Optional;
  * Overview: Slack Events API. A request is genuine when X-Slack-Signature equals
  * "v0=" + hex(HMAC-SHA256(signing_secret, "v0:" + X-Slack-Request-Timestamp + ":" + body)) and the timestamp
  * is within 5 minutes of the Scheduler's clock (so a captured request cannot be replayed later).
- * url_verification is answered with its challenge. Messages are deduplicated by event_id; a retry
- * (X-Slack-Retry-Num) is acknowledged and meets the journal's dedup record, so it never starts a second
- * turn. The answer only waits for the journal insert, never for the agent (Slack wants it within 3 s).
+ * url_verification is answered with its challenge. Messages are deduplicated by channel + ts (the
+ * message's own id in Slack): one user message that mentions the bot arrives twice, as `message` and as
+ * `app_mention`, with two different event_ids, and must run one turn. Only an event without ts falls back to
+ * its event_id (event ids hold no ':', so the two forms never meet). A retry (X-Slack-Retry-Num) is
+ * acknowledged and meets the journal's dedup record, so it never starts a second turn. The answer only waits for the journal insert, never for the agent (Slack wants it within 3 s).
  * Messages from bots and edits (bot_id, subtype) are ignored so Baton never answers itself.
  */
 public final class SlackChannel {
@@ -65,7 +67,7 @@ public final class SlackChannel {
       Http.json(res, 200, Json.newObject().put("challenge", Json.text(root, "challenge")));
       return;
     }
-    if (type.equals("event_callback")) parseEvent(root).ifPresent(ingress::submitPlatform);
+    if (type.equals("event_callback")) parseEvent(root).ifPresent(ingress::submit);
     Http.json(res, 200, Json.newObject().put("ok", true));
   }
 
@@ -103,7 +105,16 @@ public final class SlackChannel {
     routing.put("channel", channel);
     Json.optText(event, "thread_ts").ifPresent(t -> routing.put("thread_ts", t));
     routing.put("ts", ts);
-    return Optional.of(new InboundMessage(NAME, eventId, user, channel, OrderKey.none(), text, sentAt, routing));
+    return Optional.of(new InboundMessage(NAME, messageId(channel, ts, eventId), user, channel, OrderKey.none(),
+        text, sentAt, routing));
+  }
+
+  /**
+   * The platform id of a message: {@code <channel>:<ts>}, which a `message` event and the `app_mention` of
+   * the same user message share; the event_id only when ts is absent.
+   */
+  static String messageId(String channel, String ts, String eventId) {
+    return ts.isBlank() || channel.isBlank() ? eventId : channel + ":" + ts;
   }
 
   public static Optional<InboundMessage> parse(byte[] body) {

@@ -13,12 +13,18 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /*
  * Overview: Telegram bot webhook. A request is genuine when X-Telegram-Bot-Api-Secret-Token equals
  * channels.telegram.secret_token (constant-time). The platform id is update_id (dedup key and monotonic
- * order key); the authenticated sender is message.from.id and the chat message.chat.id. Updates without a
- * text message are acknowledged and ignored. Replies go out with the Bot API's sendMessage.
+ * order key); the chat is message.chat.id. The authenticated sender is message.from.id, except for a
+ * message sent on behalf of a chat (it has sender_chat: anonymous group admins, users posting as a channel,
+ * automatic forwards from a linked channel): there `from` is a fixed service user shared by every group
+ * (1087968824 GroupAnonymousBot, 136817688 Channel_Bot, 777000), so the sender is "chat:" + sender_chat.id,
+ * which can never equal a user's id (those are plain positive integers). Ids are integers or the update is a
+ * 400. Updates without a text message, and channel_post updates (a channel's broadcast: answering would
+ * publish to every subscriber), are acknowledged and ignored. Replies go out with the Bot API's sendMessage.
  * Concurrency: stateless apart from immutable config; handlers run on request virtual threads.
  */
 public final class TelegramChannel {
@@ -44,26 +50,44 @@ public final class TelegramChannel {
     String token = Http.header(req, SECRET_HEADER).orElse("");
     if (!Signatures.equal(cfg.secretToken(), token)) throw HttpError.unauthorized("bad secret token");
     byte[] body = limits.read(req);
-    parse(body).ifPresent(ingress::submitPlatform);
+    parse(body).ifPresent(ingress::submit);
     Http.json(res, 200, Json.newObject().put("ok", true));
   }
+
+  /** The prefix of a sender that is a chat (sender_chat), never a user: user ids are bare integers. */
+  public static final String CHAT_SENDER_PREFIX = "chat:";
+
+  /** A Telegram chat id as it may appear in a reply's routing: a (possibly negative) integer. */
+  static final Pattern CHAT_ID = Pattern.compile("-?[0-9]{1,20}");
 
   /** The text message of an Update, or empty for updates Baton does not handle. */
   public static Optional<InboundMessage> parse(byte[] body) {
     ObjectNode update = Json.object(body);
     long updateId = Json.integer(update, "update_id");
     JsonNode message = update.get("message");
-    if (message == null || message.isNull()) return Optional.empty();
+    if (message == null || message.isNull()) return Optional.empty(); // channel_post, edits, callbacks...
     if (!message.isObject()) throw HttpError.badRequest("field 'message' must be an object");
     JsonNode textNode = message.get("text");
     if (textNode == null || textNode.isNull()) return Optional.empty(); // photos, stickers, joins...
     String text = Json.text(message, "text");
-    String from = Json.id(Json.object(message, "from"), "id");
-    String chat = Json.id(Json.object(message, "chat"), "id");
+    String from = sender(message);
+    String chat = Long.toString(Json.integer(Json.object(message, "chat"), "id"));
     Instant sentAt = Instant.ofEpochSecond(Math.max(0, Math.min(Json.integer(message, "date"), 1L << 40)));
-    String messageId = message.has("message_id") ? Json.id(message, "message_id") : "";
+    String messageId = message.has("message_id") ? Long.toString(Json.integer(message, "message_id")) : "";
     return Optional.of(new InboundMessage(NAME, Long.toString(updateId), from, chat,
         OrderKey.monotonic(updateId), text, sentAt, Map.of("chat_id", chat, "message_id", messageId)));
+  }
+
+  /**
+   * The authenticated sender: {@code "chat:" + sender_chat.id} for a message sent on behalf of a chat (its
+   * {@code from} is a service user shared by every group), else {@code from.id}.
+   */
+  static String sender(JsonNode message) {
+    JsonNode senderChat = message.get("sender_chat");
+    if (senderChat != null && !senderChat.isNull()) {
+      return CHAT_SENDER_PREFIX + Json.integer(Json.object(message, "sender_chat"), "id");
+    }
+    return Long.toString(Json.integer(Json.object(message, "from"), "id"));
   }
 
   /** Sends replies with {@code sendMessage}. */
@@ -78,8 +102,10 @@ public final class TelegramChannel {
 
     @Override
     public Outcome send(Reply reply) {
+      String chatId = reply.routing().getOrDefault("chat_id", reply.chat());
+      if (!CHAT_ID.matcher(chatId).matches()) return new Outcome.Failed("telegram: chat_id is not a number");
       ObjectNode body = Json.newObject();
-      body.put("chat_id", reply.routing().getOrDefault("chat_id", reply.chat()));
+      body.put("chat_id", chatId);
       body.put("text", reply.text());
       URI uri = URI.create(cfg.apiBaseUrl() + "/bot" + cfg.botToken() + "/sendMessage");
       return http.postJson(uri, Json.bytes(body), Optional.empty(), r -> Outcome.DELIVERED);

@@ -6,36 +6,73 @@ import dev.baton.InboundMessage;
 import dev.baton.OrderKey;
 import dev.baton.Reply;
 import dev.baton.config.ChannelsConfig.WhatsAppConfig;
+import dev.baton.spi.Scheduler;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /*
  * Overview: WhatsApp Cloud API webhook. GET answers Meta's verify-token handshake (hub.mode=subscribe,
  * hub.verify_token, hub.challenge). POST is genuine when X-Hub-Signature-256 equals
  * "sha256=" + hex(HMAC-SHA256(app_secret, body)). One notification may carry several messages; each text
  * message is journaled and deduplicated by its wamid. Replies are sent with POST /{phone_number_id}/messages.
+ *
+ * Freshness: the signature has no time in it, so a captured body would run again once its dedup record is
+ * gone. A message is therefore run only while its `timestamp` is fresh by the Scheduler's clock: not older
+ * than max_message_age_ms (and never older than the dedup window minus the allowed skew, so a replay can
+ * never outlive its dedup record) and not more than 5 minutes ahead (clock skew; a body stamped further
+ * ahead would stay fresh past its dedup record). A stale message is answered 200 like the rest (Meta wants
+ * 200, and a retry would be as stale), not run, counted in baton.gateway.stale_messages{channel,reason} and
+ * logged without its text or ids.
+ *
+ * Path segments: phone_number_id becomes a segment of the outbound URL, so it must be 1-32 digits; a signed
+ * notification with any other value is refused whole with 400 before any of its messages is journaled (it
+ * is not a notification Meta would send; 400 is what every malformed notification gets).
  */
 public final class WhatsAppChannel {
 
   public static final String NAME = "whatsapp";
 
+  /** A phone number id as it may stand in an outbound URL path. */
+  static final Pattern PHONE_NUMBER_ID = Pattern.compile("[0-9]{1,32}");
+  /** How far ahead of Baton's clock a message's timestamp may be (clock skew). */
+  static final Duration MAX_SKEW = Duration.ofMinutes(5);
+
+  private static final Logger log = LoggerFactory.getLogger(WhatsAppChannel.class);
+
   private final WhatsAppConfig cfg;
   private final Ingress ingress;
   private final BodyLimits limits;
+  private final Scheduler scheduler;
+  private final MeterRegistry meters;
+  private final Duration maxAge;
+  private final Duration maxSkew;
 
-  public WhatsAppChannel(WhatsAppConfig cfg, Ingress ingress, BodyLimits limits) {
+  /** {@code dedupWindow} is {@code dedup.window_ms}: no message older than its dedup record's life is run. */
+  public WhatsAppChannel(WhatsAppConfig cfg, Ingress ingress, BodyLimits limits, Scheduler scheduler,
+      MeterRegistry meters, Duration dedupWindow) {
     this.cfg = cfg;
     this.ingress = ingress;
     this.limits = limits;
+    this.scheduler = scheduler;
+    this.meters = meters;
+    this.maxSkew = MAX_SKEW.compareTo(dedupWindow.dividedBy(2)) < 0 ? MAX_SKEW : dedupWindow.dividedBy(2);
+    Duration configured = Duration.ofMillis(cfg.maxMessageAgeMs());
+    Duration byDedup = dedupWindow.minus(maxSkew);
+    this.maxAge = configured.compareTo(byDedup) < 0 ? configured : byDedup;
   }
 
   public void register(HttpRules rules) {
@@ -59,8 +96,25 @@ public final class WhatsAppChannel {
     if (!sig.startsWith("sha256=") || !Signatures.hmacHexMatches(cfg.appSecret(), sig.substring(7), body)) {
       throw HttpError.unauthorized("bad signature");
     }
-    for (InboundMessage m : parse(body)) ingress.submitPlatform(m);
+    Instant now = scheduler.now();
+    for (InboundMessage m : parse(body)) {
+      String stale = staleness(m.sentAt(), now);
+      if (stale.isEmpty()) {
+        ingress.submit(m);
+      } else {
+        meters.counter("baton.gateway.stale_messages", "channel", NAME, "reason", stale).increment();
+        log.warn("whatsapp: a message was not run, its timestamp is {} (sent_at={}, now={}, max_age_ms={},"
+            + " max_skew_ms={})", stale.replace('_', ' '), m.sentAt(), now, maxAge.toMillis(), maxSkew.toMillis());
+      }
+    }
     Http.json(res, 200, Json.newObject().put("ok", true));
+  }
+
+  /** Empty when {@code sentAt} is fresh at {@code now}, else why not ({@code too_old}, {@code in_future}). */
+  String staleness(Instant sentAt, Instant now) {
+    if (sentAt.isBefore(now.minus(maxAge))) return "too_old";
+    if (sentAt.isAfter(now.plus(maxSkew))) return "in_future";
+    return "";
   }
 
   /** The text messages of a notification (statuses and other kinds are skipped). */
@@ -71,9 +125,9 @@ public final class WhatsAppChannel {
       for (JsonNode change : array(entry, "changes")) {
         JsonNode value = change.get("value");
         if (value == null || !value.isObject()) continue;
-        String phoneId = value.path("metadata").path("phone_number_id").asText("");
         for (JsonNode msg : array(value, "messages")) {
           if (!msg.isObject() || !"text".equals(msg.path("type").asText())) continue;
+          String phoneId = phoneNumberId(value);
           String id = Json.nonBlank(msg, "id");
           String from = Json.nonBlank(msg, "from");
           String text = Json.text(Json.object(msg, "text"), "body");
@@ -84,6 +138,15 @@ public final class WhatsAppChannel {
       }
     }
     return out;
+  }
+
+  /** The business number a message was sent to: 1-32 digits, as it becomes an outbound URL segment. */
+  private static String phoneNumberId(JsonNode value) {
+    JsonNode v = value.path("metadata").path("phone_number_id");
+    if (!v.isTextual() || !PHONE_NUMBER_ID.matcher(v.textValue()).matches()) {
+      throw HttpError.badRequest("field 'metadata.phone_number_id' must be 1-32 digits");
+    }
+    return v.textValue();
   }
 
   private static Iterable<JsonNode> array(JsonNode obj, String field) {
@@ -114,7 +177,9 @@ public final class WhatsAppChannel {
     @Override
     public Outcome send(Reply reply) {
       String phoneId = reply.routing().getOrDefault("phone_number_id", "");
-      if (phoneId.isEmpty()) return new Outcome.Failed("whatsapp: no phone_number_id");
+      if (!PHONE_NUMBER_ID.matcher(phoneId).matches()) {
+        return new Outcome.Failed("whatsapp: phone_number_id is not 1-32 digits");
+      }
       ObjectNode body = Json.newObject().put("messaging_product", "whatsapp")
           .put("recipient_type", "individual").put("to", reply.routing().getOrDefault("to", reply.chat()))
           .put("type", "text");

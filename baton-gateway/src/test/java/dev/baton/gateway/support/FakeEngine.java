@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A small stand-in for the engine: dedup by key (putIfAbsent, so exactly one of concurrent submissions is
- * accepted), busy for senders listed in {@link #busy}, and an echo reply per accepted message, numbered per
- * session, handed to the reply handler in order.
+ * accepted), busy for senders listed in {@link #busy} (with one busy reply handed to the reply handler, as
+ * the engine commits and delivers one), and an echo reply per accepted message, numbered per session,
+ * handed to the reply handler in order.
  */
 public class FakeEngine implements Baton {
 
@@ -46,18 +47,24 @@ public class FakeEngine implements Baton {
     DedupKey key = DedupKey.of(m, 0);
     if (closed) return new Admission.Rejected(key, "engine closed");
     if (storeDown) throw new dev.baton.spi.StoreException("disk full at /secret/path", new java.io.IOException("x"));
-    if (busy.contains(m.sender())) return new Admission.Busy(key, "busy, try again later");
-    if (seen.putIfAbsent(key, Boolean.TRUE) != null) return new Admission.Duplicate(key);
     SessionKey session = SessionKey.derive(m, IdSource.USER_ID);
-    if (recordAccepted) accepted.add(m);
-    if (emitReplies) {
-      synchronized (outbox.computeIfAbsent(session, s -> new AtomicLong())) {
-        long seq = outbox.get(session).incrementAndGet();
-        replies.onReply(new Reply(session, seq, m.channel(), m.effectiveChat(), m.messageId(), Reply.Kind.REPLY,
-            "echo: " + m.text(), OptionalLong.of(seq), m.routing()));
-      }
+    if (busy.contains(m.sender())) {
+      if (emitReplies) emit(session, m, Reply.Kind.BUSY, "busy, try again later", false);
+      return new Admission.Busy(key, "busy, try again later");
     }
+    if (seen.putIfAbsent(key, Boolean.TRUE) != null) return new Admission.Duplicate(key);
+    if (recordAccepted) accepted.add(m);
+    if (emitReplies) emit(session, m, Reply.Kind.REPLY, "echo: " + m.text(), true);
     return new Admission.Accepted(key, session);
+  }
+
+  /** Hands one reply to the handler with the session's next outbox number (also its turn, if numbered). */
+  private void emit(SessionKey session, InboundMessage m, Reply.Kind kind, String text, boolean numbered) {
+    synchronized (outbox.computeIfAbsent(session, s -> new AtomicLong())) {
+      long seq = outbox.get(session).incrementAndGet();
+      replies.onReply(new Reply(session, seq, m.channel(), m.effectiveChat(), m.messageId(), kind, text,
+          numbered ? OptionalLong.of(seq) : OptionalLong.empty(), m.routing()));
+    }
   }
 
   @Override
