@@ -153,7 +153,7 @@ class LangChain4jAgentTest {
     for (AgentThread t : threads) t.join();
 
     for (int i = 0; i < sessions; i++) {
-      assertThat(turns.get(i).replies).containsExactly("s" + i + "/s" + i + "-1,s" + i + "/s" + i + "-2");
+      assertThat(turns.get(i).replies).containsExactly("api:u:s" + i + "/s" + i + "-1,api:u:s" + i + "/s" + i + "-2");
     }
     // The methods ran on the runtime's holder threads, not on the turn's thread.
     assertThat(tools.threads).hasSize(2 * sessions).allMatch(n -> n.contains("baton-tool-"));

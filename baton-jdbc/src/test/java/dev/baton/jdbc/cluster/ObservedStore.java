@@ -87,7 +87,7 @@ final class ObservedStore extends ForwardingStore {
   @Override
   public List<Reply> commitTurn(TurnCommit commit) {
     String what = commit.session() + " " + commit.fencingToken() + " " + commit.status() + " "
-        + commit.messages().stream().map(k -> k.value().substring(k.value().indexOf(':') + 1))
+        + commit.messages().stream().map(k -> k.value().substring(k.value().lastIndexOf(':') + 1)) // the message id
             .collect(Collectors.joining(","));
     try {
       List<Reply> stored = delegate.commitTurn(commit);
