@@ -30,7 +30,7 @@ class HostileApiTest {
 
   static final ObjectMapper M = new ObjectMapper();
   final ManualScheduler clock = new ManualScheduler();
-  final MemoryStore store = new MemoryStore();
+  MemoryStore store = new MemoryStore();
   Harness h;
 
   void start(IdSource idSource, Map<String, List<String>> declaredChats) {
@@ -38,6 +38,7 @@ class HostileApiTest {
   }
 
   void start(IdSource idSource, Map<String, List<String>> declaredChats, UnaryOperator<BatonConfig> more) {
+    store = new MemoryStore(more.apply(BatonConfig.defaults()).dedup()); // the store keeps the config's bounds
     UnaryOperator<BatonConfig> tweak = c -> more.apply(c)
         .withSessions(new SessionsConfig(SessionsConfig.Isolation.STRICT, SessionsConfig.Storage.PER_SESSION, idSource))
         .withChannels(c.channels().withApi(new dev.baton.config.ChannelsConfig.ApiChannelConfig(true,

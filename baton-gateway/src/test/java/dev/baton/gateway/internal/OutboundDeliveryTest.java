@@ -137,7 +137,7 @@ class OutboundDeliveryTest {
     clock.advance(Duration.ofMillis(500));
     for (int i = 1; i <= 5; i++) assertThat(text(api.next())).isEqualTo("s1-" + i);
     assertThat(delivery.awaitIdle(Duration.ofSeconds(1))).isTrue();
-    assertThat(store.delivered).filteredOn(d -> d.session().value().equals("s1"))
+    assertThat(store.delivered).filteredOn(d -> d.session().equals(SessionKey.user("api", "s1")))
         .extracting(RecordingStore.Delivered::outboxSeq).containsExactly(1L, 2L, 3L, 4L, 5L);
   }
 
