@@ -79,9 +79,9 @@ public record DemoReport(
     });
     if (!attacks.isEmpty()) {
       out.println();
-      out.printf(Locale.ROOT, "  %-22s %-4s %8s %11s   %s%n", "attack", "", "checks", "violations", "what the attacker does");
+      out.printf(Locale.ROOT, "  %-24s %-4s %8s %11s   %s%n", "attack", "", "checks", "violations", "what the attacker does");
       attacks.forEach((name, a) -> {
-        out.printf(Locale.ROOT, "  %-22s %-4s %,8d %,11d   %s%n", name, a.promise(), a.checked(), a.violations(),
+        out.printf(Locale.ROOT, "  %-24s %-4s %,8d %,11d   %s%n", name, a.promise(), a.checked(), a.violations(),
             a.attack());
         for (String e : a.examples()) out.println("         ! " + e);
       });

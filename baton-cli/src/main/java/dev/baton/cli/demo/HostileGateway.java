@@ -159,6 +159,13 @@ final class HostileGateway implements AutoCloseable {
     return client.sendAsync(pollRequest(user, "", waitMs, null), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A Telegram webhook request ({@code POST /webhooks/telegram}) carrying {@code secretToken}. */
+  Response telegram(String secretToken, ObjectNode update) {
+    return send(HttpRequest.newBuilder(base.resolve("/webhooks/telegram")).timeout(Duration.ofSeconds(30))
+        .header("X-Telegram-Bot-Api-Secret-Token", secretToken).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(update.toString(), StandardCharsets.UTF_8)).build());
+  }
+
   /** {@code GET /v1/admin/<view>} with the admin token. */
   Response admin(String view) {
     return send(HttpRequest.newBuilder(base.resolve("/v1/admin/" + view)).timeout(Duration.ofSeconds(30))

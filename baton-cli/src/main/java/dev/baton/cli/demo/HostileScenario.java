@@ -118,6 +118,8 @@ public final class HostileScenario implements Scenario {
     Attack polls = attack("long-poll-flood", "P11", LONG_POLLS + " concurrent 30 s long polls from one user");
     Attack logs = attack("log-forging", "LOG", "chat/id/text with a newline and a fake log line");
     Attack nul = attack("nul-bytes", "HTTP", "NUL bytes in text, chat and id (expected 400)");
+    Attack tgAnon = attack("telegram-anonymous-admin", "P1",
+        "anonymous admins of two unrelated Telegram groups (from.id 1087968824)");
 
     long start = System.nanoTime();
     String secret = random();
@@ -142,12 +144,17 @@ public final class HostileScenario implements Scenario {
         }
       }));
       running.add(group(groups, squat, () -> {
-        HostileConfig c = HostileConfig.base(secret, admin)
-            .set("storage.backend", "sqlite").set("storage.path", tmp.resolve("user.db").toString());
-        try (HostileGateway gw = gateway("user_id/sqlite", c, secret, admin, gateways)) {
-          idSquatting(gw, squat);
-          concurrentReplay(gw, replay);
-          nulBytes(gw, nul);
+        try (FakeTelegram tg = new FakeTelegram()) {
+          HostileConfig c = HostileConfig.base(secret, admin)
+              .set("storage.backend", "sqlite").set("storage.path", tmp.resolve("user.db").toString())
+              .set("channels.telegram.enabled", true).set("channels.telegram.bot_token", "demo-bot")
+              .set("channels.telegram.secret_token", secret).set("channels.telegram.api_base_url", tg.baseUrl());
+          try (HostileGateway gw = gateway("user_id/sqlite", c, secret, admin, gateways)) {
+            idSquatting(gw, squat);
+            concurrentReplay(gw, replay);
+            nulBytes(gw, nul);
+            telegramAnonymousAdmins(gw, tgAnon, tg, secret);
+          }
         }
       }));
       running.add(group(groups, joinEsc, () -> {
@@ -529,6 +536,33 @@ public final class HostileScenario implements Scenario {
     a.check(odd == 0, odd + " of the long polls failed or got a status other than 200/429");
     long h = held;
     bound.ifPresent(b -> a.check(h <= b, h + " long polls of one user held open, above the bound " + b));
+  }
+
+  // ---- platform identities ------------------------------------------------------------------------------------
+
+  /** Telegram's fixed {@code from.id} of anonymous group admins; the real sender is {@code sender_chat}. */
+  static final long TELEGRAM_ANONYMOUS_ADMIN = 1087968824L;
+
+  private static void telegramAnonymousAdmins(HostileGateway gw, Attack a, FakeTelegram tg, String secret)
+      throws InterruptedException {
+    long update = 1_000;
+    String[] groups = {"-1001000000001", "-1001000000002"};
+    for (String group : groups) {
+      com.fasterxml.jackson.databind.node.ObjectNode u = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+          .objectNode().put("update_id", ++update);
+      var m = u.putObject("message").put("message_id", update).put("date", System.currentTimeMillis() / 1000)
+          .put("text", "anonymous admin of " + group);
+      m.putObject("from").put("id", TELEGRAM_ANONYMOUS_ADMIN).put("is_bot", true).put("first_name", "Group");
+      m.putObject("sender_chat").put("id", Long.parseLong(group)).put("type", "supergroup").put("title", group);
+      m.putObject("chat").put("id", Long.parseLong(group)).put("type", "supergroup").put("title", group);
+      HostileGateway.Response r = gw.telegram(secret, u);
+      a.check(r.status() == 200, "Telegram update " + update + " was answered " + r.describe());
+      Optional<com.fasterxml.jackson.databind.JsonNode> sent = tg.await(group, REPLY_WAIT);
+      a.check(sent.isPresent() && sent.get().path("text").asText().endsWith("(turn 1)"),
+          "group " + group + "'s first message was answered "
+              + sent.map(x -> "'" + x.path("text").asText() + "'").orElse("never")
+              + (sent.isPresent() ? ": its anonymous admin shares one session with another group's" : ""));
+    }
   }
 
   // ---- logs and hostile input -----------------------------------------------------------------------------------
