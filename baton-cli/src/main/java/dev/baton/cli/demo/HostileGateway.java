@@ -166,6 +166,25 @@ final class HostileGateway implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofString(update.toString(), StandardCharsets.UTF_8)).build());
   }
 
+  /** A Slack Events API request ({@code POST /webhooks/slack}) signed with {@code signingSecret} (v0). */
+  Response slack(String signingSecret, ObjectNode event) {
+    String body = event.toString();
+    String ts = Long.toString(System.currentTimeMillis() / 1000);
+    String sig;
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(signingSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      sig = "v0=" + java.util.HexFormat.of().formatHex(
+          mac.doFinal(("v0:" + ts + ":" + body).getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign a Slack request", e);
+    }
+    return send(HttpRequest.newBuilder(base.resolve("/webhooks/slack")).timeout(Duration.ofSeconds(30))
+        .header("X-Slack-Request-Timestamp", ts).header("X-Slack-Signature", sig)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build());
+  }
+
   /** {@code GET /v1/admin/<view>} with the admin token. */
   Response admin(String view) {
     return send(HttpRequest.newBuilder(base.resolve("/v1/admin/" + view)).timeout(Duration.ofSeconds(30))

@@ -120,6 +120,8 @@ public final class HostileScenario implements Scenario {
     Attack nul = attack("nul-bytes", "HTTP", "NUL bytes in text, chat and id (expected 400)");
     Attack tgAnon = attack("telegram-anonymous-admin", "P1",
         "anonymous admins of two unrelated Telegram groups (from.id 1087968824)");
+    Attack slackTwice = attack("slack-mention-twice", "P2",
+        "one Slack mention delivered as 'message' and as 'app_mention' (two event ids)");
 
     long start = System.nanoTime();
     String secret = random();
@@ -144,16 +146,19 @@ public final class HostileScenario implements Scenario {
         }
       }));
       running.add(group(groups, squat, () -> {
-        try (FakeTelegram tg = new FakeTelegram()) {
+        try (FakePlatform tg = new FakePlatform()) {
           HostileConfig c = HostileConfig.base(secret, admin)
               .set("storage.backend", "sqlite").set("storage.path", tmp.resolve("user.db").toString())
               .set("channels.telegram.enabled", true).set("channels.telegram.bot_token", "demo-bot")
-              .set("channels.telegram.secret_token", secret).set("channels.telegram.api_base_url", tg.baseUrl());
+              .set("channels.telegram.secret_token", secret).set("channels.telegram.api_base_url", tg.baseUrl())
+              .set("channels.slack.enabled", true).set("channels.slack.signing_secret", secret)
+              .set("channels.slack.bot_token", "xoxb-demo").set("channels.slack.api_base_url", tg.baseUrl());
           try (HostileGateway gw = gateway("user_id/sqlite", c, secret, admin, gateways)) {
             idSquatting(gw, squat);
             concurrentReplay(gw, replay);
             nulBytes(gw, nul);
             telegramAnonymousAdmins(gw, tgAnon, tg, secret);
+            slackMentionTwice(gw, slackTwice, tg, secret);
           }
         }
       }));
@@ -543,7 +548,7 @@ public final class HostileScenario implements Scenario {
   /** Telegram's fixed {@code from.id} of anonymous group admins; the real sender is {@code sender_chat}. */
   static final long TELEGRAM_ANONYMOUS_ADMIN = 1087968824L;
 
-  private static void telegramAnonymousAdmins(HostileGateway gw, Attack a, FakeTelegram tg, String secret)
+  private static void telegramAnonymousAdmins(HostileGateway gw, Attack a, FakePlatform tg, String secret)
       throws InterruptedException {
     long update = 1_000;
     String[] groups = {"-1001000000001", "-1001000000002"};
@@ -557,12 +562,36 @@ public final class HostileScenario implements Scenario {
       m.putObject("chat").put("id", Long.parseLong(group)).put("type", "supergroup").put("title", group);
       HostileGateway.Response r = gw.telegram(secret, u);
       a.check(r.status() == 200, "Telegram update " + update + " was answered " + r.describe());
-      Optional<com.fasterxml.jackson.databind.JsonNode> sent = tg.await(group, REPLY_WAIT);
+      Optional<com.fasterxml.jackson.databind.JsonNode> sent = tg.await("chat_id", group, REPLY_WAIT);
       a.check(sent.isPresent() && sent.get().path("text").asText().endsWith("(turn 1)"),
           "group " + group + "'s first message was answered "
               + sent.map(x -> "'" + x.path("text").asText() + "'").orElse("never")
               + (sent.isPresent() ? ": its anonymous admin shares one session with another group's" : ""));
     }
+  }
+
+  /**
+   * Slack sends one user message that mentions the bot twice: as {@code message} and as {@code app_mention}, with
+   * two event ids and one {@code ts}. It must run one turn and get one reply.
+   */
+  private static void slackMentionTwice(HostileGateway gw, Attack a, FakePlatform slack, String secret)
+      throws InterruptedException {
+    String channel = "C0HOSTILE1";
+    String ts = (System.currentTimeMillis() / 1000) + ".000100";
+    for (String[] e : new String[][] {{"Ev0MESSAGE01", "message"}, {"Ev0MENTION01", "app_mention"}}) {
+      com.fasterxml.jackson.databind.node.ObjectNode root = com.fasterxml.jackson.databind.node.JsonNodeFactory
+          .instance.objectNode().put("type", "event_callback").put("event_id", e[0])
+          .put("event_time", System.currentTimeMillis() / 1000).put("team_id", "T0DEMO");
+      root.putObject("event").put("type", e[1]).put("user", "U0SLACKUSER").put("channel", channel)
+          .put("text", "<@U0BATON> hello once").put("ts", ts);
+      HostileGateway.Response r = gw.slack(secret, root);
+      a.check(r.status() == 200, "Slack " + e[1] + " event was answered " + r.describe());
+    }
+    Optional<com.fasterxml.jackson.databind.JsonNode> first = slack.await("channel", channel, REPLY_WAIT);
+    a.check(first.isPresent(), "the Slack mention was never answered");
+    Optional<com.fasterxml.jackson.databind.JsonNode> second = slack.await("channel", channel, Duration.ofMillis(1_500));
+    a.check(second.isEmpty(), "one Slack mention was answered twice: '" + first.map(x -> x.path("text").asText())
+        .orElse("") + "' and '" + second.map(x -> x.path("text").asText()).orElse("") + "'");
   }
 
   // ---- logs and hostile input -----------------------------------------------------------------------------------

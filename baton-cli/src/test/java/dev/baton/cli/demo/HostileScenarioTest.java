@@ -22,7 +22,7 @@ class HostileScenarioTest {
 
   static final List<String> ATTACKS = List.of("session-join-1to1", "session-join-chat", "session-join-escaping",
       "id-squatting", "eviction-replay", "replay-concurrent", "spray-chats", "never-polled-replies",
-      "long-poll-flood", "log-forging", "nul-bytes", "telegram-anonymous-admin");
+      "long-poll-flood", "log-forging", "nul-bytes", "telegram-anonymous-admin", "slack-mention-twice");
 
   private static JsonNode run(Path dir, StringBuilder stdout) throws Exception {
     Path json = dir.resolve("hostile.json");

@@ -16,22 +16,24 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /*
- * Overview: a stand-in for the Telegram Bot API on 127.0.0.1 (any free port), so the hostile scenario sees what
- * the gateway sends to each Telegram chat: every sendMessage body is kept and answered {"ok":true}.
+ * Overview: a stand-in for the platforms' APIs (Telegram Bot API, Slack Web API) on 127.0.0.1 (any free port), so
+ * the hostile scenario sees what the gateway sends to each chat: every sendMessage / chat.postMessage body is kept
+ * and answered {"ok":true}.
  * Concurrency: the JDK HttpServer's handler runs on virtual threads; the queue is thread-safe.
  */
-final class FakeTelegram implements AutoCloseable {
+final class FakePlatform implements AutoCloseable {
 
   private final HttpServer server;
   private final LinkedBlockingQueue<JsonNode> sent = new LinkedBlockingQueue<>();
   private final List<JsonNode> seen = new ArrayList<>();
 
-  FakeTelegram() throws IOException {
+  FakePlatform() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", ex -> {
       try (InputStream in = ex.getRequestBody(); OutputStream out = ex.getResponseBody()) {
-        if (ex.getRequestURI().getPath().endsWith("/sendMessage")) {
+        String path = ex.getRequestURI().getPath();
+        if (path.endsWith("/sendMessage") || path.endsWith("/chat.postMessage")) {
           sent.add(HostileGateway.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         }
         byte[] ok = "{\"ok\":true,\"result\":{}}".getBytes(StandardCharsets.UTF_8);
@@ -47,12 +49,12 @@ final class FakeTelegram implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  /** The next sendMessage to {@code chatId}, waiting at most {@code timeout}. */
-  synchronized Optional<JsonNode> await(String chatId, Duration timeout) throws InterruptedException {
+  /** The next message sent whose {@code field} is {@code chatId}, waiting at most {@code timeout}. */
+  synchronized Optional<JsonNode> await(String field, String chatId, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       for (int i = 0; i < seen.size(); i++) {
-        if (seen.get(i).path("chat_id").asText().equals(chatId)) return Optional.of(seen.remove(i));
+        if (seen.get(i).path(field).asText().equals(chatId)) return Optional.of(seen.remove(i));
       }
       JsonNode n = sent.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (n == null) return Optional.empty();
