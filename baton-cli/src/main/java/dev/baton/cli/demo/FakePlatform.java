@@ -16,8 +16,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /*
- * Overview: a stand-in for the platforms' APIs (Telegram Bot API, Slack Web API) on 127.0.0.1 (any free port), so
- * the hostile scenario sees what the gateway sends to each chat: every sendMessage / chat.postMessage body is kept
+ * Overview: a stand-in for the platforms' APIs (Telegram Bot API, Slack Web API, WhatsApp Graph API) on 127.0.0.1 (any free port), so
+ * the hostile scenario sees what the gateway sends to each chat: every sendMessage / chat.postMessage / messages body is kept
  * and answered {"ok":true}.
  * Concurrency: the JDK HttpServer's handler runs on virtual threads; the queue is thread-safe.
  */
@@ -33,7 +33,7 @@ final class FakePlatform implements AutoCloseable {
     server.createContext("/", ex -> {
       try (InputStream in = ex.getRequestBody(); OutputStream out = ex.getResponseBody()) {
         String path = ex.getRequestURI().getPath();
-        if (path.endsWith("/sendMessage") || path.endsWith("/chat.postMessage")) {
+        if (path.endsWith("/sendMessage") || path.endsWith("/chat.postMessage") || path.endsWith("/messages")) {
           sent.add(HostileGateway.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         }
         byte[] ok = "{\"ok\":true,\"result\":{}}".getBytes(StandardCharsets.UTF_8);

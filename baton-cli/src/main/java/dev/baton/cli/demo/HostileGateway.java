@@ -170,19 +170,30 @@ final class HostileGateway implements AutoCloseable {
   Response slack(String signingSecret, ObjectNode event) {
     String body = event.toString();
     String ts = Long.toString(System.currentTimeMillis() / 1000);
-    String sig;
-    try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(signingSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      sig = "v0=" + java.util.HexFormat.of().formatHex(
-          mac.doFinal(("v0:" + ts + ":" + body).getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign a Slack request", e);
-    }
+    String sig = "v0=" + hmacHex(signingSecret, "v0:" + ts + ":" + body);
     return send(HttpRequest.newBuilder(base.resolve("/webhooks/slack")).timeout(Duration.ofSeconds(30))
         .header("X-Slack-Request-Timestamp", ts).header("X-Slack-Signature", sig)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build());
+  }
+
+  /** A WhatsApp Cloud API notification ({@code POST /webhooks/whatsapp}) signed with {@code appSecret}. */
+  Response whatsapp(String appSecret, ObjectNode notification) {
+    String body = notification.toString();
+    String sig = "sha256=" + hmacHex(appSecret, body);
+    return send(HttpRequest.newBuilder(base.resolve("/webhooks/whatsapp")).timeout(Duration.ofSeconds(30))
+        .header("X-Hub-Signature-256", sig).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build());
+  }
+
+  private static String hmacHex(String secret, String data) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return java.util.HexFormat.of().formatHex(mac.doFinal(data.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign a platform request", e);
+    }
   }
 
   /** {@code GET /v1/admin/<view>} with the admin token. */

@@ -122,6 +122,8 @@ public final class HostileScenario implements Scenario {
         "anonymous admins of two unrelated Telegram groups (from.id 1087968824)");
     Attack slackTwice = attack("slack-mention-twice", "P2",
         "one Slack mention delivered as 'message' and as 'app_mention' (two event ids)");
+    Attack waStale = attack("whatsapp-stale-message", "P2",
+        "a signed WhatsApp message whose timestamp is 3 days old (a capture replayed past the dedup window)");
 
     long start = System.nanoTime();
     String secret = random();
@@ -152,13 +154,17 @@ public final class HostileScenario implements Scenario {
               .set("channels.telegram.enabled", true).set("channels.telegram.bot_token", "demo-bot")
               .set("channels.telegram.secret_token", secret).set("channels.telegram.api_base_url", tg.baseUrl())
               .set("channels.slack.enabled", true).set("channels.slack.signing_secret", secret)
-              .set("channels.slack.bot_token", "xoxb-demo").set("channels.slack.api_base_url", tg.baseUrl());
+              .set("channels.slack.bot_token", "xoxb-demo").set("channels.slack.api_base_url", tg.baseUrl())
+              .set("channels.whatsapp.enabled", true).set("channels.whatsapp.verify_token", secret)
+              .set("channels.whatsapp.app_secret", secret).set("channels.whatsapp.access_token", "demo-access")
+              .set("channels.whatsapp.api_base_url", tg.baseUrl());
           try (HostileGateway gw = gateway("user_id/sqlite", c, secret, admin, gateways)) {
             idSquatting(gw, squat);
             concurrentReplay(gw, replay);
             nulBytes(gw, nul);
             telegramAnonymousAdmins(gw, tgAnon, tg, secret);
             slackMentionTwice(gw, slackTwice, tg, secret);
+            whatsappStale(gw, waStale, tg, secret);
           }
         }
       }));
@@ -592,6 +598,38 @@ public final class HostileScenario implements Scenario {
     Optional<com.fasterxml.jackson.databind.JsonNode> second = slack.await("channel", channel, Duration.ofMillis(1_500));
     a.check(second.isEmpty(), "one Slack mention was answered twice: '" + first.map(x -> x.path("text").asText())
         .orElse("") + "' and '" + second.map(x -> x.path("text").asText()).orElse("") + "'");
+  }
+
+  /** A WhatsApp text message from {@code from}, sent at {@code epochSeconds}. */
+  private static com.fasterxml.jackson.databind.node.ObjectNode whatsappMessage(String id, String from,
+      long epochSeconds, String text) {
+    var root = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        .put("object", "whatsapp_business_account");
+    var value = root.putArray("entry").addObject().put("id", "WABA0").putArray("changes").addObject()
+        .put("field", "messages").putObject("value").put("messaging_product", "whatsapp");
+    value.putObject("metadata").put("display_phone_number", "15550000000").put("phone_number_id", "1055500000");
+    var msg = value.putArray("messages").addObject().put("from", from).put("id", id)
+        .put("timestamp", Long.toString(epochSeconds)).put("type", "text");
+    msg.putObject("text").put("body", text);
+    return root;
+  }
+
+  /** A signed message 3 days old must be acknowledged (200) and never run; a fresh one beside it is answered. */
+  private static void whatsappStale(HostileGateway gw, Attack a, FakePlatform wa, String secret)
+      throws InterruptedException {
+    long now = System.currentTimeMillis() / 1000;
+    HostileGateway.Response stale = gw.whatsapp(secret,
+        whatsappMessage("wamid.STALE0001", "15550000001", now - 3 * 86_400, "captured three days ago"));
+    a.check(stale.status() == 200, "the stale WhatsApp message was answered " + stale.describe()
+        + " (WhatsApp requires 200)");
+    HostileGateway.Response fresh = gw.whatsapp(secret,
+        whatsappMessage("wamid.FRESH0001", "15550000002", now, "fresh message"));
+    a.check(fresh.status() == 200, "a fresh WhatsApp message was answered " + fresh.describe());
+    Optional<com.fasterxml.jackson.databind.JsonNode> served = wa.await("to", "15550000002", REPLY_WAIT);
+    a.check(served.isPresent(), "an honest fresh WhatsApp message was never answered");
+    Optional<com.fasterxml.jackson.databind.JsonNode> ran = wa.await("to", "15550000001", Duration.ofMillis(1_500));
+    a.check(ran.isEmpty(), "a WhatsApp message 3 days old ran a turn: answered '"
+        + ran.map(x -> x.path("text").path("body").asText()).orElse("") + "'");
   }
 
   // ---- logs and hostile input -----------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ class HostileScenarioTest {
 
   static final List<String> ATTACKS = List.of("session-join-1to1", "session-join-chat", "session-join-escaping",
       "id-squatting", "eviction-replay", "replay-concurrent", "spray-chats", "never-polled-replies",
-      "long-poll-flood", "log-forging", "nul-bytes", "telegram-anonymous-admin", "slack-mention-twice");
+      "long-poll-flood", "log-forging", "nul-bytes", "telegram-anonymous-admin", "slack-mention-twice",
+      "whatsapp-stale-message");
 
   private static JsonNode run(Path dir, StringBuilder stdout) throws Exception {
     Path json = dir.resolve("hostile.json");
