@@ -98,7 +98,8 @@ public record DemoReport(
       engineCounters.forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d", k.replace("baton.", ""), v));
       out.println();
     }
-    out.printf(Locale.ROOT, "  throughput: %,.0f messages/s over %.2f s%n", messagesPerSecond, seconds);
+    out.printf(Locale.ROOT, "  throughput: %,.0f %s/s over %.2f s%n", messagesPerSecond,
+        attacks.isEmpty() ? "messages" : "requests", seconds);
     if (!queueWaitMs.isEmpty() || attacks.isEmpty()) {
       out.printf(Locale.ROOT, "  queue wait (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n",
           queueWaitMs.getOrDefault("p50", 0.0), queueWaitMs.getOrDefault("p90", 0.0),
