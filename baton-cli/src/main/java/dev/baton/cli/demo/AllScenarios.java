@@ -42,10 +42,16 @@ final class AllScenarios {
   }
 
   static void writeJson(DemoReport sessions, DemoReport tools, Path file) throws IOException {
+    writeJson(sessions, tools, null, file);
+  }
+
+  /** As above, with the hostile scenario's promises merged too and its {@code attacks} at the top. */
+  static void writeJson(DemoReport sessions, DemoReport tools, @org.jspecify.annotations.Nullable DemoReport hostile,
+      Path file) throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     @SuppressWarnings("unchecked")
     Map<String, Object> root = new LinkedHashMap<>(json.convertValue(sessions, Map.class));
-    List<DemoReport> both = List.of(sessions, tools);
+    List<DemoReport> both = hostile == null ? List.of(sessions, tools) : List.of(sessions, tools, hostile);
     root.put("scenario", NAME);
     root.put("passed", passed(both));
     root.put("promises", merge(both));
@@ -53,7 +59,12 @@ final class AllScenarios {
     root.put("deadlock_detect_ms", tools.load().getOrDefault("detect_ms", List.of()));
     root.put("lost_updates", tools.load().getOrDefault("lost_updates", 0L));
     root.put("executed_twice", tools.load().getOrDefault("executed_twice", 0L));
-    root.put("scenarios", Map.of("sessions", sessions, "tools", tools));
+    if (hostile != null) root.put("attacks", hostile.attacks());
+    Map<String, DemoReport> scenarios = new LinkedHashMap<>();
+    scenarios.put("sessions", sessions);
+    scenarios.put("tools", tools);
+    if (hostile != null) scenarios.put("hostile", hostile);
+    root.put("scenarios", scenarios);
     json.writeValue(file.toFile(), root);
   }
 }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 public final class DemoCommand implements Callable<Integer> {
 
   /** The scenarios {@code --scenario} can pick; the first is the default. Add new ones here. */
-  static final List<Scenario> SCENARIOS = List.of(new SessionsScenario(), new ToolsScenario());
+  static final List<Scenario> SCENARIOS = List.of(new SessionsScenario(), new ToolsScenario(),
+      new HostileScenario());
 
   @Option(names = "--users", paramLabel = "N", defaultValue = "200", description = "Simulated users (default: ${DEFAULT-VALUE}).")
   int users;
@@ -42,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
   int turnMillis;
 
   @Option(names = "--scenario", paramLabel = "NAME", defaultValue = AllScenarios.NAME, description = "Which scenario:"
-      + " ${COMPLETION-CANDIDATES} (default: all = sessions, then tools).",
+      + " ${COMPLETION-CANDIDATES} (default: all = sessions, then tools, then hostile).",
       completionCandidates = ScenarioNames.class)
   String scenario;
 
@@ -76,21 +77,29 @@ public final class DemoCommand implements Callable<Integer> {
     return report.passed() ? 0 : 1;
   }
 
-  /** Sessions (over the chosen transport, HTTP by default), then tools in process; exit 0 only if both pass. */
+  /**
+   * Sessions (over the chosen transport, HTTP by default), then tools in process, then hostile (over HTTP);
+   * exit 0 only if all three pass.
+   */
   private int runAll() throws Exception {
     DemoReport sessions = run(new SessionsScenario(), transport);
     DemoReport tools = run(new ToolsScenario(), Optional.empty()); // in process: its checks sit in the tools
-    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, json.get());
-    boolean passed = AllScenarios.passed(List.of(sessions, tools));
-    System.out.printf("%nbaton demo: %s%n", passed ? "every promise kept in both scenarios" : "PROMISES VIOLATED");
+    DemoReport hostile = run(new HostileScenario(), Optional.empty()); // always over HTTP: attacks on the gateway
+    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, hostile, json.get());
+    boolean passed = AllScenarios.passed(List.of(sessions, tools, hostile));
+    System.out.printf("%nbaton demo: %s%n", passed ? "every promise kept in all three scenarios"
+        : "PROMISES VIOLATED");
     return passed ? 0 : 1;
   }
 
   private DemoReport run(Scenario s, Optional<String> transport) throws Exception {
     BatonConfig cfg = config.isPresent() ? ConfigLoader.withSystemEnvironment().load(config.get()) : demoConfig();
     DemoOptions.Transport how = transport.map(t -> parse(DemoOptions.Transport.class, "--transport", t))
-        .orElse(s instanceof SessionsScenario ? DemoOptions.Transport.HTTP : DemoOptions.Transport.INPROCESS);
-    if (how == DemoOptions.Transport.HTTP && !(s instanceof SessionsScenario)) {
+        .orElse(s instanceof ToolsScenario ? DemoOptions.Transport.INPROCESS : DemoOptions.Transport.HTTP);
+    if (how == DemoOptions.Transport.INPROCESS && s instanceof HostileScenario) {
+      throw new IllegalArgumentException("scenario 'hostile' attacks the HTTP gateway: it runs over HTTP only");
+    }
+    if (how == DemoOptions.Transport.HTTP && s instanceof ToolsScenario) {
       throw new IllegalArgumentException("scenario '" + s.name() + "' runs in process only (--transport inprocess)");
     }
     DemoOptions.DemoStore kind = store.map(k -> parse(DemoOptions.DemoStore.class, "--store", k))
@@ -99,8 +108,12 @@ public final class DemoCommand implements Callable<Integer> {
         turnMillis, cfg, how, kind);
     PrintStream err = System.err;
     Progress progress = noProgress ? Progress.none() : stderrIsTerminal() ? Progress.bar(err) : Progress.lines(err);
-    err.printf("baton demo: %s over %s, %d users x %d messages, seed %d%n", s.name(),
-        how == DemoOptions.Transport.HTTP ? "HTTP" : "in-process calls", users, messages, options.seed());
+    if (s instanceof HostileScenario) {
+      err.printf("baton demo: %s over HTTP, attackers beside honest users on five gateways%n", s.name());
+    } else {
+      err.printf("baton demo: %s over %s, %d users x %d messages, seed %d%n", s.name(),
+          how == DemoOptions.Transport.HTTP ? "HTTP" : "in-process calls", users, messages, options.seed());
+    }
     DemoReport report = s.run(options, progress);
     report.print(System.out);
     return report;

@@ -1,5 +1,6 @@
 package dev.baton.cli.demo;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -27,7 +28,17 @@ public record DemoReport(
     double seconds,
     double messagesPerSecond,
     String transport,
-    Map<String, Object> http) {
+    Map<String, Object> http,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, AttackResult> attacks) {
+
+  /** A report without attacks (every scenario but the hostile one). */
+  public DemoReport(String scenario, long seed, boolean passed, Map<String, PromiseResult> promises,
+      Map<String, Long> messages, Map<String, Object> load, Map<String, Long> engineCounters,
+      Map<String, Double> queueWaitMs, double seconds, double messagesPerSecond, String transport,
+      Map<String, Object> http) {
+    this(scenario, seed, passed, promises, messages, load, engineCounters, queueWaitMs, seconds, messagesPerSecond,
+        transport, http, Map.of());
+  }
 
   /** A report of an in-process run (no HTTP figures). */
   public DemoReport(String scenario, long seed, boolean passed, Map<String, PromiseResult> promises,
@@ -40,6 +51,12 @@ public record DemoReport(
   /** One promise: what it means, how often it was checked, how often it broke, and a few examples. */
   public record PromiseResult(String meaning, long checked, long violations, List<String> examples) {}
 
+  /**
+   * One attack of the hostile scenario: the promise it attacks, what the attacker does, how often the outcome was
+   * checked and how often the attack succeeded (a violation), with a few examples as seen over the wire.
+   */
+  public record AttackResult(String promise, String attack, long checked, long violations, List<String> examples) {}
+
   static boolean passed(Map<String, PromiseResult> promises) {
     return promises.values().stream().allMatch(p -> p.violations() == 0 && p.checked() > 0);
   }
@@ -51,13 +68,24 @@ public record DemoReport(
   public void print(PrintStream out) {
     out.println();
     out.printf(Locale.ROOT, "Baton demo '%s' over %s (seed %d): %s%n", scenario,
-        transport.equals("http") ? "HTTP" : "in-process calls", seed, passed ? "every promise kept" : "PROMISES VIOLATED");
+        transport.equals("http") ? "HTTP" : "in-process calls", seed,
+        attacks.isEmpty() ? (passed ? "every promise kept" : "PROMISES VIOLATED")
+            : (passed ? "every attack refused, every promise kept" : "ATTACKS SUCCEEDED, PROMISES VIOLATED"));
     out.println();
     out.printf(Locale.ROOT, "  %-4s %12s %11s   %s%n", "", "checks", "violations", "promise");
     promises.forEach((name, p) -> {
       out.printf(Locale.ROOT, "  %-4s %,12d %,11d   %s%n", name, p.checked(), p.violations(), p.meaning());
       for (String e : p.examples()) out.println("         ! " + e);
     });
+    if (!attacks.isEmpty()) {
+      out.println();
+      out.printf(Locale.ROOT, "  %-24s %-4s %8s %11s   %s%n", "attack", "", "checks", "violations", "what the attacker does");
+      attacks.forEach((name, a) -> {
+        out.printf(Locale.ROOT, "  %-24s %-4s %,8d %,11d   %s%n", name, a.promise(), a.checked(), a.violations(),
+            a.attack());
+        for (String e : a.examples()) out.println("         ! " + e);
+      });
+    }
     out.println();
     out.print("  messages:");
     messages.forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d", k.replace('_', ' '), v));
@@ -65,13 +93,18 @@ public record DemoReport(
     out.print("  load:");
     load.forEach((k, v) -> out.print(" " + k.replace('_', ' ') + " " + v));
     out.println();
-    out.print("  engine counters:");
-    engineCounters.forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d", k.replace("baton.", ""), v));
-    out.println();
-    out.printf(Locale.ROOT, "  throughput: %,.0f messages/s over %.2f s%n", messagesPerSecond, seconds);
-    out.printf(Locale.ROOT, "  queue wait (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n",
-        queueWaitMs.getOrDefault("p50", 0.0), queueWaitMs.getOrDefault("p90", 0.0),
-        queueWaitMs.getOrDefault("p99", 0.0), queueWaitMs.getOrDefault("max", 0.0));
+    if (!engineCounters.isEmpty() || attacks.isEmpty()) {
+      out.print("  engine counters:");
+      engineCounters.forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d", k.replace("baton.", ""), v));
+      out.println();
+    }
+    out.printf(Locale.ROOT, "  throughput: %,.0f %s/s over %.2f s%n", messagesPerSecond,
+        attacks.isEmpty() ? "messages" : "requests", seconds);
+    if (!queueWaitMs.isEmpty() || attacks.isEmpty()) {
+      out.printf(Locale.ROOT, "  queue wait (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n",
+          queueWaitMs.getOrDefault("p50", 0.0), queueWaitMs.getOrDefault("p90", 0.0),
+          queueWaitMs.getOrDefault("p99", 0.0), queueWaitMs.getOrDefault("max", 0.0));
+    }
     if (!http.isEmpty()) {
       out.print("  http:");
       http.forEach((k, v) -> out.print(" " + k.replace('_', ' ') + " " + v));

@@ -36,19 +36,23 @@ class AllScenariosTest {
   }
 
   @Test
-  void theDefaultDemoRunsBothScenariosAndReportsP1ToP9(@TempDir Path dir) throws Exception {
+  void theDefaultDemoRunsAllThreeScenariosAndReportsP1ToP9(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("all.json");
     StringWriter err = new StringWriter();
     var cl = Main.commandLine();
     cl.setErr(new PrintWriter(err, true));
     int exit = cl.execute("demo", "--users", "20", "--messages", "10", "--seed", "5", "--no-progress",
         "--json", json.toString());
-    assertThat(exit).as(err.toString()).isZero();
     JsonNode root = new ObjectMapper().readTree(json.toFile());
     assertThat(root.path("scenario").asText()).isEqualTo("all");
-    assertThat(root.path("passed").asBoolean()).isTrue();
+    // The hostile scenario fails until the fixes of issue 10 are merged; sessions and tools must pass on their own.
+    assertThat(exit).as(err.toString()).isEqualTo(root.path("passed").asBoolean() ? 0 : 1);
+    assertThat(root.path("scenarios").path("sessions").path("passed").asBoolean()).isTrue();
+    assertThat(root.path("scenarios").path("tools").path("passed").asBoolean()).isTrue();
     for (String p : new String[] {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"}) {
       assertThat(root.path("promises").path(p).path("checked").asLong()).as(p).isPositive();
+    }
+    for (String p : new String[] {"P3", "P4", "P5", "P6", "P7", "P8", "P9"}) {
       assertThat(root.path("promises").path(p).path("violations").asLong()).as(p).isZero();
     }
     assertThat(root.path("deadlocks").path("injected").asLong()).isEqualTo(2);
@@ -59,5 +63,22 @@ class AllScenariosTest {
     assertThat(root.path("executed_twice").asLong()).isZero();
     assertThat(root.path("transport").asText()).isEqualTo("http");
     assertThat(root.path("scenarios").has("tools")).isTrue();
+    assertThat(root.path("scenarios").has("hostile")).isTrue();
+    for (String a : HostileScenarioTest.ATTACKS) {
+      assertThat(root.path("attacks").path(a).path("checked").asLong()).as(a).isPositive();
+    }
+    assertThat(root.path("promises").path("P11").path("checked").asLong()).isPositive();
+  }
+
+  /** Passes only once the fixes of issue 10 are merged: then the whole default demo keeps every promise. */
+  @Test
+  void theDefaultDemoPassesWithEveryAttackRefused(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("all.json");
+    int exit = Main.commandLine().execute("demo", "--users", "20", "--messages", "10", "--seed", "5",
+        "--no-progress", "--json", json.toString());
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    assertThat(root.path("attacks").toString()).isNotEmpty();
+    assertThat(exit).as(root.path("attacks").toString()).isZero();
+    assertThat(root.path("passed").asBoolean()).isTrue();
   }
 }
