@@ -9,44 +9,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /*
  * Overview: the configuration of one gateway of the hostile scenario, built in code as baton.yaml text and
- * loaded by the real ConfigLoader (so it is validated like any file). It is tolerant of the build it runs on:
- * a key is only written when this build documents it (ConfigDocs), so the same scenario runs before and after
- * the bounds of issue 10 exist. The bounds are found by their documented names (BOUND_KEYS: the exact name
- * first, then a pattern over every key), and the report says which key was used or that none exists yet.
+ * loaded by the real ConfigLoader (so it is validated like any file). A bound's key is written only when this
+ * build documents it (ConfigDocs), and the report names the keys it set, so a renamed key shows as missing
+ * instead of silently not being set.
  */
 final class HostileConfig {
 
   /** A bound the hostile scenario sets small so that an attacker reaches it quickly. */
   enum Bound {
-    /** Queued messages in total ({@code agent.concurrency.max_queued_total}, named in issue 10). */
-    QUEUED_TOTAL("agent.concurrency.max_queued_total", "max_queued_total"),
-    // TODO(integrator): the three names below are the scenario's guesses; when the bounds branch merges, put
-    // the real key first if its name does not match the pattern (the report's load.bound_keys shows the match).
+    /** Queued messages in total. */
+    QUEUED_TOTAL("agent.concurrency.max_queued_total"),
     /** Live sessions per user. */
-    SESSIONS_PER_USER("agent.concurrency.max_sessions_per_user", "sessions?_per_user|per_user_sessions?"),
+    SESSIONS_PER_USER("sessions.max_live_per_user"),
     /** Concurrent long polls ({@code GET /v1/replies}) per user. */
-    LONG_POLLS_PER_USER("channels.api.max_long_polls_per_user", "polls?_per_user|per_user_.*polls?"),
-    /** Undelivered replies (outbox) per user. */
-    OUTBOX_PER_USER("channels.api.max_undelivered_per_user",
-        "(outbox|undelivered)[a-z_]*per_user|per_user_[a-z_]*(outbox|undelivered)");
+    LONG_POLLS_PER_USER("channels.api.max_polls_per_user"),
+    /** Undelivered replies kept per user (the oldest is dropped and marked delivered). */
+    OUTBOX_PER_USER("channels.api.reply_buffer");
 
-    final String preferred;
-    final Pattern pattern;
+    final String name;
 
-    Bound(String preferred, String pattern) {
-      this.preferred = preferred;
-      this.pattern = Pattern.compile(pattern);
+    Bound(String name) {
+      this.name = name;
     }
 
-    /** The documented key of this bound on this build, if there is one. */
+    /** The documented key of this bound; empty if this build does not document it (the check then says so). */
     Optional<String> key() {
-      if (KNOWN.contains(preferred)) return Optional.of(preferred);
-      return KNOWN.stream().filter(k -> pattern.matcher(k).find()).sorted().findFirst();
+      return KNOWN.contains(name) ? Optional.of(name) : Optional.empty();
     }
   }
 
@@ -146,6 +138,6 @@ final class HostileConfig {
   }
 
   static List<String> missingBounds() {
-    return java.util.Arrays.stream(Bound.values()).filter(b -> b.key().isEmpty()).map(b -> b.preferred).toList();
+    return java.util.Arrays.stream(Bound.values()).filter(b -> b.key().isEmpty()).map(b -> b.name).toList();
   }
 }

@@ -54,6 +54,8 @@ final class HostileGateway implements AutoCloseable {
   static final String CHATS_CLAIM = "chats";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Helidon logs through java.util.logging at INFO; kept at WARNING like the other scenarios (held: weak refs). */
+  private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 
   /** A response as the client saw it: status (-1 = transport error) and the parsed body. */
   record Response(int status, JsonNode body) {
@@ -87,6 +89,7 @@ final class HostileGateway implements AutoCloseable {
 
   HostileGateway(String name, BatonConfig config, String secret, String adminToken, Agent agent,
       Map<String, java.util.concurrent.atomic.AtomicLong> statuses) {
+    HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
     this.statuses = statuses;
     this.name = name;
     this.config = config;

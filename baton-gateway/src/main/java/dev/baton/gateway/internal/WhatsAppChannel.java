@@ -103,7 +103,8 @@ public final class WhatsAppChannel {
         ingress.submit(m);
       } else {
         meters.counter("baton.gateway.stale_messages", "channel", NAME, "reason", stale).increment();
-        log.warn("whatsapp: a message was not run, its timestamp is {} (sent_at={}, now={}, max_age_ms={},"
+        // info, not warn: a replayed capture may come in floods, and the metric is what alerts
+        log.info("whatsapp: a message was not run, its timestamp is {} (sent_at={}, now={}, max_age_ms={},"
             + " max_skew_ms={})", stale.replace('_', ' '), m.sentAt(), now, maxAge.toMillis(), maxSkew.toMillis());
       }
     }
