@@ -100,4 +100,30 @@ class PlatformBusyReplyTest {
         .isEqualTo(3.0);
     Eventually.until("every reply is marked delivered", () -> store.undeliveredReplies().isEmpty());
   }
+
+  /**
+   * Review of issue 10: a refusal by a P11 bound stores and sends nothing, so answering the webhook 200 lost the
+   * message (the platform never delivers it again). It is 503 now, and the redelivery is taken once there is room.
+   */
+  @Test
+  void aMessageRefusedByABoundIs503SoThePlatformDeliversItAgain() throws Exception {
+    h.close();
+    h = new Harness(clock, store, c -> c
+        .withAgent(c.agent().withConcurrency(c.agent().concurrency().withMaxQueuedTotal(1)))
+        .withChannels(c.channels().withTelegram(new TelegramConfig(true, "1:bot", SECRET, api.baseUrl()))),
+        (c, router) -> Baton.builder().config(c).store(store).scheduler(clock).agent(slow).replies(router).build());
+    assertThat(deliver(1, "first")).isEqualTo(200);
+    assertThat(entered.tryAcquire(10, TimeUnit.SECONDS)).as("first turn started").isTrue();
+    assertThat(deliver(2, "second")).isEqualTo(200); // the one place in the queue
+    long journaled = store.stats().journalEntries();
+    assertThat(deliver(3, "third")).isEqualTo(503);
+    assertThat(store.stats().journalEntries()).as("nothing stored for the refused update").isEqualTo(journaled);
+    gate.countDown();
+    List<String> texts = new ArrayList<>();
+    while (!texts.contains("done: second")) texts.add(M.readTree(api.next().body()).path("text").asText());
+    assertThat(texts).doesNotContain(BUSY);
+    Eventually.until("the queue is empty", () -> h.engine.snapshot().queuedMessages() == 0);
+    assertThat(deliver(3, "third")).as("Telegram's redelivery").isEqualTo(200);
+    assertThat(M.readTree(api.next().body()).path("text").asText()).isEqualTo("done: third");
+  }
 }

@@ -323,7 +323,7 @@ public final class Engine implements Baton {
               store.release(p.key());
               released(p.key());
               metrics.busy.increment();
-              return new Admission.Busy(p.key(), concurrency.busyMessage());
+              return new Admission.Busy(p.key(), concurrency.busyMessage(), true); // rejectionTask sends it
             }
             case REJECT -> {
               store.release(p.key());

@@ -78,7 +78,7 @@ public final class DiscordChannel {
       return;
     }
     if (type != 2) throw HttpError.badRequest("unsupported interaction type");
-    ingress.submit(parseCommand(root, scheduler.now()));
+    ingress.submitPlatform(parseCommand(root, scheduler.now()));
     Http.json(res, 200, Json.newObject().put("type", 5));
   }
 

@@ -11,7 +11,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * A busy answer (overflow_action return_busy_message) is not sent from here: the engine commits the busy
  * reply to the session's outbox and hands it to the ReplyRouter, which puts it on the platform's outbound
  * lane like any other reply. That journaled reply is the only one, so each overflowed message gets exactly
- * one busy message (sending another here made every platform busy reply go out twice).
+ * one busy message (sending another here made every platform busy reply go out twice). A refusal by a P11
+ * bound stores and sends nothing: submitPlatform answers it 503 so the platform redelivers.
  * Concurrency: thread-safe; submit() blocks while the store journals the message.
  */
 public final class Ingress {
@@ -35,6 +36,20 @@ public final class Ingress {
       case Admission.Rejected x -> "rejected";
     };
     meters.counter("baton.gateway.admissions", "channel", m.channel(), "result", result).increment();
+    return a;
+  }
+
+  /**
+   * Submits a platform message. A P11 refusal stores nothing and sends nothing ({@link Admission.Busy} with
+   * {@code replyQueued} false), so the webhook must not answer 200: that would tell the platform the message was
+   * taken and it would never come back. It is answered 503 instead, and the platform delivers it again later
+   * (Telegram, Slack and WhatsApp retry with backoff; Discord shows the user that the interaction failed).
+   */
+  public Admission submitPlatform(InboundMessage m) {
+    Admission a = submit(m);
+    if (a instanceof Admission.Busy b && !b.replyQueued()) {
+      throw new HttpError(503, "busy", "too busy to take this message now; deliver it again later");
+    }
     return a;
   }
 

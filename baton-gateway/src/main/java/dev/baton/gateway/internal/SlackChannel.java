@@ -67,7 +67,7 @@ public final class SlackChannel {
       Http.json(res, 200, Json.newObject().put("challenge", Json.text(root, "challenge")));
       return;
     }
-    if (type.equals("event_callback")) parseEvent(root).ifPresent(ingress::submit);
+    if (type.equals("event_callback")) parseEvent(root).ifPresent(ingress::submitPlatform);
     Http.json(res, 200, Json.newObject().put("ok", true));
   }
 

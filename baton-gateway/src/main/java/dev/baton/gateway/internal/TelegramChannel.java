@@ -50,7 +50,7 @@ public final class TelegramChannel {
     String token = Http.header(req, SECRET_HEADER).orElse("");
     if (!Signatures.equal(cfg.secretToken(), token)) throw HttpError.unauthorized("bad secret token");
     byte[] body = limits.read(req);
-    parse(body).ifPresent(ingress::submit);
+    parse(body).ifPresent(ingress::submitPlatform);
     Http.json(res, 200, Json.newObject().put("ok", true));
   }
 

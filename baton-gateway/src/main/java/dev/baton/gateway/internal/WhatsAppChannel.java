@@ -100,7 +100,7 @@ public final class WhatsAppChannel {
     for (InboundMessage m : parse(body)) {
       String stale = staleness(m.sentAt(), now);
       if (stale.isEmpty()) {
-        ingress.submit(m);
+        ingress.submitPlatform(m);
       } else {
         meters.counter("baton.gateway.stale_messages", "channel", NAME, "reason", stale).increment();
         // info, not warn: a replayed capture may come in floods, and the metric is what alerts

@@ -50,7 +50,7 @@ public class FakeEngine implements Baton {
     SessionKey session = SessionKey.derive(m, IdSource.USER_ID);
     if (busy.contains(m.sender())) {
       if (emitReplies) emit(session, m, Reply.Kind.BUSY, "busy, try again later", false);
-      return new Admission.Busy(key, "busy, try again later");
+      return new Admission.Busy(key, "busy, try again later", true); // like the session-queue case
     }
     if (seen.putIfAbsent(key, Boolean.TRUE) != null) return new Admission.Duplicate(key);
     if (recordAccepted) accepted.add(m);
