@@ -297,7 +297,19 @@ public final class Engine implements Baton {
         return refused(p.key(), bounds.refusedSessions, Bounds.SESSIONS_TEXT);
       }
       if (!(p.order() instanceof OrderKey.None) && a.needsReorder()) {
-        a.initReorder(store.loadSession(session)); // outside any monitor: may do I/O
+        try {
+          a.initReorder(store.loadSession(session)); // outside any monitor: may do I/O
+        } catch (RuntimeException e) {
+          // Not admitted: give the fresh actor (and its P11 charge) back, and the key, so a retry is not a
+          // "duplicate" of a message nobody runs.
+          a.retireIfIdle();
+          try {
+            store.release(p.key());
+          } catch (RuntimeException ignored) {
+            // the store is down; recovery finds the entry unfinished and runs it
+          }
+          throw e;
+        }
       }
       SessionActor.Offer o = a.offer(p, source);
       switch (o) {

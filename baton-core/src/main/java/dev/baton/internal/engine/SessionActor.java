@@ -409,6 +409,11 @@ final class SessionActor {
 
   // ------------------------------------------------------------------ life
 
+  /** Retires the actor if it has no work (an admission that failed before its offer leaves it empty). */
+  synchronized void retireIfIdle() {
+    maybeRetireLocked();
+  }
+
   private void maybeRetireLocked() {
     if (retired || !queue.isEmpty() || !runs.isEmpty() || tickets > 0 || laneBusy) return;
     if (reorder != null && reorder.held() > 0) return;

@@ -154,4 +154,36 @@ class EngineBoundsTest {
       }
     }
   }
+
+  /**
+   * Review of issue 10: a store error between charging a fresh session and offering its message left the empty
+   * actor installed and charged for good (64 such errors and the sender was refused until a restart), and the
+   * journaled key made every retry a "duplicate" of a message nobody ran.
+   */
+  @Test
+  void aStoreErrorBeforeTheOfferGivesTheSessionAndTheKeyBack() throws Exception {
+    Cfg cfg = new Cfg();
+    cfg.maxLivePerUser = 1;
+    java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
+    dev.baton.spi.Store failing = (dev.baton.spi.Store) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {dev.baton.spi.Store.class}, (proxy, m, args) -> {
+          if (m.getName().equals("loadSession") && fail.getAndSet(false)) {
+            throw new dev.baton.spi.StoreException("database is locked", new java.io.IOException("busy"));
+          }
+          try {
+            return m.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (Baton baton = Baton.builder().config(cfg.build()).scheduler(clock).agent(turn -> turn.reply("ok"))
+        .store(failing).replies(replies).meterRegistry(meters).build()) {
+      InboundMessage ordered = msg("m1", "ann", "", "hi").withOrder(dev.baton.OrderKey.sequence(0));
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> baton.submit(ordered))
+          .isInstanceOf(dev.baton.spi.StoreException.class);
+      assertThat(baton.snapshot().sessions()).isEmpty();
+      assertThat(baton.submit(ordered)).as("the client's retry").isInstanceOf(Admission.Accepted.class);
+      replies.await(1);
+    }
+  }
 }
