@@ -10,8 +10,9 @@ import java.util.Objects;
  * authenticated sender (and chat) of a message and {@code sessions.id_source}; never from a field the client
  * may set freely. Agent code can read its own session key but no API reachable from agent code takes one.
  *
- * <p>The text form is {@code channel:kind:part[:part]}, where each part is escaped: {@code %}, {@code :} and
- * control characters become {@code %XX} (upper-case hex), nothing else does. The encoding is injective, and
+ * <p>The text form is {@code channel:kind:part[:part]}, where each part is escaped: {@code %}, {@code :},
+ * {@code /} and control characters become {@code %XX} (upper-case hex), U+2028 and U+2029 {@code %u2028} and
+ * {@code %u2029}, nothing else does. The encoding is injective, and
  * {@link #parse} accepts only canonical text, so {@code value()} and the structure determine each other. Kinds:
  * <ul>
  *   <li>{@link Kind#USER} {@code u:user} — a user's own (1:1) session;
@@ -56,6 +57,23 @@ public record SessionKey(String value) implements Comparable<SessionKey> {
   public static SessionKey parse(String text) {
     return new SessionKey(text);
   }
+
+  /**
+   * A key as a store read it back. Text that is not canonical (written before keys were structured, e.g. a
+   * {@code user_and_chat} key whose chat held a {@code :}) becomes the session {@code legacy:u:<that text,
+   * escaped>}: no message derives a key on the {@code legacy} channel, so such a session can meet no live one,
+   * and its leftover work still runs and its replies are still delivered instead of stopping recovery.
+   */
+  public static SessionKey fromStored(String text) {
+    try {
+      return new SessionKey(text);
+    } catch (IllegalArgumentException e) {
+      return user(LEGACY_CHANNEL, text);
+    }
+  }
+
+  /** The channel of {@link #fromStored} keys that were not canonical. */
+  public static final String LEGACY_CHANNEL = "legacy";
 
   /** The session of {@code user} alone on {@code channel}. */
   public static SessionKey user(String channel, String user) {
@@ -155,12 +173,18 @@ public record SessionKey(String value) implements Comparable<SessionKey> {
     return new Structure(kind, List.of(parts));
   }
 
-  /** Appends {@code s} with {@code %}, {@code :} and control characters as {@code %XX}. */
+  /**
+   * Appends {@code s} with {@code %}, {@code :}, {@code /} (reply ids and lock names join keys with it) and
+   * control characters (C0, DEL, C1) as {@code %XX}, and the line and paragraph separators as {@code %u2028}
+   * and {@code %u2029}, so a key can neither be shifted into another nor end a log line.
+   */
   static StringBuilder escape(String s, StringBuilder b) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '%' || c == ':' || c < 0x20 || c == 0x7f) {
+      if (c == '%' || c == ':' || c == '/' || c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
         b.append('%').append(String.format(Locale.ROOT, "%02X", (int) c));
+      } else if (c == '\u2028' || c == '\u2029') {
+        b.append("%u").append(String.format(Locale.ROOT, "%04X", (int) c));
       } else {
         b.append(c);
       }
@@ -177,15 +201,16 @@ public record SessionKey(String value) implements Comparable<SessionKey> {
         b.append(c);
         continue;
       }
-      if (i + 2 >= s.length()) {
-        throw new IllegalArgumentException("a session key has a truncated %XX escape");
+      int width = i + 1 < s.length() && s.charAt(i + 1) == 'u' ? 5 : 2; // %uXXXX or %XX
+      if (i + width >= s.length()) {
+        throw new IllegalArgumentException("a session key has a truncated % escape");
       }
       try {
-        b.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
+        b.append((char) Integer.parseInt(s.substring(i + 1 + (width == 5 ? 1 : 0), i + 1 + width), 16));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("a session key has a bad %XX escape");
+        throw new IllegalArgumentException("a session key has a bad % escape");
       }
-      i += 2;
+      i += width;
     }
     return b.toString();
   }

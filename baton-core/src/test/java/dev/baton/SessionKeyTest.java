@@ -40,19 +40,19 @@ class SessionKeyTest {
 
   @Test
   void partsReadBack() {
-    SessionKey k = SessionKey.member("slack", "C1:%\n", "U:2");
+    SessionKey k = SessionKey.member("slack", "C1:%\n/\u0085\u2028", "U:2");
     assertThat(k.channel()).isEqualTo("slack");
     assertThat(k.kind()).isEqualTo(SessionKey.Kind.MEMBER);
-    assertThat(k.chatId()).contains("C1:%\n");
+    assertThat(k.chatId()).contains("C1:%\n/\u0085\u2028");
     assertThat(k.user()).contains("U:2");
-    assertThat(k.value()).doesNotContain("\n");
+    assertThat(k.value()).doesNotContain("\n", "\u0085", "\u2028", "/").isEqualTo("slack:uc:C1%3A%25%0A%2F%85%u2028:U%3A2");
     assertThat(SessionKey.parse(k.value())).isEqualTo(k);
   }
 
   @Test
   void onlyCanonicalTextParses() {
     for (String bad : List.of("s1", "api:u", "api:x:bob", "api:u:a:b", "api:uc:a", "api:u:", "API:u:bob",
-        "api:u:%3a", "api:u:%", "api:u:%zz", "api:u:a%41", "api:u:\n")) {
+        "api:u:%3a", "api:u:%", "api:u:%zz", "api:u:a%41", "api:u:\n", "api:u:a/b", "api:u:%u002", "api:u:%u0041")) {
       assertThatThrownBy(() -> SessionKey.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
     }
     assertThat(SessionKey.parse("api:u:bob")).isEqualTo(SessionKey.user("api", "bob"));
@@ -60,7 +60,7 @@ class SessionKeyTest {
 
   @Provide
   Arbitrary<String> parts() {
-    return Arbitraries.strings().withChars(":%a\n\u0001b").ofMinLength(1).ofMaxLength(6);
+    return Arbitraries.strings().withChars(":%a\n\u0001b/\u2028\u0085").ofMinLength(1).ofMaxLength(6);
   }
 
   @Property(tries = 2000)
@@ -86,5 +86,14 @@ class SessionKeyTest {
     DedupKey a = DedupKey.of(InboundMessage.of("api", id1, s1, "t", Instant.EPOCH), 1);
     DedupKey b = DedupKey.of(InboundMessage.of("api", id2, s2, "t", Instant.EPOCH), 1);
     assertThat(a.equals(b)).isEqualTo(s1.equals(s2) && id1.equals(id2));
+  }
+
+  @Test
+  void aStoredKeyFromBeforeStructuredKeysIsReadAsALegacySessionThatMeetsNoLiveOne() {
+    SessionKey old = SessionKey.fromStored("api:uc:general:x:alice");
+    assertThat(old.channel()).isEqualTo(SessionKey.LEGACY_CHANNEL);
+    assertThat(old.user()).contains("api:uc:general:x:alice");
+    assertThat(old).isNotEqualTo(SessionKey.derive(msg("alice", "general:x"), IdSource.USER_AND_CHAT));
+    assertThat(SessionKey.fromStored("api:u:bob")).isEqualTo(SessionKey.user("api", "bob"));
   }
 }

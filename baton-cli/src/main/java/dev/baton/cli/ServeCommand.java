@@ -172,9 +172,7 @@ public final class ServeCommand implements Callable<Integer> {
     if (ConfigLoader.declares(file, "storage", "backend")) return cfg;
     StorageConfig s = cfg.storage();
     String path = ConfigLoader.declares(file, "storage", "path") ? s.path() : data.resolve("baton.db").toString();
-    return cfg.withStorage(new StorageConfig(StorageConfig.Backend.SQLITE, path, s.url(), s.user(), s.password(),
-        s.poolSize(), s.writers(), s.groupCommitMaxBatch(), s.groupCommitMaxDelayUs(), s.leaseTtlMs(),
-        s.pruneIntervalMs(), s.pruneBatch()));
+    return cfg.withStorage(s.withBackend(StorageConfig.Backend.SQLITE, path));
   }
 
   /**

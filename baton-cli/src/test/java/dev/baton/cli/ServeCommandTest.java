@@ -58,13 +58,15 @@ class ServeCommandTest {
   @Test
   void aConfigFileWithoutAStorageBackendRunsOnSqliteInTheDataDirectory(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("baton.yaml");
-    Files.writeString(file, "channels:\n  api:\n    jwt:\n      hs256_secret: 0123456789abcdef0123456789abcdef\n");
+    Files.writeString(file, "channels:\n  api:\n    jwt:\n      hs256_secret: 0123456789abcdef0123456789abcdef\n"
+        + "storage:\n  max_outbox_per_session: 77\n");
     ServeCommand cmd = new ServeCommand();
     new CommandLine(cmd).parseArgs("--config", file.toString(), "--port", "0", "--data", dir.resolve("d").toString());
     StringWriter out = new StringWriter();
     ServeCommand.Running running = cmd.start(new PrintWriter(out, true));
     try {
       assertThat(running.config().storage().backend()).isEqualTo(dev.baton.config.StorageConfig.Backend.SQLITE);
+      assertThat(running.config().storage().maxOutboxPerSession()).as("the file's other storage keys").isEqualTo(77);
       assertThat(out.toString()).contains("storage: sqlite " + dir.resolve("d").resolve("baton.db"))
           .doesNotContain("Warning");
       assertThat(Files.exists(dir.resolve("d").resolve("baton.db"))).isTrue();

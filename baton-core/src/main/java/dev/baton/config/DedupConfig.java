@@ -21,6 +21,6 @@ public record DedupConfig(
   }
 
   public static DedupConfig defaults() {
-    return new DedupConfig(86_400_000L, 1_000_000L, 60_000L, 100_000L);
+    return new DedupConfig(86_400_000L, 1_000_000L, 60_000L, 10_000L);
   }
 }

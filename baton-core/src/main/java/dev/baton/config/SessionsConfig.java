@@ -25,7 +25,7 @@ public record SessionsConfig(
     Checks.positive("max_live_per_user", maxLivePerUser);
   }
 
-  public static final int DEFAULT_MAX_LIVE_PER_USER = 64;
+  public static final int DEFAULT_MAX_LIVE_PER_USER = 16;
 
   /** The guide's three keys; {@code max_live_per_user} takes its default. */
   public SessionsConfig(Isolation isolation, Storage storage, IdSource idSource) {

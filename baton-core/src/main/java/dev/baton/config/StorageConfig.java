@@ -107,6 +107,12 @@ public record StorageConfig(
         pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
   }
 
+  /** The same configuration on another backend and SQLite path (every other key kept). */
+  public StorageConfig withBackend(Backend b, String p) {
+    return new StorageConfig(b, p, url, user, password, poolSize, writers, groupCommitMaxBatch,
+        groupCommitMaxDelayUs, leaseTtlMs, pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);
+  }
+
   public StorageConfig withLeaseTtlMs(long ms) {
     return new StorageConfig(backend, path, url, user, password, poolSize, writers, groupCommitMaxBatch,
         groupCommitMaxDelayUs, ms, pruneIntervalMs, pruneBatch, maxTranscriptEntries, maxOutboxPerSession);

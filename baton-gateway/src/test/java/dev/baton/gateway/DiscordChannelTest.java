@@ -141,7 +141,7 @@ class DiscordChannelTest {
 
   @Test
   void anInteractionTokenThatIsNotAPlainTokenIs400AndNothingIsTaken() throws Exception {
-    for (String bad : new String[] {"../../x", "a/b?c", "%2e%2e", "", "x".repeat(501), "tok en"}) {
+    for (String bad : new String[] {"../../x", "a/b?c", "%2e%2e", "", "x".repeat(501), "tok en", "..", "."}) {
       String body = command("9005", "1", "x").replace("\"token\":\"itoken-9005\"", "\"token\":\"" + bad + "\"");
       HttpResponse<String> r = signedNow(body);
       assertThat(r.statusCode()).as(bad).isEqualTo(400);

@@ -282,7 +282,7 @@ public final class JdbcStore implements Store {
         ps.setLong(2, now);
         ps.setInt(3, limit);
         try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) out.add(new SessionKey(rs.getString(1)));
+          while (rs.next()) out.add(SessionKey.fromStored(rs.getString(1)));
         }
       }
       return out;

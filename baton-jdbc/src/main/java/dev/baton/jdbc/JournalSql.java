@@ -131,7 +131,7 @@ final class JournalSql {
     InboundMessage m = new InboundMessage(rs.getString("channel"), rs.getString("message_id"), rs.getString("sender"),
         rs.getString("chat"), Codec.orderKey(rs.getString("order_kind"), rs.getLong("order_value")),
         rs.getString("text"), Codec.instant(rs.getLong("sent_at")), Codec.decodeMap(rs.getString("routing")));
-    return new JournalEntry(new DedupKey(rs.getString("dedup_key")), new SessionKey(rs.getString("session")), m,
+    return new JournalEntry(new DedupKey(rs.getString("dedup_key")), SessionKey.fromStored(rs.getString("session")), m,
         Codec.instant(rs.getLong("received_at")));
   }
 

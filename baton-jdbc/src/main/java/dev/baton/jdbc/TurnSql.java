@@ -207,7 +207,7 @@ final class TurnSql {
   static Reply readReply(ResultSet rs) throws SQLException {
     long turn = rs.getLong("turn");
     OptionalLong t = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(turn);
-    return new Reply(new SessionKey(rs.getString("session")), rs.getLong("outbox_seq"), rs.getString("channel"),
+    return new Reply(SessionKey.fromStored(rs.getString("session")), rs.getLong("outbox_seq"), rs.getString("channel"),
         rs.getString("chat"), rs.getString("in_reply_to"), Reply.Kind.valueOf(rs.getString("kind")),
         rs.getString("text"), t, Codec.decodeMap(rs.getString("routing")));
   }

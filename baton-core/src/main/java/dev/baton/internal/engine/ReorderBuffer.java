@@ -54,13 +54,18 @@ final class ReorderBuffer {
   /** Sequence numbers skipped so far (for tests and the snapshot). */
   long gapsSkipped;
 
-  ReorderBuffer(OrderingConfig cfg, SessionData committed) {
+  ReorderBuffer(OrderingConfig cfg, SessionData committed, dev.baton.SessionKey session) {
     this.gapNanos = cfg.gapTimeoutMs() * 1_000_000L;
     this.holdNanos = cfg.holdMs() * 1_000_000L;
     for (Map.Entry<String, String> e : committed.state().entrySet()) {
       if (e.getKey().startsWith(SEQ_KEY + ".")) {
         streams.put(e.getKey().substring(SEQ_KEY.length() + 1), new SeqStream(Long.parseLong(e.getValue())));
       }
+    }
+    // Written before seq streams were per sender: the session-wide watermark of a one-user session is its user's.
+    String legacy = committed.state().get(SEQ_KEY);
+    if (legacy != null) {
+      session.user().ifPresent(u -> streams.putIfAbsent(u, new SeqStream(Long.parseLong(legacy))));
     }
     String m = committed.state().get(MONO_KEY);
     if (m != null) {

@@ -97,7 +97,7 @@ final class SessionActor {
 
   /** Installs the reorder buffer from committed watermarks (loaded by the caller outside the monitor). */
   synchronized void initReorder(SessionData committed) {
-    if (reorder == null) reorder = new ReorderBuffer(engine.config.ordering(), committed);
+    if (reorder == null) reorder = new ReorderBuffer(engine.config.ordering(), committed, key);
   }
 
   /**

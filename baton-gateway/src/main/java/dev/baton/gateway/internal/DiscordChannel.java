@@ -33,8 +33,8 @@ import java.util.regex.Pattern;
 public final class DiscordChannel {
 
   public static final String NAME = "discord";
-  /** An interaction token as it may stand in a URL path segment. */
-  static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_.-]{1,500}");
+  /** A plain token segment: never "." or ".." alone, which a URL resolver would treat as a path step. */
+  static final Pattern TOKEN = Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,500}");
   /** An application id (a snowflake) as it may stand in a URL path segment. */
   static final Pattern APPLICATION_ID = Pattern.compile("[0-9]{1,20}");
   static final long WINDOW_SECONDS = 300;
