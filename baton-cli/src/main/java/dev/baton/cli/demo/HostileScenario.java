@@ -176,7 +176,7 @@ public final class HostileScenario implements Scenario {
       }));
       running.add(group(groups, evict, () -> {
         HostileConfig c = HostileConfig.base(secret, admin).set("dedup.max_entries", DEDUP_BOUND)
-            .set("agent.concurrency.max_queue_per_session", 1_000);
+            .set("dedup.max_entries_per_sender", DEDUP_BOUND / 4).set("agent.concurrency.max_queue_per_session", 1_000);
         try (HostileGateway gw = gateway("dedup-bound/memory", c, secret, admin, gateways)) {
           evictionReplay(gw, evict);
         }
@@ -421,6 +421,10 @@ public final class HostileScenario implements Scenario {
       long deadline = System.nanoTime() + REPLY_WAIT.toNanos();
       while (bob.mailbox().repliesTo("e-1").size() < 2 && System.nanoTime() < deadline) bob.mailbox().await("-", Duration.ofMillis(250));
     }
+    // The flood used up Mallory's own share, not the channel: Bob's new message is taken at once (no retry).
+    HostileGateway.Response fresh = gw.post(bob, HostileGateway.message("e-2", "bob's e-2", null));
+    a.check(fresh.status() == 202, "after Mallory's flood Bob's new message e-2 was answered " + fresh.describe()
+        + " (one sender filled the channel's dedup window for everyone)");
     bob.mailbox().sweep();
     List<HostileGateway.Received> got = bob.mailbox().repliesTo("e-1");
     a.check(got.size() == 1, "Bob received " + got.size() + " replies to his one message e-1: "

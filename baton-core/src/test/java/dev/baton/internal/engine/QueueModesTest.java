@@ -96,7 +96,7 @@ class QueueModesTest {
       baton.submit(msg("m1", "wait"));
       agent.awaitEntered(1);
       Admission a2 = baton.submit(msg("m2", "b"));
-      assertThat(a2).isEqualTo(new Admission.Busy(a2.key(), "busy, try later"));
+      assertThat(a2).isEqualTo(new Admission.Busy(a2.key(), "busy, try later", true)); // the engine sends it
       // The key was released, so the sender may retry it after the turn.
       assertThat(store.status(a2.key())).isEmpty();
       List<Reply> busy = replies.await(1);
