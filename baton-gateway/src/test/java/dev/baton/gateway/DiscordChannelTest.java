@@ -146,7 +146,7 @@ class DiscordChannelTest {
       HttpResponse<String> r = signedNow(body);
       assertThat(r.statusCode()).as(bad).isEqualTo(400);
       assertThat(r.body()).contains("token");
-      if (!bad.isEmpty()) assertThat(r.body()).doesNotContain(bad);
+      if (bad.length() > 2) assertThat(r.body()).doesNotContain(bad); // "." and ".." are in any sentence
     }
     assertThat(engine.accepted).isEmpty();
     assertThat(api.calls).isEmpty();
