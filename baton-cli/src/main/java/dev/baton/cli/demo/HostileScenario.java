@@ -5,7 +5,6 @@ import dev.baton.Agent;
 import dev.baton.config.BatonConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -16,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -162,9 +160,9 @@ public final class HostileScenario implements Scenario {
             idSquatting(gw, squat);
             concurrentReplay(gw, replay);
             nulBytes(gw, nul);
-            telegramAnonymousAdmins(gw, tgAnon, tg, secret);
-            slackMentionTwice(gw, slackTwice, tg, secret);
-            whatsappStale(gw, waStale, tg, secret);
+            PlatformAttacks.telegramAnonymousAdmins(gw, tgAnon, tg, secret);
+            PlatformAttacks.slackMentionTwice(gw, slackTwice, tg, secret);
+            PlatformAttacks.whatsappStale(gw, waStale, tg, secret);
           }
         }
       }));
@@ -190,9 +188,9 @@ public final class HostileScenario implements Scenario {
         // Without an outbox key on this build the per-user reply buffer is the bound the check expects.
         long outbox = c.bound(HostileConfig.Bound.OUTBOX_PER_USER, OUTBOX_BOUND).orElse(OUTBOX_BOUND);
         try (HostileGateway gw = gateway("bounds/memory", c, secret, admin, gateways)) {
-          sprayChats(gw, spray, sessions);
-          neverPolled(gw, mute, outbox);
-          longPollFlood(gw, polls, pollBound);
+          BoundAttacks.sprayChats(gw, spray, sessions);
+          BoundAttacks.neverPolled(gw, mute, outbox);
+          BoundAttacks.longPollFlood(gw, polls, pollBound);
         }
       }));
       for (Future<?> f : running) {
@@ -286,7 +284,7 @@ public final class HostileScenario implements Scenario {
    * An honest user's message: posted (a 429 is retried, as a client does, for up to REPLY_WAIT), must be
    * accepted and answered with the echo of its text; checked in {@code a}. Returns the reply, if one came.
    */
-  private static Optional<HostileGateway.Received> served(HostileGateway gw, Attack a, HostileGateway.User u,
+  static Optional<HostileGateway.Received> served(HostileGateway gw, Attack a, HostileGateway.User u,
       String id, String text, String chat) throws InterruptedException {
     long deadline = System.nanoTime() + REPLY_WAIT.toNanos();
     HostileGateway.Response r = gw.post(u, HostileGateway.message(id, text, chat));
@@ -303,7 +301,7 @@ public final class HostileScenario implements Scenario {
     return reply;
   }
 
-  private static long turn(Optional<HostileGateway.Received> r) {
+  static long turn(Optional<HostileGateway.Received> r) {
     return r.map(HostileGateway.Received::turn).orElse(-1L);
   }
 
@@ -311,7 +309,7 @@ public final class HostileScenario implements Scenario {
     a.check(r.status() == 403, what + " was answered " + r.describe() + " (expected 403 forbidden, nothing stored)");
   }
 
-  private static void noReply(Attack a, HostileGateway.User u, String id) {
+  static void noReply(Attack a, HostileGateway.User u, String id) {
     u.mailbox().sweep();
     List<HostileGateway.Received> got = u.mailbox().repliesTo(id);
     a.check(got.isEmpty(), u.sub + " received " + got.size() + " repl(ies) to " + id + ": "
@@ -461,182 +459,6 @@ public final class HostileScenario implements Scenario {
   }
 
   // ---- P11: bounds ----------------------------------------------------------------------------------------------
-
-  private static void sprayChats(HostileGateway gw, Attack a, Optional<Long> sessionsBound) throws Exception {
-    List<String> chats = new ArrayList<>();
-    for (int i = 0; i < SPRAY; i++) chats.add("spray-" + i);
-    var mallory = gw.user("mallory-spray", chats);
-    var dave = gw.user("dave", List.of("team"));
-    List<Future<Integer>> posts = new ArrayList<>();
-    AtomicLong accepted = new AtomicLong();
-    try (ExecutorService t = Executors.newVirtualThreadPerTaskExecutor()) {
-      for (int i = 0; i < SPRAY; i++) {
-        String chat = chats.get(i);
-        posts.add(t.submit(() -> {
-          int s = gw.post(mallory, HostileGateway.message("s-" + chat, "[slow] " + chat, chat)).status();
-          if (s == 202) accepted.incrementAndGet();
-          return s;
-        }));
-      }
-      served(gw, a, dave, "d1", "dave in team during the spray", "team");
-      served(gw, a, dave, "d2", "dave alone during the spray", null);
-      long refused = 0;
-      long odd = 0;
-      for (Future<Integer> f : posts) {
-        int s = f.get(30, TimeUnit.SECONDS);
-        if (s == 429) refused++;
-        else if (s != 202) odd++;
-      }
-      a.check(refused > 0, "Mallory opened " + SPRAY + " sessions at once and none was refused with 429"
-          + " (sessions per user and queued messages in total are unbounded)");
-      a.check(odd == 0, odd + " of the spray got a status other than 202/429");
-      sessionsBound.ifPresent(b -> a.check(accepted.get() <= b, accepted.get() + " of Mallory's sprayed chats"
-          + " were accepted, above the sessions-per-user bound " + b));
-    }
-    drainTurns(gw); // the accepted slow turns end; then their replies are acknowledged, so only the mute user's stay
-    for (int i = 0; i < 3; i++) mallory.mailbox().sweep(); // a poll returns at most 100 replies
-    dave.mailbox().sweep();
-  }
-
-  /** Waits (bounded) until the engine has nothing queued or running, as the admin API shows it. */
-  private static void drainTurns(HostileGateway gw) throws InterruptedException {
-    long deadline = System.nanoTime() + REPLY_WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      HostileGateway.Response s = gw.admin("sessions");
-      if (s.status() == 200 && s.body().path("running_turns").asLong(1) == 0
-          && s.body().path("queued_messages").asLong(1) == 0) return;
-      Thread.sleep(50); // polling the admin view; bounded by the deadline
-    }
-  }
-
-  private static void neverPolled(HostileGateway gw, Attack a, long bound) throws InterruptedException {
-    var mute = gw.user("mallory-mute");
-    long before = gw.admin("dedup").body().path("undelivered_replies").asLong(0);
-    long odd = 0;
-    for (int i = 0; i < NEVER_POLLED; i++) {
-      int s = gw.post(mute, HostileGateway.message("mute-" + i, "never read " + i, null)).status();
-      if (s != 202 && s != 429) odd++;
-    }
-    a.check(odd == 0, odd + " of the never-polled user's posts got a status other than 202/429");
-    drainTurns(gw);
-    HostileGateway.Response stats = gw.admin("dedup");
-    long undelivered = stats.body().path("undelivered_replies").asLong(-1) - before;
-    a.check(stats.status() == 200 && undelivered <= bound, "one user who never polls holds " + undelivered
-        + " undelivered replies in the store (bound " + bound + "; admin /v1/admin/dedup answered " + stats.status() + ")");
-  }
-
-  private static void longPollFlood(HostileGateway gw, Attack a, Optional<Long> bound) throws Exception {
-    var mallory = gw.user("mallory-polls");
-    var dave = gw.user("dave");
-    List<CompletableFuture<HttpResponse<String>>> flood = new ArrayList<>();
-    for (int i = 0; i < LONG_POLLS; i++) flood.add(gw.pollAsync(mallory, 30_000));
-    served(gw, a, dave, "d3", "dave during the long-poll flood", null);
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
-    long refused = 0;
-    long held = 0;
-    long odd = 0;
-    for (CompletableFuture<HttpResponse<String>> f : flood) {
-      try {
-        int s = f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).statusCode();
-        if (s == 429) refused++;
-        else if (s != 200) odd++;
-      } catch (java.util.concurrent.TimeoutException e) {
-        held++;
-      } catch (java.util.concurrent.ExecutionException e) {
-        odd++;
-      }
-    }
-    a.check(refused > 0, "all " + LONG_POLLS + " concurrent long polls of one user were taken (" + held
-        + " held open, none refused with 429)");
-    a.check(odd == 0, odd + " of the long polls failed or got a status other than 200/429");
-    long h = held;
-    bound.ifPresent(b -> a.check(h <= b, h + " long polls of one user held open, above the bound " + b));
-  }
-
-  // ---- platform identities ------------------------------------------------------------------------------------
-
-  /** Telegram's fixed {@code from.id} of anonymous group admins; the real sender is {@code sender_chat}. */
-  static final long TELEGRAM_ANONYMOUS_ADMIN = 1087968824L;
-
-  private static void telegramAnonymousAdmins(HostileGateway gw, Attack a, FakePlatform tg, String secret)
-      throws InterruptedException {
-    long update = 1_000;
-    String[] groups = {"-1001000000001", "-1001000000002"};
-    for (String group : groups) {
-      com.fasterxml.jackson.databind.node.ObjectNode u = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
-          .objectNode().put("update_id", ++update);
-      var m = u.putObject("message").put("message_id", update).put("date", System.currentTimeMillis() / 1000)
-          .put("text", "anonymous admin of " + group);
-      m.putObject("from").put("id", TELEGRAM_ANONYMOUS_ADMIN).put("is_bot", true).put("first_name", "Group");
-      m.putObject("sender_chat").put("id", Long.parseLong(group)).put("type", "supergroup").put("title", group);
-      m.putObject("chat").put("id", Long.parseLong(group)).put("type", "supergroup").put("title", group);
-      HostileGateway.Response r = gw.telegram(secret, u);
-      a.check(r.status() == 200, "Telegram update " + update + " was answered " + r.describe());
-      Optional<com.fasterxml.jackson.databind.JsonNode> sent = tg.await("chat_id", group, REPLY_WAIT);
-      a.check(sent.isPresent() && sent.get().path("text").asText().endsWith("(turn 1)"),
-          "group " + group + "'s first message was answered "
-              + sent.map(x -> "'" + x.path("text").asText() + "'").orElse("never")
-              + (sent.isPresent() ? ": its anonymous admin shares one session with another group's" : ""));
-    }
-  }
-
-  /**
-   * Slack sends one user message that mentions the bot twice: as {@code message} and as {@code app_mention}, with
-   * two event ids and one {@code ts}. It must run one turn and get one reply.
-   */
-  private static void slackMentionTwice(HostileGateway gw, Attack a, FakePlatform slack, String secret)
-      throws InterruptedException {
-    String channel = "C0HOSTILE1";
-    String ts = (System.currentTimeMillis() / 1000) + ".000100";
-    for (String[] e : new String[][] {{"Ev0MESSAGE01", "message"}, {"Ev0MENTION01", "app_mention"}}) {
-      com.fasterxml.jackson.databind.node.ObjectNode root = com.fasterxml.jackson.databind.node.JsonNodeFactory
-          .instance.objectNode().put("type", "event_callback").put("event_id", e[0])
-          .put("event_time", System.currentTimeMillis() / 1000).put("team_id", "T0DEMO");
-      root.putObject("event").put("type", e[1]).put("user", "U0SLACKUSER").put("channel", channel)
-          .put("text", "<@U0BATON> hello once").put("ts", ts);
-      HostileGateway.Response r = gw.slack(secret, root);
-      a.check(r.status() == 200, "Slack " + e[1] + " event was answered " + r.describe());
-    }
-    Optional<com.fasterxml.jackson.databind.JsonNode> first = slack.await("channel", channel, REPLY_WAIT);
-    a.check(first.isPresent(), "the Slack mention was never answered");
-    Optional<com.fasterxml.jackson.databind.JsonNode> second = slack.await("channel", channel, Duration.ofMillis(1_500));
-    a.check(second.isEmpty(), "one Slack mention was answered twice: '" + first.map(x -> x.path("text").asText())
-        .orElse("") + "' and '" + second.map(x -> x.path("text").asText()).orElse("") + "'");
-  }
-
-  /** A WhatsApp text message from {@code from}, sent at {@code epochSeconds}. */
-  private static com.fasterxml.jackson.databind.node.ObjectNode whatsappMessage(String id, String from,
-      long epochSeconds, String text) {
-    var root = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-        .put("object", "whatsapp_business_account");
-    var value = root.putArray("entry").addObject().put("id", "WABA0").putArray("changes").addObject()
-        .put("field", "messages").putObject("value").put("messaging_product", "whatsapp");
-    value.putObject("metadata").put("display_phone_number", "15550000000").put("phone_number_id", "1055500000");
-    var msg = value.putArray("messages").addObject().put("from", from).put("id", id)
-        .put("timestamp", Long.toString(epochSeconds)).put("type", "text");
-    msg.putObject("text").put("body", text);
-    return root;
-  }
-
-  /** A signed message 3 days old must be acknowledged (200) and never run; a fresh one beside it is answered. */
-  private static void whatsappStale(HostileGateway gw, Attack a, FakePlatform wa, String secret)
-      throws InterruptedException {
-    long now = System.currentTimeMillis() / 1000;
-    HostileGateway.Response stale = gw.whatsapp(secret,
-        whatsappMessage("wamid.STALE0001", "15550000001", now - 3 * 86_400, "captured three days ago"));
-    a.check(stale.status() == 200, "the stale WhatsApp message was answered " + stale.describe()
-        + " (WhatsApp requires 200)");
-    HostileGateway.Response fresh = gw.whatsapp(secret,
-        whatsappMessage("wamid.FRESH0001", "15550000002", now, "fresh message"));
-    a.check(fresh.status() == 200, "a fresh WhatsApp message was answered " + fresh.describe());
-    Optional<com.fasterxml.jackson.databind.JsonNode> served = wa.await("to", "15550000002", REPLY_WAIT);
-    a.check(served.isPresent(), "an honest fresh WhatsApp message was never answered");
-    Optional<com.fasterxml.jackson.databind.JsonNode> ran = wa.await("to", "15550000001", Duration.ofMillis(1_500));
-    a.check(ran.isEmpty(), "a WhatsApp message 3 days old ran a turn: answered '"
-        + ran.map(x -> x.path("text").path("body").asText()).orElse("") + "'");
-  }
-
-  // ---- logs and hostile input -----------------------------------------------------------------------------------
 
   private static void logForging(HostileGateway gw, Attack a, Optional<LogCapture> capture)
       throws InterruptedException {
