@@ -190,7 +190,8 @@ public final class ServeCommand implements Callable<Integer> {
     return locks;
   }
 
-  static Store openStore(BatonConfig cfg, Scheduler scheduler) {
+  /** The store of {@code storage.backend}, found with ServiceLoader (baton-jdbc for sqlite and postgres). */
+  public static Store openStore(BatonConfig cfg, Scheduler scheduler) {
     for (StoreProvider p : ServiceLoader.load(StoreProvider.class)) {
       if (p.backend() == cfg.storage().backend()) return p.open(cfg, scheduler);
     }

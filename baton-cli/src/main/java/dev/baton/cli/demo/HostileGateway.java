@@ -10,13 +10,9 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.baton.Agent;
-import dev.baton.Baton;
 import dev.baton.config.BatonConfig;
-import dev.baton.gateway.Gateway;
 import dev.baton.gateway.ReplyRouter;
 import dev.baton.spi.Scheduler;
-import dev.baton.spi.Store;
-import dev.baton.spi.StoreProvider;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
@@ -30,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -78,9 +73,7 @@ final class HostileGateway implements AutoCloseable {
   final BatonConfig config;
   private final String secret;
   private final String adminToken;
-  private final Store store;
-  private final Baton engine;
-  private final Gateway gateway;
+  private final InProcessNode node;
   private final URI base;
   private final ExecutorService clientThreads = Executors.newVirtualThreadPerTaskExecutor();
   private final HttpClient client;
@@ -97,21 +90,8 @@ final class HostileGateway implements AutoCloseable {
     this.adminToken = adminToken;
     Scheduler scheduler = Scheduler.system();
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    this.store = openStore(config, scheduler);
-    Baton e = null;
-    try {
-      ReplyRouter router = ReplyRouter.create(config, store, scheduler, meters);
-      e = Baton.builder().config(config).agent(agent).store(store).scheduler(scheduler).meterRegistry(meters)
-          .replies(router).build();
-      this.gateway = Gateway.builder(config).engine(e).store(store).scheduler(scheduler).meterRegistry(meters)
-          .replies(router).build().start();
-    } catch (RuntimeException ex) {
-      if (e != null) e.close();
-      store.close();
-      throw ex;
-    }
-    this.engine = e;
-    this.base = URI.create("http://127.0.0.1:" + gateway.port());
+    this.node = InProcessNode.start(config, agent, scheduler, meters, java.util.function.UnaryOperator.identity());
+    this.base = URI.create("http://127.0.0.1:" + node.port());
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(clientThreads)
         .connectTimeout(Duration.ofSeconds(10)).build();
   }
@@ -315,19 +295,11 @@ final class HostileGateway implements AutoCloseable {
   @Override
   public void close() {
     try {
-      gateway.stop(Duration.ofSeconds(5));
+      node.close();
     } finally {
-      engine.close();
-      store.close();
       client.close();
       clientThreads.shutdownNow();
     }
   }
 
-  private static Store openStore(BatonConfig cfg, Scheduler scheduler) {
-    for (StoreProvider p : ServiceLoader.load(StoreProvider.class)) {
-      if (p.backend() == cfg.storage().backend()) return p.open(cfg, scheduler);
-    }
-    throw new IllegalStateException("storage backend " + cfg.storage().backend() + " is not available");
-  }
 }

@@ -9,18 +9,13 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.baton.Agent;
-import dev.baton.Baton;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ChannelsConfig;
 import dev.baton.config.ServerConfig;
-import dev.baton.gateway.Gateway;
-import dev.baton.gateway.ReplyRouter;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
-import dev.baton.spi.Store;
-import dev.baton.spi.StoreProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;
@@ -35,7 +30,6 @@ import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,9 +60,7 @@ final class HttpUsers implements AutoCloseable {
   /** Helidon logs through java.util.logging at INFO; the demo keeps it at WARNING (held: JUL refs are weak). */
   private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 
-  private final Store store;
-  private final Baton engine;
-  private final Gateway gateway;
+  private final InProcessNode node;
   private final URI base;
   private final String secret;
   private final PromiseChecker checker;
@@ -101,21 +93,8 @@ final class HttpUsers implements AutoCloseable {
             ChannelsConfig.JwtConfig.hs256(secret), Math.max(1000, config.channels().api().replyBuffer()),
             config.channels().api().chats())));
     Scheduler scheduler = Scheduler.system();
-    this.store = openStore(cfg, scheduler);
-    Baton e = null;
-    try {
-      ReplyRouter router = ReplyRouter.create(cfg, store, scheduler, meters);
-      e = Baton.builder().config(cfg).agent(agent).store(store).scheduler(scheduler).meterRegistry(meters)
-          .replies(replyPath.apply(router)).build();
-      this.gateway = Gateway.builder(cfg).engine(e).store(store).scheduler(scheduler).meterRegistry(meters)
-          .replies(router).build().start();
-    } catch (RuntimeException ex) {
-      if (e != null) e.close();
-      store.close();
-      throw ex;
-    }
-    this.engine = e;
-    this.base = URI.create("http://127.0.0.1:" + gateway.port());
+    this.node = InProcessNode.start(cfg, agent, scheduler, meters, replyPath);
+    this.base = URI.create("http://127.0.0.1:" + node.port());
     this.figures = new HttpFigures(base.getAuthority(), cfg.storage().backend().name().toLowerCase(Locale.ROOT));
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(clientThreads)
         .connectTimeout(Duration.ofSeconds(10)).build();
@@ -231,10 +210,8 @@ final class HttpUsers implements AutoCloseable {
     pollers.awaitTermination(POLL_WAIT_MS + 35_000, TimeUnit.MILLISECONDS);
     pollers.shutdownNow();
     try {
-      gateway.stop(Duration.ofSeconds(5));
+      node.close();
     } finally {
-      engine.close();
-      store.close();
       client.close();
       clientThreads.shutdownNow();
     }
@@ -278,10 +255,4 @@ final class HttpUsers implements AutoCloseable {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
-  private static Store openStore(BatonConfig cfg, Scheduler scheduler) {
-    for (StoreProvider p : ServiceLoader.load(StoreProvider.class)) {
-      if (p.backend() == cfg.storage().backend()) return p.open(cfg, scheduler);
-    }
-    throw new IllegalStateException("storage backend " + cfg.storage().backend() + " is not available");
-  }
 }
