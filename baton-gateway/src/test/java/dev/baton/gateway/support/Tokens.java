@@ -19,7 +19,11 @@ public final class Tokens {
   public static String hs256(String secret, String sub, Instant exp) {
     JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().expirationTime(Date.from(exp));
     if (sub != null) claims.subject(sub);
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+    return sign(secret, claims.build());
+  }
+
+  private static String sign(String secret, JWTClaimsSet claims) {
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
     try {
       jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
     } catch (JOSEException e) {
@@ -34,14 +38,7 @@ public final class Tokens {
 
   /** A token whose {@code chats} claim makes {@code sub} a member of {@code chats}. */
   public static String bearer(String sub, Instant exp, String... chats) {
-    JWTClaimsSet claims = new JWTClaimsSet.Builder().expirationTime(Date.from(exp)).subject(sub)
-        .claim("chats", java.util.List.of(chats)).build();
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-    try {
-      jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-    } catch (JOSEException e) {
-      throw new IllegalStateException(e);
-    }
-    return "Bearer " + jwt.serialize();
+    return "Bearer " + sign(SECRET, new JWTClaimsSet.Builder().expirationTime(Date.from(exp)).subject(sub)
+        .claim("chats", java.util.List.of(chats)).build());
   }
 }
