@@ -141,4 +141,31 @@ class JwtVerifierTest {
     assertThatThrownBy(() -> JwtConfig.hs256("short")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("32 bytes");
   }
+
+  /** The chats claim grants memberships; a claim a client could abuse is refused whole, never truncated. */
+  @Test
+  void theChatsClaimIsReadAndAMalformedOneIsRefused() throws Exception {
+    String secret = "0123456789abcdef0123456789abcdef";
+    JwtVerifier v = new JwtVerifier(JwtConfig.hs256(secret), clock);
+    MACSigner signer = new MACSigner(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    java.util.function.Function<Object, String> withChats = chats -> {
+      try {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject("bob")
+            .expirationTime(Date.from(clock.now().plus(Duration.ofHours(1)))).claim("chats", chats).build());
+        jwt.sign(signer);
+        return "Bearer " + jwt.serialize();
+      } catch (JOSEException e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    assertThat(v.principalOf(withChats.apply(java.util.List.of("general", "team-7"))).chats())
+        .containsExactlyInAnyOrder("general", "team-7");
+    java.util.List<String> tooMany = java.util.stream.IntStream.range(0, 1001).mapToObj(i -> "c" + i).toList();
+    for (Object bad : new Object[] {"general", java.util.List.of(7), java.util.List.of(""), tooMany,
+        java.util.List.of("a\u0000b"), java.util.List.of("x".repeat(257))}) {
+      assertThatThrownBy(() -> v.principalOf(withChats.apply(bad))).as(String.valueOf(bad).substring(0,
+          Math.min(40, String.valueOf(bad).length()))).isInstanceOf(HttpError.class)
+          .satisfies(e -> assertThat(((HttpError) e).status()).isEqualTo(401));
+    }
+  }
 }
