@@ -5,17 +5,14 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.ConfigDocs;
 import dev.baton.config.ConfigLoader;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /*
  * Overview: the configuration of one gateway of the hostile scenario, built in code as baton.yaml text and
- * loaded by the real ConfigLoader (so it is validated like any file). A bound's key is written only when this
- * build documents it (ConfigDocs), and the report names the keys it set, so a renamed key shows as missing
- * instead of silently not being set.
+ * loaded by the real ConfigLoader (so it is validated like any file). Every key it sets must be one this build
+ * documents (ConfigDocs): a renamed key fails the scenario instead of silently not being set.
  */
 final class HostileConfig {
 
@@ -36,10 +33,7 @@ final class HostileConfig {
       this.name = name;
     }
 
-    /** The documented key of this bound; empty if this build does not document it (the check then says so). */
-    Optional<String> key() {
-      return KNOWN.contains(name) ? Optional.of(name) : Optional.empty();
-    }
+
   }
 
   /** Every key this build documents. */
@@ -70,17 +64,21 @@ final class HostileConfig {
         .set("admin.token", adminToken);
   }
 
-  /** Sets {@code key} when this build knows it (a key that does not exist yet is left out). */
+  /**
+   * Sets {@code key}. A key this build does not document is a programming error here, not a key to skip: a
+   * silently dropped bound would make its attack's check pass without testing anything.
+   */
   HostileConfig set(String key, Object value) {
-    if (KNOWN.contains(key)) keys.put(key, value);
+    if (!KNOWN.contains(key)) throw new IllegalStateException("the hostile scenario sets `" + key + "`, which"
+        + " this build does not document");
+    keys.put(key, value);
     return this;
   }
 
-  /** Sets {@code bound} when this build has it; returns the value set, or empty when it has none. */
-  Optional<Long> bound(Bound bound, long value) {
-    Optional<String> key = bound.key();
-    key.ifPresent(k -> keys.put(k, value));
-    return key.map(k -> value);
+  /** Sets {@code bound} to {@code value}; returns it. */
+  long bound(Bound bound, long value) {
+    set(bound.name, value);
+    return value;
   }
 
   BatonConfig build(String label) {
@@ -128,16 +126,10 @@ final class HostileConfig {
     }
   }
 
-  /** Which key each bound uses on this build, for the report. */
+  /** Which key each bound uses, for the report. */
   static Map<String, String> boundKeys() {
     Map<String, String> out = new LinkedHashMap<>();
-    for (Bound b : Bound.values()) {
-      out.put(b.name().toLowerCase(java.util.Locale.ROOT), b.key().orElse("(none on this build)"));
-    }
+    for (Bound b : Bound.values()) out.put(b.name().toLowerCase(java.util.Locale.ROOT), b.name);
     return out;
-  }
-
-  static List<String> missingBounds() {
-    return java.util.Arrays.stream(Bound.values()).filter(b -> b.key().isEmpty()).map(b -> b.name).toList();
   }
 }

@@ -182,11 +182,10 @@ public final class HostileScenario implements Scenario {
       running.add(group(groups, spray, () -> {
         HostileConfig c = HostileConfig.base(secret, admin).set("sessions.id_source", "chat_id")
             .set("agent.concurrency.max_queue_per_session", 1_000).set("channels.api.reply_buffer", OUTBOX_BOUND);
-        Optional<Long> sessions = c.bound(HostileConfig.Bound.SESSIONS_PER_USER, SESSIONS_BOUND);
+        long sessions = c.bound(HostileConfig.Bound.SESSIONS_PER_USER, SESSIONS_BOUND);
         c.bound(HostileConfig.Bound.QUEUED_TOTAL, QUEUED_TOTAL_BOUND);
-        Optional<Long> pollBound = c.bound(HostileConfig.Bound.LONG_POLLS_PER_USER, LONG_POLL_BOUND);
-        // Without an outbox key on this build the per-user reply buffer is the bound the check expects.
-        long outbox = c.bound(HostileConfig.Bound.OUTBOX_PER_USER, OUTBOX_BOUND).orElse(OUTBOX_BOUND);
+        long pollBound = c.bound(HostileConfig.Bound.LONG_POLLS_PER_USER, LONG_POLL_BOUND);
+        long outbox = c.bound(HostileConfig.Bound.OUTBOX_PER_USER, OUTBOX_BOUND);
         try (HostileGateway gw = gateway("bounds/memory", c, secret, admin, gateways)) {
           BoundAttacks.sprayChats(gw, spray, sessions);
           BoundAttacks.neverPolled(gw, mute, outbox);
