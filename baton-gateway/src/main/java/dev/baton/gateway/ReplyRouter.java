@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * to that session's outbound lane, which calls the platform's API in order, with retries, and then marks
  * them delivered.
  *
- * <p><b>Concurrency.</b> {@link #onReply} is thread-safe; it blocks only for the store write that marks a reply dropped
- * from a full API inbox as delivered (on the session's commit lane, never under a lock). It keeps the order in which it is
- * called for each session (the engine calls it in outbox order and never concurrently for one session).
+ * <p><b>Concurrency.</b> {@link #onReply} is thread-safe; it blocks only for the store write that marks a reply
+ * dropped from a full API inbox as delivered (on the session's commit lane, never under a lock). It keeps the
+ * order in which it is called for each session (the engine calls it in outbox order and never concurrently for
+ * one session).
  */
 public final class ReplyRouter implements ReplyHandler {
 
