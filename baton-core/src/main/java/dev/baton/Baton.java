@@ -5,7 +5,7 @@ import dev.baton.internal.engine.Engine;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
-import dev.baton.tool.ToolRuntime;
+import dev.baton.spi.tool.ToolRuntime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

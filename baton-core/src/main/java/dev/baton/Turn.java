@@ -1,6 +1,6 @@
 package dev.baton;
 
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.Tools;
 import java.time.Instant;
 import java.util.List;
 

@@ -12,8 +12,8 @@ import dev.baton.agents.internal.ToolNames;
 import dev.baton.agents.internal.ToolSchemas;
 import dev.baton.config.OpenAiConfig;
 import dev.baton.spi.Scheduler;
-import dev.baton.tool.ToolCall;
-import dev.baton.tool.ToolResult;
+import dev.baton.spi.tool.ToolCall;
+import dev.baton.spi.tool.ToolResult;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
@@ -84,8 +84,8 @@ public final class OpenAiAgent implements Agent {
       messages.add(UserMessage.from(m.text()));
       turn.transcript().append(Role.USER, m.text());
     }
-    List<dev.baton.tool.ToolSpec> available = turn.tools().available();
-    ToolNames names = new ToolNames(available.stream().map(dev.baton.tool.ToolSpec::name).toList());
+    List<dev.baton.spi.tool.ToolSpec> available = turn.tools().available();
+    ToolNames names = new ToolNames(available.stream().map(dev.baton.spi.tool.ToolSpec::name).toList());
     List<ToolSpecification> tools = ToolSchemas.toSpecifications(available, names);
     List<String> messageIds = turn.messages().stream().map(Turn.Message::id).toList();
 

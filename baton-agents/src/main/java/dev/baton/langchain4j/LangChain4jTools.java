@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Turn;
 import dev.baton.agents.internal.IdempotencyKeys;
-import dev.baton.tool.ToolCall;
-import dev.baton.tool.ToolResult;
+import dev.baton.spi.tool.ToolCall;
+import dev.baton.spi.tool.ToolResult;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -64,7 +64,7 @@ public final class LangChain4jTools {
     return out;
   }
 
-  /** What {@code AiServices.tools(Map)} takes: each tool routed through the running turn's {@link dev.baton.tool.Tools}. */
+  /** What {@code AiServices.tools(Map)} takes: each tool routed through the running turn's {@link dev.baton.spi.tool.Tools}. */
   public static Map<ToolSpecification, ToolExecutor> executors(Object... toolObjects) {
     Map<ToolSpecification, ToolExecutor> out = new LinkedHashMap<>();
     for (Object o : toolObjects) {

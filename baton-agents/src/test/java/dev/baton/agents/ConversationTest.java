@@ -9,7 +9,7 @@ import dev.baton.agents.internal.Conversation;
 import dev.baton.agents.internal.IdempotencyKeys;
 import dev.baton.agents.internal.ToolNames;
 import dev.baton.agents.internal.ToolSchemas;
-import dev.baton.tool.ToolSpec;
+import dev.baton.spi.tool.ToolSpec;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;

@@ -1,9 +1,9 @@
 package dev.baton.agents;
 
-import dev.baton.tool.ToolCall;
-import dev.baton.tool.ToolResult;
-import dev.baton.tool.ToolSpec;
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.ToolCall;
+import dev.baton.spi.tool.ToolResult;
+import dev.baton.spi.tool.ToolSpec;
+import dev.baton.spi.tool.Tools;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -12,7 +12,7 @@ import dev.baton.Reply;
 import dev.baton.agents.testing.ScriptedChatServer;
 import dev.baton.config.BatonConfig;
 import dev.baton.testing.ManualScheduler;
-import dev.baton.tool.ToolResult;
+import dev.baton.spi.tool.ToolResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -15,7 +15,7 @@ import dev.baton.agents.testing.ScriptedChatServer;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.OpenAiConfig;
 import dev.baton.spi.AgentProvider;
-import dev.baton.tool.ToolResult;
+import dev.baton.spi.tool.ToolResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ServiceLoader;

@@ -13,7 +13,7 @@ import dev.baton.Turn;
 import dev.baton.agents.testing.ScriptedChatServer;
 import dev.baton.agents.testing.ScriptedChatServer.Recorded;
 import dev.baton.config.OpenAiConfig;
-import dev.baton.tool.ToolResult;
+import dev.baton.spi.tool.ToolResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -272,7 +272,7 @@ class OpenAiAgentToolLoopTest {
     // Queue mode collect/interrupt: one turn answers every message that queued.
     server.enqueue(answer("both read"));
     FakeTurn turn = new FakeTurn("s1", List.of(new Turn.Message("m-1", "alice", "first", deadline),
-        new Turn.Message("m-2", "alice", "second", deadline)), List.of(), Map.of(), dev.baton.tool.Tools.none(),
+        new Turn.Message("m-2", "alice", "second", deadline)), List.of(), Map.of(), dev.baton.spi.tool.Tools.none(),
         deadline);
     AgentThread.run(OpenAiAgent.create(config(), scheduler), turn);
 
@@ -285,7 +285,7 @@ class OpenAiAgentToolLoopTest {
   @Test
   void anEmptyAnswerGetsAReplyThatSaysSo() throws Exception {
     server.enqueue(answer(""));
-    FakeTurn turn = FakeTurn.of("hello", dev.baton.tool.Tools.none(), deadline);
+    FakeTurn turn = FakeTurn.of("hello", dev.baton.spi.tool.Tools.none(), deadline);
     AgentThread.run(OpenAiAgent.create(config(), scheduler), turn);
     assertThat(turn.replies).containsExactly(OpenAiAgent.EMPTY_ANSWER);
   }
@@ -293,7 +293,7 @@ class OpenAiAgentToolLoopTest {
   @Test
   void withoutToolsNoToolsAreOffered() throws Exception {
     server.enqueue(answer("hi"));
-    FakeTurn turn = FakeTurn.of("hello", dev.baton.tool.Tools.none(), deadline);
+    FakeTurn turn = FakeTurn.of("hello", dev.baton.spi.tool.Tools.none(), deadline);
     AgentThread.run(OpenAiAgent.create(config(), scheduler), turn);
     assertThat(server.requests().get(0).body().has("tools")).isFalse();
     assertThat(turn.replies).containsExactly("hi");

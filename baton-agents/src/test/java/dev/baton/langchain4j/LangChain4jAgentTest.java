@@ -14,7 +14,7 @@ import dev.baton.agents.AgentThread;
 import dev.baton.agents.FakeTools;
 import dev.baton.agents.FakeTurn;
 import dev.baton.agents.testing.ScriptedChatServer;
-import dev.baton.tool.ToolResult;
+import dev.baton.spi.tool.ToolResult;
 import dev.baton.tools.BatonTools;
 import dev.langchain4j.agent.tool.P;
 import dev.langchain4j.agent.tool.Tool;
@@ -74,7 +74,7 @@ class LangChain4jAgentTest {
 
   static FakeTurn turn(String session, String messageId, String text, Map<String, String> state, BatonTools rt) {
     return new FakeTurn(session, List.of(new Turn.Message(messageId, "u", text, DEADLINE)), List.of(), state,
-        (dev.baton.tool.ToolRuntime) rt, DEADLINE);
+        (dev.baton.spi.tool.ToolRuntime) rt, DEADLINE);
   }
 
   @Test

@@ -124,14 +124,14 @@ class ServeCommandTest {
       // A turn of alice's, as the agent would see it: `ask` goes to bob's session, whose echo agent answers.
       dev.baton.TurnContext alice = new dev.baton.TurnContext(new dev.baton.SessionKey("api:u:alice"), "alice",
           java.util.List.of("m"), "trace", 1_000_000, java.time.Instant.now().plusSeconds(60));
-      dev.baton.tool.Tools tools = running.tools().bind(alice, new MapSessionState());
-      dev.baton.tool.ToolResult r = tools.call(dev.baton.tool.ToolCall.of("ask",
+      dev.baton.spi.tool.Tools tools = running.tools().bind(alice, new MapSessionState());
+      dev.baton.spi.tool.ToolResult r = tools.call(dev.baton.spi.tool.ToolCall.of("ask",
           "{\"to\":\"bob\",\"question\":\"hi bob\"}"));
-      assertThat(r).isInstanceOf(dev.baton.tool.ToolResult.Ok.class);
-      assertThat(((dev.baton.tool.ToolResult.Ok) r).json()).contains("\"from\":\"bob\"", "\"reply\":\"hi bob");
-      dev.baton.tool.ToolResult unknown = tools.call(dev.baton.tool.ToolCall.of("ask",
+      assertThat(r).isInstanceOf(dev.baton.spi.tool.ToolResult.Ok.class);
+      assertThat(((dev.baton.spi.tool.ToolResult.Ok) r).json()).contains("\"from\":\"bob\"", "\"reply\":\"hi bob");
+      dev.baton.spi.tool.ToolResult unknown = tools.call(dev.baton.spi.tool.ToolCall.of("ask",
           "{\"to\":\"api:u:bob\",\"question\":\"x\"}"));
-      assertThat(unknown).isEqualTo(new dev.baton.tool.ToolResult.Failed("unknown_peer",
+      assertThat(unknown).isEqualTo(new dev.baton.spi.tool.ToolResult.Failed("unknown_peer",
           "no peer named 'api:u:bob'; known peers: bob"));
     } finally {
       running.stop();

@@ -1,7 +1,7 @@
 package dev.baton.tools;
 
 /**
- * A tool's own, expected failure, turned into {@link dev.baton.tool.ToolResult.Failed} with {@link #code()}.
+ * A tool's own, expected failure, turned into {@link dev.baton.spi.tool.ToolResult.Failed} with {@link #code()}.
  * A deterministic failure (bad input, not found, rule broken) is {@code retriable = false}: with an
  * idempotency key it is recorded and a repeat gets the same failure without running. A transient one
  * ({@code retriable = true}: a dependency was down) is not recorded, so a repeat runs again.

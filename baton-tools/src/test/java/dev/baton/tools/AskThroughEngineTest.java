@@ -14,8 +14,8 @@ import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.internal.engine.EngineAskRouter;
 import dev.baton.spi.Scheduler;
 import dev.baton.testing.ManualScheduler;
-import dev.baton.tool.ToolCall;
-import dev.baton.tool.ToolResult;
+import dev.baton.spi.tool.ToolCall;
+import dev.baton.spi.tool.ToolResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -213,7 +213,7 @@ class AskThroughEngineTest {
     assertThat(got.get(1).text()).isEqualTo("got answer of " + victim);
     assertThat(graph.recentDeadlocks()).hasSize(1);
     // turn A -> call A -> ask#1 -> turn B -> call B -> ask#2 -> turn A
-    dev.baton.internal.deadlock.DeadlockReport d = graph.recentDeadlocks().getFirst();
+    dev.baton.deadlock.DeadlockReport d = graph.recentDeadlocks().getFirst();
     assertThat(d.size()).isEqualTo(6);
     assertThat(d.cycle()).extracting(m -> m.party().substring(0, m.party().indexOf('#')))
         .containsExactlyInAnyOrder("turn", "turn", "call", "call", "ask", "ask");

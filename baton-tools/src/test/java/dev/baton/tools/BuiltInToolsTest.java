@@ -7,8 +7,8 @@ import static dev.baton.tools.Fixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.BatonContext;
-import dev.baton.tool.ToolResult;
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.ToolResult;
+import dev.baton.spi.tool.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.StoreException;
-import dev.baton.tool.ToolResult;
+import dev.baton.spi.tool.ToolResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.TurnContext;
 import dev.baton.config.DeadlockDetectionConfig.OnDeadlock;
-import dev.baton.internal.deadlock.DeadlockReport;
+import dev.baton.deadlock.DeadlockReport;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.testing.ManualScheduler;
-import dev.baton.tool.ToolResult;
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.ToolResult;
+import dev.baton.spi.tool.Tools;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,8 +6,8 @@ import static dev.baton.tools.Fixture.json;
 import static dev.baton.tools.Fixture.keyed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.tool.ToolResult;
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.ToolResult;
+import dev.baton.spi.tool.Tools;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -6,8 +6,8 @@ import static dev.baton.tools.Fixture.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.tool.ToolResult;
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.ToolResult;
+import dev.baton.spi.tool.Tools;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;

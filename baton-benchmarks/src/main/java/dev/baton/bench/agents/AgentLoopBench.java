@@ -10,7 +10,7 @@ import dev.baton.agents.OpenAiAgent;
 import dev.baton.agents.testing.ScriptedChatServer;
 import dev.baton.config.OpenAiConfig;
 import dev.baton.spi.Scheduler;
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.Tools;
 import dev.baton.tools.BatonTools;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolContext;

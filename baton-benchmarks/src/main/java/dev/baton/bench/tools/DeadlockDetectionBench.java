@@ -1,10 +1,10 @@
 package dev.baton.bench.tools;
 
 import dev.baton.config.DeadlockDetectionConfig;
-import dev.baton.internal.deadlock.Need;
-import dev.baton.internal.deadlock.Party;
+import dev.baton.deadlock.Need;
+import dev.baton.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
-import dev.baton.internal.deadlock.WaitKind;
+import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.Scheduler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;

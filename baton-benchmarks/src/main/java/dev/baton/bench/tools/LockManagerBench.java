@@ -1,7 +1,7 @@
 package dev.baton.bench.tools;
 
 import dev.baton.config.DeadlockDetectionConfig;
-import dev.baton.internal.deadlock.Party;
+import dev.baton.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.spi.Scheduler;
 import dev.baton.tools.Access;

@@ -2,11 +2,11 @@ package dev.baton.cli.demo;
 
 import dev.baton.SessionKey;
 import dev.baton.TurnContext;
-import dev.baton.internal.deadlock.Need;
-import dev.baton.internal.deadlock.Party;
+import dev.baton.deadlock.Need;
+import dev.baton.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
-import dev.baton.internal.deadlock.WaitKind;
-import dev.baton.tool.AskRouter;
+import dev.baton.deadlock.WaitKind;
+import dev.baton.spi.tool.AskRouter;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;

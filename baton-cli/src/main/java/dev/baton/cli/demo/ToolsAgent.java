@@ -2,9 +2,9 @@ package dev.baton.cli.demo;
 
 import dev.baton.Agent;
 import dev.baton.Turn;
-import dev.baton.tool.ToolCall;
-import dev.baton.tool.ToolResult;
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.ToolCall;
+import dev.baton.spi.tool.ToolResult;
+import dev.baton.spi.tool.Tools;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

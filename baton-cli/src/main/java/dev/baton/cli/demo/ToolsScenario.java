@@ -8,7 +8,7 @@ import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ToolsConfig;
-import dev.baton.internal.deadlock.DeadlockReport;
+import dev.baton.deadlock.DeadlockReport;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.spi.Scheduler;
 import dev.baton.tools.BatonTools;

@@ -1,5 +1,7 @@
 package dev.baton.internal.deadlock;
 
+import dev.baton.deadlock.Need;
+import dev.baton.deadlock.Party;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

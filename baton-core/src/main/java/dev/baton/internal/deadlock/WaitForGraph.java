@@ -1,5 +1,10 @@
 package dev.baton.internal.deadlock;
 
+import dev.baton.deadlock.DeadlockReport;
+import dev.baton.deadlock.GraphSnapshot;
+import dev.baton.deadlock.WaitKind;
+import dev.baton.deadlock.Need;
+import dev.baton.deadlock.Party;
 import dev.baton.DeadlockException;
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.config.DeadlockDetectionConfig.OnDeadlock;

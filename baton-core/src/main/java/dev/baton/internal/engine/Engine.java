@@ -23,7 +23,7 @@ import dev.baton.spi.SessionLeases;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreProvider;
 import dev.baton.spi.TurnCommit;
-import dev.baton.tool.ToolRuntime;
+import dev.baton.spi.tool.ToolRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

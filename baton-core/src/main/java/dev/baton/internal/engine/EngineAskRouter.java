@@ -9,7 +9,7 @@ import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.TurnContext;
 import dev.baton.internal.deadlock.WaitForGraph;
-import dev.baton.tool.AskRouter;
+import dev.baton.spi.tool.AskRouter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,10 @@
 package dev.baton.internal.deadlock;
 
+import dev.baton.deadlock.DeadlockReport;
+import dev.baton.deadlock.GraphSnapshot;
+import dev.baton.deadlock.WaitKind;
+import dev.baton.deadlock.Need;
+import dev.baton.deadlock.Party;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.DeadlockException;

@@ -9,7 +9,7 @@ import dev.baton.TurnContext;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.config.ToolsConfig;
-import dev.baton.internal.deadlock.DeadlockReport;
+import dev.baton.deadlock.DeadlockReport;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.testing.ManualScheduler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -12,7 +12,7 @@ import dev.baton.Transcript;
 import dev.baton.Turn;
 import dev.baton.internal.store.MemoryStore;
 import dev.baton.testing.ManualScheduler;
-import dev.baton.tool.Tools;
+import dev.baton.spi.tool.Tools;
 import java.lang.reflect.Method;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,12 +2,12 @@ package dev.baton.tools.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.DeadlockException;
-import dev.baton.internal.deadlock.Need;
-import dev.baton.internal.deadlock.Party;
+import dev.baton.deadlock.Need;
+import dev.baton.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
-import dev.baton.internal.deadlock.WaitKind;
+import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.Scheduler;
-import dev.baton.tool.AskRouter;
+import dev.baton.spi.tool.AskRouter;
 import dev.baton.tools.Tool;
 import dev.baton.tools.ToolContext;
 import dev.baton.tools.ToolException;

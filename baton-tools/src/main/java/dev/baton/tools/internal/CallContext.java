@@ -2,7 +2,7 @@ package dev.baton.tools.internal;
 
 import dev.baton.SessionState;
 import dev.baton.TurnContext;
-import dev.baton.internal.deadlock.Party;
+import dev.baton.deadlock.Party;
 import dev.baton.spi.ClusterLocks;
 import dev.baton.tools.Resource;
 import dev.baton.tools.ToolContext;

@@ -1,10 +1,10 @@
 package dev.baton.tools.internal;
 
 import dev.baton.DeadlockException;
-import dev.baton.internal.deadlock.Need;
-import dev.baton.internal.deadlock.Party;
+import dev.baton.deadlock.Need;
+import dev.baton.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
-import dev.baton.internal.deadlock.WaitKind;
+import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.Scheduler;
 import dev.baton.tools.Access;
 import io.micrometer.core.instrument.MeterRegistry;

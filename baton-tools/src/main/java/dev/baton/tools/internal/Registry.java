@@ -1,6 +1,6 @@
 package dev.baton.tools.internal;
 
-import dev.baton.tool.ToolSpec;
+import dev.baton.spi.tool.ToolSpec;
 import dev.baton.tools.Tool;
 import java.util.Collection;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package dev.baton.tools.internal;
 
 import dev.baton.config.DeadlockDetectionConfig;
-import dev.baton.internal.deadlock.Party;
+import dev.baton.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.tools.Access;

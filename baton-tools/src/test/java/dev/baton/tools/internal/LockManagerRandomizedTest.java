@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.DeadlockException;
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.config.DeadlockDetectionConfig.OnDeadlock;
-import dev.baton.internal.deadlock.Party;
+import dev.baton.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.tools.Access;

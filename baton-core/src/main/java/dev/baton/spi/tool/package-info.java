@@ -1,4 +1,4 @@
 @NullMarked
-package dev.baton.tool;
+package dev.baton.spi.tool;
 
 import org.jspecify.annotations.NullMarked;

@@ -1,4 +1,4 @@
-package dev.baton.tool;
+package dev.baton.spi.tool;
 
 /** What an LLM is told about a tool: its name, description and JSON Schema of its input. */
 public record ToolSpec(String name, String description, String inputSchemaJson) {}

@@ -1,4 +1,4 @@
-package dev.baton.internal.deadlock;
+package dev.baton.deadlock;
 
 /**
  * How many of its blockers a waiter needs gone before it can proceed. A lock waiter needs every conflicting

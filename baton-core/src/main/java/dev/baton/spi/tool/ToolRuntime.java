@@ -1,4 +1,4 @@
-package dev.baton.tool;
+package dev.baton.spi.tool;
 
 import dev.baton.SessionState;
 import dev.baton.TurnContext;

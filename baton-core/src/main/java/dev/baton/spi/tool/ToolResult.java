@@ -1,4 +1,4 @@
-package dev.baton.tool;
+package dev.baton.spi.tool;
 
 /** The result of a tool call. */
 public sealed interface ToolResult {

@@ -1,4 +1,4 @@
-package dev.baton.internal.deadlock;
+package dev.baton.deadlock;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.baton.tool;
+package dev.baton.spi.tool;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.baton.internal.deadlock;
+package dev.baton.deadlock;
 
 /** What a waiter waits for. Only the kind of the edge; the resource is named by a string. */
 public enum WaitKind {

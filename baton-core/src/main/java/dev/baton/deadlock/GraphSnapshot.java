@@ -1,4 +1,4 @@
-package dev.baton.internal.deadlock;
+package dev.baton.deadlock;
 
 import java.time.Instant;
 import java.util.List;
@@ -7,7 +7,7 @@ import java.util.List;
  * A point-in-time view of the wait-for graph for the admin API and dashboard.
  *
  * @param takenAt when it was taken
- * @param waits every current wait edge (at most {@link WaitForGraph#SNAPSHOT_LIMIT}, oldest first)
+ * @param waits every current wait edge (at most 1,000, oldest first)
  * @param totalWaits how many waits there are in all
  * @param runningCalls tool calls that are running, with their last progress
  * @param recentDeadlocks the most recent deadlocks, newest last
