@@ -31,14 +31,9 @@ public record BatonConfig(
     Objects.requireNonNull(cluster, "cluster");
     if (cluster.enabled() && storage.backend() == StorageConfig.Backend.MEMORY) {
       throw new IllegalArgumentException(
-          "cluster.enabled is true, so storage.backend must be postgres: the nodes of a cluster share one database");
+          "cluster.enabled is true, so storage.backend must be postgres or sqlite: the nodes of a cluster share one"
+              + " database (memory is one process's)");
     }
-  }
-
-  /** The configuration before the {@code cluster:} section existed: cluster mode off. */
-  public BatonConfig(SessionsConfig sessions, AgentConfig agent, DedupConfig dedup, OrderingConfig ordering,
-      StorageConfig storage, ServerConfig server, ChannelsConfig channels, AdminConfig admin, ToolsConfig tools) {
-    this(sessions, agent, dedup, ordering, storage, server, channels, admin, tools, ClusterConfig.defaults());
   }
 
   public static BatonConfig defaults() {

@@ -169,7 +169,7 @@ class ConfigLoaderTest {
     List<ConfigError> errors = errorsOf("cluster:\n  enabled: true\n  node_id: n1\n");
     assertThat(errors).singleElement().satisfies(e -> {
       assertThat(e.line()).isEqualTo(2);
-      assertThat(e.toString()).contains("enabled").contains("storage.backend must be postgres");
+      assertThat(e.toString()).contains("enabled").contains("storage.backend must be postgres or sqlite");
     });
     assertThat(loader.parse("storage:\n  backend: postgres\n  url: jdbc:postgresql://db/baton\ncluster:\n"
         + "  enabled: true\n  node_id: n1\n", FILE).cluster().nodeId()).isEqualTo("n1");

@@ -140,8 +140,7 @@ class ClusterToolLocksTest {
     JdbcStore store = PostgresStore.openWithoutRetention(storage, Scheduler.system());
     stores.add(store);
     BatonConfig c = BatonConfig.defaults();
-    c = new BatonConfig(c.sessions(), c.agent(), c.dedup(), c.ordering(), c.storage(), c.server(), c.channels(),
-        c.admin(), new ToolsConfig(dir.toString(), 3_600_000));
+    c = c.withTools(new ToolsConfig(dir.toString(), 3_600_000));
     BatonTools.Builder b = BatonTools.builder().config(c).scheduler(Scheduler.system()).builtIns(false)
         .tool(bump).tool(hold).tool(chain).idempotencyRecords(store.idempotency());
     if (clusterLocks) b.clusterLocks(store.clusterLocks().orElseThrow());

@@ -52,8 +52,7 @@ final class Fixture implements AutoCloseable {
     AgentConfig a = c.agent();
     c = c.withAgent(new AgentConfig(a.type(), a.turnTimeoutMs(), a.concurrency(), CALL_TIMEOUT_MS,
         new DeadlockDetectionConfig(true, CHECK_MS, policy), a.openai()));
-    c = new BatonConfig(c.sessions(), c.agent(), c.dedup(), c.ordering(), c.storage(), c.server(), c.channels(),
-        c.admin(), new ToolsConfig(root.toString(), 3_600_000));
+    c = c.withTools(new ToolsConfig(root.toString(), 3_600_000));
     this.tools = b.config(c).scheduler(clock).build();
   }
 

@@ -1,5 +1,6 @@
 package dev.baton.bench.agents;
 
+import org.jspecify.annotations.Nullable;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.SessionKey;
 import dev.baton.SessionState;
@@ -137,7 +138,7 @@ public class AgentLoopBench {
     final TurnContext context;
     final List<Message> messages;
     final Tools tools;
-    volatile String reply;
+    volatile @Nullable String reply;
 
     BenchTurn(BatonTools runtime, long n, String text) {
       messages = List.of(new Message("m-" + n, "bench", text, FAR));

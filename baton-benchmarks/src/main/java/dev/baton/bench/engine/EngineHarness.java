@@ -1,5 +1,6 @@
 package dev.baton.bench.engine;
 
+import org.jspecify.annotations.Nullable;
 import dev.baton.Agent;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
@@ -24,7 +25,7 @@ final class EngineHarness implements AutoCloseable {
   final String[] senders;
   private final AtomicLong nextId = new AtomicLong();
 
-  EngineHarness(int sessions, Agent agentOrNull) {
+  EngineHarness(int sessions, @Nullable Agent agentOrNull) {
     senders = new String[sessions];
     for (int i = 0; i < sessions; i++) senders[i] = "user-" + i;
     BatonConfig defaults = BatonConfig.defaults();

@@ -47,6 +47,7 @@ public class DeadlockDetectionBench {
   Party forestCloser, forestVictim, chainCloser, chainHead;
   int victims;
   long closes;
+  @SuppressWarnings("NullAway.Init") // set by setUp (@Setup), which NullAway treats as an initializer
   WaitForGraph.Wait touched;
 
   @Setup(Level.Trial)

@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: one real gateway for the hostile scenario, started in process on 127.0.0.1 (any free port) over its
@@ -131,7 +132,7 @@ final class HostileGateway implements AutoCloseable {
   }
 
   /** The body {@code {"id","text"}} plus {@code chat} when not null. */
-  static ObjectNode message(String id, String text, String chat) {
+  static ObjectNode message(String id, String text, @Nullable String chat) {
     ObjectNode o = JSON.createObjectNode().put("id", id).put("text", text);
     if (chat != null) o.put("chat", chat);
     return o;
@@ -185,7 +186,7 @@ final class HostileGateway implements AutoCloseable {
         .header("Authorization", "Bearer " + adminToken).GET().build());
   }
 
-  private HttpRequest pollRequest(User user, String cursor, long waitMs, String chat) {
+  private HttpRequest pollRequest(User user, String cursor, long waitMs, @Nullable String chat) {
     StringBuilder q = new StringBuilder("/v1/replies?wait_ms=").append(waitMs);
     if (!cursor.isEmpty()) q.append("&after=").append(URLEncoder.encode(cursor, StandardCharsets.UTF_8));
     if (chat != null) q.append("&chat=").append(URLEncoder.encode(chat, StandardCharsets.UTF_8));
@@ -268,7 +269,7 @@ final class HostileGateway implements AutoCloseable {
     statuses.computeIfAbsent(key, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
   }
 
-  private String sign(String sub, List<String> chats) {
+  private String sign(String sub, @Nullable List<String> chats) {
     Date now = new Date();
     JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(sub).issueTime(now)
         .expirationTime(new Date(now.getTime() + 3_600_000));

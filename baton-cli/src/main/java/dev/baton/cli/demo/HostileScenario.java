@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the hostile scenario (issue 10). Attackers with valid tokens run each known attack against the real
@@ -218,7 +219,7 @@ public final class HostileScenario implements Scenario {
     for (Attack a : attacks.values()) {
       rows.put(a.name, new DemoReport.AttackResult(a.promise, a.what, a.tally.checked(), a.tally.violations(),
           a.tally.examples()));
-      promises.merge(a.promise, new DemoReport.PromiseResult(PROMISE_MEANING.get(a.promise), a.tally.checked(),
+      promises.merge(a.promise, new DemoReport.PromiseResult(PROMISE_MEANING.getOrDefault(a.promise, a.promise), a.tally.checked(),
           a.tally.violations(), a.tally.examples()), (x, y) -> {
             List<String> ex = new ArrayList<>(x.examples());
             ex.addAll(y.examples());
@@ -284,7 +285,7 @@ public final class HostileScenario implements Scenario {
    * accepted and answered with the echo of its text; checked in {@code a}. Returns the reply, if one came.
    */
   static Optional<HostileGateway.Received> served(HostileGateway gw, Attack a, HostileGateway.User u,
-      String id, String text, String chat) throws InterruptedException {
+      String id, String text, @Nullable String chat) throws InterruptedException {
     long deadline = System.nanoTime() + REPLY_WAIT.toNanos();
     HostileGateway.Response r = gw.post(u, HostileGateway.message(id, text, chat));
     while (r.status() == 429 && System.nanoTime() < deadline) {

@@ -61,9 +61,9 @@ final class HttpFigures {
     }
     Map<String, Double> p = DemoReport.percentilesMs(copy);
     Map<String, Double> latency = new LinkedHashMap<>();
-    latency.put("p50", round(p.get("p50")));
-    latency.put("p99", round(p.get("p99")));
-    latency.put("max", round(p.get("max")));
+    latency.put("p50", round(p.getOrDefault("p50", Double.NaN)));
+    latency.put("p99", round(p.getOrDefault("p99", Double.NaN)));
+    latency.put("max", round(p.getOrDefault("max", Double.NaN)));
     out.put("post_latency_ms", latency);
     out.put("replies_received", replies.sum());
     return out;

@@ -37,6 +37,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the HTTP transport of the demo. It starts the real gateway on 127.0.0.1 (any free port) over the
@@ -146,7 +147,7 @@ final class HttpUsers implements AutoCloseable {
   }
 
   /** One long poll; hands every reply to the checker. Returns the next cursor, or null when the poll failed. */
-  private String pollOnce(String user, String cursor) throws InterruptedException {
+  private @Nullable String pollOnce(String user, String cursor) throws InterruptedException {
     URI uri = base.resolve("/v1/replies?wait_ms=" + POLL_WAIT_MS
         + (cursor.isEmpty() ? "" : "&after=" + java.net.URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
     HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
@@ -176,7 +177,7 @@ final class HttpUsers implements AutoCloseable {
   }
 
   /** A reply as the user received it: its {@code chat} is the user whose poll returned it. */
-  private Reply toReply(String user, JsonNode r) {
+  private @Nullable Reply toReply(String user, JsonNode r) {
     String id = r.path("id").asText("");
     int slash = id.lastIndexOf('/');
     Reply.Kind kind;

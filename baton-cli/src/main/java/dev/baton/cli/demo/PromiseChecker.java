@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the demo's referee. It watches the engine from the outside only — what submit() answers, what
@@ -47,8 +48,11 @@ final class PromiseChecker {
      * How it ended, when its reply came before the answer to its accepting delivery was seen (over HTTP a
      * reply can reach the user's poll before the 202 reaches the sender).
      */
-    final AtomicReference<Outcome> endedEarly = new AtomicReference<>();
+    final AtomicReference<@Nullable Outcome> endedEarly = new AtomicReference<>();
     final AtomicInteger accepts = new AtomicInteger();
+    /** Deliveries of this id, and how many of them were answered duplicate (checked by finish()). */
+    final AtomicInteger deliveries = new AtomicInteger();
+    final AtomicInteger duplicates = new AtomicInteger();
     final AtomicInteger processed = new AtomicInteger();
     final AtomicInteger replies = new AtomicInteger();
     final AtomicInteger busy = new AtomicInteger();
@@ -150,13 +154,14 @@ final class PromiseChecker {
   void delivered(String id, Admission admission, long calledNanos, long nanos) {
     Tracked t = tracked(id);
     deliveries.incrementAndGet();
+    t.deliveries.incrementAndGet();
     switch (admission) {
       case Admission.Accepted a -> {
         p1.check(a.session().equals(sessionOf(t.user)),
             id + " of " + t.user + " was put in session " + a.session());
         accepted(t, calledNanos, nanos);
       }
-      case Admission.Duplicate d -> p2.check(true, "");
+      case Admission.Duplicate d -> t.duplicates.incrementAndGet();
       case Admission.Busy b -> refused(t, t.busy);
       case Admission.Rejected r -> refused(t, t.rejected);
     }
@@ -170,6 +175,7 @@ final class PromiseChecker {
   void deliveredOverHttp(String id, int status, String answerStatus, String answerId, long calledNanos, long nanos) {
     Tracked t = tracked(id);
     deliveries.incrementAndGet();
+    t.deliveries.incrementAndGet();
     String expected = switch (status) {
       case 202 -> "accepted";
       case 200 -> "duplicate";
@@ -185,7 +191,7 @@ final class PromiseChecker {
     }
     switch (status) {
       case 202 -> accepted(t, calledNanos, nanos);
-      case 200 -> p2.check(true, "");
+      case 200 -> t.duplicates.incrementAndGet();
       case 429 -> refused(t, t.busy);
       default -> refused(t, t.rejected);
     }
@@ -293,7 +299,7 @@ final class PromiseChecker {
   /** Called by the checking agent when the turn's code returns or throws. */
   void turnEnded(SessionKey session) {
     running.decrementAndGet();
-    runningBySession.get(session).decrementAndGet();
+    java.util.Objects.requireNonNull(runningBySession.get(session), "a turn ended that never started").decrementAndGet();
   }
 
   /** The engine's reply handler: checks P1, P2 and P9 on replies, and settles messages (P4). */
@@ -366,9 +372,19 @@ final class PromiseChecker {
     return true;
   }
 
-  /** P4: every accepted message must have ended. Call once, after the run. */
+  /**
+   * P4: every accepted message must have ended. P2 from the sender's side: "duplicate" answers only
+   * redeliveries, so an id answered duplicate d times was delivered at least d + 1 times (else a fresh message
+   * was taken for a copy of another, a dedup key collision, and never run). Call once, after the run, when
+   * every delivery's answer is in (answers of concurrent redeliveries arrive in any order).
+   */
   void finish() {
     for (Tracked t : messages.values()) {
+      int d = t.duplicates.get();
+      if (d > 0) {
+        p2.check(t.deliveries.get() > d, t.id + " of " + t.user + " was answered duplicate " + d + " time(s) in "
+            + t.deliveries.get() + " deliveries");
+      }
       if (t.accepts.get() > 0) {
         p4.check(t.outcome.get() != Outcome.ACCEPTED, t.id + " was accepted and never processed or expired");
       }

@@ -196,7 +196,7 @@ public final class SessionsScenario implements Scenario {
       if (m instanceof Counter c) engine.put(m.getId().getName(), (long) c.count());
     }
     return new DemoReport(name(), options.seed(), DemoReport.passed(promises), promises, counts, load, engine,
-        DemoReport.percentilesMs(checker.queueWaitsNanos()), seconds, counts.get("processed") / seconds,
+        DemoReport.percentilesMs(checker.queueWaitsNanos()), seconds, counts.getOrDefault("processed", 0L) / seconds,
         overHttp ? "http" : "inprocess", httpFigures);
   }
 

@@ -65,8 +65,7 @@ public final class ToolsScenario implements Scenario {
       throw new IllegalStateException("cannot create the demo's workspace folder", e);
     }
     BatonConfig c = options.config();
-    BatonConfig config = new BatonConfig(c.sessions(), c.agent(), c.dedup(), c.ordering(), c.storage(), c.server(),
-        c.channels(), c.admin(), new ToolsConfig(root.toString(), c.tools().idempotencyRetentionMs()));
+    BatonConfig config = c.withTools(new ToolsConfig(root.toString(), c.tools().idempotencyRetentionMs()));
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     WaitForGraph graph = new WaitForGraph(config.agent().deadlockDetection(), Scheduler.system(), meters);
     graph.start();

@@ -68,6 +68,18 @@ class PromiseCheckerTest {
   }
 
   @Test
+  void aDuplicateAnswerToAFirstDeliveryIsAP2ViolationAndToARedeliveryIsNot() {
+    checker.planned("u1", 0);
+    checker.delivered("u1-0", new Admission.Duplicate(new DedupKey("demo:u1-0")), 0, 0); // nothing accepted it
+    accept("u1", 1);
+    checker.delivered("u1-1", new Admission.Duplicate(new DedupKey("demo:u1-1")), 0, 0); // a real redelivery
+    long before = checker.p2.checked();
+    checker.finish();
+    assertThat(checker.p2.violations()).isEqualTo(1);
+    assertThat(checker.p2.checked() - before).isEqualTo(2);
+  }
+
+  @Test
   void duplicateAdmissionProcessingAndReplyAreP2Violations() {
     accept("u1", 0);
     checker.delivered("u1-0", new Admission.Accepted(new DedupKey("demo:u1-0"), DemoMessages.session("u1")), 0, 0);
