@@ -1,4 +1,4 @@
-package dev.baton.agents.internal;
+package dev.baton.agents;
 
 import dev.baton.spi.Scheduler;
 import dev.langchain4j.exception.HttpException;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * quote the API key ("Incorrect API key provided: sk-...").
  */
 /** Calls the provider through LangChain4j, retrying 429/5xx within the turn's deadline. */
-public final class ProviderCaller {
+final class ProviderCaller {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProviderCaller.class);
 
