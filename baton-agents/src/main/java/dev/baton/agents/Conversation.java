@@ -16,6 +16,7 @@ import dev.langchain4j.data.message.UserMessage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the session transcript (P1) is the conversation. USER and ASSISTANT entries hold plain text, so an
@@ -112,7 +113,7 @@ final class Conversation {
     return i;
   }
 
-  private static JsonNode parse(String text) {
+  private static @Nullable JsonNode parse(String text) {
     try {
       JsonNode n = JSON.readTree(text);
       return n != null && n.isObject() && n.has("id") && n.has("tool") ? n : null;
