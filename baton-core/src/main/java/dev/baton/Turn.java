@@ -37,6 +37,16 @@ public interface Turn {
   /** Stages a reply that carries the agent's turn number (shown as {@code turn} by the HTTP API). */
   void reply(String text, long turnNumber);
 
+  /**
+   * Stages an error reply ({@link Reply.Kind#ERROR}, {@code "kind": "error"} in the HTTP API) to the last
+   * message of the turn: the agent could not answer (its model provider failed) and {@code text} says why in
+   * words fit for the user. Unlike throwing, the turn still commits what it staged. The default, for Turns
+   * outside the engine (test fakes), stages it as a plain reply.
+   */
+  default void replyError(String text) {
+    reply(text);
+  }
+
   /** When this turn's time runs out ({@code agent.turn_timeout_ms}). */
   default Instant deadline() {
     return context().deadline();

@@ -4,12 +4,8 @@ import dev.baton.Agent;
 import dev.baton.DeadlockException;
 import dev.baton.Transcript.Role;
 import dev.baton.Turn;
-import dev.baton.agents.internal.Conversation;
+import dev.baton.agents.ProviderCaller.ProviderException;
 import dev.baton.agents.internal.IdempotencyKeys;
-import dev.baton.agents.internal.ProviderCaller;
-import dev.baton.agents.internal.ProviderCaller.ProviderException;
-import dev.baton.agents.internal.ToolNames;
-import dev.baton.agents.internal.ToolSchemas;
 import dev.baton.config.OpenAiConfig;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.tool.ToolCall;
@@ -42,7 +38,8 @@ import java.util.Optional;
  * blocks its virtual thread on the HTTP call and on callAll; an interrupt (turn timeout, queue mode
  * interrupt) cancels the HTTP exchange and propagates as InterruptedException, so nothing is committed.
  *
- * Failure: provider failures become a reply in plain words (no stack trace, no body, no key); tool failures
+ * Failure: provider failures become an error reply (Reply.Kind.ERROR) in plain words (no stack trace, no body,
+ * no key), committed with the turn so the user's message stays in the transcript; tool failures
  * (timeout, deadlock victim, tool error) go back to the model as error results so it can adapt.
  */
 /** An agent that talks to any OpenAI-compatible chat-completions endpoint and calls Baton tools. */
@@ -96,7 +93,7 @@ public final class OpenAiAgent implements Agent {
       try {
         ai = provider.call(request.build(), turn.deadline()).aiMessage();
       } catch (ProviderException e) {
-        turn.reply(String.valueOf(e.getMessage()));
+        turn.replyError(String.valueOf(e.getMessage()));
         return;
       }
       if (!ai.hasToolExecutionRequests()) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Turn;
 import dev.baton.agents.internal.IdempotencyKeys;
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.tool.ToolCall;
 import dev.baton.spi.tool.ToolResult;
 import dev.langchain4j.agent.tool.Tool;
@@ -40,7 +41,7 @@ import java.util.concurrent.CancellationException;
 /** Runs LangChain4j {@code @Tool} methods through Baton's tool runtime. */
 public final class LangChain4jTools {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = BatonJson.MAPPER;
 
   private LangChain4jTools() {}
 

@@ -3,6 +3,7 @@ package dev.baton.langchain4j;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.baton.spi.BatonJson;
 import dev.baton.tools.Access;
 import dev.baton.tools.Resource;
 import dev.baton.tools.Tool;
@@ -31,7 +32,7 @@ import java.util.Optional;
  */
 final class MethodTool implements Tool {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = BatonJson.MAPPER;
 
   private final String name;
   private final String description;

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.Transcript.Entry;
 import dev.baton.Transcript.Role;
-import dev.baton.agents.internal.Conversation;
 import dev.baton.agents.internal.IdempotencyKeys;
-import dev.baton.agents.internal.ToolNames;
-import dev.baton.agents.internal.ToolSchemas;
 import dev.baton.spi.tool.ToolSpec;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -56,6 +53,18 @@ class ConversationTest {
     assertThat(m).hasSize(2);
     assertThat(((AiMessage) m.get(0)).text()).isEqualTo("done");
     assertThat(((UserMessage) m.get(1)).singleText()).isEqualTo("new");
+  }
+
+  /** The transcript reader is BatonJson.MAPPER but for the string limit: a 2 MiB tool result is read back. */
+  @Test
+  void aToolResultLargerThanTheSharedMappersStringLimitStaysInTheHistory() {
+    String big = "x".repeat(2 << 20);
+    List<ChatMessage> m = Conversation.history(List.of(e(Role.USER, "q"), e(Role.TOOL, tool(0, "a", big)),
+        e(Role.ASSISTANT, "answer")), 100);
+
+    assertThat(m).hasSize(4);
+    assertThat(((AiMessage) m.get(1)).toolExecutionRequests()).extracting(r -> r.id()).containsExactly("a");
+    assertThat(((ToolExecutionResultMessage) m.get(2)).text()).hasSize(big.length());
   }
 
   @Test

@@ -27,6 +27,8 @@ public final class FakeTurn implements Turn {
   public final ConcurrentHashMap<String, String> state;
   private final MapSessionState sessionState;
   public final List<String> replies = new CopyOnWriteArrayList<>();
+  /** The texts of {@link #replyError} replies, which also appear in {@link #replies}. */
+  public final List<String> errors = new CopyOnWriteArrayList<>();
   public final Tools tools;
   public final TurnContext context;
 
@@ -98,6 +100,12 @@ public final class FakeTurn implements Turn {
   @Override
   public void reply(String text) {
     replies.add(text);
+  }
+
+  @Override
+  public void replyError(String text) {
+    replies.add(text);
+    errors.add(text);
   }
 
   @Override

@@ -98,6 +98,27 @@ class OpenAiAgentEngineTest {
     assertThat(contents).contains("next").doesNotContain("slow one");
   }
 
+  /** A failed model call is an error reply, and the turn still commits: the next turn sees the question. */
+  @Test
+  void aFailedModelCallIsDeliveredAsAnErrorReplyAndTheTurnCommits() throws Exception {
+    server.enqueue(ScriptedChatServer.status(401, "{\"error\":{\"message\":\"Incorrect API key provided: k\"}}"),
+        answer("now it works"));
+    try (Baton baton = Baton.builder().config(config(60_000)).scheduler(scheduler).replies(replies::add).build()) {
+      baton.submit(InboundMessage.of("api", "m1", "eve", "first question", T0));
+      Reply failed = nextReply();
+      assertThat(failed.kind()).isEqualTo(Reply.Kind.ERROR);
+      assertThat(failed.text()).contains("refused the credentials (HTTP 401)").doesNotContain("Incorrect");
+
+      baton.submit(InboundMessage.of("api", "m2", "eve", "second question", T0));
+      Reply ok = nextReply();
+      assertThat(ok.kind()).isEqualTo(Reply.Kind.REPLY);
+      assertThat(ok.text()).isEqualTo("now it works");
+    }
+    List<String> contents = new ArrayList<>();
+    for (JsonNode m : server.requests().get(1).messages()) contents.add(m.path("content").asText());
+    assertThat(contents).contains("first question", "second question");
+  }
+
   @Test
   void aFailingToolRuntimeResultReachesTheModelThroughTheEngine() throws Exception {
     FakeTools tools = new FakeTools().tool("lock", "{\"type\":\"object\"}",

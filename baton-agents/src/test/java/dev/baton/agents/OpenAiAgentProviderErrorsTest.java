@@ -23,6 +23,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.LoggerFactory;
 
 /** Provider failures: retries timed by the injected scheduler, error replies, cancellation, secrets. */
@@ -61,6 +63,7 @@ class OpenAiAgentProviderErrorsTest {
 
     assertThat(server.requests()).hasSize(2);
     assertThat(turn.replies).containsExactly("ok");
+    assertThat(turn.errors).isEmpty();
   }
 
   @Test
@@ -80,6 +83,7 @@ class OpenAiAgentProviderErrorsTest {
     assertThat(server.requests()).hasSize(4);
     assertThat(turn.replies).singleElement().asString()
         .contains("unavailable (HTTP 500)", "after 4 attempts");
+    assertThat(turn.errors).isEqualTo(turn.replies);
     assertPlainWords(turn.replies.get(0));
   }
 
@@ -102,6 +106,7 @@ class OpenAiAgentProviderErrorsTest {
 
     assertThat(server.requests()).hasSize(1);
     assertThat(turn.replies).singleElement().asString().contains("rejected the request (HTTP 400)");
+    assertThat(turn.errors).isEqualTo(turn.replies);
   }
 
   @Test
@@ -139,6 +144,32 @@ class OpenAiAgentProviderErrorsTest {
 
     assertThat(turn.replies).singleElement().asString().contains("unavailable (connection refused)");
     assertPlainWords(turn.replies.get(0));
+  }
+
+  /**
+   * A connection that fails after the request was sent (reset, or closed before the response: the HTTP/1.1
+   * parser's EOF) is retried, as the official OpenAI SDKs retry every connection error; over real sockets.
+   */
+  @ParameterizedTest
+  @EnumSource(DroppingProxy.Drop.class)
+  void aConnectionDroppedBeforeTheResponseIsRetriedAndTheSecondAttemptSucceeds(DroppingProxy.Drop how)
+      throws Exception {
+    server.enqueue(answer("ok after the drop"));
+    try (DroppingProxy proxy = DroppingProxy.start(java.net.URI.create(server.baseUrl()), 1, how)) {
+      FakeTurn turn = FakeTurn.of("hi", new FakeTools(), deadline);
+      AgentThread t = AgentThread.start(OpenAiAgent.create(
+          config(3).withBaseUrl(proxy.baseUrl(server.baseUrl())), scheduler), turn);
+
+      assertThat(scheduler.nextScheduled()).isEqualTo(Duration.ofMillis(500));
+      assertThat(server.requests()).isEmpty(); // the dropped attempt never reached the server
+      scheduler.advance(Duration.ofMillis(500));
+      t.join();
+
+      assertThat(turn.replies).containsExactly("ok after the drop");
+      assertThat(turn.errors).isEmpty();
+      assertThat(server.requests()).hasSize(1);
+      assertThat(proxy.connections()).isEqualTo(2);
+    }
   }
 
   @Test

@@ -29,7 +29,10 @@ public final class ConfigCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** Validates a file: prints {@code ok} (exit 0) or every error as {@code file:line:column: ...} (exit 1). */
+  /**
+   * Validates a file: prints {@code ok} (exit 0) or every error as {@code file:line:column: ...} (exit 1). A valid
+   * file's {@link ChannelWarnings} (a platform channel configured but not enabled) go to stderr first.
+   */
   @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
       description = "Validate FILE: print \"ok\" and exit 0, or print every error (file:line:column) and exit 1.")
   public static final class Check implements Callable<Integer> {
@@ -41,6 +44,7 @@ public final class ConfigCommand implements Runnable {
     public Integer call() {
       try {
         ConfigLoader.withSystemEnvironment().load(file);
+        for (ConfigError w : ChannelWarnings.of(file)) spec.commandLine().getErr().println(ChannelWarnings.format(w));
         spec.commandLine().getOut().println("ok");
         return 0;
       } catch (ConfigException e) {

@@ -143,6 +143,12 @@ public final class ServeCommand implements Callable<Integer> {
       if (cfg.storage().backend() == StorageConfig.Backend.MEMORY) {
         out.println("Warning: storage.backend is memory: everything acknowledged is lost when this process stops.");
       }
+      if (config.isPresent()) {
+        for (var w : ChannelWarnings.of(config.get())) {
+          out.println(ChannelWarnings.format(w));
+          org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("{}", w);
+        }
+      }
       if (!devSecret.isEmpty()) {
         String jwt = devToken(devSecret, "dev-user", scheduler);
         out.println("Development API secret (channels.api.jwt.hs256_secret, new at every start): " + devSecret);

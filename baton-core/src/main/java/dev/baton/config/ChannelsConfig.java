@@ -168,7 +168,8 @@ public record ChannelsConfig(
 
   /** {@code channels.telegram:} */
   public record TelegramConfig(
-      @Doc("Whether `POST /webhooks/telegram` is served.") boolean enabled,
+      @Doc("Whether `POST /webhooks/telegram` is served. Off unless `true`, also when the section gives"
+          + " the channel's keys (`config check` warns).") boolean enabled,
       @Secret @Doc("Bot token from @BotFather, used for `sendMessage`. Use `${ENV_NAME}`.") String botToken,
       @Secret @Doc("The `secret_token` given to `setWebhook`; requests must carry it in"
           + " `X-Telegram-Bot-Api-Secret-Token`. 32-256 characters of A-Z, a-z, 0-9, `_` and `-` (e.g."
@@ -219,7 +220,8 @@ public record ChannelsConfig(
 
   /** {@code channels.slack:} */
   public record SlackConfig(
-      @Doc("Whether `POST /webhooks/slack` is served.") boolean enabled,
+      @Doc("Whether `POST /webhooks/slack` is served. Off unless `true`, also when the section gives"
+          + " the channel's keys (`config check` warns).") boolean enabled,
       @Secret @Doc("The app's signing secret (request signatures v0). Use `${ENV_NAME}`.") String signingSecret,
       @Secret @Doc("Bot token (`xoxb-...`) used for `chat.postMessage`. Use `${ENV_NAME}`.") String botToken,
       @Doc("Base URL of the Web API.") String apiBaseUrl) {
@@ -245,7 +247,8 @@ public record ChannelsConfig(
 
   /** {@code channels.discord:} */
   public record DiscordConfig(
-      @Doc("Whether `POST /webhooks/discord` is served.") boolean enabled,
+      @Doc("Whether `POST /webhooks/discord` is served. Off unless `true`, also when the section gives"
+          + " the channel's keys (`config check` warns).") boolean enabled,
       @Doc("The application's public key (64 hex digits, Ed25519) from the developer portal.") String publicKey,
       @Doc("The application id (a snowflake: 1-20 digits), used for follow-up messages. Only this value"
           + " goes into the follow-up URL, never the `application_id` of a payload.") String applicationId,
@@ -270,7 +273,8 @@ public record ChannelsConfig(
 
   /** {@code channels.whatsapp:} */
   public record WhatsAppConfig(
-      @Doc("Whether `GET`/`POST /webhooks/whatsapp` are served.") boolean enabled,
+      @Doc("Whether `GET`/`POST /webhooks/whatsapp` are served. Off unless `true`, also when the section"
+          + " gives the channel's keys (`config check` warns).") boolean enabled,
       @Secret @Doc("The verify token you chose when registering the webhook. Use `${ENV_NAME}`.") String verifyToken,
       @Secret @Doc("The app secret, for `X-Hub-Signature-256`. Use `${ENV_NAME}`.") String appSecret,
       @Secret @Doc("Access token used to send messages. Use `${ENV_NAME}`.") String accessToken,

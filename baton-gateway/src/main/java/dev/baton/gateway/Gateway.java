@@ -2,23 +2,9 @@ package dev.baton.gateway;
 
 import dev.baton.Baton;
 import dev.baton.config.BatonConfig;
-import dev.baton.config.ServerConfig;
-import dev.baton.gateway.internal.BodyLimits;
-import dev.baton.gateway.internal.DiscordChannel;
-import dev.baton.gateway.internal.ErrorMapping;
-import dev.baton.gateway.internal.Http;
-import dev.baton.gateway.internal.Ingress;
-import dev.baton.gateway.internal.JwtVerifier;
-import dev.baton.gateway.internal.MessageApi;
-import dev.baton.gateway.internal.OpsRoutes;
-import dev.baton.gateway.internal.SlackChannel;
-import dev.baton.gateway.internal.TelegramChannel;
-import dev.baton.gateway.internal.WhatsAppChannel;
+import dev.baton.gateway.internal.GatewayServer;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http1.Http1Config;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -52,8 +38,7 @@ public final class Gateway implements AutoCloseable {
   private final Baton engine;
   private final Scheduler scheduler;
   private final ReplyRouter router;
-  private final Ingress ingress;
-  private final WebServer server;
+  private final GatewayServer server;
   private boolean started;
   private boolean stopped;
 
@@ -63,41 +48,7 @@ public final class Gateway implements AutoCloseable {
     Store store = Objects.requireNonNull(b.store, "store");
     this.scheduler = b.scheduler;
     this.router = Objects.requireNonNull(b.router, "replies (the ReplyRouter given to the engine)");
-    this.ingress = new Ingress(engine, b.meters);
-    ServerConfig sc = config.server();
-    var channels = config.channels();
-    HttpRouting.Builder routing = HttpRouting.builder();
-    BodyLimits limits = new BodyLimits(sc.maxBodyBytes(), scheduler, Duration.ofMillis(sc.requestTimeoutMs()));
-    ErrorMapping.register(routing);
-    new OpsRoutes(config.admin(), engine, store, b.meters, ingress, b.views).register(routing);
-    if (channels.api().enabled()) {
-      new MessageApi(new JwtVerifier(channels.api().jwt(), scheduler), ingress, router.polls, scheduler,
-          limits, channels.api()).register(routing);
-    }
-    if (channels.telegram().enabled()) {
-      new TelegramChannel(channels.telegram(), ingress, limits).register(routing);
-    }
-    if (channels.slack().enabled()) {
-      new SlackChannel(channels.slack(), ingress, scheduler, b.meters, limits).register(routing);
-    }
-    if (channels.discord().enabled()) {
-      new DiscordChannel(channels.discord(), ingress, scheduler, limits).register(routing);
-    }
-    if (channels.whatsapp().enabled()) {
-      new WhatsAppChannel(channels.whatsapp(), ingress, limits, scheduler, b.meters,
-          Duration.ofMillis(config.dedup().windowMs())).register(routing);
-    }
-    this.server = WebServer.builder()
-        .host(sc.host())
-        .port(sc.port())
-        .maxPayloadSize(Http.transportLimit(sc.maxBodyBytes()))
-        .idleConnectionTimeout(Duration.ofMillis(sc.idleTimeoutMs()))
-        .idleConnectionPeriod(Duration.ofMillis(Math.max(100, Math.min(sc.idleTimeoutMs() / 4, 10_000))))
-        .shutdownGracePeriod(Duration.ofMillis(Math.min(sc.shutdownDrainMs(), 1_000)))
-        .addProtocol(Http1Config.builder().maxHeadersSize(sc.maxHeaderBytes()).build())
-        .directHandlers(ErrorMapping.directHandlers())
-        .addRouting(routing)
-        .build();
+    this.server = GatewayServer.create(config, engine, store, scheduler, b.meters, b.views, router.lanes);
   }
 
   public static Builder builder(BatonConfig config) {
@@ -128,7 +79,7 @@ public final class Gateway implements AutoCloseable {
     if (stopped) return true;
     stopped = true;
     long start = scheduler.nanoTime();
-    ingress.stopIntake();
+    server.stopIntake();
     boolean drained;
     try {
       drained = engine.shutdown(deadline);
@@ -137,9 +88,8 @@ public final class Gateway implements AutoCloseable {
       drained = false;
     }
     Duration left = deadline.minusNanos(scheduler.nanoTime() - start);
-    boolean delivered = router.outbound.awaitIdle(left.isNegative() ? Duration.ZERO : left);
-    router.outbound.stop();
-    router.inbox.close();
+    boolean delivered = router.lanes.awaitIdle(left.isNegative() ? Duration.ZERO : left);
+    router.lanes.stop();
     if (started) server.stop();
     log.info("gateway stopped (turns drained: {}, replies delivered: {})", drained, delivered);
     return drained && delivered;

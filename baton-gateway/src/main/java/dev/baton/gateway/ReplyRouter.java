@@ -2,21 +2,11 @@ package dev.baton.gateway;
 
 import dev.baton.Reply;
 import dev.baton.config.BatonConfig;
-import dev.baton.gateway.internal.ApiMessageParser;
-import dev.baton.gateway.internal.ApiReplies;
-import dev.baton.gateway.internal.ClusterReplies;
-import dev.baton.gateway.internal.OutboundDelivery;
-import dev.baton.gateway.internal.PollLimits;
-import dev.baton.gateway.internal.PlatformHttp;
-import dev.baton.gateway.internal.ReplyInbox;
-import dev.baton.gateway.internal.Senders;
+import dev.baton.gateway.internal.ReplyLanes;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's side of reply delivery (DESIGN §1 step 8), handed to the engine before either is built:
@@ -42,17 +32,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplyRouter implements ReplyHandler {
 
-  private static final Logger log = LoggerFactory.getLogger(ReplyRouter.class);
+  final ReplyLanes lanes;
 
-  final ApiReplies inbox;
-  /** What {@code GET /v1/replies} reads: {@link #inbox} under {@code channels.api.max_polls_per_user} (P11). */
-  final ApiReplies polls;
-  final OutboundDelivery outbound;
-
-  private ReplyRouter(ApiReplies inbox, int maxPollsPerUser, MeterRegistry meters, OutboundDelivery outbound) {
-    this.inbox = inbox;
-    this.polls = new PollLimits(inbox, maxPollsPerUser, meters);
-    this.outbound = outbound;
+  private ReplyRouter(ReplyLanes lanes) {
+    this.lanes = lanes;
   }
 
   /**
@@ -61,27 +44,11 @@ public final class ReplyRouter implements ReplyHandler {
    * this node keeps none of them in memory; otherwise they wait in this node's in-memory inbox.
    */
   public static ReplyRouter create(BatonConfig config, Store store, Scheduler scheduler, MeterRegistry meters) {
-    var channels = config.channels();
-    PlatformHttp http = new PlatformHttp(Duration.ofMillis(channels.delivery().requestTimeoutMs()), scheduler);
-    ApiReplies inbox = config.cluster().enabled()
-        ? new ClusterReplies(store, scheduler, config.sessions().idSource(),
-            Duration.ofMillis(config.cluster().pollIntervalMs()), meters)
-        : new ReplyInbox(store, scheduler, channels.api().replyBuffer(), meters);
-    OutboundDelivery outbound = new OutboundDelivery(Senders.forEnabled(channels, http), store, scheduler,
-        channels.delivery(), meters);
-    return new ReplyRouter(inbox, channels.api().maxPollsPerUser(), meters, outbound);
+    return new ReplyRouter(ReplyLanes.create(config, store, scheduler, meters));
   }
 
   @Override
   public void onReply(Reply reply) {
-    if (reply.channel().equals(ApiMessageParser.CHANNEL)) {
-      String user = reply.routing().getOrDefault(ApiMessageParser.ROUTE_USER, reply.chat());
-      inbox.append(user, reply);
-    } else if (outbound.handles(reply.channel())) {
-      outbound.enqueue(reply);
-    } else {
-      log.warn("reply for a channel that is not enabled: channel={} session={} outbox_seq={}", reply.channel(),
-          reply.session(), reply.outboxSeq());
-    }
+    lanes.route(reply);
   }
 }

@@ -11,7 +11,6 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.ClusterConfig;
 import dev.baton.config.SessionsConfig;
 import dev.baton.config.StorageConfig;
-import dev.baton.gateway.internal.ClusterReplies;
 import dev.baton.gateway.support.Clocks;
 import dev.baton.gateway.support.FakeEngine;
 import dev.baton.gateway.support.Harness;
@@ -252,13 +251,12 @@ class ClusterRepliesTest {
   void aLocallyProducedReplyForAUserWhoPollsElsewhereLeavesNothingInMemory() throws Exception {
     int users = 200;
     for (int i = 0; i < users; i++) commit(b, sessionOf("u" + i), "u" + i, "m", "r" + i);
-    ClusterReplies onB = (ClusterReplies) b.router.inbox;
-    assertThat(onB.waitingSessions()).isZero();
+    assertThat(b.router.lanes.waitingSessions()).isZero();
     for (int i = 0; i < users; i += 50) {
       String t = Tokens.bearer("u" + i, clock.now().plusSeconds(3600));
       assertThat(texts(json(a.get("/v1/replies", t)))).containsExactly("r" + i);
     }
-    assertThat(((ClusterReplies) a.router.inbox).waitingSessions()).isZero();
+    assertThat(a.router.lanes.waitingSessions()).isZero();
   }
 
   @Test

@@ -92,7 +92,7 @@ class PlatformBusyReplyTest {
       assertThat(call.path()).isEqualTo("/bot1:bot/sendMessage");
       texts.add(M.readTree(call.body()).path("text").asText());
     }
-    Eventually.until("delivery is idle", () -> h.router.outbound.pending() == 0);
+    Eventually.until("delivery is idle", () -> h.router.lanes.pendingDeliveries() == 0);
     assertThat(api.calls).hasSize(texts.size());
     assertThat(texts).filteredOn(BUSY::equals).hasSize(3);
     assertThat(texts).filteredOn(t -> t.startsWith("done: ")).containsExactly("done: first", "done: second");

@@ -12,6 +12,9 @@ import java.util.List;
  * arguments and the call's position among identical calls of the round. The provider's own tool-call id is
  * deliberately not part of it: real providers mint a fresh random id per response, so a key built from it
  * would never match on a re-run and the side effect would happen twice.
+ *
+ * <p>Public because both agent loops derive their keys here: {@code dev.baton.agents.OpenAiAgent} and
+ * {@code dev.baton.langchain4j.LangChain4jTools} (two packages); not an API.
  */
 public final class IdempotencyKeys {
 

@@ -1,7 +1,6 @@
 package dev.baton.cli.demo;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.baton.spi.BatonJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,9 +47,8 @@ final class AllScenarios {
   /** As above, with the hostile scenario's promises merged too and its {@code attacks} at the top. */
   static void writeJson(DemoReport sessions, DemoReport tools, @org.jspecify.annotations.Nullable DemoReport hostile,
       Path file) throws IOException {
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     @SuppressWarnings("unchecked")
-    Map<String, Object> root = new LinkedHashMap<>(json.convertValue(sessions, Map.class));
+    Map<String, Object> root = new LinkedHashMap<>(BatonJson.MAPPER.convertValue(sessions, Map.class));
     List<DemoReport> both = hostile == null ? List.of(sessions, tools) : List.of(sessions, tools, hostile);
     root.put("scenario", NAME);
     root.put("passed", passed(both));
@@ -65,6 +63,6 @@ final class AllScenarios {
     scenarios.put("tools", tools);
     if (hostile != null) scenarios.put("hostile", hostile);
     root.put("scenarios", scenarios);
-    json.writeValue(file.toFile(), root);
+    BatonJson.pretty().writeValue(file.toFile(), root);
   }
 }

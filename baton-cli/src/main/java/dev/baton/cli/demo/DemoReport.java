@@ -1,8 +1,7 @@
 package dev.baton.cli.demo;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.baton.spi.BatonJson;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -62,7 +61,7 @@ public record DemoReport(
   }
 
   public void writeJson(Path file) throws IOException {
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), this);
+    BatonJson.pretty().writeValue(file.toFile(), this);
   }
 
   public void print(PrintStream out) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ConfigDocs;
 import dev.baton.config.ConfigLoader;
+import dev.baton.spi.BatonJson;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +41,7 @@ final class HostileConfig {
   static final Set<String> KNOWN = ConfigDocs.rows().stream().map(ConfigDocs.Row::key)
       .collect(Collectors.toUnmodifiableSet());
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = BatonJson.MAPPER;
 
   private final Map<String, Object> keys = new LinkedHashMap<>();
 

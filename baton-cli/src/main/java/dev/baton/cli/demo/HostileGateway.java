@@ -12,6 +12,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.baton.Agent;
 import dev.baton.config.BatonConfig;
 import dev.baton.gateway.ReplyRouter;
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.Scheduler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -49,7 +50,7 @@ final class HostileGateway implements AutoCloseable {
   /** The JWT claim listing the chats a user is a member of (issue 10: a chat is a membership). */
   static final String CHATS_CLAIM = "chats";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = BatonJson.MAPPER;
   /** Helidon logs through java.util.logging at INFO; kept at WARNING like the other scenarios (held: weak refs). */
   private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 

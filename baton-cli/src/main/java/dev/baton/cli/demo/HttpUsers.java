@@ -14,6 +14,7 @@ import dev.baton.SessionKey;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ChannelsConfig;
 import dev.baton.config.ServerConfig;
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +58,7 @@ final class HttpUsers implements AutoCloseable {
 
   static final int MAX_IN_FLIGHT = 64;
   static final long POLL_WAIT_MS = 250;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = BatonJson.MAPPER;
   /** Helidon logs through java.util.logging at INFO; the demo keeps it at WARNING (held: JUL refs are weak). */
   private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 

@@ -84,9 +84,18 @@ final class StagedTurn implements Turn, SessionState, Transcript {
     stageReply(text, OptionalLong.of(turnNumber));
   }
 
-  private synchronized void stageReply(String text, OptionalLong turn) {
+  @Override
+  public void replyError(String text) {
+    stageReply(Reply.Kind.ERROR, text, OptionalLong.empty());
+  }
+
+  private void stageReply(String text, OptionalLong turn) {
+    stageReply(Reply.Kind.REPLY, text, turn);
+  }
+
+  private synchronized void stageReply(Reply.Kind kind, String text, OptionalLong turn) {
     checkOpen();
-    replies.add(reply(context.session(), last, Reply.Kind.REPLY, Objects.requireNonNull(text, "text"), turn));
+    replies.add(reply(context.session(), last, kind, Objects.requireNonNull(text, "text"), turn));
   }
 
   static Reply reply(SessionKey session, Pending to, Reply.Kind kind, String text, OptionalLong turn) {

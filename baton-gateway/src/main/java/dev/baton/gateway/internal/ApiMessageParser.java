@@ -17,7 +17,7 @@ import java.util.Map;
  * The sender is the token's {@code sub}, never a body field (DESIGN §1 step 2). Stateless and thread-safe;
  * every client mistake is an {@link HttpError} 400 whose message names the field.
  */
-public final class ApiMessageParser {
+final class ApiMessageParser {
 
   public static final String CHANNEL = "api";
   /** Routing key carrying the authenticated user back with each reply. */
@@ -27,21 +27,21 @@ public final class ApiMessageParser {
   private ApiMessageParser() {}
 
   public static InboundMessage parse(byte[] body, String user, Instant now) {
-    ObjectNode root = Json.object(body);
-    String id = Json.text(root, "id");
+    ObjectNode root = JsonFields.object(body);
+    String id = JsonFields.text(root, "id");
     if (id.isBlank()) throw HttpError.badRequest("field 'id' must not be blank");
     if (id.length() > MAX_ID_LENGTH) throw HttpError.badRequest("field 'id' must be at most 256 characters");
-    String text = Json.text(root, "text");
+    String text = JsonFields.text(root, "text");
     OrderKey order = OrderKey.none();
     JsonNode seq = root.get("seq");
     if (seq != null && !seq.isNull()) {
-      long s = Json.integer(root, "seq");
+      long s = JsonFields.integer(root, "seq");
       if (s < 0) throw HttpError.badRequest("field 'seq' must be 0 or more");
       order = OrderKey.sequence(s);
     }
-    String chat = Json.optText(root, "chat").orElse("");
+    String chat = JsonFields.optText(root, "chat").orElse("");
     if (chat.length() > MAX_ID_LENGTH) throw HttpError.badRequest("field 'chat' must be at most 256 characters");
-    Instant sentAt = Json.optText(root, "sent_at").map(ApiMessageParser::rfc3339).orElse(now);
+    Instant sentAt = JsonFields.optText(root, "sent_at").map(ApiMessageParser::rfc3339).orElse(now);
     return new InboundMessage(CHANNEL, id, user, chat, order, text, sentAt, Map.of(ROUTE_USER, user));
   }
 
@@ -57,7 +57,7 @@ public final class ApiMessageParser {
   /** Checks a {@code chat} given as a query parameter as the body field is checked. */
   public static String chat(String chat) {
     if (chat.length() > MAX_ID_LENGTH) throw HttpError.badRequest("parameter 'chat' must be at most 256 characters");
-    if (!Json.wellFormed(chat)) throw HttpError.badRequest("parameter 'chat' must be Unicode text without NUL characters");
+    if (!JsonFields.wellFormed(chat)) throw HttpError.badRequest("parameter 'chat' must be Unicode text without NUL characters");
     return chat;
   }
 

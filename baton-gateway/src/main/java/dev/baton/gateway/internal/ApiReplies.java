@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Concurrency.</b> Thread-safe. {@link #append} never blocks; {@link #poll} blocks the calling
  * (virtual) thread for at most {@code wait}, measured by the injected {@code Scheduler} (P4).
  */
-public interface ApiReplies {
+interface ApiReplies {
 
   /**
    * A reply of the HTTP message API produced on this node, for {@code user}. Never waits for a client; may block

@@ -5,9 +5,9 @@ import io.helidon.webserver.http.ServerRequest;
 import java.time.Duration;
 
 /** How large a request body may be and how long reading it may take (server.max_body_bytes, request_timeout_ms). */
-public record BodyLimits(long maxBytes, Scheduler scheduler, Duration readLimit) {
+record BodyLimits(long maxBytes, Scheduler scheduler, Duration readLimit) {
 
   public byte[] read(ServerRequest req) {
-    return Http.body(req, maxBytes, scheduler, readLimit);
+    return HelidonIo.body(req, maxBytes, scheduler, readLimit);
   }
 }

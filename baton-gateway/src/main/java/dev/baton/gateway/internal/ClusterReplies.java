@@ -41,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Failure: a store error propagates (503 unavailable); nothing is acknowledged past what markDelivered
  * completed, and the client retries with the same cursor.
  */
-public final class ClusterReplies implements ApiReplies {
+final class ClusterReplies implements ApiReplies {
 
   private final Store store;
   private final Scheduler scheduler;

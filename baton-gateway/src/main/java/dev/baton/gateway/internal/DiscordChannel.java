@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * TOKEN (letters, digits, '_', '.', '-', at most 500) or the interaction is a 400 with nothing stored, and the
  * sender checks both again before building the URL.
  */
-public final class DiscordChannel {
+final class DiscordChannel {
 
   public static final String NAME = "discord";
   /** A plain token segment: never "." or ".." alone, which a URL resolver would treat as a path step. */
@@ -56,8 +56,8 @@ public final class DiscordChannel {
   }
 
   void handle(ServerRequest req, ServerResponse res) {
-    String sig = Http.header(req, "X-Signature-Ed25519").orElse("");
-    String ts = Http.header(req, "X-Signature-Timestamp").orElse("");
+    String sig = HelidonIo.header(req, "X-Signature-Ed25519").orElse("");
+    String ts = HelidonIo.header(req, "X-Signature-Timestamp").orElse("");
     byte[] body = limits.read(req);
     long seconds;
     try {
@@ -71,29 +71,29 @@ public final class DiscordChannel {
     if (Math.abs(scheduler.now().getEpochSecond() - seconds) > WINDOW_SECONDS) {
       throw HttpError.unauthorized("signature timestamp is outside the 5 minute window");
     }
-    ObjectNode root = Json.object(body);
-    long type = Json.integer(root, "type");
+    ObjectNode root = JsonFields.object(body);
+    long type = JsonFields.integer(root, "type");
     if (type == 1) {
-      Http.json(res, 200, Json.newObject().put("type", 1));
+      HelidonIo.json(res, 200, JsonFields.newObject().put("type", 1));
       return;
     }
     if (type != 2) throw HttpError.badRequest("unsupported interaction type");
     ingress.submitPlatform(parseCommand(root, scheduler.now()));
-    Http.json(res, 200, Json.newObject().put("type", 5));
+    HelidonIo.json(res, 200, JsonFields.newObject().put("type", 5));
   }
 
   /** An application command: the text is its first string option, else the command's name. */
   public static InboundMessage parseCommand(ObjectNode root, Instant now) {
-    String id = Json.id(root, "id");
-    String token = Json.text(root, "token");
+    String id = JsonFields.id(root, "id");
+    String token = JsonFields.text(root, "token");
     if (!TOKEN.matcher(token).matches()) {
       throw HttpError.badRequest("field 'token' must be 1-500 letters, digits, '_', '.' or '-'");
     }
-    JsonNode userHolder = root.hasNonNull("member") ? Json.object(root, "member") : root;
-    String user = Json.id(Json.object(userHolder, "user"), "id");
-    String channel = root.hasNonNull("channel_id") ? Json.id(root, "channel_id") : "";
-    JsonNode data = Json.object(root, "data");
-    String text = Json.text(data, "name");
+    JsonNode userHolder = root.hasNonNull("member") ? JsonFields.object(root, "member") : root;
+    String user = JsonFields.id(JsonFields.object(userHolder, "user"), "id");
+    String channel = root.hasNonNull("channel_id") ? JsonFields.id(root, "channel_id") : "";
+    JsonNode data = JsonFields.object(root, "data");
+    String text = JsonFields.text(data, "name");
     JsonNode options = data.get("options");
     if (options != null && options.isArray()) {
       for (JsonNode o : options) {
@@ -108,8 +108,8 @@ public final class DiscordChannel {
   }
 
   public static Optional<InboundMessage> parse(byte[] body) {
-    ObjectNode root = Json.object(body);
-    return Json.integer(root, "type") == 2 ? Optional.of(parseCommand(root, Instant.EPOCH)) : Optional.empty();
+    ObjectNode root = JsonFields.object(body);
+    return JsonFields.integer(root, "type") == 2 ? Optional.of(parseCommand(root, Instant.EPOCH)) : Optional.empty();
   }
 
   /** Sends replies as follow-up messages of the interaction. */
@@ -123,16 +123,16 @@ public final class DiscordChannel {
     }
 
     @Override
-    public Outcome send(Reply reply) {
+    public SendOutcome send(Reply reply) {
       String app = cfg.applicationId(); // never a payload's
       String token = reply.routing().get("token");
       if (token == null || !TOKEN.matcher(token).matches()) {
-        return new Outcome.Failed("discord: no valid interaction token");
+        return new SendOutcome.Failed("discord: no valid interaction token");
       }
-      if (!APPLICATION_ID.matcher(app).matches()) return new Outcome.Failed("discord: application_id is not set");
+      if (!APPLICATION_ID.matcher(app).matches()) return new SendOutcome.Failed("discord: application_id is not set");
       URI uri = URI.create(cfg.apiBaseUrl() + "/webhooks/" + app + "/" + token);
-      return http.postJson(uri, Json.bytes(Json.newObject().put("content", reply.text())), Optional.empty(),
-          r -> Outcome.DELIVERED);
+      return http.postJson(uri, JsonFields.bytes(JsonFields.newObject().put("content", reply.text())), Optional.empty(),
+          r -> SendOutcome.DELIVERED);
     }
   }
 }

@@ -18,39 +18,39 @@ import org.slf4j.LoggerFactory;
  * response nor the log line carries a stack trace or the exception's message (which could echo input or a
  * secret): only the exception's class name is logged.
  */
-public final class ErrorMapping {
+final class ErrorMapping {
 
   private static final Logger log = LoggerFactory.getLogger(ErrorMapping.class);
 
   private ErrorMapping() {}
 
   public static void register(HttpRouting.Builder routing) {
-    routing.error(HttpError.class, (req, res, e) -> Http.error(res, e))
+    routing.error(HttpError.class, (req, res, e) -> HelidonIo.error(res, e))
         .error(RequestException.class, (req, res, e) -> {
           int code = e.status().code();
           if (code >= 400 && code < 500) {
-            Http.json(res, code, Json.error(codeOf(code), reason(code)));
+            HelidonIo.json(res, code, JsonFields.error(codeOf(code), reason(code)));
           } else {
             log.warn("request failed: {} {}", code, e.getClass().getName());
-            Http.json(res, 500, Json.error("internal", "internal error"));
+            HelidonIo.json(res, 500, JsonFields.error("internal", "internal error"));
           }
         })
         .error(HttpException.class, (req, res, e) -> {
           int code = e.status().code();
           if (code >= 400 && code < 500) {
-            Http.json(res, code, Json.error(codeOf(code), reason(code)));
+            HelidonIo.json(res, code, JsonFields.error(codeOf(code), reason(code)));
           } else {
             log.warn("request failed: {} {}", code, e.getClass().getName());
-            Http.json(res, 500, Json.error("internal", "internal error"));
+            HelidonIo.json(res, 500, JsonFields.error("internal", "internal error"));
           }
         })
         .error(StoreException.class, (req, res, e) -> {
           log.warn("store unavailable: {}", e.getClass().getName());
-          Http.json(res, 503, Json.error("unavailable", "storage is unavailable; retry later"));
+          HelidonIo.json(res, 503, JsonFields.error("unavailable", "storage is unavailable; retry later"));
         })
         .error(Throwable.class, (req, res, e) -> {
           log.warn("request failed: {}", e.getClass().getName());
-          Http.json(res, 500, Json.error("internal", "internal error"));
+          HelidonIo.json(res, 500, JsonFields.error("internal", "internal error"));
         });
   }
 
@@ -64,7 +64,7 @@ public final class ErrorMapping {
         boolean client = code >= 400 && code < 500;
         return TransportResponse.builder().status(status)
             .header(HeaderNames.CONTENT_TYPE, "application/json")
-            .entity(client ? Json.error(codeOf(code), reason(code)) : Json.error("internal", "internal error"))
+            .entity(client ? JsonFields.error(codeOf(code), reason(code)) : JsonFields.error("internal", "internal error"))
             .keepAlive(false)
             .build();
       }

@@ -4,7 +4,7 @@ package dev.baton.gateway.internal;
  * A client mistake (or a refusal) with its HTTP status, a stable {@code code} and a message for the client.
  * Messages never carry a stack trace, a secret or the raw input; no stack trace is captured.
  */
-public final class HttpError extends RuntimeException {
+final class HttpError extends RuntimeException {
 
   private final int status;
   private final String code;

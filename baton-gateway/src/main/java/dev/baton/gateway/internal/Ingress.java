@@ -15,7 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * bound stores and sends nothing: submitPlatform answers it 503 so the platform redelivers.
  * Concurrency: thread-safe; submit() blocks while the store journals the message.
  */
-public final class Ingress {
+final class Ingress {
 
   private final Baton engine;
   private final MeterRegistry meters;

@@ -44,7 +44,7 @@ import java.util.Set;
  * Concurrency: immutable after construction apart from the ConcurrentHashMap cache; userOf() is thread-safe.
  * Failure: every failure is a 401 with a generic message; the token and the key never reach a message.
  */
-public final class JwtVerifier {
+final class JwtVerifier {
 
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
   private final Scheduler scheduler;
@@ -135,7 +135,7 @@ public final class JwtVerifier {
     try {
       JWTClaimsSet claims = processor.process(token, null);
       String sub = claims.getSubject();
-      if (sub == null || sub.isBlank() || sub.length() > 256 || !Json.wellFormed(sub)) {
+      if (sub == null || sub.isBlank() || sub.length() > 256 || !JsonFields.wellFormed(sub)) {
         throw HttpError.unauthorized("token has no usable sub");
       }
       Principal principal = new Principal(sub, chats(claims));
@@ -161,7 +161,7 @@ public final class JwtVerifier {
     Set<String> out = new HashSet<>();
     for (Object o : list) {
       if (!(o instanceof String chat) || chat.isEmpty() || chat.length() > ApiMessageParser.MAX_ID_LENGTH
-          || !Json.wellFormed(chat)) {
+          || !JsonFields.wellFormed(chat)) {
         throw HttpError.unauthorized("token claim '" + chatsClaim + "' must hold chat ids of 1 to 256 characters");
       }
       out.add(chat);

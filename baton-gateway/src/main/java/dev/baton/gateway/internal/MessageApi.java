@@ -24,7 +24,7 @@ import java.util.Locale;
  * Concurrency: handlers run on Helidon's virtual threads; a long poll parks its virtual thread on a future
  * (no platform thread is pinned: no synchronized, only ReentrantLock) until a reply or the Scheduler's deadline.
  */
-public final class MessageApi {
+final class MessageApi {
 
   public static final long MAX_WAIT_MS = 30_000;
 
@@ -50,12 +50,12 @@ public final class MessageApi {
   }
 
   void post(ServerRequest req, ServerResponse res) {
-    JwtVerifier.Principal who = jwt.principalOf(Http.header(req, HeaderNames.AUTHORIZATION).orElse(null));
+    JwtVerifier.Principal who = jwt.principalOf(HelidonIo.header(req, HeaderNames.AUTHORIZATION).orElse(null));
     byte[] body = limits.read(req);
     InboundMessage m = ApiMessageParser.parse(body, who.user(), scheduler.now());
     requireMember(who, m.chat(), "field");
     Admission a = ingress.submit(m);
-    ObjectNode out = Json.newObject();
+    ObjectNode out = JsonFields.newObject();
     int status = switch (a) {
       case Admission.Accepted x -> {
         out.put("status", "accepted").put("id", m.messageId());
@@ -74,18 +74,18 @@ public final class MessageApi {
         yield 409;
       }
     };
-    Http.json(res, status, out);
+    HelidonIo.json(res, status, out);
   }
 
   void replies(ServerRequest req, ServerResponse res) {
-    JwtVerifier.Principal who = jwt.principalOf(Http.header(req, HeaderNames.AUTHORIZATION).orElse(null));
+    JwtVerifier.Principal who = jwt.principalOf(HelidonIo.header(req, HeaderNames.AUTHORIZATION).orElse(null));
     String user = who.user();
-    long waitMs = Http.query(req, "wait_ms").map(MessageApi::waitMs).orElse(0L);
-    String after = Http.query(req, "after").orElse("");
-    String chat = ApiMessageParser.chat(Http.query(req, "chat").orElse(""));
+    long waitMs = HelidonIo.query(req, "wait_ms").map(MessageApi::waitMs).orElse(0L);
+    String after = HelidonIo.query(req, "after").orElse("");
+    String chat = ApiMessageParser.chat(HelidonIo.query(req, "chat").orElse(""));
     requireMember(who, chat, "parameter");
     ReplyInbox.Page page = inbox.poll(user, chat, after, Duration.ofMillis(waitMs));
-    ObjectNode out = Json.newObject();
+    ObjectNode out = JsonFields.newObject();
     ArrayNode list = out.putArray("replies");
     for (ReplyInbox.Entry e : page.entries()) {
       Reply r = e.reply();
@@ -97,7 +97,7 @@ public final class MessageApi {
       r.turn().ifPresent(t -> o.put("turn", t));
     }
     out.put("next", page.next());
-    Http.json(res, 200, out);
+    HelidonIo.json(res, 200, out);
   }
 
   /** A chat ("" = none) is usable only through a membership an authenticated source grants (P1). */

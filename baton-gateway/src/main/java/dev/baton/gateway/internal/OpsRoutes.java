@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Baton;
 import dev.baton.EngineSnapshot;
 import dev.baton.config.AdminConfig;
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreStats;
 import io.helidon.http.HeaderNames;
@@ -27,7 +28,7 @@ import java.util.function.Supplier;
  * read-only and needs `Authorization: Bearer <admin.token>` (compared in constant time; the admin API is
  * absent, 404, when no token is configured). Extra admin views are plugged in by name (AdminView).
  */
-public final class OpsRoutes {
+final class OpsRoutes {
 
   private final AdminConfig admin;
   private final Baton engine;
@@ -47,16 +48,16 @@ public final class OpsRoutes {
   }
 
   public void register(HttpRules rules) {
-    rules.get("/health", (req, res) -> Http.json(res, 200, Json.newObject().put("status", "up")))
+    rules.get("/health", (req, res) -> HelidonIo.json(res, 200, JsonFields.newObject().put("status", "up")))
         .get("/ready", this::ready)
         .get("/metrics", this::metrics)
         .get("/v1/admin", (req, res) -> {
           authorize(req);
-          ObjectNode out = Json.newObject();
+          ObjectNode out = JsonFields.newObject();
           ArrayNode list = out.putArray("views");
           list.add("sessions").add("dedup");
           views.keySet().forEach(list::add);
-          Http.json(res, 200, out);
+          HelidonIo.json(res, 200, out);
         })
         .get("/v1/admin/sessions", this::sessions)
         .get("/v1/admin/dedup", this::dedup)
@@ -71,9 +72,9 @@ public final class OpsRoutes {
       up = false;
     }
     if (ingress.draining()) {
-      Http.json(res, 503, Json.newObject().put("status", "draining"));
+      HelidonIo.json(res, 503, JsonFields.newObject().put("status", "draining"));
     } else {
-      Http.json(res, up ? 200 : 503, Json.newObject().put("status", up ? "ready" : "store_unavailable"));
+      HelidonIo.json(res, up ? 200 : 503, JsonFields.newObject().put("status", up ? "ready" : "store_unavailable"));
     }
   }
 
@@ -98,19 +99,19 @@ public final class OpsRoutes {
   void sessions(ServerRequest req, ServerResponse res) {
     authorize(req);
     EngineSnapshot snap = engine.snapshot();
-    ObjectNode out = Json.newObject().put("running_turns", snap.runningTurns())
+    ObjectNode out = JsonFields.newObject().put("running_turns", snap.runningTurns())
         .put("queued_messages", snap.queuedMessages());
     ArrayNode list = out.putArray("sessions");
     for (EngineSnapshot.SessionView s : snap.sessions()) {
       list.addObject().put("session", s.session().value()).put("queued", s.queued()).put("running", s.running());
     }
-    Http.json(res, 200, out);
+    HelidonIo.json(res, 200, out);
   }
 
   void dedup(ServerRequest req, ServerResponse res) {
     authorize(req);
     StoreStats stats = store.stats();
-    ObjectNode out = Json.newObject().put("journal_entries", stats.journalEntries())
+    ObjectNode out = JsonFields.newObject().put("journal_entries", stats.journalEntries())
         .put("unfinished", stats.unfinished()).put("undelivered_replies", stats.undeliveredReplies())
         .put("idempotency_records", stats.idempotencyRecords());
     ObjectNode byChannel = out.putObject("admissions");
@@ -119,19 +120,19 @@ public final class OpsRoutes {
       String result = c.getId().getTag("result");
       if (channel != null && result != null) byChannel.withObject(channel).put(result, (long) c.count());
     }
-    Http.json(res, 200, out);
+    HelidonIo.json(res, 200, out);
   }
 
   void view(ServerRequest req, ServerResponse res) {
     authorize(req);
     Supplier<Object> v = views.get(req.path().pathParameters().get("view"));
     if (v == null) throw new HttpError(404, "not_found", "no such admin view");
-    Http.json(res, 200, Json.MAPPER.valueToTree(v.get()));
+    HelidonIo.json(res, 200, BatonJson.MAPPER.valueToTree(v.get()));
   }
 
   private void authorize(ServerRequest req) {
     if (!admin.enabled()) throw new HttpError(404, "not_found", "the admin API is off (admin.token is empty)");
-    String auth = Http.header(req, HeaderNames.AUTHORIZATION).orElse("");
+    String auth = HelidonIo.header(req, HeaderNames.AUTHORIZATION).orElse("");
     if (!auth.startsWith("Bearer ") || !Signatures.equal(admin.token(), auth.substring(7).trim())) {
       throw HttpError.unauthorized("missing or wrong admin token");
     }

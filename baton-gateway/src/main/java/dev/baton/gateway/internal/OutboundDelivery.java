@@ -32,11 +32,11 @@ import org.slf4j.LoggerFactory;
  * Failure: stop() makes drainers leave at the next wait; what they did not deliver stays undelivered in
  * the store and is offered again after a restart.
  */
-public final class OutboundDelivery {
+final class OutboundDelivery {
 
   /** Sends one reply to its platform; must not throw for a platform failure. */
   public interface Sink {
-    Outcome send(Reply reply);
+    SendOutcome send(Reply reply);
   }
 
   private static final Logger log = LoggerFactory.getLogger(OutboundDelivery.class);
@@ -129,24 +129,24 @@ public final class OutboundDelivery {
       giveUp(r, 0, "no such channel");
       return;
     }
-    Outcome last = null;
+    SendOutcome last = null;
     for (int attempt = 1; attempt <= cfg.maxAttempts(); attempt++) {
       try {
         last = sink.send(r);
       } catch (RuntimeException e) {
-        last = new Outcome.Retry("error: " + e.getClass().getSimpleName(), java.util.Optional.empty());
+        last = new SendOutcome.Retry("error: " + e.getClass().getSimpleName(), java.util.Optional.empty());
       }
       switch (last) {
-        case Outcome.Delivered d -> {
+        case SendOutcome.Delivered d -> {
           meters.counter("baton.gateway.delivery.delivered", "channel", r.channel()).increment();
           markDelivered(r);
           return;
         }
-        case Outcome.Failed f -> {
+        case SendOutcome.Failed f -> {
           giveUp(r, attempt, f.why());
           return;
         }
-        case Outcome.Retry retry -> {
+        case SendOutcome.Retry retry -> {
           if (attempt == cfg.maxAttempts()) break;
           meters.counter("baton.gateway.delivery.retried", "channel", r.channel()).increment();
           int n = attempt;
@@ -155,7 +155,7 @@ public final class OutboundDelivery {
         }
       }
     }
-    giveUp(r, cfg.maxAttempts(), last instanceof Outcome.Retry rt ? rt.why() : "unknown");
+    giveUp(r, cfg.maxAttempts(), last instanceof SendOutcome.Retry rt ? rt.why() : "unknown");
   }
 
   Duration backoff(int attempt) {

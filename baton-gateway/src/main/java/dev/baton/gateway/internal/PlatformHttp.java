@@ -16,13 +16,13 @@ import java.util.function.Function;
 
 /*
  * Overview: outbound HTTP to the platforms' APIs with the JDK HttpClient, and the mapping of an answer to
- * an Outcome: 2xx delivered (unless the platform's own check says otherwise), 429 and 5xx retried with
+ * an SendOutcome: 2xx delivered (unless the platform's own check says otherwise), 429 and 5xx retried with
  * Retry-After honoured, network errors retried, any other 4xx failed for good.
  * Concurrency: thread-safe; post() blocks the calling virtual thread for at most request_timeout_ms.
  * Failure: descriptions carry only status codes and exception class names, never a URL (a Telegram URL
  * holds the bot token) nor a response body.
  */
-public final class PlatformHttp {
+final class PlatformHttp {
 
   private final HttpClient client;
   private final Duration timeout;
@@ -36,8 +36,8 @@ public final class PlatformHttp {
   }
 
   /** POSTs a JSON body; {@code okCheck} may turn a 2xx answer into another outcome (Slack's "ok":false). */
-  public Outcome postJson(URI uri, byte[] json, Optional<String> bearer,
-      Function<HttpResponse<byte[]>, Outcome> okCheck) {
+  public SendOutcome postJson(URI uri, byte[] json, Optional<String> bearer,
+      Function<HttpResponse<byte[]>, SendOutcome> okCheck) {
     HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Content-Type", "application/json; charset=utf-8")
         .POST(HttpRequest.BodyPublishers.ofByteArray(json));
@@ -46,17 +46,17 @@ public final class PlatformHttp {
     try {
       res = client.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      return new Outcome.Retry("network: " + e.getClass().getSimpleName(), Optional.empty());
+      return new SendOutcome.Retry("network: " + e.getClass().getSimpleName(), Optional.empty());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Outcome.Retry("interrupted", Optional.empty());
+      return new SendOutcome.Retry("interrupted", Optional.empty());
     }
     int status = res.statusCode();
     if (status / 100 == 2) return okCheck.apply(res);
     if (status == 429 || status / 100 == 5) {
-      return new Outcome.Retry("HTTP " + status, retryAfter(res.headers().firstValue("Retry-After")));
+      return new SendOutcome.Retry("HTTP " + status, retryAfter(res.headers().firstValue("Retry-After")));
     }
-    return new Outcome.Failed("HTTP " + status);
+    return new SendOutcome.Failed("HTTP " + status);
   }
 
   /** {@code Retry-After} as delay-seconds or an HTTP-date (judged by the Scheduler's clock). */

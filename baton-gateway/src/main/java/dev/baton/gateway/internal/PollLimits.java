@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Failure: the count is given back in a finally block, whatever the poll throws.
  */
 /** A per-user bound on concurrent long polls around an {@link ApiReplies}. Thread-safe. */
-public final class PollLimits implements ApiReplies {
+final class PollLimits implements ApiReplies {
 
   static final String MESSAGE = "too many long polls are waiting for this user; wait for one to answer first";
 

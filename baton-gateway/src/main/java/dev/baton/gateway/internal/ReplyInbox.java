@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * baton_gateway_api_replies_dropped_total) and marks it delivered in the store (P11): a client that never
  * polls keeps at most reply_buffer replies in memory and in the outbox, across restarts too.
  */
-public final class ReplyInbox implements ApiReplies {
+final class ReplyInbox implements ApiReplies {
 
   public record Entry(long n, Reply reply) {}
 

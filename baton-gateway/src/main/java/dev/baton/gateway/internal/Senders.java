@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** The outbound senders of the enabled platform channels, by channel name. */
-public final class Senders {
+final class Senders {
   private Senders() {}
 
   public static Map<String, OutboundDelivery.Sink> forEnabled(ChannelsConfig c, PlatformHttp http) {

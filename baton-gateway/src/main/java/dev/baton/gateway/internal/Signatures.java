@@ -12,7 +12,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /** Request signature checks of the platforms, all with the JDK's own crypto, compared in constant time. */
-public final class Signatures {
+final class Signatures {
 
   private Signatures() {}
 

@@ -6,6 +6,7 @@ import dev.baton.InboundMessage;
 import dev.baton.OrderKey;
 import dev.baton.Reply;
 import dev.baton.config.ChannelsConfig.SlackConfig;
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.Scheduler;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
@@ -30,7 +31,7 @@ import java.util.Optional;
  * acknowledged and meets the journal's dedup record, so it never starts a second turn. The answer only waits for the journal insert, never for the agent (Slack wants it within 3 s).
  * Messages from bots and edits (bot_id, subtype) are ignored so Baton never answers itself.
  */
-public final class SlackChannel {
+final class SlackChannel {
 
   public static final String NAME = "slack";
   static final long WINDOW_SECONDS = 300;
@@ -54,21 +55,21 @@ public final class SlackChannel {
   }
 
   void handle(ServerRequest req, ServerResponse res) {
-    String ts = Http.header(req, "X-Slack-Request-Timestamp").orElse("");
-    String sig = Http.header(req, "X-Slack-Signature").orElse("");
+    String ts = HelidonIo.header(req, "X-Slack-Request-Timestamp").orElse("");
+    String sig = HelidonIo.header(req, "X-Slack-Signature").orElse("");
     byte[] body = limits.read(req);
     verify(ts, sig, body);
-    if (Http.header(req, "X-Slack-Retry-Num").isPresent()) {
+    if (HelidonIo.header(req, "X-Slack-Retry-Num").isPresent()) {
       meters.counter("baton.gateway.slack.retries").increment();
     }
-    ObjectNode root = Json.object(body);
-    String type = Json.text(root, "type");
+    ObjectNode root = JsonFields.object(body);
+    String type = JsonFields.text(root, "type");
     if (type.equals("url_verification")) {
-      Http.json(res, 200, Json.newObject().put("challenge", Json.text(root, "challenge")));
+      HelidonIo.json(res, 200, JsonFields.newObject().put("challenge", JsonFields.text(root, "challenge")));
       return;
     }
     if (type.equals("event_callback")) parseEvent(root).ifPresent(ingress::submitPlatform);
-    Http.json(res, 200, Json.newObject().put("ok", true));
+    HelidonIo.json(res, 200, JsonFields.newObject().put("ok", true));
   }
 
   void verify(String ts, String sig, byte[] body) {
@@ -89,21 +90,21 @@ public final class SlackChannel {
 
   /** The message of an event_callback, or empty for events Baton does not handle. */
   public static Optional<InboundMessage> parseEvent(ObjectNode root) {
-    String eventId = Json.nonBlank(root, "event_id");
-    JsonNode event = Json.object(root, "event");
-    String type = Json.text(event, "type");
+    String eventId = JsonFields.nonBlank(root, "event_id");
+    JsonNode event = JsonFields.object(root, "event");
+    String type = JsonFields.text(event, "type");
     if (!type.equals("message") && !type.equals("app_mention")) return Optional.empty();
     if (event.hasNonNull("bot_id") || event.hasNonNull("subtype")) return Optional.empty();
-    String user = Json.nonBlank(event, "user");
-    String channel = Json.text(event, "channel");
-    String text = Json.text(event, "text");
-    String ts = Json.optText(event, "ts").orElse("");
+    String user = JsonFields.nonBlank(event, "user");
+    String channel = JsonFields.text(event, "channel");
+    String text = JsonFields.text(event, "text");
+    String ts = JsonFields.optText(event, "ts").orElse("");
     Instant sentAt = root.hasNonNull("event_time")
-        ? Instant.ofEpochSecond(Math.max(0, Math.min(Json.integer(root, "event_time"), 1L << 40)))
+        ? Instant.ofEpochSecond(Math.max(0, Math.min(JsonFields.integer(root, "event_time"), 1L << 40)))
         : Instant.EPOCH;
     Map<String, String> routing = new HashMap<>();
     routing.put("channel", channel);
-    Json.optText(event, "thread_ts").ifPresent(t -> routing.put("thread_ts", t));
+    JsonFields.optText(event, "thread_ts").ifPresent(t -> routing.put("thread_ts", t));
     routing.put("ts", ts);
     return Optional.of(new InboundMessage(NAME, messageId(channel, ts, eventId), user, channel, OrderKey.none(),
         text, sentAt, routing));
@@ -118,8 +119,8 @@ public final class SlackChannel {
   }
 
   public static Optional<InboundMessage> parse(byte[] body) {
-    ObjectNode root = Json.object(body);
-    return Json.text(root, "type").equals("event_callback") ? parseEvent(root) : Optional.empty();
+    ObjectNode root = JsonFields.object(body);
+    return JsonFields.text(root, "type").equals("event_callback") ? parseEvent(root) : Optional.empty();
   }
 
   /** Sends replies with {@code chat.postMessage}, in the message's thread when it had one. */
@@ -133,22 +134,22 @@ public final class SlackChannel {
     }
 
     @Override
-    public Outcome send(Reply reply) {
-      ObjectNode body = Json.newObject();
+    public SendOutcome send(Reply reply) {
+      ObjectNode body = JsonFields.newObject();
       body.put("channel", reply.routing().getOrDefault("channel", reply.chat()));
       body.put("text", reply.text());
       String thread = reply.routing().get("thread_ts");
       if (thread != null) body.put("thread_ts", thread);
-      return http.postJson(URI.create(cfg.apiBaseUrl() + "/chat.postMessage"), Json.bytes(body),
+      return http.postJson(URI.create(cfg.apiBaseUrl() + "/chat.postMessage"), JsonFields.bytes(body),
           Optional.of(cfg.botToken()), res -> {
             try {
-              JsonNode answer = Json.MAPPER.readTree(res.body());
-              if (answer != null && answer.path("ok").asBoolean(false)) return Outcome.DELIVERED;
+              JsonNode answer = BatonJson.MAPPER.readTree(res.body());
+              if (answer != null && answer.path("ok").asBoolean(false)) return SendOutcome.DELIVERED;
               String error = answer == null ? "no body" : answer.path("error").asText("unknown");
-              return error.equals("ratelimited") ? new Outcome.Retry("slack: ratelimited", Optional.empty())
-                  : new Outcome.Failed("slack: " + error.replaceAll("[^a-z_]", ""));
+              return error.equals("ratelimited") ? new SendOutcome.Retry("slack: ratelimited", Optional.empty())
+                  : new SendOutcome.Failed("slack: " + error.replaceAll("[^a-z_]", ""));
             } catch (IOException e) {
-              return new Outcome.Failed("slack: answer is not JSON");
+              return new SendOutcome.Failed("slack: answer is not JSON");
             }
           });
     }

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * publish to every subscriber), are acknowledged and ignored. Replies go out with the Bot API's sendMessage.
  * Concurrency: stateless apart from immutable config; handlers run on request virtual threads.
  */
-public final class TelegramChannel {
+final class TelegramChannel {
 
   public static final String NAME = "telegram";
   static final String SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
@@ -47,11 +47,11 @@ public final class TelegramChannel {
   }
 
   void handle(ServerRequest req, ServerResponse res) {
-    String token = Http.header(req, SECRET_HEADER).orElse("");
+    String token = HelidonIo.header(req, SECRET_HEADER).orElse("");
     if (!Signatures.equal(cfg.secretToken(), token)) throw HttpError.unauthorized("bad secret token");
     byte[] body = limits.read(req);
     parse(body).ifPresent(ingress::submitPlatform);
-    Http.json(res, 200, Json.newObject().put("ok", true));
+    HelidonIo.json(res, 200, JsonFields.newObject().put("ok", true));
   }
 
   /** The prefix of a sender that is a chat (sender_chat), never a user: user ids are bare integers. */
@@ -62,18 +62,18 @@ public final class TelegramChannel {
 
   /** The text message of an Update, or empty for updates Baton does not handle. */
   public static Optional<InboundMessage> parse(byte[] body) {
-    ObjectNode update = Json.object(body);
-    long updateId = Json.integer(update, "update_id");
+    ObjectNode update = JsonFields.object(body);
+    long updateId = JsonFields.integer(update, "update_id");
     JsonNode message = update.get("message");
     if (message == null || message.isNull()) return Optional.empty(); // channel_post, edits, callbacks...
     if (!message.isObject()) throw HttpError.badRequest("field 'message' must be an object");
     JsonNode textNode = message.get("text");
     if (textNode == null || textNode.isNull()) return Optional.empty(); // photos, stickers, joins...
-    String text = Json.text(message, "text");
+    String text = JsonFields.text(message, "text");
     String from = sender(message);
-    String chat = Long.toString(Json.integer(Json.object(message, "chat"), "id"));
-    Instant sentAt = Instant.ofEpochSecond(Math.max(0, Math.min(Json.integer(message, "date"), 1L << 40)));
-    String messageId = message.has("message_id") ? Long.toString(Json.integer(message, "message_id")) : "";
+    String chat = Long.toString(JsonFields.integer(JsonFields.object(message, "chat"), "id"));
+    Instant sentAt = Instant.ofEpochSecond(Math.max(0, Math.min(JsonFields.integer(message, "date"), 1L << 40)));
+    String messageId = message.has("message_id") ? Long.toString(JsonFields.integer(message, "message_id")) : "";
     return Optional.of(new InboundMessage(NAME, Long.toString(updateId), from, chat,
         OrderKey.monotonic(updateId), text, sentAt, Map.of("chat_id", chat, "message_id", messageId)));
   }
@@ -85,9 +85,9 @@ public final class TelegramChannel {
   static String sender(JsonNode message) {
     JsonNode senderChat = message.get("sender_chat");
     if (senderChat != null && !senderChat.isNull()) {
-      return CHAT_SENDER_PREFIX + Json.integer(Json.object(message, "sender_chat"), "id");
+      return CHAT_SENDER_PREFIX + JsonFields.integer(JsonFields.object(message, "sender_chat"), "id");
     }
-    return Long.toString(Json.integer(Json.object(message, "from"), "id"));
+    return Long.toString(JsonFields.integer(JsonFields.object(message, "from"), "id"));
   }
 
   /** Sends replies with {@code sendMessage}. */
@@ -101,14 +101,14 @@ public final class TelegramChannel {
     }
 
     @Override
-    public Outcome send(Reply reply) {
+    public SendOutcome send(Reply reply) {
       String chatId = reply.routing().getOrDefault("chat_id", reply.chat());
-      if (!CHAT_ID.matcher(chatId).matches()) return new Outcome.Failed("telegram: chat_id is not a number");
-      ObjectNode body = Json.newObject();
+      if (!CHAT_ID.matcher(chatId).matches()) return new SendOutcome.Failed("telegram: chat_id is not a number");
+      ObjectNode body = JsonFields.newObject();
       body.put("chat_id", chatId);
       body.put("text", reply.text());
       URI uri = URI.create(cfg.apiBaseUrl() + "/bot" + cfg.botToken() + "/sendMessage");
-      return http.postJson(uri, Json.bytes(body), Optional.empty(), r -> Outcome.DELIVERED);
+      return http.postJson(uri, JsonFields.bytes(body), Optional.empty(), r -> SendOutcome.DELIVERED);
     }
   }
 }

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * notification with any other value is refused whole with 400 before any of its messages is journaled (it
  * is not a notification Meta would send; 400 is what every malformed notification gets).
  */
-public final class WhatsAppChannel {
+final class WhatsAppChannel {
 
   public static final String NAME = "whatsapp";
 
@@ -80,9 +80,9 @@ public final class WhatsAppChannel {
   }
 
   void verifyHandshake(ServerRequest req, ServerResponse res) {
-    String mode = Http.query(req, "hub.mode").orElse("");
-    String token = Http.query(req, "hub.verify_token").orElse("");
-    String challenge = Http.query(req, "hub.challenge").orElse("");
+    String mode = HelidonIo.query(req, "hub.mode").orElse("");
+    String token = HelidonIo.query(req, "hub.verify_token").orElse("");
+    String challenge = HelidonIo.query(req, "hub.challenge").orElse("");
     if (!mode.equals("subscribe") || !Signatures.equal(cfg.verifyToken(), token)) {
       throw HttpError.forbidden("verify token does not match");
     }
@@ -91,7 +91,7 @@ public final class WhatsAppChannel {
   }
 
   void handle(ServerRequest req, ServerResponse res) {
-    String sig = Http.header(req, "X-Hub-Signature-256").orElse("");
+    String sig = HelidonIo.header(req, "X-Hub-Signature-256").orElse("");
     byte[] body = limits.read(req);
     if (!sig.startsWith("sha256=") || !Signatures.hmacHexMatches(cfg.appSecret(), sig.substring(7), body)) {
       throw HttpError.unauthorized("bad signature");
@@ -108,7 +108,7 @@ public final class WhatsAppChannel {
             + " max_skew_ms={})", stale.replace('_', ' '), m.sentAt(), now, maxAge.toMillis(), maxSkew.toMillis());
       }
     }
-    Http.json(res, 200, Json.newObject().put("ok", true));
+    HelidonIo.json(res, 200, JsonFields.newObject().put("ok", true));
   }
 
   /** Empty when {@code sentAt} is fresh at {@code now}, else why not ({@code too_old}, {@code in_future}). */
@@ -120,7 +120,7 @@ public final class WhatsAppChannel {
 
   /** The text messages of a notification (statuses and other kinds are skipped). */
   public static List<InboundMessage> parse(byte[] body) {
-    ObjectNode root = Json.object(body);
+    ObjectNode root = JsonFields.object(body);
     List<InboundMessage> out = new ArrayList<>();
     for (JsonNode entry : array(root, "entry")) {
       for (JsonNode change : array(entry, "changes")) {
@@ -129,10 +129,10 @@ public final class WhatsAppChannel {
         for (JsonNode msg : array(value, "messages")) {
           if (!msg.isObject() || !"text".equals(msg.path("type").asText())) continue;
           String phoneId = phoneNumberId(value);
-          String id = Json.nonBlank(msg, "id");
-          String from = Json.nonBlank(msg, "from");
-          String text = Json.text(Json.object(msg, "text"), "body");
-          Instant sentAt = Instant.ofEpochSecond(parseSeconds(Json.optText(msg, "timestamp").orElse("0")));
+          String id = JsonFields.nonBlank(msg, "id");
+          String from = JsonFields.nonBlank(msg, "from");
+          String text = JsonFields.text(JsonFields.object(msg, "text"), "body");
+          Instant sentAt = Instant.ofEpochSecond(parseSeconds(JsonFields.optText(msg, "timestamp").orElse("0")));
           out.add(new InboundMessage(NAME, id, from, "", OrderKey.none(), text, sentAt,
               Map.of("phone_number_id", phoneId, "to", from)));
         }
@@ -176,17 +176,17 @@ public final class WhatsAppChannel {
     }
 
     @Override
-    public Outcome send(Reply reply) {
+    public SendOutcome send(Reply reply) {
       String phoneId = reply.routing().getOrDefault("phone_number_id", "");
       if (!PHONE_NUMBER_ID.matcher(phoneId).matches()) {
-        return new Outcome.Failed("whatsapp: phone_number_id is not 1-32 digits");
+        return new SendOutcome.Failed("whatsapp: phone_number_id is not 1-32 digits");
       }
-      ObjectNode body = Json.newObject().put("messaging_product", "whatsapp")
+      ObjectNode body = JsonFields.newObject().put("messaging_product", "whatsapp")
           .put("recipient_type", "individual").put("to", reply.routing().getOrDefault("to", reply.chat()))
           .put("type", "text");
       body.putObject("text").put("body", reply.text());
-      return http.postJson(URI.create(cfg.apiBaseUrl() + "/" + phoneId + "/messages"), Json.bytes(body),
-          Optional.of(cfg.accessToken()), r -> Outcome.DELIVERED);
+      return http.postJson(URI.create(cfg.apiBaseUrl() + "/" + phoneId + "/messages"), JsonFields.bytes(body),
+          Optional.of(cfg.accessToken()), r -> SendOutcome.DELIVERED);
     }
   }
 

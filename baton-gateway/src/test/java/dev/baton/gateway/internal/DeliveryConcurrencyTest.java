@@ -60,7 +60,7 @@ class DeliveryConcurrencyTest {
     Map<SessionKey, List<Long>> seen = new ConcurrentHashMap<>();
     OutboundDelivery.Sink sink = r -> {
       seen.computeIfAbsent(r.session(), s -> new CopyOnWriteArrayList<>()).add(r.outboxSeq());
-      return Outcome.DELIVERED;
+      return SendOutcome.DELIVERED;
     };
     RecordingStore store = new RecordingStore();
     ManualScheduler clock = new ManualScheduler();
@@ -97,7 +97,7 @@ class DeliveryConcurrencyTest {
     OutboundDelivery.Sink sink = r -> {
       seen.add(r.outboxSeq());
       if (r.outboxSeq() < 5) d[0].enqueue(reply(0, r.outboxSeq() + 1, "x")); // arrives mid-delivery
-      return Outcome.DELIVERED;
+      return SendOutcome.DELIVERED;
     };
     d[0] = new OutboundDelivery(Map.of("x", sink), new RecordingStore(), new ManualScheduler(),
         DeliveryConfig.defaults(), new SimpleMeterRegistry(), drainer -> {

@@ -42,10 +42,10 @@ class OutboundPathSegmentsTest {
         api.baseUrl()), http);
     var whatsapp = new WhatsAppChannel.Sender(new WhatsAppConfig(true, "v", "s", "t", api.baseUrl()), http);
     for (String bad : HOSTILE) {
-      assertThat(telegram.send(reply("telegram", Map.of("chat_id", bad)))).as(bad).isInstanceOf(Outcome.Failed.class);
-      assertThat(discord.send(reply("discord", Map.of("token", bad)))).as(bad).isInstanceOf(Outcome.Failed.class);
+      assertThat(telegram.send(reply("telegram", Map.of("chat_id", bad)))).as(bad).isInstanceOf(SendOutcome.Failed.class);
+      assertThat(discord.send(reply("discord", Map.of("token", bad)))).as(bad).isInstanceOf(SendOutcome.Failed.class);
       assertThat(whatsapp.send(reply("whatsapp", Map.of("phone_number_id", bad, "to", "1"))))
-          .as(bad).isInstanceOf(Outcome.Failed.class);
+          .as(bad).isInstanceOf(SendOutcome.Failed.class);
     }
     assertThat(api.calls).isEmpty();
   }
@@ -55,7 +55,7 @@ class OutboundPathSegmentsTest {
     var discord = new DiscordChannel.Sender(new DiscordConfig(true, "ab".repeat(32), "1100000000000000001",
         api.baseUrl()), http);
     assertThat(discord.send(reply("discord", Map.of("application_id", "../../users/@me", "token", "tok-1"))))
-        .isEqualTo(Outcome.DELIVERED);
+        .isEqualTo(SendOutcome.DELIVERED);
     assertThat(api.next().path()).isEqualTo("/webhooks/1100000000000000001/tok-1");
   }
 }

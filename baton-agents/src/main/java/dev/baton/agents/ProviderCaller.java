@@ -1,4 +1,4 @@
-package dev.baton.agents.internal;
+package dev.baton.agents;
 
 import dev.baton.spi.Scheduler;
 import dev.langchain4j.exception.HttpException;
@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /*
- * Overview: one chat request to the provider, with retries. 429, 5xx and timeouts are retried with
+ * Overview: one chat request to the provider, with retries. 429, 5xx, timeouts and connection errors (refused,
+ * reset, closed before the response, as the official OpenAI SDKs retry them) are retried with
  * exponential backoff while the backoff still ends before the turn's deadline; any other failure ends at
  * once. The backoff is a future completed by the injected Scheduler (STYLE 5), so tests drive it exactly.
  *
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * Failure: a ProviderException carries a sentence fit for a user and never the provider's body, which can
  * quote the API key ("Incorrect API key provided: sk-...").
  */
-/** Calls the provider through LangChain4j, retrying 429/5xx within the turn's deadline. */
-public final class ProviderCaller {
+/** Calls the provider through LangChain4j, retrying 429/5xx/timeouts/connection errors within the turn's deadline. */
+final class ProviderCaller {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProviderCaller.class);
 
@@ -74,9 +75,7 @@ public final class ProviderCaller {
         throw new InterruptedException("turn cancelled during the provider call");
       }
       int status = status(failure);
-      boolean retryable = status == 429 || status >= 500 || causedBy(failure, TimeoutException.class)
-          || causedBy(failure, java.net.http.HttpTimeoutException.class)
-          || causedBy(failure, java.net.ConnectException.class);
+      boolean retryable = status == 429 || status >= 500 || timedOut(failure) || connectionFailed(failure, status);
       if (!retryable) {
         LOG.warn("provider call failed: {}", describe(failure, status));
         throw new ProviderException(userMessage(failure, status));
@@ -123,9 +122,24 @@ public final class ProviderCaller {
     return false;
   }
 
+  private static boolean timedOut(Throwable t) {
+    return causedBy(t, TimeoutException.class) || causedBy(t, java.net.http.HttpTimeoutException.class);
+  }
+
+  /**
+   * No HTTP answer because the connection failed: refused, reset, closed before the response (the HTTP/1.1
+   * parser's EOF). The official OpenAI SDKs retry every such connection error (APIConnectionError). A response
+   * that arrived but is no chat-completions JSON is not one (Jackson's exceptions are IOExceptions too).
+   */
+  private static boolean connectionFailed(Throwable t, int status) {
+    return status < 0 && causedBy(t, java.io.IOException.class)
+        && !causedBy(t, com.fasterxml.jackson.core.JacksonException.class);
+  }
+
   private static String label(Throwable t, int status) {
     if (status > 0) return "HTTP " + status;
-    return causedBy(t, java.net.ConnectException.class) ? "connection refused" : "timeout";
+    if (causedBy(t, java.net.ConnectException.class)) return "connection refused";
+    return timedOut(t) ? "timeout" : "connection lost";
   }
 
   // Class names and status only: messages of provider errors may quote the request or the key.

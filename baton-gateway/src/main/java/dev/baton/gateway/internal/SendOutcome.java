@@ -4,16 +4,16 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** The result of one attempt to hand a reply to a platform. */
-public sealed interface Outcome {
+sealed interface SendOutcome {
 
   /** The platform took it. */
-  record Delivered() implements Outcome {}
+  record Delivered() implements SendOutcome {}
 
   /** A transient failure (5xx, 429, network): try again, after {@code retryAfter} if the platform said. */
-  record Retry(String why, Optional<Duration> retryAfter) implements Outcome {}
+  record Retry(String why, Optional<Duration> retryAfter) implements SendOutcome {}
 
   /** A permanent failure (4xx other than 429): trying again cannot help. */
-  record Failed(String why) implements Outcome {}
+  record Failed(String why) implements SendOutcome {}
 
-  Outcome DELIVERED = new Delivered();
+  SendOutcome DELIVERED = new Delivered();
 }

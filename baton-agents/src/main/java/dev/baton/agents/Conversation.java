@@ -1,11 +1,13 @@
-package dev.baton.agents.internal;
+package dev.baton.agents;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Transcript;
 import dev.baton.Transcript.Entry;
 import dev.baton.Transcript.Role;
+import dev.baton.spi.BatonJson;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -14,6 +16,7 @@ import dev.langchain4j.data.message.UserMessage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the session transcript (P1) is the conversation. USER and ASSISTANT entries hold plain text, so an
@@ -26,9 +29,22 @@ import java.util.List;
  * Failure: an entry that cannot be read (hand-edited, another agent's format) is skipped, never fatal.
  */
 /** Reads a {@link Transcript} as LangChain4j chat messages and writes tool calls into it. */
-public final class Conversation {
+final class Conversation {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * {@link BatonJson#MAPPER} with Jackson's default string limit instead of its 1 MiB: a TOOL entry holds a
+   * tool's whole result as one string, and the tool runtime does not bound results to 1 MiB; the shared limit
+   * would silently drop such a call from the history the model sees. Only the string limit differs.
+   */
+  private static final ObjectMapper JSON = transcriptMapper();
+
+  private static ObjectMapper transcriptMapper() {
+    ObjectMapper m = BatonJson.MAPPER.copy();
+    StreamReadConstraints shared = m.getFactory().streamReadConstraints();
+    m.getFactory().setStreamReadConstraints(shared.rebuild()
+        .maxStringLength(StreamReadConstraints.defaults().getMaxStringLength()).build());
+    return m;
+  }
 
   private Conversation() {}
 
@@ -97,7 +113,7 @@ public final class Conversation {
     return i;
   }
 
-  private static JsonNode parse(String text) {
+  private static @Nullable JsonNode parse(String text) {
     try {
       JsonNode n = JSON.readTree(text);
       return n != null && n.isObject() && n.has("id") && n.has("tool") ? n : null;

@@ -1,4 +1,4 @@
-package dev.baton.agents.internal;
+package dev.baton.agents;
 
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * <p>Immutable; built per turn from the tools that turn may call.
  */
-public final class ToolNames {
+final class ToolNames {
 
   private final Map<String, String> toProvider = new HashMap<>();
   private final Map<String, String> toBaton = new HashMap<>();

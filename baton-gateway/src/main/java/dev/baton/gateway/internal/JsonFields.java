@@ -1,38 +1,26 @@
 package dev.baton.gateway.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.spi.BatonJson;
 import java.io.IOException;
 import java.util.Optional;
 
-/** JSON reading with strict limits and the typed field accessors every payload parser uses. */
-public final class Json {
+/**
+ * Request bodies read with {@link BatonJson#MAPPER}'s strict limits (one JSON object, else 400), the typed
+ * field accessors every payload parser uses (a missing or mistyped field is a 400 that names it), and the
+ * compact JSON the handlers answer with.
+ */
+final class JsonFields {
 
-  public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20)
-          .maxNumberLength(40).build())
-      .build())
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-      // Admin views are records that may hold times: written as ISO-8601 strings.
-      .registerModule(new SimpleModule("baton-time")
-          .addSerializer(java.time.Instant.class, ToStringSerializer.instance)
-          .addSerializer(java.time.Duration.class, ToStringSerializer.instance));
-
-  private Json() {}
+  private JsonFields() {}
 
   /** Parses a JSON object; anything else (malformed, empty, an array, trailing data) is a 400. */
   public static ObjectNode object(byte[] body) {
     JsonNode node;
     try {
-      node = MAPPER.readTree(body);
+      node = BatonJson.MAPPER.readTree(body);
     } catch (IOException e) {
       throw HttpError.badRequest("body is not valid JSON");
     }
@@ -41,12 +29,12 @@ public final class Json {
   }
 
   public static ObjectNode newObject() {
-    return MAPPER.createObjectNode();
+    return BatonJson.MAPPER.createObjectNode();
   }
 
   public static byte[] bytes(JsonNode node) {
     try {
-      return MAPPER.writeValueAsBytes(node);
+      return BatonJson.MAPPER.writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write JSON", e);
     }

@@ -1,13 +1,7 @@
-package dev.baton.gateway.fuzz;
+package dev.baton.gateway.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.gateway.internal.ApiMessageParser;
-import dev.baton.gateway.internal.DiscordChannel;
-import dev.baton.gateway.internal.HttpError;
-import dev.baton.gateway.internal.SlackChannel;
-import dev.baton.gateway.internal.TelegramChannel;
-import dev.baton.gateway.internal.WhatsAppChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -75,7 +69,7 @@ class ParserFuzzTest {
     check(input);
   }
 
-  static final dev.baton.gateway.internal.JwtVerifier JWT = new dev.baton.gateway.internal.JwtVerifier(
+  static final JwtVerifier JWT = new JwtVerifier(
       dev.baton.config.ChannelsConfig.JwtConfig.hs256(dev.baton.gateway.support.Tokens.SECRET),
       new dev.baton.testing.ManualScheduler());
 

@@ -14,12 +14,12 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** Small helpers over Helidon's request and response for the handlers. */
-public final class Http {
+final class HelidonIo {
 
-  private Http() {}
+  private HelidonIo() {}
 
   public static void json(ServerResponse res, int status, JsonNode body) {
-    json(res, status, Json.bytes(body));
+    json(res, status, JsonFields.bytes(body));
   }
 
   public static void json(ServerResponse res, int status, byte[] body) {
@@ -27,7 +27,7 @@ public final class Http {
   }
 
   public static void error(ServerResponse res, HttpError e) {
-    json(res, e.status(), Json.error(e.code(), String.valueOf(e.getMessage())));
+    json(res, e.status(), JsonFields.error(e.code(), String.valueOf(e.getMessage())));
   }
 
   public static Optional<String> header(ServerRequest req, String name) {

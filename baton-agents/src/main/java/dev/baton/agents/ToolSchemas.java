@@ -1,7 +1,8 @@
-package dev.baton.agents.internal;
+package dev.baton.agents;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.tool.ToolSpec;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
@@ -14,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Turns the tool runtime's {@link ToolSpec}s (JSON Schema text) into LangChain4j tool specifications. */
-public final class ToolSchemas {
+final class ToolSchemas {
 
   private static final Logger LOG = LoggerFactory.getLogger(ToolSchemas.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = BatonJson.MAPPER;
 
   private ToolSchemas() {}
 

@@ -1,0 +1,102 @@
+package dev.baton.gateway.internal;
+
+import dev.baton.Reply;
+import dev.baton.config.BatonConfig;
+import dev.baton.spi.Scheduler;
+import dev.baton.spi.Store;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Overview
+ *   Where a reply goes once the engine has committed it: a reply of the HTTP message API waits for
+ *   GET /v1/replies (in this node's ReplyInbox, or in the store's outbox in cluster mode, ClusterReplies), a
+ *   reply of a platform channel goes to its session's outbound lane (OutboundDelivery). The public
+ *   dev.baton.gateway.ReplyRouter is a thin face over this class, and GatewayServer reads the polls from it.
+ *   Public only because ReplyRouter, in the public package, must create and hold it; nothing else in this
+ *   package is public.
+ *
+ * Concurrency
+ *   route() is thread-safe and keeps each session's order (the engine calls it in outbox order and never
+ *   concurrently for one session); it blocks only for the store write that marks a reply dropped from a full
+ *   API inbox as delivered. awaitIdle() and stop() are called by the gateway's owner thread at shutdown.
+ *
+ * Failure
+ *   A reply for a channel that is not enabled is logged and left undelivered in the store.
+ */
+/** The API reply inbox (with its poll limits) and the outbound lanes of the platform channels. */
+public final class ReplyLanes {
+
+  private static final Logger log = LoggerFactory.getLogger(ReplyLanes.class);
+
+  private final ApiReplies inbox;
+  /** What {@code GET /v1/replies} reads: {@link #inbox} under {@code channels.api.max_polls_per_user} (P11). */
+  private final ApiReplies polls;
+  private final OutboundDelivery outbound;
+
+  private ReplyLanes(ApiReplies inbox, int maxPollsPerUser, MeterRegistry meters, OutboundDelivery outbound) {
+    this.inbox = inbox;
+    this.polls = new PollLimits(inbox, maxPollsPerUser, meters);
+    this.outbound = outbound;
+  }
+
+  /**
+   * The lanes with a sender for each enabled platform channel. With {@code cluster.enabled} the message API
+   * reads replies from the store's outbox (a session's replies may be produced on any node), and this node
+   * keeps none of them in memory; otherwise they wait in this node's in-memory inbox.
+   */
+  public static ReplyLanes create(BatonConfig config, Store store, Scheduler scheduler, MeterRegistry meters) {
+    var channels = config.channels();
+    PlatformHttp http = new PlatformHttp(Duration.ofMillis(channels.delivery().requestTimeoutMs()), scheduler);
+    ApiReplies inbox = config.cluster().enabled()
+        ? new ClusterReplies(store, scheduler, config.sessions().idSource(),
+            Duration.ofMillis(config.cluster().pollIntervalMs()), meters)
+        : new ReplyInbox(store, scheduler, channels.api().replyBuffer(), meters);
+    OutboundDelivery outbound = new OutboundDelivery(Senders.forEnabled(channels, http), store, scheduler,
+        channels.delivery(), meters);
+    return new ReplyLanes(inbox, channels.api().maxPollsPerUser(), meters, outbound);
+  }
+
+  /** Hands a committed reply to its user's inbox or its session's outbound lane. */
+  public void route(Reply reply) {
+    if (reply.channel().equals(ApiMessageParser.CHANNEL)) {
+      String user = reply.routing().getOrDefault(ApiMessageParser.ROUTE_USER, reply.chat());
+      inbox.append(user, reply);
+    } else if (outbound.handles(reply.channel())) {
+      outbound.enqueue(reply);
+    } else {
+      log.warn("reply for a channel that is not enabled: channel={} session={} outbox_seq={}", reply.channel(),
+          reply.session(), reply.outboxSeq());
+    }
+  }
+
+  /** Waits until the outbound lanes have nothing left to deliver, at most {@code deadline}. */
+  public boolean awaitIdle(Duration deadline) {
+    return outbound.awaitIdle(deadline);
+  }
+
+  /** Stops the outbound lanes (what is left stays undelivered in the store) and wakes every waiting poll. */
+  public void stop() {
+    outbound.stop();
+    inbox.close();
+  }
+
+  /** Replies queued in the outbound lanes and not yet delivered or given up (for tests and diagnostics). */
+  public long pendingDeliveries() {
+    return outbound.pending();
+  }
+
+  /**
+   * Cluster mode: the sessions this node keeps in memory because a poll waits on it for their replies; 0 on a
+   * single node (for tests and diagnostics: a reply produced here for a user polling elsewhere costs nothing).
+   */
+  public int waitingSessions() {
+    return inbox instanceof ClusterReplies c ? c.waitingSessions() : 0;
+  }
+
+  ApiReplies polls() {
+    return polls;
+  }
+}
