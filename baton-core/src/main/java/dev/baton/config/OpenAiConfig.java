@@ -20,7 +20,7 @@ public record OpenAiConfig(
     @Doc("Most transcript entries sent to the model as history (the oldest are left out).")
         int maxHistoryEntries,
     @Doc("Longest one HTTP request to the provider may take (ms).") long requestTimeoutMs,
-    @Doc("How many times a request that failed with 429 or 5xx is retried (within the turn's deadline).")
+    @Doc("How many times a request that failed with 429, 5xx, a timeout or a connection error is retried (within the turn's deadline).")
         int maxRetries,
     @Doc("Backoff before the first retry (ms); it doubles on every retry.") long retryInitialBackoffMs,
     @Doc("Longest backoff between two retries (ms).") long retryMaxBackoffMs) {

@@ -25,18 +25,24 @@ final class BoundAttacks {
 
   private BoundAttacks() {}
 
-  static void sprayChats(HostileGateway gw, Attack a, long sessionsBound) throws Exception {
+  /**
+   * Mallory posts to SPRAY chats at once. Her turns are held until every post is answered, so none of her
+   * sessions ends (and gives its place back) during the spray: at most {@code sessionsBound} can be accepted.
+   */
+  static void sprayChats(HostileGateway gw, Attack a, long sessionsBound, HostileScenario.TurnGate held)
+      throws Exception {
     List<String> chats = new ArrayList<>();
     for (int i = 0; i < SPRAY; i++) chats.add("spray-" + i);
     var mallory = gw.user("mallory-spray", chats);
     var dave = gw.user("dave", List.of("team"));
     List<Future<Integer>> posts = new ArrayList<>();
     AtomicLong accepted = new AtomicLong();
+    held.close();
     try (ExecutorService t = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < SPRAY; i++) {
         String chat = chats.get(i);
         posts.add(t.submit(() -> {
-          int s = gw.post(mallory, HostileGateway.message("s-" + chat, "[slow] " + chat, chat)).status();
+          int s = gw.post(mallory, HostileGateway.message("s-" + chat, "[held] " + chat, chat)).status();
           if (s == 202) accepted.incrementAndGet();
           return s;
         }));
@@ -45,10 +51,14 @@ final class BoundAttacks {
       served(gw, a, dave, "d2", "dave alone during the spray", null);
       long refused = 0;
       long odd = 0;
-      for (Future<Integer> f : posts) {
-        int s = f.get(30, TimeUnit.SECONDS);
-        if (s == 429) refused++;
-        else if (s != 202) odd++;
+      try {
+        for (Future<Integer> f : posts) {
+          int s = f.get(30, TimeUnit.SECONDS);
+          if (s == 429) refused++;
+          else if (s != 202) odd++;
+        }
+      } finally {
+        held.open();
       }
       a.check(refused > 0, "Mallory opened " + SPRAY + " sessions at once and none was refused with 429"
           + " (sessions per user and queued messages in total are unbounded)");

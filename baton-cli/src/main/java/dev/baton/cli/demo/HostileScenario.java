@@ -188,7 +188,7 @@ public final class HostileScenario implements Scenario {
         long pollBound = c.bound(HostileConfig.Bound.LONG_POLLS_PER_USER, LONG_POLL_BOUND);
         long outbox = c.bound(HostileConfig.Bound.OUTBOX_PER_USER, OUTBOX_BOUND);
         try (HostileGateway gw = gateway("bounds/memory", c, secret, admin, gateways)) {
-          BoundAttacks.sprayChats(gw, spray, sessions);
+          BoundAttacks.sprayChats(gw, spray, sessions, held);
           BoundAttacks.neverPolled(gw, mute, outbox);
           BoundAttacks.longPollFlood(gw, polls, pollBound);
         }
@@ -269,14 +269,39 @@ public final class HostileScenario implements Scenario {
     return gw;
   }
 
-  /** The echo agent; a message whose text starts with "[slow]" takes SLOW_TURN (a slow model call). */
-  private static Agent agent(BatonConfig cfg) {
+  /**
+   * The echo agent; a message whose text starts with "[slow]" takes SLOW_TURN (a slow model call), one that
+   * starts with "[held]" waits until {@link #held} opens (at most REPLY_WAIT): its session stays live meanwhile.
+   */
+  private Agent agent(BatonConfig cfg) {
     Agent echo = SessionsScenario.agentFor(cfg);
     return turn -> {
       if (turn.messages().stream().anyMatch(m -> m.text().startsWith("[slow]"))) Thread.sleep(SLOW_TURN);
+      if (turn.messages().stream().anyMatch(m -> m.text().startsWith("[held]"))) held.pass();
       echo.onTurn(turn);
     };
   }
+
+  /** Holds "[held]" turns while closed, so an attack can count live sessions without racing their end. */
+  static final class TurnGate {
+    private volatile CountDownLatch latch = new CountDownLatch(0);
+
+    void close() {
+      latch = new CountDownLatch(1);
+    }
+
+    void open() {
+      latch.countDown();
+    }
+
+    void pass() throws InterruptedException {
+      if (!latch.await(REPLY_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException("a held turn was never let go");
+      }
+    }
+  }
+
+  private final TurnGate held = new TurnGate();
 
   // ---- honest traffic -------------------------------------------------------------------------------------------
 
