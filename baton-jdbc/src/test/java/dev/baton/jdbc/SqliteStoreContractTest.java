@@ -1,30 +1,61 @@
 package dev.baton.jdbc;
 
-import dev.baton.config.StorageConfig;
-import dev.baton.spi.Store;
-import dev.baton.spi.StoreContract;
-import dev.baton.testing.ManualScheduler;
+import dev.baton.testing.store.CommitContract;
+import dev.baton.testing.store.IdempotencyContract;
+import dev.baton.testing.store.JournalContract;
+import dev.baton.testing.store.LeaseContract;
+import dev.baton.testing.store.OutboxContract;
+import dev.baton.testing.store.StoreFactory;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Optional;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The store contract against a real SQLite file (WAL, synchronous=FULL). */
-class SqliteStoreContractTest extends StoreContract {
+/** Every part of the store contract against a real SQLite file (WAL, synchronous=FULL) in a fresh temp folder. */
+class SqliteStoreContractTest {
 
   @TempDir Path dir;
 
-  private StorageConfig config() {
-    return StorageConfig.sqlite(dir.resolve("baton.db").toString()).withPoolSize(2);
+  StoreFactory stores() {
+    return JdbcStores.sqlite(dir);
   }
 
-  @Override
-  protected Store open(ManualScheduler scheduler) {
-    return SqliteStore.open(config(), Duration.ofDays(1), scheduler);
+  @Nested
+  class Journal extends JournalContract {
+    @Override
+    protected StoreFactory stores() {
+      return SqliteStoreContractTest.this.stores();
+    }
   }
 
-  @Override
-  protected Optional<Store> openAnother(ManualScheduler scheduler) {
-    return Optional.of(SqliteStore.open(config(), Duration.ofDays(1), scheduler));
+  @Nested
+  class Commit extends CommitContract {
+    @Override
+    protected StoreFactory stores() {
+      return SqliteStoreContractTest.this.stores();
+    }
+  }
+
+  @Nested
+  class Outbox extends OutboxContract {
+    @Override
+    protected StoreFactory stores() {
+      return SqliteStoreContractTest.this.stores();
+    }
+  }
+
+  @Nested
+  class Idempotency extends IdempotencyContract {
+    @Override
+    protected StoreFactory stores() {
+      return SqliteStoreContractTest.this.stores();
+    }
+  }
+
+  @Nested
+  class Leases extends LeaseContract {
+    @Override
+    protected StoreFactory stores() {
+      return SqliteStoreContractTest.this.stores();
+    }
   }
 }
