@@ -5,45 +5,19 @@ import dev.baton.testing.store.IdempotencyContract;
 import dev.baton.testing.store.JournalContract;
 import dev.baton.testing.store.OutboxContract;
 import dev.baton.testing.store.StoreFactory;
-import org.junit.jupiter.api.Nested;
+import dev.baton.testing.store.StoreFixture;
 
 /**
  * The store contract against the in-memory store: every part but leases (it serves one process), and nothing
  * survives the instance (reopen cases skip).
  */
-class MemoryStoreContractTest {
+class MemoryStoreContractTest extends StoreFixture
+    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract {
 
   static final StoreFactory MEMORY = scheduler -> new MemoryStore();
 
-  @Nested
-  class Journal extends JournalContract {
-    @Override
-    protected StoreFactory stores() {
-      return MEMORY;
-    }
-  }
-
-  @Nested
-  class Commit extends CommitContract {
-    @Override
-    protected StoreFactory stores() {
-      return MEMORY;
-    }
-  }
-
-  @Nested
-  class Outbox extends OutboxContract {
-    @Override
-    protected StoreFactory stores() {
-      return MEMORY;
-    }
-  }
-
-  @Nested
-  class Idempotency extends IdempotencyContract {
-    @Override
-    protected StoreFactory stores() {
-      return MEMORY;
-    }
+  @Override
+  protected StoreFactory stores() {
+    return MEMORY;
   }
 }

@@ -24,9 +24,8 @@ import dev.baton.testing.GateAgent;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.testing.ReplyLog;
 import dev.baton.testing.TestThreads;
+import dev.baton.testing.store.PagedOnlyStore;
 import dev.baton.testing.store.StoreFactory;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -400,18 +399,7 @@ public abstract class EngineContract {
       store.commitTurn(new TurnCommit(k, List.of(), MessageStatus.DONE, Map.of(), Map.of(), List.of(), rs, 0));
     }
     AtomicInteger largestPage = new AtomicInteger();
-    Store pagedOnly = (Store) Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
-        (proxy, method, args) -> {
-          boolean whole = (method.getName().equals("undeliveredReplies") || method.getName().equals("unfinished"))
-              && method.getParameterCount() == 0;
-          if (whole) throw new AssertionError("recovery read the whole " + method.getName() + " at once");
-          if (method.getName().endsWith("Page")) largestPage.accumulateAndGet((Integer) args[1], Math::max);
-          try {
-            return method.invoke(store, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    Store pagedOnly = PagedOnlyStore.wrap(store, largestPage);
     start(defaults(), agent, pagedOnly, replies);
     List<Reply> got = replies.await(sessions * 5);
     assertThat(largestPage.get()).as("recovery read pages").isPositive();

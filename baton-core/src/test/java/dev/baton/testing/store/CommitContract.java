@@ -28,90 +28,90 @@ import org.junit.jupiter.api.Test;
  * expected versions (compare-and-set), the bounded transcript, and everything committed surviving a reopen.
  *
  * <p>Part of the store contract (STYLE 6), split by SPI; every store runs each part that applies to it, see
- * {@link StoreFixture}. Concurrency cases use real threads released together ({@link TestThreads#together});
+ * {@link StoreCases}. Concurrency cases use real threads released together ({@link TestThreads#together});
  * every thread is joined and a failure in any of them fails the test.
  */
-public abstract class CommitContract extends StoreFixture {
+public interface CommitContract extends StoreCases {
 
   @Test
-  void aNewSessionIsEmpty() {
-    assertThat(store.loadSession(new SessionKey("api:u:nobody"))).isEqualTo(SessionData.empty());
+  default void aNewSessionIsEmpty() {
+    assertThat(store().loadSession(new SessionKey("api:u:nobody"))).isEqualTo(SessionData.empty());
   }
 
   @Test
-  void commitTurnAppliesWritesTranscriptRepliesAndStatusTogether() {
+  default void commitTurnAppliesWritesTranscriptRepliesAndStatusTogether() {
     SessionKey s = new SessionKey("api:u:alice");
     JournalEntry e = entry("alice", "m1", "hi");
-    store.ingest(e);
-    store.updateStatus(List.of(e.key()), MessageStatus.RUNNING);
-    Instant at = scheduler.now();
+    store().ingest(e);
+    store().updateStatus(List.of(e.key()), MessageStatus.RUNNING);
+    Instant at = scheduler().now();
     List<Transcript.Entry> transcript = List.of(new Transcript.Entry(Transcript.Role.USER, "hi", at),
         new Transcript.Entry(Transcript.Role.ASSISTANT, "echo: hi", at.plusNanos(1)));
-    List<Reply> stored = store.commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE,
+    List<Reply> stored = store().commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE,
         Map.of("turns", Optional.empty()), Map.of("turns", Optional.of("1"), "name", Optional.of("Alice")),
         transcript, List.of(reply(s, "echo: hi", 1), reply(s, "second", 1)), 0));
 
     assertThat(stored).extracting(Reply::outboxSeq).containsExactly(1L, 2L);
     assertThat(stored).extracting(Reply::text).containsExactly("echo: hi", "second");
     assertThat(stored.get(0)).isEqualTo(withSeq(reply(s, "echo: hi", 1), 1));
-    SessionData data = store.loadSession(s);
+    SessionData data = store().loadSession(s);
     assertThat(data.state()).isEqualTo(Map.of("turns", "1", "name", "Alice"));
     assertThat(data.transcript()).isEqualTo(transcript);
     assertThat(data.lastOutboxSeq()).isEqualTo(2);
-    assertThat(store.ingest(e)).isEqualTo(new IngestResult.Existing(MessageStatus.DONE));
-    assertThat(store.undeliveredReplies()).isEqualTo(stored);
+    assertThat(store().ingest(e)).isEqualTo(new IngestResult.Existing(MessageStatus.DONE));
+    assertThat(store().undeliveredReplies()).isEqualTo(stored);
 
     // A second turn compares, removes a key and appends after the first.
-    List<Reply> next = store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE,
+    List<Reply> next = store().commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE,
         Map.of("turns", Optional.of("1")), Map.of("turns", Optional.of("2"), "name", Optional.empty()),
         List.of(new Transcript.Entry(Transcript.Role.USER, "again", at.plusSeconds(1))),
         List.of(reply(s, "echo: again", 2)), 0));
     assertThat(next).extracting(Reply::outboxSeq).containsExactly(3L);
-    SessionData after = store.loadSession(s);
+    SessionData after = store().loadSession(s);
     assertThat(after.state()).isEqualTo(Map.of("turns", "2"));
     assertThat(after.transcript()).hasSize(3).last().extracting(Transcript.Entry::text).isEqualTo("again");
     assertThat(after.lastOutboxSeq()).isEqualTo(3);
   }
 
   @Test
-  void aConflictingCommitWritesNothing() {
+  default void aConflictingCommitWritesNothing() {
     SessionKey s = new SessionKey("api:u:alice");
-    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of("k", Optional.of("v1")),
+    store().commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of("k", Optional.of("v1")),
         List.of(), List.of(reply(s, "first", 1)), 0));
     JournalEntry e = entry("alice", "m1", "hi");
-    store.ingest(e);
-    store.updateStatus(List.of(e.key()), MessageStatus.RUNNING);
-    SessionData before = store.loadSession(s);
+    store().ingest(e);
+    store().updateStatus(List.of(e.key()), MessageStatus.RUNNING);
+    SessionData before = store().loadSession(s);
     List<Map<String, Optional<String>>> stale = List.of(Map.of("k", Optional.of("v0")), Map.of("k", Optional.empty()),
         Map.of("k", Optional.of("v1"), "other", Optional.of("x")));
     for (Map<String, Optional<String>> expected : stale) {
-      assertThatThrownBy(() -> store.commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE, expected,
+      assertThatThrownBy(() -> store().commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE, expected,
           Map.of("k", Optional.of("v2"), "new", Optional.of("n")),
-          List.of(new Transcript.Entry(Transcript.Role.USER, "hi", scheduler.now())),
+          List.of(new Transcript.Entry(Transcript.Role.USER, "hi", scheduler().now())),
           List.of(reply(s, "never", 2)), 0))).isInstanceOf(ConflictException.class);
     }
-    assertThat(store.loadSession(s)).isEqualTo(before);
-    assertThat(store.ingest(e)).isEqualTo(new IngestResult.Existing(MessageStatus.RUNNING));
-    assertThat(store.undeliveredReplies()).extracting(Reply::text).containsExactly("first");
+    assertThat(store().loadSession(s)).isEqualTo(before);
+    assertThat(store().ingest(e)).isEqualTo(new IngestResult.Existing(MessageStatus.RUNNING));
+    assertThat(store().undeliveredReplies()).extracting(Reply::text).containsExactly("first");
     // The next successful commit continues the outbox right after the last committed reply.
-    List<Reply> ok = store.commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE,
+    List<Reply> ok = store().commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE,
         Map.of("k", Optional.of("v1"), "other", Optional.empty()), Map.of("k", Optional.of("v2")), List.of(),
         List.of(reply(s, "ok", 2)), 0));
     assertThat(ok).extracting(Reply::outboxSeq).containsExactly(2L);
   }
 
   @Test
-  void concurrentCompareAndSetCommitsOfOneSessionLoseNoUpdate() throws Exception {
+  default void concurrentCompareAndSetCommitsOfOneSessionLoseNoUpdate() throws Exception {
     SessionKey s = new SessionKey("api:u:counter");
     int threads = 4;
     int incrementsPerThread = 25;
     TestThreads.together(threads, t -> () -> {
       int done = 0;
       while (done < incrementsPerThread) {
-        Optional<String> seen = Optional.ofNullable(store.loadSession(s).state().get("n"));
+        Optional<String> seen = Optional.ofNullable(store().loadSession(s).state().get("n"));
         long next = seen.map(Long::parseLong).orElse(0L) + 1;
         try {
-          store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of("n", seen),
+          store().commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of("n", seen),
               Map.of("n", Optional.of(Long.toString(next))), List.of(), List.of(), 0));
           done++;
         } catch (ConflictException retry) {
@@ -120,49 +120,48 @@ public abstract class CommitContract extends StoreFixture {
       }
       return null;
     });
-    assertThat(store.loadSession(s).state()).containsEntry("n", Integer.toString(threads * incrementsPerThread));
+    assertThat(store().loadSession(s).state()).containsEntry("n", Integer.toString(threads * incrementsPerThread));
   }
 
   @Test
-  void aCommitPastMaxTranscriptEntriesKeepsTheNewest() {
+  default void aCommitPastMaxTranscriptEntriesKeepsTheNewest() {
     SessionKey s = new SessionKey("api:u:talker");
     int max = dev.baton.config.StorageConfig.DEFAULT_MAX_TRANSCRIPT_ENTRIES;
-    Instant at = scheduler.now();
+    Instant at = scheduler().now();
     List<Transcript.Entry> first = new ArrayList<>();
     for (int i = 0; i < max - 2; i++) first.add(new Transcript.Entry(Transcript.Role.USER, "e" + i, at));
-    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), first, List.of(), 0));
+    store().commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), first, List.of(), 0));
     List<Transcript.Entry> more = new ArrayList<>();
     for (int i = max - 2; i < max + 5; i++) more.add(new Transcript.Entry(Transcript.Role.ASSISTANT, "e" + i, at));
-    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), more, List.of(), 0));
-    List<Transcript.Entry> kept = store.loadSession(s).transcript();
+    store().commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of(), more, List.of(), 0));
+    List<Transcript.Entry> kept = store().loadSession(s).transcript();
     assertThat(kept).hasSize(max);
     assertThat(kept.getFirst().text()).isEqualTo("e5");
     assertThat(kept.getLast().text()).isEqualTo("e" + (max + 4));
   }
 
   @Test
-  void everythingCommittedSurvivesAReopen() throws Exception {
-    Optional<Store> probe = openAnother(scheduler);
+  default void everythingCommittedSurvivesAReopen() throws Exception {
+    Optional<Store> probe = openAnother(scheduler());
     assumeThat(probe).as("store keeps data outside the instance").isPresent();
     probe.get().close();
     SessionKey s = new SessionKey("api:u:a");
     JournalEntry open = entry("a", "m1", "x");
     JournalEntry done = entry("a", "m2", "y");
-    store.ingest(open);
-    store.ingest(done);
-    List<Reply> replies = store.commitTurn(new TurnCommit(s, List.of(done.key()), MessageStatus.DONE, Map.of(),
-        Map.of("k", Optional.of("v")), List.of(new Transcript.Entry(Transcript.Role.USER, "y", scheduler.now())),
+    store().ingest(open);
+    store().ingest(done);
+    List<Reply> replies = store().commitTurn(new TurnCommit(s, List.of(done.key()), MessageStatus.DONE, Map.of(),
+        Map.of("k", Optional.of("v")), List.of(new Transcript.Entry(Transcript.Role.USER, "y", scheduler().now())),
         List.of(reply(s, "r", 1)), 0));
-    var rec = new IdempotencyRecords.Record("h", "ok", "r", scheduler.now().plusSeconds(5));
-    store.idempotency().putIfAbsent(s, "t", "k", rec);
-    SessionData data = store.loadSession(s);
-    store.close();
+    var rec = new IdempotencyRecords.Record("h", "ok", "r", scheduler().now().plusSeconds(5));
+    store().idempotency().putIfAbsent(s, "t", "k", rec);
+    SessionData data = store().loadSession(s);
 
-    store = openAnother(scheduler).orElseThrow();
-    assertThat(store.unfinished()).containsExactly(open);
-    assertThat(store.ingest(done)).isEqualTo(new IngestResult.Existing(MessageStatus.DONE));
-    assertThat(store.loadSession(s)).isEqualTo(data);
-    assertThat(store.undeliveredReplies()).isEqualTo(replies);
-    assertThat(store.idempotency().find(s, "t", "k")).contains(rec);
+    reopen();
+    assertThat(store().unfinished()).containsExactly(open);
+    assertThat(store().ingest(done)).isEqualTo(new IngestResult.Existing(MessageStatus.DONE));
+    assertThat(store().loadSession(s)).isEqualTo(data);
+    assertThat(store().undeliveredReplies()).isEqualTo(replies);
+    assertThat(store().idempotency().find(s, "t", "k")).contains(rec);
   }
 }

@@ -7,6 +7,7 @@ import dev.baton.spi.IdempotencyRecords;
 import dev.baton.testing.TestThreads;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
@@ -15,17 +16,17 @@ import org.junit.jupiter.api.Test;
  * tool, also when several threads race to record one.
  *
  * <p>Part of the store contract (STYLE 6), split by SPI; every store runs each part that applies to it, see
- * {@link StoreFixture}. Concurrency cases use real threads released together ({@link TestThreads#together});
+ * {@link StoreCases}. Concurrency cases use real threads released together ({@link TestThreads#together});
  * every thread is joined and a failure in any of them fails the test.
  */
-public abstract class IdempotencyContract extends StoreFixture {
+public interface IdempotencyContract extends StoreCases {
 
   @Test
-  void idempotencyRecordsKeepTheFirstResult() throws Exception {
+  default void idempotencyRecordsKeepTheFirstResult() throws Exception {
     SessionKey s = new SessionKey("api:u:alice");
-    IdempotencyRecords ids = store.idempotency();
+    IdempotencyRecords ids = store().idempotency();
     assertThat(ids.find(s, "write_file", "k1")).isEmpty();
-    Instant exp = scheduler.now().plusSeconds(3600);
+    Instant exp = scheduler().now().plusSeconds(3600);
     var first = new IdempotencyRecords.Record("h1", "ok", "{\"n\":1}", exp);
     assertThat(ids.putIfAbsent(s, "write_file", "k1", first)).isEqualTo(first);
     assertThat(ids.putIfAbsent(s, "write_file", "k1", new IdempotencyRecords.Record("h2", "ok", "{}", exp)))
@@ -34,25 +35,17 @@ public abstract class IdempotencyContract extends StoreFixture {
     assertThat(ids.find(new SessionKey("api:u:bob"), "write_file", "k1")).isEmpty();
     assertThat(ids.find(s, "other_tool", "k1")).isEmpty();
 
-    Map<String, Set1> winners = new ConcurrentHashMap<>();
+    Map<String, Set<String>> winners = new ConcurrentHashMap<>();
     TestThreads.together(6, t -> () -> {
       for (int k = 0; k < 30; k++) {
         var mine = new IdempotencyRecords.Record("h", "ok", "thread " + t, exp);
         var stored = ids.putIfAbsent(s, "tool", "key" + k, mine);
-        winners.computeIfAbsent("key" + k, x -> new Set1()).add(stored.result());
+        winners.computeIfAbsent("key" + k, x -> ConcurrentHashMap.newKeySet()).add(stored.result());
       }
       return null;
     });
     assertThat(winners).hasSize(30);
-    winners.forEach((k, v) -> assertThat(v.values).as(k).hasSize(1));
-    assertThat(store.stats().idempotencyRecords()).isEqualTo(31);
-  }
-
-  private static final class Set1 {
-    final java.util.Set<String> values = ConcurrentHashMap.newKeySet();
-
-    void add(String v) {
-      values.add(v);
-    }
+    winners.forEach((k, v) -> assertThat(v).as(k).hasSize(1));
+    assertThat(store().stats().idempotencyRecords()).isEqualTo(31);
   }
 }

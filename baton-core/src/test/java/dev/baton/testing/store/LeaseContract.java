@@ -31,44 +31,44 @@ import org.junit.jupiter.api.Test;
  * leases does not run this part.
  *
  * <p>Part of the store contract (STYLE 6), split by SPI; every store runs each part that applies to it, see
- * {@link StoreFixture}. Concurrency cases use real threads released together ({@link TestThreads#together});
+ * {@link StoreCases}. Concurrency cases use real threads released together ({@link TestThreads#together});
  * every thread is joined and a failure in any of them fails the test.
  */
-public abstract class LeaseContract extends StoreFixture {
+public interface LeaseContract extends StoreCases {
 
   @Test
-  void aStaleOwnerIsFencedOffAfterTakeover() throws Exception {
-    assumeThat(store.leases()).as("store offers leases").isPresent();
-    Store nodeB = openAnother(scheduler).map(this::track).orElse(store);
-    SessionLeases a = store.leases().orElseThrow();
+  default void aStaleOwnerIsFencedOffAfterTakeover() throws Exception {
+    assumeThat(store().leases()).as("store offers leases").isPresent();
+    Store nodeB = openAnother(scheduler()).map(this::track).orElse(store());
+    SessionLeases a = store().leases().orElseThrow();
     SessionLeases b = nodeB.leases().orElseThrow();
     SessionKey s = new SessionKey("api:u:alice");
     Duration ttl = Duration.ofSeconds(30);
 
     SessionLeases.Lease la = a.acquire(s, "node-a", ttl).orElseThrow();
     assertThat(la.token()).isEqualTo(1);
-    assertThat(la.expiresAt()).isEqualTo(scheduler.now().plus(ttl));
+    assertThat(la.expiresAt()).isEqualTo(scheduler().now().plus(ttl));
     assertThat(b.acquire(s, "node-b", ttl)).as("held by a").isEmpty();
     assertThat(a.acquire(s, "node-a", ttl)).as("re-acquire by the holder keeps the token")
         .hasValueSatisfying(l -> assertThat(l.token()).isEqualTo(1));
-    store.commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of("owner", Optional.of("a")),
+    store().commitTurn(new TurnCommit(s, List.of(), MessageStatus.DONE, Map.of(), Map.of("owner", Optional.of("a")),
         List.of(), List.of(reply(s, "from a", 1)), la.token()));
 
-    scheduler.advance(Duration.ofSeconds(20));
+    scheduler().advance(Duration.ofSeconds(20));
     la = a.renew(la, ttl).orElseThrow();
-    scheduler.advance(Duration.ofSeconds(29));
+    scheduler().advance(Duration.ofSeconds(29));
     assertThat(b.acquire(s, "node-b", ttl)).as("renewed lease still held").isEmpty();
-    scheduler.advance(Duration.ofSeconds(2));
+    scheduler().advance(Duration.ofSeconds(2));
 
     SessionLeases.Lease lb = b.acquire(s, "node-b", ttl).orElseThrow();
     assertThat(lb.token()).isEqualTo(2);
     assertThat(b.current(s)).contains(lb);
     JournalEntry e = entry("alice", "m1", "hi");
-    store.ingest(e);
+    store().ingest(e);
     SessionData before = nodeB.loadSession(s);
     long staleToken = la.token();
-    assertThatThrownBy(() -> store.commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE, Map.of(),
-        Map.of("owner", Optional.of("a again")), List.of(new Transcript.Entry(Transcript.Role.USER, "hi", scheduler.now())),
+    assertThatThrownBy(() -> store().commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE, Map.of(),
+        Map.of("owner", Optional.of("a again")), List.of(new Transcript.Entry(Transcript.Role.USER, "hi", scheduler().now())),
         List.of(reply(s, "stale", 2)), staleToken))).isInstanceOf(FencedException.class);
     assertThat(nodeB.loadSession(s)).isEqualTo(before);
     assertThat(nodeB.ingest(e)).isEqualTo(new IngestResult.Existing(MessageStatus.RECEIVED));
@@ -79,17 +79,17 @@ public abstract class LeaseContract extends StoreFixture {
 
     nodeB.commitTurn(new TurnCommit(s, List.of(e.key()), MessageStatus.DONE, Map.of(), Map.of("owner", Optional.of("b")),
         List.of(), List.of(reply(s, "from b", 2)), lb.token()));
-    assertThat(store.loadSession(s).state()).containsEntry("owner", "b");
+    assertThat(store().loadSession(s).state()).containsEntry("owner", "b");
     b.release(lb);
     SessionLeases.Lease again = a.acquire(s, "node-a", ttl).orElseThrow();
     assertThat(again.token()).as("a released lease is free at once, under a new token").isEqualTo(3);
   }
 
   @Test
-  void concurrentAcquiresOfAFreeSessionHaveOneWinner() throws Exception {
-    assumeThat(store.leases()).as("store offers leases").isPresent();
-    Store nodeB = openAnother(scheduler).map(this::track).orElse(store);
-    List<SessionLeases> nodes = List.of(store.leases().orElseThrow(), nodeB.leases().orElseThrow());
+  default void concurrentAcquiresOfAFreeSessionHaveOneWinner() throws Exception {
+    assumeThat(store().leases()).as("store offers leases").isPresent();
+    Store nodeB = openAnother(scheduler()).map(this::track).orElse(store());
+    List<SessionLeases> nodes = List.of(store().leases().orElseThrow(), nodeB.leases().orElseThrow());
     Map<String, List<String>> winners = new ConcurrentHashMap<>();
     TestThreads.together(4, t -> () -> {
       for (int i = 0; i < 40; i++) {
