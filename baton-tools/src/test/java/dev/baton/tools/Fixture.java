@@ -13,12 +13,11 @@ import dev.baton.testing.ManualScheduler;
 import dev.baton.spi.tool.ToolCall;
 import dev.baton.spi.tool.ToolResult;
 import dev.baton.spi.tool.Tools;
+import dev.baton.testing.TestThreads;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -31,8 +30,7 @@ final class Fixture implements AutoCloseable {
   final ManualScheduler clock = new ManualScheduler();
   final BatonTools tools;
   final Path root;
-  final List<Throwable> threadFailures = new CopyOnWriteArrayList<>();
-  final List<Thread> threads = new ArrayList<>();
+  final TestThreads threads = new TestThreads();
   private final AtomicLong turnSeq = new AtomicLong(100);
 
   Fixture(Path root, BatonTools.Builder b) {
@@ -87,17 +85,8 @@ final class Fixture implements AutoCloseable {
   }
 
   /** Starts a virtual thread whose failure fails the test (checked in {@link #close}). */
-  Thread spawn(String name, ThrowingRunnable r) {
-    Thread t = Thread.ofVirtual().name(name).unstarted(() -> {
-      try {
-        r.run();
-      } catch (Throwable e) {
-        threadFailures.add(e);
-      }
-    });
-    threads.add(t);
-    t.start();
-    return t;
+  Thread spawn(String name, TestThreads.Body r) {
+    return threads.spawn(name, r);
   }
 
   /** Waits (in real time, bounded) for a condition other threads make true; no sleeping. */
@@ -116,16 +105,11 @@ final class Fixture implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    for (Thread t : threads) {
-      t.join(REAL_TIME_LIMIT);
-      assertThat(t.isAlive()).as("thread %s ended", t.getName()).isFalse();
+    try {
+      threads.joinAll(REAL_TIME_LIMIT);
+    } finally {
+      tools.close();
     }
-    tools.close();
-    if (!threadFailures.isEmpty()) throw new AssertionError("a thread failed", threadFailures.getFirst());
-  }
-
-  interface ThrowingRunnable {
-    void run() throws Exception;
   }
 
 }

@@ -15,8 +15,7 @@ import dev.baton.spi.MessageStatus;
 import dev.baton.spi.Store;
 import dev.baton.spi.TurnCommit;
 import dev.baton.testing.ManualScheduler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import dev.baton.testing.store.PagedOnlyStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,18 +36,7 @@ class RecoveryPagingTest {
 
   /** The memory store, except that undeliveredReplies() and unfinished() (everything at once) throw. */
   private Store pagedOnly(MemoryStore inner) {
-    return (Store) Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
-        (proxy, method, args) -> {
-          boolean whole = (method.getName().equals("undeliveredReplies") || method.getName().equals("unfinished"))
-              && method.getParameterCount() == 0;
-          if (whole) throw new AssertionError("recovery read the whole " + method.getName() + " at once");
-          if (method.getName().endsWith("Page")) largestPage.accumulateAndGet((Integer) args[1], Math::max);
-          try {
-            return method.invoke(inner, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    return PagedOnlyStore.wrap(inner, largestPage);
   }
 
   @Test

@@ -1,14 +1,23 @@
 package dev.baton.internal.store;
 
-import dev.baton.spi.Store;
-import dev.baton.spi.StoreContract;
-import dev.baton.testing.ManualScheduler;
+import dev.baton.testing.store.CommitContract;
+import dev.baton.testing.store.IdempotencyContract;
+import dev.baton.testing.store.JournalContract;
+import dev.baton.testing.store.OutboxContract;
+import dev.baton.testing.store.StoreFactory;
+import dev.baton.testing.store.StoreFixture;
 
-/** The store contract against the in-memory store (nothing survives the instance: reopen cases skip). */
-class MemoryStoreContractTest extends StoreContract {
+/**
+ * The store contract against the in-memory store: every part but leases (it serves one process), and nothing
+ * survives the instance (reopen cases skip).
+ */
+class MemoryStoreContractTest extends StoreFixture
+    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract {
+
+  static final StoreFactory MEMORY = scheduler -> new MemoryStore();
 
   @Override
-  protected Store open(ManualScheduler scheduler) {
-    return new MemoryStore();
+  protected StoreFactory stores() {
+    return MEMORY;
   }
 }

@@ -7,6 +7,7 @@ import dev.baton.SessionKey;
 import dev.baton.config.ChannelsConfig.DeliveryConfig;
 import dev.baton.gateway.support.RecordingStore;
 import dev.baton.testing.ManualScheduler;
+import dev.baton.testing.TestThreads;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -35,24 +35,7 @@ class DeliveryConcurrencyTest {
   }
 
   static void runAll(List<Runnable> tasks) throws Exception {
-    CyclicBarrier start = new CyclicBarrier(tasks.size());
-    List<Throwable> failures = new CopyOnWriteArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    for (Runnable t : tasks) {
-      threads.add(Thread.ofPlatform().start(() -> {
-        try {
-          start.await(10, TimeUnit.SECONDS);
-          t.run();
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      }));
-    }
-    for (Thread t : threads) {
-      t.join(30_000);
-      assertThat(t.isAlive()).as("thread finished").isFalse();
-    }
-    assertThat(failures).isEmpty();
+    TestThreads.together(tasks.stream().map(t -> (TestThreads.Body) t::run).toList());
   }
 
   @RepeatedTest(10)
