@@ -133,7 +133,7 @@ final class IdempotentCalls {
         scheduler.now().plus(retention));
     try {
       IdempotencyRecords.Record kept = records.putIfAbsent(fk.session(), fk.tool(), fk.key(), rec);
-      return kept == rec || kept.equals(rec) ? result : fromRecord(kept);
+      return kept.equals(rec) ? result : fromRecord(kept); // records compare by value
     } catch (RuntimeException e) {
       log.warn("could not record the result of tool {}: {}", fk.tool(), e.getClass().getName());
       return result;
