@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -46,9 +45,10 @@ import org.slf4j.LoggerFactory;
  *
  * Detection runs twice: when a wait is added or gains a blocker (a cycle closed by that edge runs through
  * its waiter, so a search from the waiter finds it), and in a sweep every check_interval_ms that reduces the
- * whole graph (CycleSearch). The victim, chosen among the breakable waits of the cycle by on_deadlock, loses
- * its wait at once (the graph forgets the edge) and its callback completes its waiting future with a
- * DeadlockException; the victim's own thread then wakes, leaves its queue and releases what it holds. The
+ * whole graph (CycleSearch). The victim, chosen among the breakable waits of the cycle by on_deadlock
+ * (Victims), loses its wait at once (the graph forgets the edge) and its callback completes its waiting
+ * future with a DeadlockException; the victim's own thread then wakes, leaves its queue and releases what it
+ * holds. The
  * sweep also asks the StuckCallWatchdog (the running tool calls, kept apart from the edges) to report calls
  * that made no progress for longer than their timeout.
  *
@@ -59,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * await/update, or the scheduler's thread for the sweep). Victim callbacks must not block (complete a future,
  * nothing more). The watchdog has its own leaf lock; the two are never held together, so a snapshot reads the
  * edges and the running calls one after the other, not at one instant.
+ *
+ * Size. About 400 lines, a third of them the contract comments of the public surface and the Wait handle:
+ * what is left is one invariant under one lock (the edges, the change version the sweep skips on, and the
+ * detection that must see each change atomically). The search (CycleSearch), the victim choice and its
+ * message (Victims), the deferred effects (AfterUnlock) and the running calls (StuckCallWatchdog) are apart.
  *
  * Failure. A callback that throws is logged; the others still run.
  */
@@ -334,14 +339,11 @@ public final class WaitForGraph implements WaitGraph.Owned {
 
   /** Reports the cycle, chooses and kills the victim. Returns null if no member may be broken. */
   private @Nullable Party breakCycle(List<Party> cycle, String via, long latencyNanos, AfterUnlock after) {
-    Comparator<Wait> age = Comparator.comparingLong((Wait w) -> w.sinceNanos)
-        .thenComparing(w -> w.waiter.name());
-    List<Wait> breakable = cycle.stream().map(this::waitOf).filter(w -> w.onVictim != null).toList();
-    Optional<Wait> chosen = onDeadlock == OnDeadlock.KILL_OLDEST_WAITER
-        ? breakable.stream().min(age) : breakable.stream().max(age);
+    List<Wait> members = cycle.stream().map(this::waitOf).toList();
+    Optional<Wait> chosen = Victims.choose(members, onDeadlock);
     String policy = onDeadlock.name().toLowerCase(Locale.ROOT);
     DeadlockReport report = new DeadlockReport(scheduler.now(), via,
-        cycle.stream().limit(DeadlockReport.MAX_MEMBERS).map(p -> waitOf(p).member()).toList(), cycle.size(),
+        members.stream().limit(DeadlockReport.MAX_MEMBERS).map(Wait::member).toList(), cycle.size(),
         chosen.map(w -> w.waiter.toString()).orElse(""), policy, Duration.ofNanos(Math.max(0, latencyNanos)));
     if (chosen.isEmpty()) {
       if (unbreakableReported.add(Set.copyOf(cycle))) {
@@ -356,9 +358,7 @@ public final class WaitForGraph implements WaitGraph.Owned {
     after.log(() -> log.warn("deadlock detected via {}: {}; victim {} by {}", via, report.describe(),
         report.victim(), policy));
     Wait victim = chosen.get();
-    DeadlockException e = new DeadlockException("deadlock: you (" + victim.waiter.name() + ") were chosen as"
-        + " the victim (" + policy + ") of the cycle " + redacted(cycle) + ". Your wait was cancelled and what"
-        + " you held is released; the other parties proceed. Retry later.");
+    DeadlockException e = new DeadlockException(Victims.message(victim, policy, members));
     victim.active = false;
     waits.remove(victim.waiter);
     version++;
@@ -367,66 +367,10 @@ public final class WaitForGraph implements WaitGraph.Owned {
     return victim.waiter;
   }
 
-  /**
-   * The cycle as the victim's agent may see it (P1): parties by number only, never their sessions or tools,
-   * and no slot or permit names (they name sessions); lock keys stay, they name what to retry.
-   */
-  private String redacted(List<Party> cycle) {
-    StringBuilder b = new StringBuilder();
-    for (Party p : cycle.subList(0, Math.min(cycle.size(), DeadlockReport.MAX_MEMBERS))) {
-      Wait w = waitOf(p);
-      if (b.length() > 0) b.append("; ");
-      String what = switch (w.kind) {
-        case LOCK -> "lock " + w.resource;
-        case ASK_REPLY -> "the reply to an ask";
-        case SESSION_SLOT -> "a session slot";
-        case GLOBAL_PERMIT -> "a global permit";
-        case DUPLICATE_CALL -> "an earlier call with the same idempotency key";
-        case OWN_CALLS -> "its own tool calls";
-      };
-      b.append(p.name()).append(" waits for ").append(what).append(" held by ")
-          .append(String.join(", ", w.blockers.stream().map(Party::name).toList()));
-    }
-    if (cycle.size() > DeadlockReport.MAX_MEMBERS) b.append("; ... and ").append(cycle.size() - DeadlockReport.MAX_MEMBERS).append(" more");
-    return b.toString();
-  }
-
   private static Set<Party> without(Collection<Party> blockers, Party self) {
     Set<Party> s = new LinkedHashSet<>(blockers);
     s.remove(self);
     return s;
-  }
-
-  /**
-   * What a change of the edges found, to do once the graph's lock is released: the log lines first (in the
-   * order found), then the victims' callbacks. Confined to the thread that made the change. The lists are
-   * made on first use: most changes find nothing.
-   */
-  private static final class AfterUnlock {
-    private @Nullable List<Runnable> logs;
-    private @Nullable List<Runnable> kills;
-
-    void log(Runnable line) {
-      if (logs == null) logs = new ArrayList<>(1);
-      logs.add(line);
-    }
-
-    void kill(Runnable callback) {
-      if (kills == null) kills = new ArrayList<>(1);
-      kills.add(callback);
-    }
-
-    void run() {
-      if (logs != null) logs.forEach(Runnable::run);
-      if (kills == null) return;
-      for (Runnable r : kills) {
-        try {
-          r.run();
-        } catch (RuntimeException ex) {
-          log.error("deadlock victim callback failed: {}", ex.toString());
-        }
-      }
-    }
   }
 
   /** One wait edge set. Fields other than the finals are guarded by the graph's lock. */
