@@ -28,4 +28,9 @@ public interface IdempotencyRecords {
 
   /** Stores {@code record} unless one exists; returns the one that is stored afterwards. */
   Record putIfAbsent(SessionKey session, String tool, String key, Record record);
+
+  /** Records in memory (a tool runtime built without a store): nothing survives the process. */
+  static IdempotencyRecords inMemory() {
+    return new dev.baton.internal.store.MemoryIdempotency();
+  }
 }

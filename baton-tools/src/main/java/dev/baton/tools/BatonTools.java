@@ -5,7 +5,7 @@ import dev.baton.TurnContext;
 import dev.baton.config.BatonConfig;
 import dev.baton.deadlock.DeadlockReport;
 import dev.baton.deadlock.GraphSnapshot;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.Scheduler;
@@ -13,7 +13,7 @@ import dev.baton.spi.tool.AskRouter;
 import dev.baton.spi.tool.ToolRuntime;
 import dev.baton.spi.tool.ToolSpec;
 import dev.baton.spi.tool.Tools;
-import dev.baton.tools.internal.Runtime;
+import dev.baton.tools.internal.ToolsAssembly;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
@@ -34,10 +34,10 @@ import java.util.Optional;
  * sweep (if the runtime created its own graph).
  */
 public final class BatonTools implements ToolRuntime, AutoCloseable {
-  private final Runtime runtime;
+  private final ToolsAssembly parts;
 
-  private BatonTools(Runtime runtime) {
-    this.runtime = runtime;
+  private BatonTools(ToolsAssembly parts) {
+    this.parts = parts;
   }
 
   public static Builder builder() {
@@ -46,36 +46,39 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
 
   @Override
   public Tools bind(TurnContext context, SessionState state) {
-    return runtime.bind(context, state);
+    return parts.bind(context, state);
   }
 
   /** Every registered tool's name, description and input schema. */
   public List<ToolSpec> specs() {
-    return runtime.specs();
+    return parts.specs();
   }
 
-  /** The wait-for graph this runtime feeds (the engine feeds the same one with slot, permit and ask waits). */
-  public WaitForGraph waitForGraph() {
-    return runtime.graph();
+  /**
+   * The wait-for graph this runtime feeds (the engine feeds the same one with slot, permit and ask waits):
+   * the one given to {@link Builder#waitForGraph}, or the runtime's own.
+   */
+  public WaitGraph waitForGraph() {
+    return parts.graph();
   }
 
   /** The graph now and the recent deadlocks (admin API, dashboard). */
   public GraphSnapshot snapshot() {
-    return runtime.graph().snapshot();
+    return parts.graph().snapshot();
   }
 
   public List<DeadlockReport> recentDeadlocks() {
-    return runtime.graph().recentDeadlocks();
+    return parts.graph().recentDeadlocks();
   }
 
   /** The assembled internals (tests and benchmarks of this module). */
-  Runtime internals() {
-    return runtime;
+  ToolsAssembly internals() {
+    return parts;
   }
 
   @Override
   public void close() {
-    runtime.close();
+    parts.close();
   }
 
   /** Builds a {@link BatonTools}. Not thread-safe; use once. */
@@ -84,7 +87,7 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
     private Scheduler scheduler = Scheduler.system();
     private MeterRegistry meters = new SimpleMeterRegistry();
     private Optional<IdempotencyRecords> records = Optional.empty();
-    private Optional<WaitForGraph> graph = Optional.empty();
+    private Optional<WaitGraph> graph = Optional.empty();
     private AskRouter askRouter = AskRouter.none();
     private final List<Tool> tools = new ArrayList<>();
     private boolean builtIns = true;
@@ -114,9 +117,12 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
       return this;
     }
 
-    /** A graph shared with the engine; when not given the runtime creates and starts its own. */
-    public Builder waitForGraph(WaitForGraph g) {
-      this.graph = Optional.of(g);
+    /**
+     * A graph shared with the engine ({@link WaitGraph#create}; its creator starts and closes it); when not
+     * given the runtime creates and starts its own, and {@link BatonTools#close} stops it.
+     */
+    public Builder waitForGraph(WaitGraph g) {
+      this.graph = Optional.of(Objects.requireNonNull(g));
       return this;
     }
 
@@ -151,7 +157,7 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
 
     /** @throws IllegalArgumentException if two tools share a name or a name or schema is invalid */
     public BatonTools build() {
-      return new BatonTools(new Runtime(config, scheduler, meters, records, graph, askRouter, tools, builtIns,
+      return new BatonTools(new ToolsAssembly(config, scheduler, meters, records, graph, askRouter, tools, builtIns,
           clusterLocks));
     }
   }

@@ -2,7 +2,6 @@ package dev.baton.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.Agent;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
@@ -10,7 +9,8 @@ import dev.baton.Reply;
 import dev.baton.Turn;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ToolsConfig;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
+import dev.baton.spi.BatonJson;
 import dev.baton.internal.engine.EngineAskRouter;
 import dev.baton.spi.Scheduler;
 import dev.baton.testing.ManualScheduler;
@@ -41,14 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
 class AskThroughEngineTest {
   private static final long LIMIT_S = 20;
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
   private final ManualScheduler clock = new ManualScheduler();
   private final LinkedBlockingQueue<Reply> channel = new LinkedBlockingQueue<>();
   private final List<Throwable> agentFailures = new CopyOnWriteArrayList<>();
   private final CountDownLatch askTimerArmed = new CountDownLatch(1);
-  @SuppressWarnings("NullAway.Init") private WaitForGraph graph; // set by start()
+  @SuppressWarnings("NullAway.Init") private WaitGraph graph; // set by start()
   @SuppressWarnings("NullAway.Init") private BatonTools tools;
   @SuppressWarnings("NullAway.Init") private Baton baton;
 
@@ -101,7 +100,7 @@ class AskThroughEngineTest {
           CyclicBarrier beforeAsking = barriers.get(me);
           if (beforeAsking != null) beforeAsking.await(LIMIT_S, TimeUnit.SECONDS);
           ToolResult r = turn.tools().call(ToolCall.of("ask", args));
-          turn.reply(r instanceof ToolResult.Ok ok ? "got " + JSON.readTree(ok.json()).get("reply").asText()
+          turn.reply(r instanceof ToolResult.Ok ok ? "got " + BatonJson.parse(ok.json()).get("reply").asText()
               : "failed " + ((ToolResult.Failed) r).code() + ": " + ((ToolResult.Failed) r).message());
         }
       } catch (Exception | AssertionError e) {

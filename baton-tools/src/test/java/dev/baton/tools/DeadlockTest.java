@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.TurnContext;
 import dev.baton.config.DeadlockDetectionConfig.OnDeadlock;
 import dev.baton.deadlock.DeadlockReport;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.spi.tool.ToolResult;
 import dev.baton.spi.tool.Tools;
@@ -91,15 +91,15 @@ class DeadlockTest {
   @ParameterizedTest
   @EnumSource(OnDeadlock.class)
   void askCycleBetweenTwoSessionsIsBrokenAndTheOtherGetsItsAnswer(OnDeadlock policy) throws Exception {
-    WaitForGraph[] g = new WaitForGraph[1];
+    WaitGraph.Owned[] g = new WaitGraph.Owned[1];
     PeerRouter[] pr = new PeerRouter[1];
     f = new Fixture(dir, c -> {
-      g[0] = new WaitForGraph(new dev.baton.config.DeadlockDetectionConfig(true, Fixture.CHECK_MS, policy), c,
+      g[0] = WaitGraph.create(new dev.baton.config.DeadlockDetectionConfig(true, Fixture.CHECK_MS, policy), c,
           new SimpleMeterRegistry());
       pr[0] = new PeerRouter(g[0]);
       return BatonTools.builder().waitForGraph(g[0]).askRouter(pr[0]);
     }, policy);
-    WaitForGraph graph = g[0];
+    WaitGraph.Owned graph = g[0];
     PeerRouter router = pr[0];
     ManualScheduler clock = f.clock;
     graph.start(); // a shared graph is started by its owner (here the test, in production the engine)

@@ -3,7 +3,7 @@ package dev.baton.tools;
 import dev.baton.TurnContext;
 import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.tool.AskRouter;
 import java.util.ArrayDeque;
@@ -18,13 +18,13 @@ import java.util.concurrent.CompletableFuture;
  * is answered when the slot frees.
  */
 final class PeerRouter implements AskRouter {
-  private record Question(String askId, String text, CompletableFuture<String> reply, WaitForGraph.Wait edge) {}
+  private record Question(String askId, String text, CompletableFuture<String> reply, WaitGraph.Wait edge) {}
 
-  private final WaitForGraph graph;
+  private final WaitGraph graph;
   private final Map<String, Party> slotHolder = new HashMap<>();
   private final Map<String, ArrayDeque<Question>> queued = new HashMap<>();
 
-  PeerRouter(WaitForGraph graph) {
+  PeerRouter(WaitGraph graph) {
     this.graph = graph;
   }
 
@@ -54,7 +54,7 @@ final class PeerRouter implements AskRouter {
       reply.complete("answer of " + target + " to '" + question + "'");
       return reply;
     }
-    WaitForGraph.Wait w = graph.await(Party.ask(askId, "question to " + target), WaitKind.SESSION_SLOT,
+    WaitGraph.Wait w = graph.await(Party.ask(askId, "question to " + target), WaitKind.SESSION_SLOT,
         "slot of " + target, Need.ANY, List.of(holder), reply::completeExceptionally);
     queued.computeIfAbsent(target, k -> new ArrayDeque<>()).add(new Question(askId, question, reply, w));
     return reply;

@@ -3,7 +3,7 @@ package dev.baton.bench.tools;
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.Scheduler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -43,12 +43,12 @@ public class DeadlockDetectionBench {
   @Param({"10000"})
   int waiters;
 
-  WaitForGraph forest, chain;
+  WaitGraph.Owned forest, chain;
   Party forestCloser, forestVictim, chainCloser, chainHead;
   int victims;
   long closes;
   @SuppressWarnings("NullAway.Init") // set by setUp (@Setup), which NullAway treats as an initializer
-  WaitForGraph.Wait touched;
+  WaitGraph.Wait touched;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -77,8 +77,8 @@ public class DeadlockDetectionBench {
     });
   }
 
-  private static WaitForGraph graph() {
-    return new WaitForGraph(DeadlockDetectionConfig.defaults(), Scheduler.system(), new SimpleMeterRegistry());
+  private static WaitGraph.Owned graph() {
+    return WaitGraph.create(DeadlockDetectionConfig.defaults(), Scheduler.system(), new SimpleMeterRegistry());
   }
 
   private static Party p(int i) {
@@ -97,13 +97,13 @@ public class DeadlockDetectionBench {
     closes++;
     int before = victims;
     // Oldest waiter is node 1 (added first): it is the victim; put its wait back afterwards.
-    WaitForGraph.Wait w = forest.await(forestCloser, WaitKind.LOCK, "k1", Need.ALL, List.of(forestVictim), e -> victims++);
+    WaitGraph.Wait w = forest.await(forestCloser, WaitKind.LOCK, "k1", Need.ALL, List.of(forestVictim), e -> victims++);
     forest.end(w);
     forest.await(forestVictim, WaitKind.LOCK, "k0", Need.ALL, List.of(forestCloser), e -> victims++);
     return victims - before;
   }
 
-  WaitForGraph.@org.jspecify.annotations.Nullable Wait chainClosing;
+  WaitGraph.@org.jspecify.annotations.Nullable Wait chainClosing;
 
   /** Undoes the previous invocation (outside the measurement): the closer stops waiting, the victim waits again. */
   @Setup(Level.Invocation)

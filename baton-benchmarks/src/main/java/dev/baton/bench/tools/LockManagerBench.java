@@ -2,7 +2,7 @@ package dev.baton.bench.tools;
 
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.Scheduler;
 import dev.baton.tools.Access;
 import dev.baton.tools.internal.LockManager;
@@ -29,13 +29,13 @@ import org.openjdk.jmh.annotations.Threads;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class LockManagerBench {
-  WaitForGraph graph;
+  WaitGraph.Owned graph;
   LockManager lm;
   final AtomicLong owners = new AtomicLong();
 
   @Setup(Level.Trial)
   public void setUp() {
-    graph = new WaitForGraph(DeadlockDetectionConfig.defaults(), Scheduler.system(), new SimpleMeterRegistry());
+    graph = WaitGraph.create(DeadlockDetectionConfig.defaults(), Scheduler.system(), new SimpleMeterRegistry());
     lm = new LockManager(graph, Scheduler.system(), new SimpleMeterRegistry());
   }
 

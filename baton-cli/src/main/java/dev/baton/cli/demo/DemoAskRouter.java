@@ -4,7 +4,7 @@ import dev.baton.SessionKey;
 import dev.baton.TurnContext;
 import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.tool.AskRouter;
 import java.util.ArrayDeque;
@@ -23,13 +23,13 @@ import java.util.concurrent.CompletableFuture;
  * Concurrency: all methods synchronized; graph calls happen under this monitor (the graph's lock is a leaf).
  */
 final class DemoAskRouter implements AskRouter {
-  private record Question(String text, CompletableFuture<String> reply, WaitForGraph.Wait edge) {}
+  private record Question(String text, CompletableFuture<String> reply, WaitGraph.Wait edge) {}
 
-  private final WaitForGraph graph;
+  private final WaitGraph graph;
   private final Map<SessionKey, Party> holders = new HashMap<>();
   private final Map<SessionKey, ArrayDeque<Question>> queued = new HashMap<>();
 
-  DemoAskRouter(WaitForGraph graph) {
+  DemoAskRouter(WaitGraph graph) {
     this.graph = graph;
   }
 
@@ -56,7 +56,7 @@ final class DemoAskRouter implements AskRouter {
       reply.complete(answer(to, text));
       return reply;
     }
-    WaitForGraph.Wait edge = graph.await(Party.ask(askId, "question from " + from.session() + " to " + target),
+    WaitGraph.Wait edge = graph.await(Party.ask(askId, "question from " + from.session() + " to " + target),
         WaitKind.SESSION_SLOT, "slot of " + target, Need.ANY, List.of(holder), reply::completeExceptionally);
     queued.computeIfAbsent(to, k -> new ArrayDeque<>()).add(new Question(text, reply, edge));
     return reply;

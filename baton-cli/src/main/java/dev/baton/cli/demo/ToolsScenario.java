@@ -9,7 +9,7 @@ import dev.baton.SessionKey;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ToolsConfig;
 import dev.baton.deadlock.DeadlockReport;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.Scheduler;
 import dev.baton.tools.BatonTools;
 import io.micrometer.core.instrument.Counter;
@@ -67,7 +67,7 @@ public final class ToolsScenario implements Scenario {
     BatonConfig c = options.config();
     BatonConfig config = c.withTools(new ToolsConfig(root.toString(), c.tools().idempotencyRetentionMs()));
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    WaitForGraph graph = new WaitForGraph(config.agent().deadlockDetection(), Scheduler.system(), meters);
+    WaitGraph.Owned graph = WaitGraph.create(config.agent().deadlockDetection(), Scheduler.system(), meters);
     graph.start();
     DemoAskRouter router = new DemoAskRouter(graph);
     DemoTools.Effect effect = new DemoTools.Effect();

@@ -4,15 +4,18 @@ import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview. The deadlock test of the graph. A party that does not wait runs and will release what it holds;
@@ -27,7 +30,14 @@ final class CycleSearch {
   private CycleSearch() {}
 
   /** The edges a search sees: the wait of a party, or null if it does not wait. */
-  interface Edges extends Function<Party, WaitForGraph.Wait> {}
+  interface Edges extends Function<Party, WaitForGraph.@Nullable Wait> {}
+
+  /** The wait of {@code p}, which the search already knows to wait (it is stuck, or on a path it found). */
+  private static WaitForGraph.Wait waitOf(Party p, Edges edges) {
+    WaitForGraph.Wait w = edges.apply(p);
+    if (w == null) throw new IllegalStateException(p + " does not wait");
+    return w;
+  }
 
   /** The parties reachable from {@code start} by wait edges, {@code start} included. */
   static Set<Party> reachable(Party start, Edges edges) {
@@ -96,7 +106,7 @@ final class CycleSearch {
     while (!path.containsKey(p)) {
       path.put(p, path.size());
       WaitForGraph.Wait w = edges.apply(p);
-      Party next = null;
+      @Nullable Party next = null;
       if (w != null) {
         // Prefer closing the cycle through the start so the report names the edge that closed it.
         if (w.blockers().contains(from) && stuck.contains(from)) {
@@ -114,7 +124,8 @@ final class CycleSearch {
       p = next;
     }
     List<Party> order = new ArrayList<>(path.keySet());
-    return List.copyOf(order.subList(path.get(p), order.size()));
+    int first = Objects.requireNonNull(path.get(p), "the loop ends on a party of the path");
+    return List.copyOf(order.subList(first, order.size()));
   }
 
   /**
@@ -132,7 +143,7 @@ final class CycleSearch {
     todo.add(root);
     while (!todo.isEmpty()) {
       Party p = todo.poll();
-      for (Party b : edges.apply(p).blockers()) {
+      for (Party b : waitOf(p, edges).blockers()) {
         if (!stuck.contains(b)) continue;
         reverse.computeIfAbsent(b, k -> new ArrayList<>()).add(p);
         if (forward.add(b)) todo.add(b);
@@ -160,7 +171,7 @@ final class CycleSearch {
     ArrayDeque<Party> todo = new ArrayDeque<>();
     parent.put(start, start);
     todo.add(start);
-    Party closer = null;
+    @Nullable Party closer = null;
     search:
     while (!todo.isEmpty()) {
       Party p = todo.poll();
@@ -180,12 +191,12 @@ final class CycleSearch {
     if (closer == null) return Optional.empty();
     ArrayList<Party> path = new ArrayList<>();
     boolean allNeedAll = true;
-    for (Party p = closer; ; p = parent.get(p)) {
+    for (Party p = closer; ; p = Objects.requireNonNull(parent.get(p), "a searched party has a parent")) {
       path.add(p);
-      allNeedAll &= edges.apply(p).need() == Need.ALL;
+      allNeedAll &= waitOf(p, edges).need() == Need.ALL;
       if (p.equals(start)) break;
     }
-    java.util.Collections.reverse(path);
+    Collections.reverse(path);
     if (allNeedAll) return Optional.of(List.copyOf(path));
     Set<Party> stuck = stuck(reachable(start, edges), edges);
     if (!stuck.contains(start)) return Optional.empty();

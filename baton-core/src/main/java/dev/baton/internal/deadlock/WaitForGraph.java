@@ -1,13 +1,14 @@
 package dev.baton.internal.deadlock;
 
-import dev.baton.deadlock.DeadlockReport;
-import dev.baton.deadlock.GraphSnapshot;
-import dev.baton.deadlock.WaitKind;
-import dev.baton.deadlock.Need;
-import dev.baton.deadlock.Party;
 import dev.baton.DeadlockException;
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.config.DeadlockDetectionConfig.OnDeadlock;
+import dev.baton.deadlock.DeadlockReport;
+import dev.baton.deadlock.GraphSnapshot;
+import dev.baton.deadlock.Need;
+import dev.baton.deadlock.Party;
+import dev.baton.deadlock.WaitGraph;
+import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.Scheduler;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -16,14 +17,15 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -34,27 +36,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /*
- * Overview. The process-wide wait-for graph (P8). Whoever owns a resource (the tool runtime's lock manager,
- * the engine's session slots and global permits, the ask router) reports each wait as one edge set: waiter ->
- * the parties it waits for (its blockers), with Need.ALL or Need.ANY. The owner keeps blockers current with
- * update(); the graph never looks inside a resource. A party waits for at most one thing at a time.
+ * Overview. The process-wide wait-for graph (P8), the implementation of dev.baton.deadlock.WaitGraph (other
+ * modules create it with WaitGraph.create and see only that interface). Whoever owns a resource (the tool
+ * runtime's lock manager, the engine's session slots and global permits, the ask router) reports each wait
+ * as one edge set: waiter -> the parties it waits for (its blockers), with Need.ALL or Need.ANY. The owner
+ * keeps blockers current with update(); the graph never looks inside a resource. A party waits for at most
+ * one thing at a time.
  *
  * Detection runs twice: when a wait is added or gains a blocker (a cycle closed by that edge runs through
  * its waiter, so a search from the waiter finds it), and in a sweep every check_interval_ms that reduces the
- * whole graph (CycleSearch). The victim, chosen among the breakable waits of the cycle by on_deadlock, loses
- * its wait at once (the graph forgets the edge) and its callback completes its waiting future with a
- * DeadlockException; the victim's own thread then wakes, leaves its queue and releases what it holds. The
- * sweep also reports tool calls that made no progress for longer than their timeout.
+ * whole graph (CycleSearch). The victim, chosen among the breakable waits of the cycle by on_deadlock
+ * (Victims), loses its wait at once (the graph forgets the edge) and its callback completes its waiting
+ * future with a DeadlockException; the victim's own thread then wakes, leaves its queue and releases what it
+ * holds. The
+ * sweep also asks the StuckCallWatchdog (the running tool calls, kept apart from the edges) to report calls
+ * that made no progress for longer than their timeout.
  *
- * Concurrency. Thread-safe. One ReentrantLock guards all state; it is a leaf lock: callers may hold their own
- * locks when they call in (lock manager -> graph), and the graph calls nothing while holding it. Victim
- * callbacks run after the graph's lock is released, on the thread that found the cycle (the caller of
- * await/update, or the scheduler's thread for the sweep): they must not block (complete a future, nothing
- * more).
+ * Concurrency. Thread-safe. One ReentrantLock guards the edges and the recent deadlocks; it is a leaf lock:
+ * callers may hold their own locks when they call in (lock manager -> graph), and the graph calls nothing and
+ * logs nothing while holding it: what a change found (log lines, then victim callbacks) is collected in an
+ * AfterUnlock and run once the lock is released, on the thread that found the cycle (the caller of
+ * await/update, or the scheduler's thread for the sweep). Victim callbacks must not block (complete a future,
+ * nothing more). The watchdog has its own leaf lock; the two are never held together, so a snapshot reads the
+ * edges and the running calls one after the other, not at one instant.
+ *
+ * Size. About 400 lines, a third of them the contract comments of the public surface and the Wait handle:
+ * what is left is one invariant under one lock (the edges, the change version the sweep skips on, and the
+ * detection that must see each change atomically). The search (CycleSearch), the victim choice and its
+ * message (Victims), the deferred effects (AfterUnlock) and the running calls (StuckCallWatchdog) are apart.
  *
  * Failure. A callback that throws is logged; the others still run.
  */
-public final class WaitForGraph implements AutoCloseable {
+public final class WaitForGraph implements WaitGraph.Owned {
 
   /** How many waits a snapshot lists at most. */
   public static final int SNAPSHOT_LIMIT = 1_000;
@@ -70,17 +83,16 @@ public final class WaitForGraph implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock.
   private final Map<Party, Wait> waits = new HashMap<>();
-  private final Map<Party, Running> running = new HashMap<>();
   private final ArrayDeque<DeadlockReport> recent = new ArrayDeque<>();
   private final Set<Set<Party>> unbreakableReported = new HashSet<>();
   private Scheduler.@Nullable Cancellable sweepTask;
   private long version; // bumped by every change of the edges
   private long cleanVersion = -1; // the version the last sweep found free of deadlocks
   private boolean closed;
+  private final StuckCallWatchdog watchdog;
   // Metrics (thread-safe themselves).
   private final Counter viaEdge;
   private final Counter viaSweep;
-  private final Counter stuckCalls;
   private final Timer detectionLatency;
 
   public WaitForGraph(DeadlockDetectionConfig config, Scheduler scheduler, MeterRegistry meters) {
@@ -90,19 +102,19 @@ public final class WaitForGraph implements AutoCloseable {
     this.scheduler = scheduler;
     this.viaEdge = meters.counter("baton.deadlocks.detected", "via", "edge");
     this.viaSweep = meters.counter("baton.deadlocks.detected", "via", "sweep");
-    this.stuckCalls = meters.counter("baton.tool.calls.stuck");
+    this.watchdog = new StuckCallWatchdog(scheduler, meters);
     this.detectionLatency = Timer.builder("baton.deadlock.detection.latency")
         .description("From the edge that closed a cycle to its detection")
         .register(meters);
     Gauge.builder("baton.waitgraph.waits", this, WaitForGraph::waitCount).register(meters);
   }
 
-  /** The detection settings in force. */
+  @Override
   public DeadlockDetectionConfig config() {
     return new DeadlockDetectionConfig(enabled, checkIntervalMs, onDeadlock);
   }
 
-  /** Starts the periodic sweep on the scheduler (no-op if detection is disabled). Idempotent. */
+  @Override
   public void start() {
     if (!enabled) return;
     lock.lock();
@@ -113,18 +125,11 @@ public final class WaitForGraph implements AutoCloseable {
     }
   }
 
-  /**
-   * Records that {@code waiter} starts waiting for {@code resource}, blocked by {@code blockers}; then looks
-   * for a cycle closed by these edges and breaks it.
-   *
-   * @param onVictim completes the waiter's wait with the exception if it is chosen as a victim; null for a
-   *     wait that cannot be broken ({@link WaitKind#OWN_CALLS}). Runs once at most, must not block.
-   * @return the wait, to pass to {@link #update} and {@link #end}
-   * @throws IllegalStateException if {@code waiter} already waits
-   */
+  /** {@inheritDoc} Returns this graph's own handle type (the engine keeps it as {@code WaitForGraph.Wait}). */
+  @Override
   public Wait await(Party waiter, WaitKind kind, String resource, Need need, Collection<Party> blockers,
       @Nullable Consumer<DeadlockException> onVictim) {
-    List<Runnable> kills = new ArrayList<>();
+    AfterUnlock after = new AfterUnlock();
     Wait w;
     lock.lock();
     try {
@@ -133,17 +138,18 @@ public final class WaitForGraph implements AutoCloseable {
       w = new Wait(waiter, kind, resource, need, without(blockers, waiter), now, scheduler.now(), onVictim);
       waits.put(waiter, w);
       version++;
-      if (enabled) detectFrom(waiter, kills);
+      if (enabled) detectFrom(waiter, after);
     } finally {
       lock.unlock();
     }
-    runAll(kills);
+    after.run();
     return w;
   }
 
-  /** Replaces the blockers of a live wait (a holder left, a waiter ahead was granted, ...). No-op once ended. */
-  public void update(Wait wait, Collection<Party> blockers) {
-    List<Runnable> kills = new ArrayList<>();
+  @Override
+  public void update(WaitGraph.Wait handle, Collection<Party> blockers) {
+    Wait wait = own(handle);
+    AfterUnlock after = new AfterUnlock();
     lock.lock();
     try {
       if (!wait.active) return;
@@ -154,16 +160,17 @@ public final class WaitForGraph implements AutoCloseable {
       version++;
       if (riskier) {
         wait.changedNanos = scheduler.nanoTime();
-        if (enabled) detectFrom(wait.waiter, kills);
+        if (enabled) detectFrom(wait.waiter, after);
       }
     } finally {
       lock.unlock();
     }
-    runAll(kills);
+    after.run();
   }
 
-  /** Ends a wait (granted, timed out, cancelled). No-op if it already ended or was broken. */
-  public void end(Wait wait) {
+  @Override
+  public void end(WaitGraph.Wait handle) {
+    Wait wait = own(handle);
     lock.lock();
     try {
       if (wait.active) {
@@ -180,7 +187,7 @@ public final class WaitForGraph implements AutoCloseable {
   void insertBlockersWithoutDetection(Party waiter, Set<Party> blockers) {
     lock.lock();
     try {
-      Wait w = waits.get(waiter);
+      Wait w = waitOf(waiter);
       w.blockers = without(blockers, waiter);
       w.changedNanos = scheduler.nanoTime();
       version++;
@@ -189,54 +196,36 @@ public final class WaitForGraph implements AutoCloseable {
     }
   }
 
-  /** A tool call started; the sweep reports it if it makes no progress for {@code timeout}. */
+  @Override
   public void callStarted(Party call, Duration timeout) {
-    lock.lock();
-    try {
-      long now = scheduler.nanoTime();
-      running.put(call, new Running(now, scheduler.now(), now, timeout.toNanos()));
-    } finally {
-      lock.unlock();
-    }
+    watchdog.started(call, timeout);
   }
 
-  /** The call made progress (took a lock, reported a step). */
+  @Override
   public void progress(Party call) {
-    lock.lock();
-    try {
-      Running r = running.get(call);
-      if (r != null) {
-        r.lastProgressNanos = scheduler.nanoTime();
-        r.reported = false;
-      }
-    } finally {
-      lock.unlock();
-    }
+    watchdog.progress(call);
   }
 
-  /** The call has really stopped. */
+  @Override
   public void callEnded(Party call) {
-    lock.lock();
-    try {
-      running.remove(call);
-    } finally {
-      lock.unlock();
-    }
+    watchdog.ended(call);
   }
 
   /** Reduces the whole graph, breaks every deadlock found and reports stuck calls. Runs from the timer. */
+  @Override
   public void sweep() {
-    List<Runnable> kills = new ArrayList<>();
+    AfterUnlock after = new AfterUnlock();
     lock.lock();
     try {
-      if (enabled) sweepLocked(kills);
-      reportStuckCalls();
+      if (enabled) sweepLocked(after);
     } finally {
       lock.unlock();
     }
-    runAll(kills);
+    after.run();
+    watchdog.check();
   }
 
+  @Override
   public int waitCount() {
     lock.lock();
     try {
@@ -246,7 +235,7 @@ public final class WaitForGraph implements AutoCloseable {
     }
   }
 
-  /** Whether {@code party} waits now. */
+  @Override
   public boolean isWaiting(Party party) {
     lock.lock();
     try {
@@ -256,6 +245,7 @@ public final class WaitForGraph implements AutoCloseable {
     }
   }
 
+  @Override
   public List<DeadlockReport> recentDeadlocks() {
     lock.lock();
     try {
@@ -265,18 +255,14 @@ public final class WaitForGraph implements AutoCloseable {
     }
   }
 
+  @Override
   public GraphSnapshot snapshot() {
+    List<GraphSnapshot.RunningCall> calls = watchdog.snapshot();
     lock.lock();
     try {
       List<DeadlockReport.Member> edges = waits.values().stream()
           .sorted(Comparator.comparingLong((Wait w) -> w.sinceNanos))
           .limit(SNAPSHOT_LIMIT).map(Wait::member).toList();
-      long now = scheduler.nanoTime();
-      List<GraphSnapshot.RunningCall> calls = running.entrySet().stream()
-          .map(e -> new GraphSnapshot.RunningCall(e.getKey().toString(), e.getValue().since,
-              e.getValue().since.plusNanos(e.getValue().lastProgressNanos - e.getValue().startNanos),
-              e.getValue().isStuck(now)))
-          .toList();
       return new GraphSnapshot(scheduler.now(), edges, waits.size(), calls, List.copyOf(recent));
     } finally {
       lock.unlock();
@@ -311,17 +297,30 @@ public final class WaitForGraph implements AutoCloseable {
     });
   }
 
-  private void detectFrom(Party start, List<Runnable> kills) {
+  /** The handle as this graph's own; a handle of another graph implementation is a caller's bug. */
+  private static Wait own(WaitGraph.Wait handle) {
+    if (handle instanceof Wait w) return w;
+    throw new IllegalArgumentException("not a wait of this graph: " + handle);
+  }
+
+  /** The wait of a party known to wait (a member of a cycle or of the stuck set). */
+  private Wait waitOf(Party p) {
+    Wait w = waits.get(p);
+    if (w == null) throw new IllegalStateException(p + " does not wait");
+    return w;
+  }
+
+  private void detectFrom(Party start, AfterUnlock after) {
     long began = scheduler.nanoTime();
     while (waits.containsKey(start)) {
       Optional<List<Party>> cycle = CycleSearch.deadlockAt(start, waits::get);
       if (cycle.isEmpty()) return;
-      Party victim = breakCycle(cycle.get(), "edge", scheduler.nanoTime() - began, kills);
+      Party victim = breakCycle(cycle.get(), "edge", scheduler.nanoTime() - began, after);
       if (victim == null || victim.equals(start)) return;
     }
   }
 
-  private void sweepLocked(List<Runnable> kills) {
+  private void sweepLocked(AfterUnlock after) {
     if (version == cleanVersion) return; // nothing changed since a sweep found no deadlock
     while (true) {
       Set<Party> all = new LinkedHashSet<>(waits.keySet());
@@ -331,27 +330,24 @@ public final class WaitForGraph implements AutoCloseable {
         cleanVersion = version;
         return;
       }
-      Party from = stuck.stream().min(Comparator.comparingLong((Party p) -> waits.get(p).sinceNanos)).orElseThrow();
+      Party from = stuck.stream().min(Comparator.comparingLong((Party p) -> waitOf(p).sinceNanos)).orElseThrow();
       List<Party> cycle = CycleSearch.component(CycleSearch.cycleFrom(from, stuck, waits::get), stuck, waits::get);
-      long lastChange = cycle.stream().mapToLong(p -> waits.get(p).changedNanos).max().orElseThrow();
-      if (breakCycle(cycle, "sweep", scheduler.nanoTime() - lastChange, kills) == null) return;
+      long lastChange = cycle.stream().mapToLong(p -> waitOf(p).changedNanos).max().orElseThrow();
+      if (breakCycle(cycle, "sweep", scheduler.nanoTime() - lastChange, after) == null) return;
     }
   }
 
   /** Reports the cycle, chooses and kills the victim. Returns null if no member may be broken. */
-  private @Nullable Party breakCycle(List<Party> cycle, String via, long latencyNanos, List<Runnable> kills) {
-    Comparator<Wait> age = Comparator.comparingLong((Wait w) -> w.sinceNanos)
-        .thenComparing(w -> w.waiter.name());
-    List<Wait> breakable = cycle.stream().map(waits::get).filter(w -> w.onVictim != null).toList();
-    Optional<Wait> chosen = onDeadlock == OnDeadlock.KILL_OLDEST_WAITER
-        ? breakable.stream().min(age) : breakable.stream().max(age);
-    String policy = onDeadlock.name().toLowerCase(java.util.Locale.ROOT);
+  private @Nullable Party breakCycle(List<Party> cycle, String via, long latencyNanos, AfterUnlock after) {
+    List<Wait> members = cycle.stream().map(this::waitOf).toList();
+    Optional<Wait> chosen = Victims.choose(members, onDeadlock);
+    String policy = onDeadlock.name().toLowerCase(Locale.ROOT);
     DeadlockReport report = new DeadlockReport(scheduler.now(), via,
-        cycle.stream().limit(DeadlockReport.MAX_MEMBERS).map(p -> waits.get(p).member()).toList(), cycle.size(),
+        members.stream().limit(DeadlockReport.MAX_MEMBERS).map(Wait::member).toList(), cycle.size(),
         chosen.map(w -> w.waiter.toString()).orElse(""), policy, Duration.ofNanos(Math.max(0, latencyNanos)));
     if (chosen.isEmpty()) {
       if (unbreakableReported.add(Set.copyOf(cycle))) {
-        log.error("deadlock detected via {} with no breakable member: {}", via, report.describe());
+        after.log(() -> log.error("deadlock detected via {} with no breakable member: {}", via, report.describe()));
       }
       return null;
     }
@@ -359,54 +355,16 @@ public final class WaitForGraph implements AutoCloseable {
     if (recent.size() > RECENT_LIMIT) recent.removeFirst();
     (via.equals("edge") ? viaEdge : viaSweep).increment();
     detectionLatency.record(report.latency().toNanos(), TimeUnit.NANOSECONDS);
-    log.warn("deadlock detected via {}: {}; victim {} by {}", via, report.describe(), report.victim(), policy);
+    after.log(() -> log.warn("deadlock detected via {}: {}; victim {} by {}", via, report.describe(),
+        report.victim(), policy));
     Wait victim = chosen.get();
-    DeadlockException e = new DeadlockException("deadlock: you (" + victim.waiter.name() + ") were chosen as"
-        + " the victim (" + policy + ") of the cycle " + redacted(cycle) + ". Your wait was cancelled and what"
-        + " you held is released; the other parties proceed. Retry later.");
+    DeadlockException e = new DeadlockException(Victims.message(victim, policy, members));
     victim.active = false;
     waits.remove(victim.waiter);
     version++;
-    Consumer<DeadlockException> cb = victim.onVictim;
-    kills.add(() -> cb.accept(e));
+    Consumer<DeadlockException> cb = Objects.requireNonNull(victim.onVictim); // breakable: filtered above
+    after.kill(() -> cb.accept(e));
     return victim.waiter;
-  }
-
-  /**
-   * The cycle as the victim's agent may see it (P1): parties by number only, never their sessions or tools,
-   * and no slot or permit names (they name sessions); lock keys stay, they name what to retry.
-   */
-  private String redacted(List<Party> cycle) {
-    StringBuilder b = new StringBuilder();
-    for (Party p : cycle.subList(0, Math.min(cycle.size(), DeadlockReport.MAX_MEMBERS))) {
-      Wait w = waits.get(p);
-      if (b.length() > 0) b.append("; ");
-      String what = switch (w.kind) {
-        case LOCK -> "lock " + w.resource;
-        case ASK_REPLY -> "the reply to an ask";
-        case SESSION_SLOT -> "a session slot";
-        case GLOBAL_PERMIT -> "a global permit";
-        case DUPLICATE_CALL -> "an earlier call with the same idempotency key";
-        case OWN_CALLS -> "its own tool calls";
-      };
-      b.append(p.name()).append(" waits for ").append(what).append(" held by ")
-          .append(String.join(", ", w.blockers.stream().map(Party::name).toList()));
-    }
-    if (cycle.size() > DeadlockReport.MAX_MEMBERS) b.append("; ... and ").append(cycle.size() - DeadlockReport.MAX_MEMBERS).append(" more");
-    return b.toString();
-  }
-
-  private void reportStuckCalls() {
-    long now = scheduler.nanoTime();
-    for (Map.Entry<Party, Running> e : running.entrySet()) {
-      Running r = e.getValue();
-      if (!r.reported && r.isStuck(now)) {
-        r.reported = true;
-        stuckCalls.increment();
-        log.warn("tool call {} made no progress for {} ms (timeout {} ms); it still runs and keeps its locks",
-            dev.baton.spi.LogText.escape(e.getKey().toString(), 1_000), (now - r.lastProgressNanos) / 1_000_000, r.timeoutNanos / 1_000_000);
-      }
-    }
   }
 
   private static Set<Party> without(Collection<Party> blockers, Party self) {
@@ -415,18 +373,8 @@ public final class WaitForGraph implements AutoCloseable {
     return s;
   }
 
-  private static void runAll(List<Runnable> kills) {
-    for (Runnable r : kills) {
-      try {
-        r.run();
-      } catch (RuntimeException ex) {
-        log.error("deadlock victim callback failed: {}", ex.toString());
-      }
-    }
-  }
-
   /** One wait edge set. Fields other than the finals are guarded by the graph's lock. */
-  public static final class Wait {
+  public static final class Wait implements WaitGraph.Wait {
     final Party waiter;
     final WaitKind kind;
     final String resource;
@@ -451,6 +399,7 @@ public final class WaitForGraph implements AutoCloseable {
       this.onVictim = onVictim;
     }
 
+    @Override
     public Party waiter() {
       return waiter;
     }
@@ -466,25 +415,6 @@ public final class WaitForGraph implements AutoCloseable {
     DeadlockReport.Member member() {
       return new DeadlockReport.Member(waiter.toString(), kind.label() + " " + resource,
           blockers.stream().map(Party::name).toList(), since);
-    }
-  }
-
-  private static final class Running {
-    final long startNanos;
-    final Instant since;
-    final long timeoutNanos;
-    long lastProgressNanos;
-    boolean reported;
-
-    Running(long startNanos, Instant since, long lastProgressNanos, long timeoutNanos) {
-      this.startNanos = startNanos;
-      this.since = since;
-      this.lastProgressNanos = lastProgressNanos;
-      this.timeoutNanos = timeoutNanos;
-    }
-
-    boolean isStuck(long now) {
-      return now - lastProgressNanos > timeoutNanos;
     }
   }
 }

@@ -5,7 +5,7 @@ import dev.baton.SessionKey;
 import dev.baton.TurnContext;
 import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.deadlock.WaitKind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +48,7 @@ final class AskPeer {
     final SessionKey target;
     final CompletableFuture<String> reply = new CompletableFuture<>();
     // Guarded by the target's AskPeer monitor.
-    WaitForGraph.@Nullable Wait wait;
+    WaitGraph.@Nullable Wait wait;
     long answeringTurn = -1;
 
     Question(String askId, String messageId, SessionKey from, String peer, SessionKey target) {
@@ -65,7 +65,7 @@ final class AskPeer {
   }
 
   final SessionKey key;
-  private final WaitForGraph graph;
+  private final WaitGraph graph;
   private final BiConsumer<Question, DeadlockException> onVictim;
   // ---- guarded by this ----
   private final Set<Long> running = new LinkedHashSet<>(2);
@@ -73,7 +73,7 @@ final class AskPeer {
   boolean retired;
   int depth;
 
-  AskPeer(SessionKey key, WaitForGraph graph, BiConsumer<Question, DeadlockException> onVictim) {
+  AskPeer(SessionKey key, WaitGraph graph, BiConsumer<Question, DeadlockException> onVictim) {
     this.key = key;
     this.graph = graph;
     this.onVictim = onVictim;

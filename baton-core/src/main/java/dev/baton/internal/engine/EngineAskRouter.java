@@ -8,7 +8,7 @@ import dev.baton.OrderKey;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.TurnContext;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.tool.AskRouter;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +63,7 @@ public final class EngineAskRouter implements AskRouter {
   public static final String CHANNEL = "ask";
 
   private final Map<String, SessionKey> peers;
-  private volatile @Nullable WaitForGraph graph;
+  private volatile @Nullable WaitGraph graph;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final ConcurrentHashMap<SessionKey, AskPeer> sessions = new ConcurrentHashMap<>();
   final ConcurrentHashMap<String, AskPeer.Question> questions = new ConcurrentHashMap<>();
@@ -87,7 +87,7 @@ public final class EngineAskRouter implements AskRouter {
    * @throws IllegalArgumentException if {@code baton} is not Baton's own engine
    * @throws IllegalStateException if this router or that engine is already attached
    */
-  public synchronized void attach(Baton baton, WaitForGraph graph) {
+  public synchronized void attach(Baton baton, WaitGraph graph) {
     if (!(baton instanceof Engine e)) throw new IllegalArgumentException("ask needs Baton's own engine");
     if (engine != null || e.asks != null) throw new IllegalStateException("ask router already attached");
     this.graph = Objects.requireNonNull(graph, "graph");

@@ -192,6 +192,33 @@ class WaitForGraphTest {
   }
 
   @Test
+  void aStuckCallIsReportedOnceUntilItProgressesAndStallsAgain() {
+    WaitForGraph g = graph(OnDeadlock.KILL_OLDEST_WAITER);
+    Party slow = call(1);
+    g.callStarted(slow, Duration.ofMillis(7_000));
+    clock.advance(Duration.ofMillis(CHECK_MS * 4)); // four sweeps see it stuck
+    assertThat(meters.counter("baton.tool.calls.stuck").count()).as("once, not per sweep").isEqualTo(1);
+    g.progress(slow);
+    assertThat(g.snapshot().runningCalls()).singleElement().extracting(GraphSnapshot.RunningCall::stuck)
+        .isEqualTo(false);
+    clock.advance(Duration.ofMillis(CHECK_MS * 2));
+    assertThat(meters.counter("baton.tool.calls.stuck").count()).as("stalled again").isEqualTo(2);
+    g.callEnded(slow);
+    g.progress(slow); // after its end: ignored
+    assertThat(g.snapshot().runningCalls()).isEmpty();
+  }
+
+  @Test
+  void aWaitHandleOfAnotherImplementationIsRefused() {
+    WaitForGraph g = graph(OnDeadlock.KILL_OLDEST_WAITER);
+    dev.baton.deadlock.WaitGraph.Wait foreign = () -> call(1);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.end(foreign))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.update(foreign, List.of(call(2))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void disabledDetectionKeepsEdgesButBreaksNothing() {
     WaitForGraph g = new WaitForGraph(new DeadlockDetectionConfig(false, CHECK_MS, OnDeadlock.KILL_OLDEST_WAITER),
         clock, meters);

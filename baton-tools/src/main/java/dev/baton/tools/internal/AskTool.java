@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.DeadlockException;
 import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.tool.AskRouter;
@@ -27,10 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class AskTool implements Tool {
   private static final AtomicLong IDS = new AtomicLong();
   private final AskRouter router;
-  private final WaitForGraph graph;
+  private final WaitGraph graph;
   private final Scheduler scheduler;
 
-  AskTool(AskRouter router, WaitForGraph graph, Scheduler scheduler) {
+  AskTool(AskRouter router, WaitGraph graph, Scheduler scheduler) {
     this.router = router;
     this.graph = graph;
     this.scheduler = scheduler;
@@ -68,7 +68,7 @@ final class AskTool implements Tool {
     sent.whenComplete((r, e) -> {
       if (e == null) view.complete(r); else view.completeExceptionally(e);
     });
-    WaitForGraph.Wait edge = graph.await(me, WaitKind.ASK_REPLY, "reply from " + to + " (" + askId + ")", Need.ALL,
+    WaitGraph.Wait edge = graph.await(me, WaitKind.ASK_REPLY, "reply from " + to + " (" + askId + ")", Need.ALL,
         List.of(Party.ask(askId, "question to " + to)), view::completeExceptionally);
     Scheduler.Cancellable timer = scheduler.schedule(wait, () -> view.completeExceptionally(
         new ToolException("timeout", "no reply from '" + to + "' within " + wait.toMillis() + " ms", true)));
@@ -81,7 +81,7 @@ final class AskTool implements Tool {
       Throwable c = e.getCause();
       if (c instanceof DeadlockException d) throw d;
       if (c instanceof ToolException t) throw t;
-      if (c instanceof IllegalArgumentException) throw new ToolException("unknown_peer", c.getMessage());
+      if (c instanceof IllegalArgumentException) throw new ToolException("unknown_peer", CallRunner.messageOf(c));
       throw new ToolException("ask_failed", "the ask to '" + to + "' failed", true);
     } finally {
       timer.cancel();

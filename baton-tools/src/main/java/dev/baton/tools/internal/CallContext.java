@@ -14,23 +14,29 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** The {@link ToolContext} of one running call. Confined to the call's worker thread. */
+/**
+ * The {@link ToolContext} of one running call: its turn and state, its workspace folders (SafePaths), the
+ * locks it takes during the call (local, then across nodes in cluster mode) and its progress reports.
+ * Confined to the call's holder thread.
+ */
 final class CallContext implements ToolContext {
   final Party party;
   private final TurnContext turn;
   private final SessionState state;
-  private final CallRunner runner;
+  private final CallThreads threads;
+  private final Path workspaceRoot;
   private final long deadlineNanos;
   private final Instant deadline;
   /** Cross-node locks this call holds (cluster mode only; null until the first). */
   private @Nullable List<ClusterLocks.Held> clusterHeld;
 
-  CallContext(Party party, TurnContext turn, SessionState state, CallRunner runner, long deadlineNanos,
-      Instant deadline) {
+  CallContext(Party party, TurnContext turn, SessionState state, CallThreads threads, Path workspaceRoot,
+      long deadlineNanos, Instant deadline) {
     this.party = party;
     this.turn = turn;
     this.state = state;
-    this.runner = runner;
+    this.threads = threads;
+    this.workspaceRoot = workspaceRoot;
     this.deadlineNanos = deadlineNanos;
     this.deadline = deadline;
   }
@@ -47,25 +53,25 @@ final class CallContext implements ToolContext {
 
   @Override
   public Path workspacePath(String relative) {
-    return SafePaths.resolve(runner.workspaceOf(turn.session()), relative);
+    return SafePaths.resolve(SafePaths.sessionFolder(workspaceRoot, turn.session()), relative);
   }
 
   @Override
   public Path sharedPath(String relative) {
-    return SafePaths.resolve(runner.sharedRoot(), relative);
+    return SafePaths.resolve(SafePaths.sharedFolder(workspaceRoot), relative);
   }
 
   @Override
   public void lock(Resource resource) throws InterruptedException {
     try {
-      runner.locks().acquire(party, resource.key(), resource.access(), deadlineNanos);
-      if (runner.clustered()) {
-        holdCluster(runner.acquireCluster(party, Map.of(resource.key(), resource.access()), deadline));
+      threads.locks().acquire(party, resource.key(), resource.access(), deadlineNanos);
+      if (threads.clustered()) {
+        holdCluster(threads.acquireCluster(party, Map.of(resource.key(), resource.access()), deadline));
       }
     } catch (LockTimeoutException e) {
       throw new ToolException("timeout", "lock " + resource.key() + " was not free within the call's time", true);
     } catch (ClusterLocks.ClusterLockTimeoutException e) {
-      throw new ToolException("timeout", e.getMessage(), true);
+      throw new ToolException("timeout", CallRunner.messageOf(e), true);
     }
   }
 
@@ -91,7 +97,7 @@ final class CallContext implements ToolContext {
 
   @Override
   public void progress() {
-    runner.graph().progress(party);
+    threads.graph().progress(party);
   }
 
   @Override

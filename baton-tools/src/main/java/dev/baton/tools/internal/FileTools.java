@@ -77,7 +77,7 @@ final class FileTools {
       String canonical = SafePaths.canonical(rawPath(args));
       Access access = op == Op.READ || op == Op.LIST ? Access.SHARED : Access.EXCLUSIVE;
       String kind = scope == Scope.WORKSPACE ? "workspace" : "shared-file";
-      String prefix = scope == Scope.WORKSPACE ? runner.workspaceOf(ctx.turn().session()).getFileName() + "/" : "";
+      String prefix = scope == Scope.WORKSPACE ? SafePaths.sessionFolder(runner.workspaceRoot(), ctx.turn().session()).getFileName() + "/" : "";
       return List.of(Resource.of(kind, prefix + canonical, access));
     }
 

@@ -3,7 +3,7 @@ package dev.baton.tools.internal;
 import dev.baton.DeadlockException;
 import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.Scheduler;
 import dev.baton.tools.Access;
@@ -48,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LockManager {
 
-  private final WaitForGraph graph;
+  private final WaitGraph graph;
   private final Scheduler scheduler;
   private final ReentrantLock mu = new ReentrantLock();
   // Guarded by mu.
@@ -57,7 +57,7 @@ public final class LockManager {
   private final Timer waitTimer;
   private final MeterRegistry meters;
 
-  public LockManager(WaitForGraph graph, Scheduler scheduler, MeterRegistry meters) {
+  public LockManager(WaitGraph graph, Scheduler scheduler, MeterRegistry meters) {
     this.graph = graph;
     this.scheduler = scheduler;
     this.meters = meters;
@@ -72,7 +72,7 @@ public final class LockManager {
     final Access mode;
     final long queuedAt;
     final CompletableFuture<Void> future = new CompletableFuture<>();
-    WaitForGraph.@Nullable Wait wait; // guarded by mu
+    WaitGraph.@Nullable Wait wait; // guarded by mu
 
     Request(Party owner, String key, Access mode, long queuedAt) {
       this.owner = owner;
@@ -161,11 +161,10 @@ public final class LockManager {
       cancel(r);
       meters.counter("baton.lock.failed", "cause", ex.getCause() instanceof DeadlockException ? "deadlock" : "timeout")
           .increment();
-      switch (ex.getCause()) {
-        case LockTimeoutException t -> throw t;
-        case DeadlockException d -> throw d;
-        case Throwable t -> throw new IllegalStateException("lock wait failed", t);
-      }
+      Throwable cause = ex.getCause();
+      if (cause instanceof LockTimeoutException t) throw t;
+      if (cause instanceof DeadlockException d) throw d;
+      throw new IllegalStateException("lock wait failed", ex);
     } catch (InterruptedException ie) {
       cancel(r);
       throw ie;

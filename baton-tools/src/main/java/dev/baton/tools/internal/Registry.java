@@ -1,5 +1,6 @@
 package dev.baton.tools.internal;
 
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.tool.ToolSpec;
 import dev.baton.tools.Tool;
 import java.util.Collection;
@@ -23,7 +24,7 @@ public final class Registry {
             + "' must be lower case letters, digits, '.', '_' or '-', starting with a letter, at most 64");
       }
       try {
-        if (!Json.parse(t.inputSchema()).isObject()) throw new IllegalArgumentException("not an object");
+        if (!BatonJson.parse(t.inputSchema()).isObject()) throw new IllegalArgumentException("not an object");
       } catch (Exception e) {
         throw new IllegalArgumentException("tool '" + t.name() + "' has an input schema that is not a JSON object");
       }

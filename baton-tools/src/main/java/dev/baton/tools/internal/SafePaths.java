@@ -1,5 +1,7 @@
 package dev.baton.tools.internal;
 
+import dev.baton.SessionKey;
+import dev.baton.spi.BatonJson;
 import dev.baton.tools.Resource;
 import dev.baton.tools.ToolException;
 import java.io.IOException;
@@ -10,7 +12,12 @@ import java.text.Normalizer;
 import java.util.regex.Pattern;
 
 /*
- * Overview. Turns an agent-given relative path into a file under a root, or refuses it with rejected_path.
+ * Overview. The workspace's folders and the paths agents name in them. Under tools.workspace_root each
+ * session has its own folder, sessions/<readable prefix of its key>-<12 hex of the key's SHA-256> (the hash
+ * keeps two keys with the same prefix apart, P1), all sessions share shared/, and the shared counters and
+ * ledgers live in shared-state/, out of reach of the file tools.
+ *
+ * resolve() turns an agent-given relative path into a file under a root, or refuses it with rejected_path.
  * Refused: empty; absolute ("/x", "C:\x", "\\host", "~"); control characters; backslashes; any
  * percent-encoded octet ("%2e%2e", "%2F"); any character whose NFKC form differs (fullwidth solidus U+FF0F,
  * fullwidth full stop U+FF0E, one-dot leader U+2024, ...) and slash look-alikes NFKC keeps (U+2215 division
@@ -26,6 +33,23 @@ public final class SafePaths {
   private static final String SLASH_LOOKALIKES = "\u2215\u2044\u29F8\u29F5\u29F9\uFE68\u2216";
 
   private SafePaths() {}
+
+  /** The workspace folder of {@code session}: its key with unsafe characters as '_' (at most 40) and a hash. */
+  public static Path sessionFolder(Path workspaceRoot, SessionKey session) {
+    String safe = session.value().replaceAll("[^A-Za-z0-9._-]", "_");
+    if (safe.length() > 40) safe = safe.substring(0, 40);
+    return workspaceRoot.resolve("sessions").resolve(safe + "-" + BatonJson.sha256(session.value()).substring(0, 12));
+  }
+
+  /** The folder the {@code shared.*} file tools work in. */
+  public static Path sharedFolder(Path workspaceRoot) {
+    return workspaceRoot.resolve("shared");
+  }
+
+  /** Where {@code shared.counter.*} and {@code shared.ledger.*} keep their files. */
+  public static Path sharedStateFolder(Path workspaceRoot) {
+    return workspaceRoot.resolve("shared-state");
+  }
 
   /** The canonical relative form ({@code ""} for the root itself). */
   public static String canonical(String raw) {

@@ -5,7 +5,7 @@ import dev.baton.SessionState;
 import dev.baton.TurnContext;
 import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.deadlock.WaitKind;
 import dev.baton.spi.tool.ToolCall;
 import dev.baton.spi.tool.ToolResult;
@@ -35,7 +35,7 @@ final class SessionTools implements Tools {
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock.
   private final Set<Party> awaited = new LinkedHashSet<>();
-  private WaitForGraph.@Nullable Wait turnWait;
+  private WaitGraph.@Nullable Wait turnWait;
 
   SessionTools(CallRunner runner, TurnContext turn, SessionState state) {
     this.runner = runner;

@@ -29,7 +29,7 @@ final class SharedTools {
   }
 
   static Path state(CallRunner runner, String dir, String name) throws IOException {
-    Path d = runner.sharedRoot().resolveSibling("shared-state").resolve(dir);
+    Path d = SafePaths.sharedStateFolder(runner.workspaceRoot()).resolve(dir);
     Files.createDirectories(d);
     return d.resolve(name);
   }

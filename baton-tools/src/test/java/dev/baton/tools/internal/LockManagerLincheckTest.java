@@ -2,7 +2,7 @@ package dev.baton.tools.internal;
 
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.tools.Access;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -35,7 +35,7 @@ public class LockManagerLincheckTest {
 
   public LockManagerLincheckTest() {
     ManualScheduler clock = new ManualScheduler();
-    WaitForGraph graph = new WaitForGraph(DeadlockDetectionConfig.defaults(), clock, new SimpleMeterRegistry());
+    WaitGraph graph = WaitGraph.create(DeadlockDetectionConfig.defaults(), clock, new SimpleMeterRegistry());
     lm = new LockManager(graph, clock, new SimpleMeterRegistry());
   }
 

@@ -6,7 +6,7 @@ import dev.baton.DeadlockException;
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.config.DeadlockDetectionConfig.OnDeadlock;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.tools.Access;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -56,22 +56,25 @@ class LockManagerRandomizedTest {
   int victims, grants;
   String when = "";
 
+  /** The wait-for graph's package: its deadlock lines (and the watchdog's). */
+  static final String GRAPH_LOGGER = "dev.baton.internal.deadlock";
+
   @BeforeAll
   static void quiet() {
-    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(WaitForGraph.class))
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(GRAPH_LOGGER))
         .setLevel(ch.qos.logback.classic.Level.ERROR); // thousands of detected cycles by design
   }
 
   @AfterAll
   static void loud() {
-    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(WaitForGraph.class)).setLevel(null);
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(GRAPH_LOGGER)).setLevel(null);
   }
 
   @ParameterizedTest
   @EnumSource(OnDeadlock.class)
   void randomLockTrafficNeverLeavesOrInventsACycle(OnDeadlock policy) {
     ManualScheduler clock = new ManualScheduler();
-    WaitForGraph graph = new WaitForGraph(new DeadlockDetectionConfig(true, 1_000, policy), clock,
+    WaitGraph.Owned graph = WaitGraph.create(new DeadlockDetectionConfig(true, 1_000, policy), clock,
         new SimpleMeterRegistry());
     graph.start();
     LockManager lm = new LockManager(graph, clock, new SimpleMeterRegistry());

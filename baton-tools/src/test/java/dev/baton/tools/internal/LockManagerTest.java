@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.baton.DeadlockException;
 import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.deadlock.Party;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.tools.Access;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class LockManagerTest {
   final ManualScheduler clock = new ManualScheduler();
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  final WaitForGraph graph = new WaitForGraph(DeadlockDetectionConfig.defaults(), clock, meters);
+  final WaitGraph graph = WaitGraph.create(DeadlockDetectionConfig.defaults(), clock, meters);
   final LockManager lm = new LockManager(graph, clock, meters);
 
   static Party p(int i) {

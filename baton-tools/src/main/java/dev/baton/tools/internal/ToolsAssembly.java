@@ -3,7 +3,7 @@ package dev.baton.tools.internal;
 import dev.baton.SessionState;
 import dev.baton.TurnContext;
 import dev.baton.config.BatonConfig;
-import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.Scheduler;
@@ -17,31 +17,38 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
-/** The assembled runtime behind {@link dev.baton.tools.BatonTools}. Thread-safe once built. */
-public final class Runtime implements AutoCloseable {
+/*
+ * Overview. The tool runtime's parts, wired once, behind dev.baton.tools.BatonTools: the wait-for graph (the
+ * one given, shared with the engine, or one of its own), the lock manager, the call runner and the registry
+ * of built-in and custom tools. It owns the graph only if it created it: then it starts the graph's sweep
+ * and closes it.
+ *
+ * Concurrency. Immutable once built; thread-safe.
+ */
+public final class ToolsAssembly implements AutoCloseable {
   private final CallRunner runner;
-  private final WaitForGraph graph;
-  private final boolean ownsGraph;
+  private final WaitGraph graph;
+  /** The graph this assembly created (and so starts and closes), or null when it was given one. */
+  private final WaitGraph.@Nullable Owned ownGraph;
 
-  public Runtime(BatonConfig config, Scheduler scheduler, MeterRegistry meters,
-      Optional<IdempotencyRecords> records, Optional<WaitForGraph> sharedGraph, AskRouter askRouter,
-      List<Tool> custom, boolean builtIns) {
-    this(config, scheduler, meters, records, sharedGraph, askRouter, custom, builtIns, Optional.empty());
-  }
-
-  /** @param clusterLocks cross-node locks taken after each call's local locks (cluster mode) */
-  public Runtime(BatonConfig config, Scheduler scheduler, MeterRegistry meters,
-      Optional<IdempotencyRecords> records, Optional<WaitForGraph> sharedGraph, AskRouter askRouter,
+  /**
+   * @param sharedGraph the engine's graph; when empty the assembly creates, starts and (on close) stops its own
+   * @param clusterLocks cross-node locks taken after each call's local locks (cluster mode)
+   */
+  public ToolsAssembly(BatonConfig config, Scheduler scheduler, MeterRegistry meters,
+      Optional<IdempotencyRecords> records, Optional<WaitGraph> sharedGraph, AskRouter askRouter,
       List<Tool> custom, boolean builtIns, Optional<ClusterLocks> clusterLocks) {
-    this.ownsGraph = sharedGraph.isEmpty();
-    this.graph = sharedGraph.orElseGet(() -> new WaitForGraph(config.agent().deadlockDetection(), scheduler, meters));
+    this.ownGraph = sharedGraph.isPresent() ? null
+        : WaitGraph.create(config.agent().deadlockDetection(), scheduler, meters);
+    this.graph = ownGraph != null ? ownGraph : sharedGraph.orElseThrow();
     LockManager locks = new LockManager(graph, scheduler, meters);
     CallRunner.Settings settings = new CallRunner.Settings(Duration.ofMillis(config.agent().toolCallTimeoutMs()),
         Duration.ofMillis(config.tools().idempotencyRetentionMs()),
         Path.of(config.tools().workspaceRoot()).toAbsolutePath());
     List<Tool> all = new ArrayList<>();
-    this.runner = new CallRunner(locks, graph, records.orElseGet(dev.baton.internal.store.MemoryIdempotency::new), scheduler,
+    this.runner = new CallRunner(locks, graph, records.orElseGet(IdempotencyRecords::inMemory), scheduler,
         meters, settings, clusterLocks.orElse(null));
     if (builtIns) {
       all.addAll(FileTools.all(runner));
@@ -51,7 +58,7 @@ public final class Runtime implements AutoCloseable {
     }
     all.addAll(custom);
     runner.install(new Registry(all));
-    if (ownsGraph) graph.start();
+    if (ownGraph != null) ownGraph.start();
   }
 
   public Tools bind(TurnContext context, SessionState state) {
@@ -62,7 +69,7 @@ public final class Runtime implements AutoCloseable {
     return runner.registry().specs();
   }
 
-  public WaitForGraph graph() {
+  public WaitGraph graph() {
     return graph;
   }
 
@@ -73,6 +80,6 @@ public final class Runtime implements AutoCloseable {
 
   @Override
   public void close() {
-    if (ownsGraph) graph.close();
+    if (ownGraph != null) ownGraph.close();
   }
 }
