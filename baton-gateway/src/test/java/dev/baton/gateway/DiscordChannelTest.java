@@ -3,11 +3,10 @@ package dev.baton.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.config.ChannelsConfig;
 import dev.baton.config.ChannelsConfig.DiscordConfig;
-import dev.baton.gateway.support.FakeEngine;
-import dev.baton.gateway.support.Harness;
+import dev.baton.gateway.support.PlatformChannelFixture;
 import dev.baton.gateway.support.RecordingServer;
-import dev.baton.gateway.support.RecordingStore;
 import dev.baton.testing.ManualScheduler;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,39 +18,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Discord interactions signed as Discord documents it: Ed25519 over timestamp + body, with a key pair made
  * by the JDK (Discord has no Java SDK class for signing).
  */
-class DiscordChannelTest {
+class DiscordChannelTest extends PlatformChannelFixture {
 
   static final String APP = "1100000000000000001";
-  ManualScheduler clock = new ManualScheduler(Instant.parse("2026-03-01T12:00:00Z"));
   KeyPair keys;
-  RecordingServer api;
-  Harness h;
-  FakeEngine engine;
 
-  @BeforeEach
-  void start() throws Exception {
+  @Override
+  protected ManualScheduler newClock() {
+    return new ManualScheduler(Instant.parse("2026-03-01T12:00:00Z"));
+  }
+
+  @Override
+  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception {
     keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     byte[] spki = keys.getPublic().getEncoded();
     String rawHex = HexFormat.of().formatHex(Arrays.copyOfRange(spki, spki.length - 32, spki.length));
-    api = new RecordingServer();
-    h = new Harness(clock, new RecordingStore(),
-        c -> c.withChannels(c.channels().withDiscord(new DiscordConfig(true, rawHex, APP, api.baseUrl()))),
-        (c, r) -> new FakeEngine(c, r));
-    engine = (FakeEngine) h.engine;
-  }
-
-  @AfterEach
-  void stop() {
-    h.close();
-    api.close();
+    return channels.withDiscord(new DiscordConfig(true, rawHex, APP, apiBaseUrl));
   }
 
   static String sign(KeyPair k, String ts, String body) throws Exception {

@@ -4,43 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.slack.api.app_backend.SlackSignature;
+import dev.baton.config.ChannelsConfig;
 import dev.baton.config.ChannelsConfig.SlackConfig;
-import dev.baton.gateway.support.FakeEngine;
-import dev.baton.gateway.support.Harness;
+import dev.baton.gateway.support.PlatformChannelFixture;
 import dev.baton.gateway.support.RecordingServer;
-import dev.baton.gateway.support.RecordingStore;
 import dev.baton.testing.ManualScheduler;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Slack Events API with requests signed by the Slack SDK's own SlackSignature.Generator. */
-class SlackChannelTest {
+class SlackChannelTest extends PlatformChannelFixture {
 
   static final String SIGNING = "8f742231b10e8888abcd99yyyzzz85a5";
   static final String BOT = "xoxb-test-token";
-  ManualScheduler clock = new ManualScheduler(Instant.parse("2026-03-01T12:00:00Z"));
-  RecordingServer api;
-  Harness h;
-  FakeEngine engine;
 
-  @BeforeEach
-  void start() {
-    api = new RecordingServer();
-    h = new Harness(clock, new RecordingStore(),
-        c -> c.withChannels(c.channels().withSlack(new SlackConfig(true, SIGNING, BOT, api.baseUrl()))),
-        (c, r) -> new FakeEngine(c, r));
-    engine = (FakeEngine) h.engine;
+  @Override
+  protected ManualScheduler newClock() {
+    return new ManualScheduler(Instant.parse("2026-03-01T12:00:00Z"));
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-    api.close();
+  @Override
+  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception {
+    return channels.withSlack(new SlackConfig(true, SIGNING, BOT, apiBaseUrl));
   }
 
   static String event(String eventId, String user, String text, String extra) {

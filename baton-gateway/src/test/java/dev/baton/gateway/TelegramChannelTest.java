@@ -6,40 +6,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pengrad.telegrambot.model.Update;
 import com.pengrad.telegrambot.utility.BotUtils;
 import dev.baton.OrderKey;
+import dev.baton.config.ChannelsConfig;
 import dev.baton.config.ChannelsConfig.TelegramConfig;
-import dev.baton.gateway.support.FakeEngine;
-import dev.baton.gateway.support.Harness;
+import dev.baton.gateway.support.PlatformChannelFixture;
 import dev.baton.gateway.support.RecordingServer;
-import dev.baton.gateway.support.RecordingStore;
-import dev.baton.testing.ManualScheduler;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Telegram webhook with Update JSON produced by pengrad's BotUtils, replies to a recording Bot API. */
-class TelegramChannelTest {
+class TelegramChannelTest extends PlatformChannelFixture {
 
   static final String SECRET = "tg-secret-token_0123456789abcdefghij";
   static final String BOT = "123456:ABC-bot-token";
-  RecordingServer api;
-  Harness h;
-  FakeEngine engine;
 
-  @BeforeEach
-  void start() {
-    api = new RecordingServer();
-    h = new Harness(new ManualScheduler(), new RecordingStore(),
-        c -> c.withChannels(c.channels().withTelegram(new TelegramConfig(true, BOT, SECRET, api.baseUrl()))),
-        (c, r) -> new FakeEngine(c, r));
-    engine = (FakeEngine) h.engine;
-  }
-
-  @AfterEach
-  void stop() {
-    h.close();
-    api.close();
+  @Override
+  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception {
+    return channels.withTelegram(new TelegramConfig(true, BOT, SECRET, apiBaseUrl));
   }
 
   /** An Update as Telegram documents it, round-tripped through the SDK's own model and serializer. */

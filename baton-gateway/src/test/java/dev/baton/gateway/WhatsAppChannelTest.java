@@ -3,11 +3,10 @@ package dev.baton.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.config.ChannelsConfig;
 import dev.baton.config.ChannelsConfig.WhatsAppConfig;
-import dev.baton.gateway.support.FakeEngine;
-import dev.baton.gateway.support.Harness;
+import dev.baton.gateway.support.PlatformChannelFixture;
 import dev.baton.gateway.support.RecordingServer;
-import dev.baton.gateway.support.RecordingStore;
 import dev.baton.testing.ManualScheduler;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,32 +15,18 @@ import java.time.Duration;
 import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** WhatsApp Cloud API webhook, signed as Meta documents it: X-Hub-Signature-256 = HMAC-SHA256(app secret, body). */
-class WhatsAppChannelTest {
+class WhatsAppChannelTest extends PlatformChannelFixture {
 
   static final String VERIFY = "my-verify-token";
   static final String APP_SECRET = "wa-app-secret-0123456789";
   static final String ACCESS = "EAAG-access-token";
-  RecordingServer api;
-  Harness h;
-  FakeEngine engine;
 
-  @BeforeEach
-  void start() {
-    api = new RecordingServer();
-    h = new Harness(new ManualScheduler(), new RecordingStore(), c -> c.withChannels(c.channels().withWhatsapp(
-        new WhatsAppConfig(true, VERIFY, APP_SECRET, ACCESS, api.baseUrl()))), (c, r) -> new FakeEngine(c, r));
-    engine = (FakeEngine) h.engine;
-  }
-
-  @AfterEach
-  void stop() {
-    h.close();
-    api.close();
+  @Override
+  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception {
+    return channels.withWhatsapp(new WhatsAppConfig(true, VERIFY, APP_SECRET, ACCESS, apiBaseUrl));
   }
 
   static String notification(String... idAndText) {
