@@ -1,7 +1,6 @@
 package dev.baton.internal.engine;
 
 import dev.baton.Admission;
-import dev.baton.Baton;
 import dev.baton.DeadlockException;
 import dev.baton.InboundMessage;
 import dev.baton.OrderKey;
@@ -45,19 +44,11 @@ import org.jspecify.annotations.Nullable;
  *   forgets the question: if it still runs, its answer is dropped.
  */
 /**
- * Delivers {@code ask} questions through the engine. Build it before the tool runtime (which needs an
- * {@link AskRouter}), then {@link #attach} the started engine and the runtime's wait-for graph.
- *
- * <pre>{@code
- * EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
- * BatonTools tools = BatonTools.builder().askRouter(asks)...build();
- * Baton baton = Baton.builder().tools(tools)...build();
- * asks.attach(baton, tools.waitForGraph());
- * }</pre>
- *
- * <p>Thread-safe.
+ * Delivers {@code ask} questions through the engine; the implementation behind {@code dev.baton.AskRouting}.
+ * Built before the tool runtime (which needs an {@link AskRouter}); the engine binds it once, when it is
+ * built ({@code Baton.Builder.asks}). Thread-safe.
  */
-public final class EngineAskRouter implements AskRouter {
+public final class EngineAskRouter implements AskRouter, AskListener {
 
   /** The channel of questions and of their answers. */
   public static final String CHANNEL = "ask";
@@ -79,20 +70,25 @@ public final class EngineAskRouter implements AskRouter {
     this.peers = Map.copyOf(m);
   }
 
+  /** How an engine is wired to a router: the router and the wait-for graph its questions' edges go to. */
+  public record Wiring(EngineAskRouter router, WaitForGraph graph) {
+    public Wiring {
+      Objects.requireNonNull(router, "router");
+      Objects.requireNonNull(graph, "graph");
+    }
+  }
+
   /**
-   * Connects this router to a started engine: its turns report to it and its {@code ask} replies come here.
-   * Until then every ask fails with "not connected".
+   * Connects this router to the engine being built: its turns report to it and its {@code ask} replies come
+   * here. Until then every ask fails with "not connected".
    *
-   * @param graph the wait-for graph the tool runtime feeds ({@code BatonTools.waitForGraph()})
-   * @throws IllegalArgumentException if {@code baton} is not Baton's own engine
-   * @throws IllegalStateException if this router or that engine is already attached
+   * @throws IllegalStateException if this router is already bound to an engine
    */
-  public synchronized void attach(Baton baton, WaitForGraph graph) {
-    if (!(baton instanceof Engine e)) throw new IllegalArgumentException("ask needs Baton's own engine");
-    if (engine != null || e.asks != null) throw new IllegalStateException("ask router already attached");
-    this.graph = Objects.requireNonNull(graph, "graph");
-    e.asks = this;
+  synchronized AskListener bind(Engine e, WaitForGraph graph) {
+    if (engine != null) throw new IllegalStateException("ask router already bound to an engine");
+    this.graph = graph;
     engine = e;
+    return this;
   }
 
   /** The peer names agents may ask. */
@@ -132,7 +128,8 @@ public final class EngineAskRouter implements AskRouter {
   }
 
   /** Called on the turn's thread before the agent runs. Never throws. */
-  void turnStarted(TurnContext ctx) {
+  @Override
+  public void turnStarted(TurnContext ctx) {
     try {
       withPeer(ctx.session(), p -> p.turnStarted(ctx));
     } catch (RuntimeException ex) { // never let bookkeeping break a turn; the asker's timeout still bounds it
@@ -141,7 +138,8 @@ public final class EngineAskRouter implements AskRouter {
   }
 
   /** On the turn's thread after its commit (its replies were delivered), before its slot frees. Never throws. */
-  void turnEnded(TurnContext ctx) {
+  @Override
+  public void turnEnded(TurnContext ctx) {
     try {
       withPeer(ctx.session(), p -> p.turnEnded(ctx.turnSeq()));
     } catch (RuntimeException ex) {
@@ -150,20 +148,15 @@ public final class EngineAskRouter implements AskRouter {
   }
 
   /** A reply of channel {@code ask}: the answer to a question (or a late one, dropped). On the commit lane. */
-  static void answered(Engine e, Reply r) {
-    EngineAskRouter router = e.asks;
-    AskPeer.Question q = router == null ? null : router.questions.get(r.inReplyTo());
+  @Override
+  public void answered(Reply r) {
+    AskPeer.Question q = questions.get(r.inReplyTo());
     if (q != null && q.target.equals(r.session())) {
       if (r.kind() == Reply.Kind.REPLY) {
         q.reply.complete(r.text());
       } else {
         q.reply.completeExceptionally(new IllegalStateException("'" + q.peer + "' could not answer: " + r.text()));
       }
-    }
-    try {
-      e.store.markDelivered(r.session(), r.outboxSeq());
-    } catch (RuntimeException ex) {
-      e.log.warn("session {}: could not mark answer {} delivered", r.session(), r.outboxSeq(), ex);
     }
   }
 

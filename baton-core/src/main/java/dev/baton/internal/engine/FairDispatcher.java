@@ -57,13 +57,18 @@ final class FairDispatcher {
   private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
   private volatile boolean stopped;
   /** Called when a ticket waits and no permit is free (cluster mode: ask for more permits early). */
-  private volatile Runnable starved = () -> {};
+  private final Runnable starved;
 
   FairDispatcher(int permits, Starter starter, Scheduler scheduler) {
+    this(permits, starter, scheduler, () -> {});
+  }
+
+  FairDispatcher(int permits, Starter starter, Scheduler scheduler, Runnable starved) {
     this.free = new AtomicInteger(permits);
     this.capacity = permits;
     this.starter = starter;
     this.scheduler = scheduler;
+    this.starved = starved;
   }
 
   /**
@@ -155,10 +160,6 @@ final class FairDispatcher {
       }
       return capacity - free.get();
     }
-  }
-
-  void onStarved(Runnable r) {
-    starved = r;
   }
 
   /** Sessions in line for a permit (approximate). */
