@@ -19,6 +19,9 @@ interface AskListener {
     public void turnEnded(TurnContext ctx) {}
 
     @Override
+    public void permitReturned(TurnContext ctx) {}
+
+    @Override
     public void answered(Reply r) {}
   };
 
@@ -27,6 +30,9 @@ interface AskListener {
 
   /** On the turn's thread after its commit (its replies were delivered), before its permit frees. */
   void turnEnded(TurnContext ctx);
+
+  /** On the turn's thread after it gave its global permit back (the permit may already run another turn). */
+  void permitReturned(TurnContext ctx);
 
   /** A reply of channel {@code ask}, on the commit lane; the engine marks it delivered afterwards. */
   void answered(Reply r);

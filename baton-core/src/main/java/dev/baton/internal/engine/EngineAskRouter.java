@@ -7,6 +7,7 @@ import dev.baton.OrderKey;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.TurnContext;
+import dev.baton.deadlock.Party;
 import dev.baton.internal.deadlock.WaitForGraph;
 import dev.baton.spi.tool.AskRouter;
 import java.util.ArrayList;
@@ -57,6 +58,10 @@ public final class EngineAskRouter implements AskRouter, AskListener {
   private volatile @Nullable WaitForGraph graph;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final ConcurrentHashMap<SessionKey, AskPeer> sessions = new ConcurrentHashMap<>();
+  /** The running turns, each holding a global permit: from its start until its permit is given back. */
+  private final ConcurrentHashMap<Long, Party> holders = new ConcurrentHashMap<>();
+  /** Sessions that may have a question waiting for a global permit (added and removed under their AskPeer). */
+  private final java.util.Set<SessionKey> permitWaiters = ConcurrentHashMap.newKeySet();
   final ConcurrentHashMap<String, AskPeer.Question> questions = new ConcurrentHashMap<>();
   private volatile @Nullable Engine engine;
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineAskRouter.class);
@@ -131,7 +136,17 @@ public final class EngineAskRouter implements AskRouter, AskListener {
   @Override
   public void turnStarted(TurnContext ctx) {
     try {
+      holders.put(ctx.turnSeq(), Party.turn(ctx.turnSeq(), "session " + ctx.session()));
       withPeer(ctx.session(), p -> p.turnStarted(ctx));
+      // A new permit holder: the questions that wait for a permit wait for it too (or no longer wait, if it is
+      // their own session's turn, which took them).
+      for (SessionKey k : permitWaiters) {
+        if (k.equals(ctx.session())) continue;
+        withPeer(k, p -> {
+          p.updateQueued();
+          if (!p.waitsForPermit()) permitWaiters.remove(k);
+        });
+      }
     } catch (RuntimeException ex) { // never let bookkeeping break a turn; the asker's timeout still bounds it
       log.error("session {}: ask bookkeeping failed at the start of turn {}", ctx.session(), ctx.turnSeq(), ex);
     }
@@ -145,6 +160,23 @@ public final class EngineAskRouter implements AskRouter, AskListener {
     } catch (RuntimeException ex) {
       log.error("session {}: ask bookkeeping failed at the end of turn {}", ctx.session(), ctx.turnSeq(), ex);
     }
+  }
+
+  /** After the turn gave its permit back (handed it on): it holds none now. Never throws. */
+  @Override
+  public void permitReturned(TurnContext ctx) {
+    holders.remove(ctx.turnSeq());
+  }
+
+  /**
+   * The turns a turn that is to start now waits for: every permit holder when no permit is free and the
+   * node cannot get more (its capacity is its own max_concurrent_total), else none. A turn that ended but
+   * has not given its permit back yet is still a holder (it waits for nothing, so it blocks no cycle).
+   */
+  private List<Party> permitHolders() {
+    Engine e = engine;
+    if (e == null || !e.dispatcher.saturated(e.concurrency.maxConcurrentTotal())) return List.of();
+    return List.copyOf(holders.values());
   }
 
   /** A reply of channel {@code ask}: the answer to a question (or a late one, dropped). On the commit lane. */
@@ -172,7 +204,8 @@ public final class EngineAskRouter implements AskRouter, AskListener {
     if (outer == null) DEFERRED.set(later);
     try {
       while (true) {
-        AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, Objects.requireNonNull(graph), this::victim));
+        AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, Objects.requireNonNull(graph), this::victim,
+            this::permitHolders, permitWaiters::add));
         synchronized (p) {
           if (p.retired) continue;
           p.depth++;

@@ -181,6 +181,7 @@ final class TurnRun {
       asks.turnEnded(ctx);
       actor.finished(this, requeue);
       handOff(() -> engine.turnEnded(this));
+      asks.permitReturned(ctx);
     }
   }
 
