@@ -15,7 +15,6 @@ import dev.baton.spi.AgentProvider;
 import dev.baton.spi.FencedException;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
-import dev.baton.spi.Journaled;
 import dev.baton.spi.MessageStatus;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
@@ -30,9 +29,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.ServiceLoader;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,24 +38,30 @@ import org.slf4j.LoggerFactory;
 
 /*
  * Overview
- *   The in-memory engine (DESIGN §1 steps 2-6 and 8). submit(): session key from the authenticated sender
- *   (step 2), dedup key, store.ingest = dedup + journal in one step (step 3), then the session's actor
- *   (SessionActor: reorder buffer, mailbox, admission; steps 4-5). Turns are handed global permits by the
- *   FairDispatcher and run as TurnRuns on virtual threads (step 6); their commits and replies go through
- *   the session's commit lane to the ReplyHandler in outboxSeq order (step 8). docs/concurrency.md has the
- *   whole picture and the lock order.
+ *   The engine (DESIGN §1 steps 2-6 and 8; docs/architecture.md has the picture). submit(): session key from
+ *   the authenticated sender (step 2), dedup key, store.ingest = dedup + journal in one step (step 3), then
+ *   the session's ownership decides where it is admitted (SessionOwnership: this node always, or under the
+ *   session's lease in a cluster) and its actor takes it (SessionActor: reorder buffer, mailbox, admission;
+ *   steps 4-5); what the actor does not queue is the OverflowPolicy's. Turns are handed global permits by
+ *   the FairDispatcher and run as TurnRuns on virtual threads (step 6); their commits and replies go
+ *   through the session's CommitLane to the ReplyHandler in outboxSeq order (step 8). docs/concurrency.md
+ *   has the lock order.
+ *
+ *   Above ~300 lines on purpose: it is the composition root (settings, store, agent, ownership, dispatcher,
+ *   ask listener) and the one admission path (submit -> admit -> refusal), which reads best in one place;
+ *   recovery, overflow, ownership, the lane and the turn are classes of their own.
  *
  * Concurrency
  *   submit() is thread-safe and never waits for a turn. Sessions live in a ConcurrentHashMap<SessionKey,
  *   SessionActor> only while they have work; there is no global lock on the path of a message (the map's
- *   per-bin locks, the actor's own monitor, lock-free dispatcher and counters). `closed` is volatile.
+ *   per-bin locks, the actor's own monitor, the dispatcher's lock-free ticket line and counters). `closed`
+ *   is volatile. Every collaborator is final and fixed at construction (no hooks set later).
  *
  * Failure
- *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery, read
- *   a page at a time (P11): undelivered replies are re-offered, then unfinished messages re-queued
- *   (bypassing caps and reordering: they were admitted before), before start() returns. shutdown(): intake
- *   stops (Rejected "engine closed"), running turns may finish until the deadline, the rest are cancelled
- *   without commit and stay journaled. Past a P11 bound (Bounds) a fresh message is Busy, nothing stored.
+ *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery
+ *   (Recovery, P11) runs before start() returns. shutdown(): intake stops (Rejected "engine closed"),
+ *   running turns may finish until the deadline, the rest are cancelled without commit and stay journaled.
+ *   Past a P11 bound (Bounds) a fresh message is Busy, nothing stored.
  */
 /** The engine behind {@link Baton}. */
 public final class Engine implements Baton {
@@ -85,7 +89,8 @@ public final class Engine implements Baton {
   final AtomicLong turnSeqs = new AtomicLong();
   final long queueTimeoutNanos;
   private final boolean ownsStore;
-  private final CompletableFuture<Boolean> drained = new CompletableFuture<>();
+  /** The drain's outcome at shutdown: true (every turn ended) or false (the deadline); the first offer wins. */
+  private final ArrayBlockingQueue<Boolean> drained = new ArrayBlockingQueue<>(1);
   volatile boolean closed;
   /** Who runs which session: this node alone, or a cluster node under session leases (SessionOwnership). */
   final SessionOwnership ownership;
@@ -150,56 +155,16 @@ public final class Engine implements Baton {
   }
 
   /** Rows recovery holds at once (P11): one page of the outbox, then of the journal, plus one session's work. */
-  static final int RECOVERY_PAGE = 500;
+  static final int RECOVERY_PAGE = Recovery.PAGE;
 
-  /**
-   * Re-offers undelivered replies, then re-queues unfinished messages, reading both a page at a time so the
-   * memory it takes does not grow with the backlog. The journal comes grouped by session; one session's
-   * entries are sorted by order key (ordered messages were released in key order before the crash) and
-   * admitted before the next session's are read on.
-   */
+  /** A single node's start: re-offers undelivered replies, re-queues unfinished messages (Recovery). */
   private void recover() {
-    @Nullable Reply lastReply = null;
-    while (true) {
-      List<Reply> page = store.undeliveredRepliesPage(lastReply, RECOVERY_PAGE);
-      if (page.isEmpty()) break;
-      for (Reply r : page) deliver(r);
-      lastReply = page.getLast();
-    }
-    long now = scheduler.nanoTime();
-    List<JournalEntry> session = new ArrayList<>();
-    long n = 0;
-    @Nullable Journaled last = null;
-    while (true) {
-      List<Journaled> page = store.unfinishedPage(last, RECOVERY_PAGE);
-      if (page.isEmpty()) break;
-      for (Journaled j : page) {
-        if (!session.isEmpty() && !session.getFirst().session().equals(j.entry().session())) {
-          n += recoverSession(session, now);
-        }
-        session.add(j.entry());
-      }
-      last = page.getLast();
-    }
-    n += recoverSession(session, now);
-    if (n > 0) log.info("recovered {} unfinished message(s)", n);
-    dispatcher.pump();
+    new Recovery(this).run();
   }
 
-  private int recoverSession(List<JournalEntry> entries, long now) {
-    int n = entries.size();
-    entries.sort(Comparator.comparingLong(Engine::orderOf));
-    for (JournalEntry e : entries) admit(new QueuedMessage(e, now), SessionActor.Source.RECOVERED);
-    entries.clear();
-    return n;
-  }
-
-  private static long orderOf(JournalEntry e) {
-    return switch (e.message().order()) {
-      case OrderKey.Sequence s -> s.seq();
-      case OrderKey.Monotonic m -> m.key();
-      case OrderKey.None n -> 0;
-    };
+  /** Admits a message found unfinished at start (admitted and released in order before). */
+  void admitRecovered(QueuedMessage m) {
+    admit(m, SessionActor.Source.RECOVERED);
   }
 
   // ------------------------------------------------------------------ submit
@@ -412,7 +377,7 @@ public final class Engine implements Baton {
   }
 
   void turnEnded(TurnRun run) {
-    if (metrics.running.decrementAndGet() == 0 && closed) drained.complete(true);
+    if (metrics.running.decrementAndGet() == 0 && closed) drained.offer(true);
     dispatcher.release();
   }
 
@@ -440,13 +405,12 @@ public final class Engine implements Baton {
   public boolean shutdown(Duration drainDeadline) throws InterruptedException {
     closed = true;
     dispatcher.stop();
-    if (metrics.running.get() == 0) drained.complete(true);
-    Scheduler.Cancellable t = scheduler.schedule(drainDeadline, () -> drained.complete(false));
+    if (metrics.running.get() == 0) drained.offer(true);
+    Scheduler.Cancellable t = scheduler.schedule(drainDeadline, () -> drained.offer(false));
     boolean ok;
     try {
-      ok = drained.get();
-    } catch (ExecutionException e) {
-      ok = false;
+      ok = drained.take();
+      drained.offer(ok); // kept for a later shutdown() or close(), which returns it at once
     } finally {
       t.cancel();
     }

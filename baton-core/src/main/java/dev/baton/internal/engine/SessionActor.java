@@ -24,6 +24,12 @@ import org.jspecify.annotations.Nullable;
  *   engine nothing — its state lives in the store. Its commits and reply hand-offs go through its
  *   CommitLane, one at a time, in outboxSeq order.
  *
+ *   Above ~300 lines on purpose: admission, the tickets, the three timers and retirement all read and
+ *   write the same guarded state under the one monitor, and the invariants between them (a message is
+ *   queued, held or running; an actor with any of them, a ticket or a busy lane never retires) are checked
+ *   in one place. The parts without that state are their own classes (ReorderBuffer, CommitLane,
+ *   OverflowPolicy).
+ *
  * Concurrency
  *   Every mutable field is guarded by `this`. The monitor is held only for in-memory bookkeeping: never
  *   across a store call, the agent or the ReplyHandler. Under it the actor may offer to the dispatcher's

@@ -227,7 +227,9 @@ final class TurnRun {
           commitError(keys, ERROR_TEXT);
           return false;
         }
-        if (!state.compareAndSet(FINISHING, RUNNING)) return false;
+        // FINISHING is left only by this thread (every end() moves from RUNNING), so no CAS is needed: the
+        // re-run is RUNNING again, and a timeout or interrupt may end it as the first attempt.
+        state.set(RUNNING);
       }
     }
   }
