@@ -26,9 +26,9 @@ import org.jspecify.annotations.Nullable;
  *   session's running turns: it runs when one of them frees the slot. With no turn of the session running,
  *   its turn waits for a global permit (GLOBAL_PERMIT, Need.ANY) held by the engine's running turns while no
  *   permit is free (so "A asks B while the askers hold every permit" is a cycle too; on nobody while one is
- *   free). Once a turn has taken it, it waits
- *   (ASK_REPLY, Need.ALL) for that turn only. Every turn start and end keeps these edges current; an answer,
- *   a cancellation or a victim removes them. So A asks B while B asks A is the cycle
+ *   free). Once a turn has taken it, it waits (ASK_REPLY, Need.ALL) for that turn only. Every turn start
+ *   and end keeps these edges current (a turn start also the other sessions' permit waits, through the
+ *   router); an answer, a cancellation or a victim removes them. So A asks B while B asks A is the cycle
  *   turn A -> call A -> ask#1 -> turn B -> call B -> ask#2 -> turn A, and the graph breaks it.
  *
  * Concurrency

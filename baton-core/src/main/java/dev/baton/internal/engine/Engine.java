@@ -197,7 +197,8 @@ public final class Engine implements Baton {
       }
       case IngestResult.Inserted x -> { }
     }
-    return ownership.admitFresh(entry, () -> admit(new QueuedMessage(entry, scheduler.nanoTime()), SessionActor.Source.FRESH));
+    return ownership.admitFresh(entry,
+        () -> admit(new QueuedMessage(entry, scheduler.nanoTime()), SessionActor.Source.FRESH));
   }
 
   /** Cluster mode: journaled messages this node took (another node accepted them, or their owner died). */

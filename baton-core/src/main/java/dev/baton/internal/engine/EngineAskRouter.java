@@ -39,7 +39,7 @@ import org.jspecify.annotations.Nullable;
  *   withPeer).
  *
  * Failure
- *   Unknown peer, self-ask, engine not attached -> the future fails with IllegalArgumentException /
+ *   Unknown peer, self-ask, engine not built yet -> the future fails with IllegalArgumentException /
  *   IllegalStateException at once (nothing submitted). A question the target refuses (busy, rejected, engine
  *   closed) fails the future with the reason. A cancelled future (timeout, deadlock victim, cancelled turn)
  *   forgets the question: if it still runs, its answer is dropped.

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  *   most (number of sessions ahead of it) turns, whatever their backlogs.
  *
  * Concurrency
- *   Lock-free: a ConcurrentLinkedQueue of tickets and an AtomicInteger of free permits. pump() is called
+ *   The ticket path is lock-free: a ConcurrentLinkedQueue of tickets and an AtomicInteger of free permits
+ *   (a capacity change, cluster mode only, takes `capacityLock`, a leaf held for arithmetic). pump() is called
  *   after every ticket offer and every permit release; it loops "take a permit, take a ticket". The offer
  *   and the release are volatile writes each followed by a volatile read of the other variable, so (the
  *   store-load pattern under sequential consistency of synchronization actions) no wake-up is lost: if the
@@ -34,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * Failure
  *   A ticket whose session has nothing to start any more (its messages expired) gives its permit back.
  */
-/** Global permits handed to session tickets in FIFO order. Thread-safe, lock-free. */
+/** Global permits handed to session tickets in FIFO order. Thread-safe; lock-free on the ticket path. */
 final class FairDispatcher {
 
   /** Starts a turn for a ticket; returns false if the session had nothing to start (permit comes back). */
