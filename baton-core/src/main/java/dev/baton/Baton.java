@@ -1,7 +1,10 @@
 package dev.baton;
 
 import dev.baton.config.BatonConfig;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.internal.engine.Engine;
+import dev.baton.internal.engine.EngineAskRouter;
+import dev.baton.internal.engine.EngineSettings;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
@@ -53,15 +56,19 @@ public interface Baton extends AutoCloseable {
   @Override
   void close();
 
-  /** Builds a {@link Baton}. Not thread-safe; use once. */
+  /**
+   * Builds a {@link Baton}. Not thread-safe. {@link #build} hands the engine an immutable copy of the
+   * settings, so a builder may be changed and built again.
+   */
   final class Builder {
-    BatonConfig config = BatonConfig.defaults();
-    Optional<Agent> agent = Optional.empty();
-    Optional<Store> store = Optional.empty();
-    Scheduler scheduler = Scheduler.system();
-    MeterRegistry meters = new SimpleMeterRegistry();
-    ReplyHandler replies = ReplyHandler.discard();
-    ToolRuntime tools = ToolRuntime.none();
+    private BatonConfig config = BatonConfig.defaults();
+    private Optional<Agent> agent = Optional.empty();
+    private Optional<Store> store = Optional.empty();
+    private Scheduler scheduler = Scheduler.system();
+    private MeterRegistry meters = new SimpleMeterRegistry();
+    private Optional<ReplyHandler> replies = Optional.empty();
+    private ToolRuntime tools = ToolRuntime.none();
+    private Optional<EngineAskRouter.Wiring> asks = Optional.empty();
 
     Builder() {}
 
@@ -92,8 +99,23 @@ public interface Baton extends AutoCloseable {
       return this;
     }
 
+    /**
+     * The handler committed replies go to. It delivers them and marks each {@linkplain Store#markDelivered
+     * delivered} itself (or through what it hands them to); the engine never marks a reply it handed to a
+     * handler, so one that neither delivers nor marks leaves its replies in the outbox to be offered again
+     * after a restart. That holds for any handler, also one that wraps or decorates another.
+     */
     public Builder replies(ReplyHandler h) {
-      this.replies = Objects.requireNonNull(h);
+      this.replies = Optional.of(Objects.requireNonNull(h));
+      return this;
+    }
+
+    /**
+     * Nobody delivers replies (the default): the engine marks each committed reply delivered as soon as it
+     * is committed, so the store's outbox does not grow. Undoes {@link #replies}.
+     */
+    public Builder discardReplies() {
+      this.replies = Optional.empty();
       return this;
     }
 
@@ -102,17 +124,25 @@ public interface Baton extends AutoCloseable {
       return this;
     }
 
-    public BatonConfig config() { return config; }
-    public Optional<Agent> agent() { return agent; }
-    public Optional<Store> store() { return store; }
-    public Scheduler scheduler() { return scheduler; }
-    public MeterRegistry meterRegistry() { return meters; }
-    public ReplyHandler replies() { return replies; }
-    public ToolRuntime tools() { return tools; }
+    /**
+     * The ask channel: questions that the tool runtime's {@code ask} sends through {@code routing} run as
+     * messages of this engine's sessions, and their edges go to {@code graph} (the graph the tool runtime
+     * feeds, {@code BatonTools.waitForGraph()}), so an ask cycle is a cycle of that graph (P8). One routing
+     * serves one engine.
+     */
+    public Builder asks(AskRouting routing, WaitGraph graph) {
+      this.asks = Optional.of(new EngineAskRouter.Wiring(routing.router(), graph));
+      return this;
+    }
 
-    /** Builds and starts the engine (recovering unfinished messages from the store). */
+    /**
+     * Builds and starts the engine (recovering unfinished messages from the store).
+     *
+     * @throws IllegalStateException if the agent type or storage backend is unknown, or the ask routing is
+     *     bound to another engine already
+     */
     public Baton build() {
-      return Engine.start(this);
+      return Engine.start(new EngineSettings(config, agent, store, scheduler, meters, replies, tools, asks));
     }
   }
 }

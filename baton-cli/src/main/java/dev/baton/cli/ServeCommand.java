@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.baton.AskRouting;
 import dev.baton.Baton;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ChannelsConfig;
@@ -19,7 +20,6 @@ import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreProvider;
-import dev.baton.internal.engine.EngineAskRouter;
 import dev.baton.tools.BatonTools;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -123,14 +123,13 @@ public final class ServeCommand implements Callable<Integer> {
       ReplyRouter router = ReplyRouter.create(cfg, store, scheduler, meters);
       // The tool runtime (built-in tools; results kept in the store for idempotency, P6) that agents such as
       // agent.type: openai offer to the model. `ask` reaches the peers named in tools.ask_peers (P1, P8).
-      EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
+      AskRouting asks = AskRouting.forPeers(cfg.tools().askPeers());
       BatonTools.Builder toolsBuilder = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters)
           .idempotencyRecords(store.idempotency()).askRouter(asks);
       clusterLocks(cfg, store).ifPresent(toolsBuilder::clusterLocks); // tool locks across nodes (cluster mode)
       tools = toolsBuilder.build();
       engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
-          .tools(tools).build();
-      asks.attach(engine, tools.waitForGraph());
+          .tools(tools).asks(asks, tools.waitForGraph()).build();
       BatonTools runtime = tools;
       Gateway gateway = Gateway.builder(cfg).engine(engine).store(store).scheduler(scheduler).meterRegistry(meters)
           .replies(router).adminView("wait-for-graph", runtime::snapshot)

@@ -3,6 +3,7 @@ package dev.baton.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.Agent;
+import dev.baton.AskRouting;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
 import dev.baton.Reply;
@@ -11,7 +12,6 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.ToolsConfig;
 import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.BatonJson;
-import dev.baton.internal.engine.EngineAskRouter;
 import dev.baton.spi.Scheduler;
 import dev.baton.testing.ManualScheduler;
 import dev.baton.spi.tool.ToolCall;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ask} through the real engine ({@link EngineAskRouter}): the question is a message of the peer's
+ * {@code ask} through the real engine ({@link AskRouting}): the question is a message of the peer's
  * session, the peer's agent answers it in a turn, the answer goes to the asker and never to the channel's
  * ReplyHandler; unknown peers are refused (P1); a timeout drops the late answer (P4); an ask cycle A->B->A is
  * found by the wait-for graph and broken (P8). Turns run on real (virtual) threads; time is a ManualScheduler.
@@ -82,7 +82,7 @@ class AskThroughEngineTest {
         return c;
       }
     };
-    EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
+    AskRouting asks = AskRouting.forPeers(cfg.tools().askPeers());
     tools = BatonTools.builder().config(cfg).scheduler(spy).askRouter(asks).build();
     graph = tools.waitForGraph();
     Agent agent = turn -> {
@@ -108,8 +108,8 @@ class AskThroughEngineTest {
         throw new IllegalStateException(e);
       }
     };
-    baton = Baton.builder().config(cfg).scheduler(clock).agent(agent).tools(tools).replies(channel::add).build();
-    asks.attach(baton, graph);
+    baton = Baton.builder().config(cfg).scheduler(clock).agent(agent).tools(tools).replies(channel::add)
+        .asks(asks, graph).build();
   }
 
   @AfterEach

@@ -15,15 +15,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /*
  * Overview
  *   One session's side of `ask` (EngineAskRouter): the turns it runs now and the questions sent to it, with
  *   their wait-for-graph edges (P8). A question that waits to run waits (SESSION_SLOT, Need.ANY) for the
- *   session's running turns: it runs when one of them frees the slot. Once a turn has taken it, it waits
- *   (ASK_REPLY, Need.ALL) for that turn only. Every turn start and end keeps these edges current; an answer,
- *   a cancellation or a victim removes them. So A asks B while B asks A is the cycle
+ *   session's running turns: it runs when one of them frees the slot. With no turn of the session running,
+ *   its turn waits for a global permit (GLOBAL_PERMIT, Need.ANY) held by the engine's running turns while no
+ *   permit is free (so "A asks B while the askers hold every permit" is a cycle too; on nobody while one is
+ *   free). Once a turn has taken it, it waits (ASK_REPLY, Need.ALL) for that turn only. Every turn start
+ *   and end keeps these edges current (a turn start also the other sessions' permit waits, through the
+ *   router); an answer, a cancellation or a victim removes them. So A asks B while B asks A is the cycle
  *   turn A -> call A -> ask#1 -> turn B -> call B -> ask#2 -> turn A, and the graph breaks it.
  *
  * Concurrency
@@ -49,6 +54,8 @@ final class AskPeer {
     final CompletableFuture<String> reply = new CompletableFuture<>();
     // Guarded by the target's AskPeer monitor.
     WaitGraph.@Nullable Wait wait;
+    /** The kind of {@link #wait} while the question is queued: SESSION_SLOT or GLOBAL_PERMIT. */
+    WaitKind queuedOn = WaitKind.SESSION_SLOT;
     long answeringTurn = -1;
 
     Question(String askId, String messageId, SessionKey from, String peer, SessionKey target) {
@@ -67,16 +74,34 @@ final class AskPeer {
   final SessionKey key;
   private final WaitGraph graph;
   private final BiConsumer<Question, DeadlockException> onVictim;
+  private final Supplier<List<Party>> permitHolders;
+  private final Consumer<SessionKey> waitsForPermit;
   // ---- guarded by this ----
   private final Set<Long> running = new LinkedHashSet<>(2);
   private final Map<String, Question> questions = new LinkedHashMap<>(2);
   boolean retired;
   int depth;
 
-  AskPeer(SessionKey key, WaitGraph graph, BiConsumer<Question, DeadlockException> onVictim) {
+  /**
+   * @param waitsForPermit told (under this monitor) when a question here starts waiting for a permit
+   * @param permitHolders the turns holding the global permits a turn of this session would wait for: every
+   *     running turn of the engine when no permit is free (and none can be added), else none
+   */
+  AskPeer(SessionKey key, WaitGraph graph, BiConsumer<Question, DeadlockException> onVictim,
+      Supplier<List<Party>> permitHolders, Consumer<SessionKey> waitsForPermit) {
     this.key = key;
     this.graph = graph;
     this.onVictim = onVictim;
+    this.permitHolders = permitHolders;
+    this.waitsForPermit = waitsForPermit;
+  }
+
+  /** Whether a question here waits for a global permit (the router refreshes those on every turn start). */
+  boolean waitsForPermit() {
+    for (Question q : questions.values()) {
+      if (q.answeringTurn < 0 && q.wait != null && q.queuedOn == WaitKind.GLOBAL_PERMIT) return true;
+    }
+    return false;
   }
 
   boolean idle() {
@@ -121,17 +146,42 @@ final class AskPeer {
     endWait(q);
   }
 
+  /**
+   * A queued question waits for a slot of this session while a turn of it runs (SESSION_SLOT, on those
+   * turns); with none running, its turn waits for a global permit (GLOBAL_PERMIT, Need.ANY, on the turns
+   * that hold the permits when none is free; on nobody while one is free).
+   */
   private void awaitSlot(Question q) {
-    q.wait = graph.await(q.party(), WaitKind.SESSION_SLOT, "slot of " + key, Need.ANY, runningParties(),
-        d -> onVictim.accept(q, d));
+    if (running.isEmpty()) {
+      q.queuedOn = WaitKind.GLOBAL_PERMIT;
+      waitsForPermit.accept(key); // before the await: a turn starting meanwhile refreshes this wait
+      q.wait = graph.await(q.party(), WaitKind.GLOBAL_PERMIT, "a global permit for " + key, Need.ANY,
+          permitHolders.get(), d -> onVictim.accept(q, d));
+    } else {
+      q.queuedOn = WaitKind.SESSION_SLOT;
+      q.wait = graph.await(q.party(), WaitKind.SESSION_SLOT, "slot of " + key, Need.ANY, runningParties(),
+          d -> onVictim.accept(q, d));
+    }
   }
 
-  private void updateQueued() {
-    List<Party> blockers = null;
+  /** Brings the queued questions' waits up to date: their kind, and their blockers. */
+  void updateQueued() {
+    List<Party> slot = null;
+    List<Party> permits = null;
     for (Question q : new ArrayList<>(questions.values())) { // a victim callback may remove one
-      if (q.answeringTurn >= 0 || q.wait == null) continue;
-      if (blockers == null) blockers = runningParties();
-      graph.update(q.wait, blockers);
+      WaitGraph.Wait w = q.wait;
+      if (q.answeringTurn >= 0 || w == null) continue;
+      WaitKind now = running.isEmpty() ? WaitKind.GLOBAL_PERMIT : WaitKind.SESSION_SLOT;
+      if (now != q.queuedOn) {
+        endWait(q);
+        awaitSlot(q);
+      } else if (now == WaitKind.SESSION_SLOT) {
+        if (slot == null) slot = runningParties();
+        graph.update(w, slot);
+      } else {
+        if (permits == null) permits = permitHolders.get();
+        graph.update(w, permits);
+      }
     }
   }
 

@@ -15,7 +15,6 @@ import dev.baton.spi.AgentProvider;
 import dev.baton.spi.FencedException;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
-import dev.baton.spi.Journaled;
 import dev.baton.spi.MessageStatus;
 import dev.baton.spi.ReplyHandler;
 import dev.baton.spi.Scheduler;
@@ -30,9 +29,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.ServiceLoader;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,24 +38,30 @@ import org.slf4j.LoggerFactory;
 
 /*
  * Overview
- *   The in-memory engine (DESIGN §1 steps 2-6 and 8). submit(): session key from the authenticated sender
- *   (step 2), dedup key, store.ingest = dedup + journal in one step (step 3), then the session's actor
- *   (SessionActor: reorder buffer, mailbox, admission; steps 4-5). Turns are handed global permits by the
- *   FairDispatcher and run as TurnRuns on virtual threads (step 6); their commits and replies go through
- *   the session's commit lane to the ReplyHandler in outboxSeq order (step 8). docs/concurrency.md has the
- *   whole picture and the lock order.
+ *   The engine (DESIGN §1 steps 2-6 and 8; docs/architecture.md has the picture). submit(): session key from
+ *   the authenticated sender (step 2), dedup key, store.ingest = dedup + journal in one step (step 3), then
+ *   the session's ownership decides where it is admitted (SessionOwnership: this node always, or under the
+ *   session's lease in a cluster) and its actor takes it (SessionActor: reorder buffer, mailbox, admission;
+ *   steps 4-5); what the actor does not queue is the OverflowPolicy's. Turns are handed global permits by
+ *   the FairDispatcher and run as TurnRuns on virtual threads (step 6); their commits and replies go
+ *   through the session's CommitLane to the ReplyHandler in outboxSeq order (step 8). docs/concurrency.md
+ *   has the lock order.
+ *
+ *   Above ~300 lines on purpose: it is the composition root (settings, store, agent, ownership, dispatcher,
+ *   ask listener) and the one admission path (submit -> admit -> refusal), which reads best in one place;
+ *   recovery, overflow, ownership, the lane and the turn are classes of their own.
  *
  * Concurrency
  *   submit() is thread-safe and never waits for a turn. Sessions live in a ConcurrentHashMap<SessionKey,
  *   SessionActor> only while they have work; there is no global lock on the path of a message (the map's
- *   per-bin locks, the actor's own monitor, lock-free dispatcher and counters). `closed` is volatile.
+ *   per-bin locks, the actor's own monitor, the dispatcher's lock-free ticket line and counters). `closed`
+ *   is volatile. Every collaborator is final and fixed at construction (no hooks set later).
  *
  * Failure
- *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery, read
- *   a page at a time (P11): undelivered replies are re-offered, then unfinished messages re-queued
- *   (bypassing caps and reordering: they were admitted before), before start() returns. shutdown(): intake
- *   stops (Rejected "engine closed"), running turns may finish until the deadline, the rest are cancelled
- *   without commit and stay journaled. Past a P11 bound (Bounds) a fresh message is Busy, nothing stored.
+ *   Start: unknown agent type or backend -> IllegalStateException naming what is available. Recovery
+ *   (Recovery, P11) runs before start() returns. shutdown(): intake stops (Rejected "engine closed"),
+ *   running turns may finish until the deadline, the rest are cancelled without commit and stay journaled.
+ *   Past a P11 bound (Bounds) a fresh message is Busy, nothing stored.
  */
 /** The engine behind {@link Baton}. */
 public final class Engine implements Baton {
@@ -73,58 +77,59 @@ public final class Engine implements Baton {
   final Store store;
   final Agent agent;
   final ToolRuntime tools;
-  final ReplyHandler replies;
+  /** Null: the builder's discardReplies (the engine marks each reply delivered itself). */
+  final @Nullable ReplyHandler replies;
   final EngineMetrics metrics;
   /** P11: max_queued_total and sessions.max_live_per_user (the per-session cap is the actor's). */
   final Bounds bounds;
   final FairDispatcher dispatcher;
+  /** What becomes of a message its session did not queue: the one place overflow_action is read. */
+  final OverflowPolicy overflow;
   final ConcurrentHashMap<SessionKey, SessionActor> actors = new ConcurrentHashMap<>();
   final AtomicLong turnSeqs = new AtomicLong();
   final long queueTimeoutNanos;
   private final boolean ownsStore;
-  private final CompletableFuture<Boolean> drained = new CompletableFuture<>();
+  /** The drain's outcome at shutdown: true (every turn ended) or false (the deadline); the first offer wins. */
+  private final ArrayBlockingQueue<Boolean> drained = new ArrayBlockingQueue<>(1);
   volatile boolean closed;
-  /** Cluster mode (cluster.enabled): leases, fencing tokens, journal polling; null on a single node. */
-  final @Nullable ClusterMember cluster;
-  /** Set once by {@link EngineAskRouter#attach}: turn hooks and the ask channel's replies go to it. */
-  volatile @Nullable EngineAskRouter asks;
+  /** Who runs which session: this node alone, or a cluster node under session leases (SessionOwnership). */
+  final SessionOwnership ownership;
+  /** The ask channel (fixed at build time): told of every turn, and given the answers to questions. */
+  final AskListener asks;
 
-  private Engine(Baton.Builder b) {
-    this.config = b.config();
+  private Engine(EngineSettings s) {
+    this.config = s.config();
     this.concurrency = config.agent().concurrency();
-    this.scheduler = b.scheduler();
-    this.tools = b.tools();
-    this.replies = b.replies();
-    this.bounds = new Bounds(concurrency.maxQueuedTotal(), config.sessions().maxLivePerUser(), b.meterRegistry());
-    this.metrics = new EngineMetrics(b.meterRegistry(), bounds.queued);
+    this.scheduler = s.scheduler();
+    this.tools = s.tools();
+    this.replies = s.replies().orElse(null);
+    this.bounds = new Bounds(concurrency.maxQueuedTotal(), config.sessions().maxLivePerUser(), s.meters());
+    this.metrics = new EngineMetrics(s.meters(), bounds.queued);
     this.queueTimeoutNanos = concurrency.queueTimeoutMs() * 1_000_000L;
-    this.agent = b.agent().orElseGet(() -> loadAgent(config));
-    this.ownsStore = b.store().isEmpty();
-    this.store = b.store().orElseGet(() -> openStore(config, scheduler));
-    if (config.cluster().enabled()) {
-      SessionLeases leases = store.leases().orElseThrow(() -> new IllegalStateException(
-          "cluster.enabled needs a store with session leases (postgres or sqlite); " + store + " has none"));
-      this.cluster = new ClusterMember(this, config.cluster(), leases, store.clusterPermits(),
-          Duration.ofMillis(config.storage().leaseTtlMs()), b.meterRegistry());
-    } else {
-      this.cluster = null;
-    }
-    ClusterCap cap = cluster == null ? null : cluster.cap;
-    // With a cluster-wide cap the node may start turns only with the permits its first heartbeat gets.
-    this.dispatcher = new FairDispatcher(cap != null ? 0 : concurrency.maxConcurrentTotal(), this::startTurn,
-        scheduler);
-    if (cap != null) dispatcher.onStarved(cap::nudge);
+    this.agent = s.agent().orElseGet(() -> loadAgent(config));
+    this.ownsStore = s.store().isEmpty();
+    this.store = s.store().orElseGet(() -> openStore(config, scheduler));
+    this.ownership = config.cluster().enabled() ? leased(s) : new LocalOwnership();
+    this.dispatcher = new FairDispatcher(ownership.startingPermits(concurrency.maxConcurrentTotal()),
+        this::startTurn, scheduler, ownership::starved);
+    this.overflow = new OverflowPolicy(this);
+    this.asks = s.asks().map(w -> w.router().bind(this, w.graph())).orElse(AskListener.NONE);
   }
 
-  /** Builds the engine, recovers unfinished work from the store, and starts it. */
-  public static Baton start(Baton.Builder b) {
-    Engine e = new Engine(b);
-    ClusterMember c = e.cluster;
-    if (c == null) {
-      e.recover();
-    } else {
-      c.start(); // takes over what no live node owns, in its first poll
-    }
+  private LeasedOwnership leased(EngineSettings s) {
+    SessionLeases leases = store.leases().orElseThrow(() -> new IllegalStateException(
+        "cluster.enabled needs a store with session leases (postgres or sqlite); " + store + " has none"));
+    return new LeasedOwnership(this, config.cluster(), leases, store.clusterPermits(),
+        Duration.ofMillis(config.storage().leaseTtlMs()), s.meters());
+  }
+
+  /**
+   * Builds the engine and starts it: a single node recovers unfinished work from the store first, a cluster
+   * node takes over what no live node owns in its first poll.
+   */
+  public static Baton start(EngineSettings settings) {
+    Engine e = new Engine(settings);
+    e.ownership.start(e::recover);
     return e;
   }
 
@@ -150,56 +155,16 @@ public final class Engine implements Baton {
   }
 
   /** Rows recovery holds at once (P11): one page of the outbox, then of the journal, plus one session's work. */
-  static final int RECOVERY_PAGE = 500;
+  static final int RECOVERY_PAGE = Recovery.PAGE;
 
-  /**
-   * Re-offers undelivered replies, then re-queues unfinished messages, reading both a page at a time so the
-   * memory it takes does not grow with the backlog. The journal comes grouped by session; one session's
-   * entries are sorted by order key (ordered messages were released in key order before the crash) and
-   * admitted before the next session's are read on.
-   */
+  /** A single node's start: re-offers undelivered replies, re-queues unfinished messages (Recovery). */
   private void recover() {
-    @Nullable Reply lastReply = null;
-    while (true) {
-      List<Reply> page = store.undeliveredRepliesPage(lastReply, RECOVERY_PAGE);
-      if (page.isEmpty()) break;
-      for (Reply r : page) deliver(r);
-      lastReply = page.getLast();
-    }
-    long now = scheduler.nanoTime();
-    List<JournalEntry> session = new ArrayList<>();
-    long n = 0;
-    @Nullable Journaled last = null;
-    while (true) {
-      List<Journaled> page = store.unfinishedPage(last, RECOVERY_PAGE);
-      if (page.isEmpty()) break;
-      for (Journaled j : page) {
-        if (!session.isEmpty() && !session.getFirst().session().equals(j.entry().session())) {
-          n += recoverSession(session, now);
-        }
-        session.add(j.entry());
-      }
-      last = page.getLast();
-    }
-    n += recoverSession(session, now);
-    if (n > 0) log.info("recovered {} unfinished message(s)", n);
-    dispatcher.pump();
+    new Recovery(this).run();
   }
 
-  private int recoverSession(List<JournalEntry> entries, long now) {
-    int n = entries.size();
-    entries.sort(Comparator.comparingLong(Engine::orderOf));
-    for (JournalEntry e : entries) admit(new Pending(e, now), SessionActor.Source.RECOVERED);
-    entries.clear();
-    return n;
-  }
-
-  private static long orderOf(JournalEntry e) {
-    return switch (e.message().order()) {
-      case OrderKey.Sequence s -> s.seq();
-      case OrderKey.Monotonic m -> m.key();
-      case OrderKey.None n -> 0;
-    };
+  /** Admits a message found unfinished at start (admitted and released in order before). */
+  void admitRecovered(QueuedMessage m) {
+    admit(m, SessionActor.Source.RECOVERED);
   }
 
   // ------------------------------------------------------------------ submit
@@ -232,27 +197,14 @@ public final class Engine implements Baton {
       }
       case IngestResult.Inserted x -> { }
     }
-    ClusterMember c = cluster;
-    if (c == null) return admit(new Pending(entry, scheduler.nanoTime()), SessionActor.Source.FRESH);
-    Admission a = c.underLease(session, key, (adopted, pending) -> {
-      if (!c.admitAfterOlder(entry, adopted, pending)) {
-        // This node's poll found it in the journal first and admitted it (it may even be answered by now):
-        // it runs once, from there.
-        metrics.admitted.increment();
-        return new Admission.Accepted(key, session);
-      }
-      return admit(new Pending(entry, scheduler.nanoTime()), SessionActor.Source.FRESH);
-    });
-    if (a != null) return a;
-    // Another live node runs this session: the message is journaled and its owner's poll takes it.
-    metrics.admitted.increment();
-    return new Admission.Accepted(key, session);
+    return ownership.admitFresh(entry,
+        () -> admit(new QueuedMessage(entry, scheduler.nanoTime()), SessionActor.Source.FRESH));
   }
 
   /** Cluster mode: journaled messages this node took (another node accepted them, or their owner died). */
   void adopt(List<JournalEntry> entries) {
     long now = scheduler.nanoTime();
-    for (JournalEntry e : entries) admit(new Pending(e, now), SessionActor.Source.ADOPTED);
+    for (JournalEntry e : entries) admit(new QueuedMessage(e, now), SessionActor.Source.ADOPTED);
     dispatcher.pump();
   }
 
@@ -274,7 +226,7 @@ public final class Engine implements Baton {
    * refused, null, when its sender is at sessions.max_live_per_user). Not computeIfAbsent: the charge and the
    * install are two steps, and a charge whose actor lost the race to be installed is given back.
    */
-  private @Nullable SessionActor actorFor(Pending p, SessionActor.Source source) {
+  private @Nullable SessionActor actorFor(QueuedMessage p, SessionActor.Source source) {
     SessionKey session = p.entry.session();
     SessionActor a = actors.get(session);
     if (a != null) return a;
@@ -287,7 +239,7 @@ public final class Engine implements Baton {
     return prev;
   }
 
-  private Admission admit(Pending p, SessionActor.Source source) {
+  private Admission admit(QueuedMessage p, SessionActor.Source source) {
     SessionKey session = p.entry.session();
     while (true) {
       SessionActor a = actorFor(p, source);
@@ -319,71 +271,28 @@ public final class Engine implements Baton {
           dispatcher.pump();
           return new Admission.Accepted(p.key(), session);
         }
-        case TOTAL_FULL -> {
-          store.release(p.key());
-          released(p.key());
-          return refused(p.key(), bounds.refusedQueuedTotal, Bounds.QUEUED_TOTAL_TEXT);
-        }
-        case LATE_DROPPED -> {
-          metrics.rejected.increment();
-          return new Admission.Rejected(p.key(), "late: later messages of this session were already answered");
-        }
-        case FULL, BUSY_RUNNING -> {
-          String why = o == SessionActor.Offer.FULL ? "queue full" : "busy: a turn is running";
-          switch (concurrency.overflowAction()) {
-            case RETURN_BUSY_MESSAGE -> {
-              store.release(p.key());
-              released(p.key());
-              metrics.busy.increment();
-              return new Admission.Busy(p.key(), concurrency.busyMessage(), true); // rejectionTask sends it
-            }
-            case REJECT -> {
-              store.release(p.key());
-              released(p.key());
-              metrics.rejected.increment();
-              return new Admission.Rejected(p.key(), why);
-            }
-            case DROP -> {
-              metrics.rejected.increment();
-              return new Admission.Rejected(p.key(), "dropped: " + why);
-            }
+        default -> {
+          OverflowPolicy.Decision d = overflow.decide(o);
+          if (d.releasesKey()) {
+            store.release(p.key());
+            released(p.key());
           }
+          return overflow.admission(p.key(), o, d);
         }
       }
     }
   }
 
   private void released(DedupKey key) {
-    ClusterMember c = cluster;
-    if (c != null) c.finished(List.of(key));
-  }
-
-  /** The lane task for a message that was not queued (busy reply, drop), or null. Called under the actor. */
-  @Nullable Runnable rejectionTask(SessionActor a, Pending p, SessionActor.Offer why) {
-    if (why == SessionActor.Offer.TOTAL_FULL) return null; // a P11 refusal stores nothing, no busy reply
-    if (why == SessionActor.Offer.LATE_DROPPED) {
-      Reply r = StagedTurn.reply(a.key, p, Reply.Kind.ERROR, LATE_TEXT, OptionalLong.empty());
-      return () -> commitAndDeliver(a, finish(a, List.of(p.key()), MessageStatus.DROPPED, List.of(r)));
-    }
-    return switch (concurrency.overflowAction()) {
-      case RETURN_BUSY_MESSAGE -> {
-        Reply r = StagedTurn.reply(a.key, p, Reply.Kind.BUSY, concurrency.busyMessage(), OptionalLong.empty());
-        yield () -> commitAndDeliver(a, TurnCommit.finishOnly(a.key, List.of(), MessageStatus.DONE, List.of(r)));
-      }
-      case DROP -> () -> {
-        store.updateStatus(List.of(p.key()), MessageStatus.DROPPED);
-        released(p.key());
-      };
-      case REJECT -> null;
-    };
+    ownership.committed(List.of(key));
   }
 
   /** The lane task that ends expired messages with an error reply each (P4: expiry is visible). */
-  Runnable expiryTask(SessionActor a, List<Pending> expired) {
+  Runnable expiryTask(SessionActor a, List<QueuedMessage> expired) {
     metrics.expired.increment(expired.size());
     List<DedupKey> keys = new ArrayList<>(expired.size());
     List<Reply> rs = new ArrayList<>(expired.size());
-    for (Pending p : expired) {
+    for (QueuedMessage p : expired) {
       keys.add(p.key());
       rs.add(StagedTurn.reply(a.key, p, Reply.Kind.ERROR, EXPIRED_TEXT, OptionalLong.empty()));
     }
@@ -400,17 +309,12 @@ public final class Engine implements Baton {
   }
 
   /**
-   * Runs on the session's lane: one store commit, then its replies to the handler in outboxSeq order. In
-   * cluster mode a commit without a token carries the session's current lease token; a fenced commit (the
-   * lease went to another node) drops the session here and is rethrown.
+   * Runs on the session's lane: one store commit, then its replies to the handler in outboxSeq order. A
+   * commit without a token carries the session's current one (cluster mode: its lease's; 0 on a single
+   * node); a fenced commit (the lease went to another node) drops the session here and is rethrown.
    */
   void commitAndDeliver(SessionActor a, TurnCommit c) {
-    ClusterMember cm = cluster;
-    if (cm == null) {
-      for (Reply r : store.commitTurn(c)) deliver(r);
-      return;
-    }
-    TurnCommit t = c.fencingToken() != 0 ? c : withToken(c, cm.token(a.key));
+    TurnCommit t = c.fencingToken() != 0 ? c : withToken(c, ownership.token(a.key));
     List<Reply> stored;
     try {
       stored = store.commitTurn(t);
@@ -418,35 +322,46 @@ public final class Engine implements Baton {
       metrics.fenced.increment();
       log.warn("session {}: commit refused, the session's lease is held by another node now (token {} is stale)",
           a.key, t.fencingToken());
-      cm.lost(a.key, t.fencingToken());
+      ownership.fenced(a.key, t.fencingToken());
       throw e;
     }
-    cm.finished(t.messages());
+    ownership.committed(t.messages());
     for (Reply r : stored) deliver(r);
   }
 
   static TurnCommit withToken(TurnCommit c, long token) {
+    if (c.fencingToken() == token) return c;
     return new TurnCommit(c.session(), c.messages(), c.status(), c.expected(), c.writes(), c.transcript(),
         c.replies(), token);
   }
 
   /** The fencing token a turn of {@code session} starting now commits with (0 on a single node). */
   long fencingToken(SessionKey session) {
-    ClusterMember c = cluster;
-    return c == null ? 0 : c.token(session);
+    return ownership.token(session);
   }
 
+  /**
+   * Hands a committed reply on: an answer to a question goes to the ask channel (and is delivered by that),
+   * any other to the ReplyHandler, which marks it delivered itself; with no handler (the builder's
+   * discardReplies, its default) nobody delivers, so it is marked delivered here and the outbox does not grow.
+   */
   void deliver(Reply r) {
     if (r.channel().equals(EngineAskRouter.CHANNEL)) { // the answer to a question, never a channel's reply
-      EngineAskRouter.answered(this, r);
+      asks.answered(r);
+      try {
+        store.markDelivered(r.session(), r.outboxSeq());
+      } catch (RuntimeException e) {
+        log.warn("session {}: could not mark answer {} delivered", r.session(), r.outboxSeq(), e);
+      }
       return;
     }
-    if (replies == DiscardReplies.INSTANCE) {
+    ReplyHandler h = replies;
+    if (h == null) {
       store.markDelivered(r.session(), r.outboxSeq()); // nobody delivers: do not let the outbox grow
       return;
     }
     try {
-      replies.onReply(r);
+      h.onReply(r);
     } catch (RuntimeException e) {
       log.error("session {}: reply handler failed for reply {}", r.session(), r.outboxSeq(), e);
     }
@@ -463,7 +378,7 @@ public final class Engine implements Baton {
   }
 
   void turnEnded(TurnRun run) {
-    if (metrics.running.decrementAndGet() == 0 && closed) drained.complete(true);
+    if (metrics.running.decrementAndGet() == 0 && closed) drained.offer(true);
     dispatcher.release();
   }
 
@@ -473,8 +388,8 @@ public final class Engine implements Baton {
   public EngineSnapshot snapshot() {
     List<EngineSnapshot.SessionView> views = new ArrayList<>();
     for (SessionActor a : actors.values()) {
-      int[] v = a.view();
-      if (v[0] > 0 || v[1] > 0) views.add(new EngineSnapshot.SessionView(a.key, v[0], v[1]));
+      SessionActor.Load v = a.load();
+      if (!v.idle()) views.add(new EngineSnapshot.SessionView(a.key, v.queued(), v.running()));
     }
     views.sort(Comparator.comparingInt((EngineSnapshot.SessionView v) -> -(v.queued() + v.running()))
         .thenComparing(EngineSnapshot.SessionView::session));
@@ -491,13 +406,12 @@ public final class Engine implements Baton {
   public boolean shutdown(Duration drainDeadline) throws InterruptedException {
     closed = true;
     dispatcher.stop();
-    if (metrics.running.get() == 0) drained.complete(true);
-    Scheduler.Cancellable t = scheduler.schedule(drainDeadline, () -> drained.complete(false));
+    if (metrics.running.get() == 0) drained.offer(true);
+    Scheduler.Cancellable t = scheduler.schedule(drainDeadline, () -> drained.offer(false));
     boolean ok;
     try {
-      ok = drained.get();
-    } catch (ExecutionException e) {
-      ok = false;
+      ok = drained.take();
+      drained.offer(ok); // kept for a later shutdown() or close(), which returns it at once
     } finally {
       t.cancel();
     }
@@ -512,8 +426,7 @@ public final class Engine implements Baton {
       }
       log.warn("shutdown: {} turn(s) did not finish in {} and were cancelled", n, drainDeadline);
     }
-    ClusterMember c = cluster;
-    if (c != null) c.stop();
+    ownership.stop();
     if (ownsStore) store.close();
     return ok;
   }

@@ -1,13 +1,13 @@
 package dev.baton.internal.engine;
 
 import dev.baton.Admission;
-import dev.baton.Baton;
 import dev.baton.DeadlockException;
 import dev.baton.InboundMessage;
 import dev.baton.OrderKey;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.TurnContext;
+import dev.baton.deadlock.Party;
 import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.tool.AskRouter;
 import java.util.ArrayList;
@@ -39,25 +39,17 @@ import org.jspecify.annotations.Nullable;
  *   withPeer).
  *
  * Failure
- *   Unknown peer, self-ask, engine not attached -> the future fails with IllegalArgumentException /
+ *   Unknown peer, self-ask, engine not built yet -> the future fails with IllegalArgumentException /
  *   IllegalStateException at once (nothing submitted). A question the target refuses (busy, rejected, engine
  *   closed) fails the future with the reason. A cancelled future (timeout, deadlock victim, cancelled turn)
  *   forgets the question: if it still runs, its answer is dropped.
  */
 /**
- * Delivers {@code ask} questions through the engine. Build it before the tool runtime (which needs an
- * {@link AskRouter}), then {@link #attach} the started engine and the runtime's wait-for graph.
- *
- * <pre>{@code
- * EngineAskRouter asks = new EngineAskRouter(cfg.tools().askPeers());
- * BatonTools tools = BatonTools.builder().askRouter(asks)...build();
- * Baton baton = Baton.builder().tools(tools)...build();
- * asks.attach(baton, tools.waitForGraph());
- * }</pre>
- *
- * <p>Thread-safe.
+ * Delivers {@code ask} questions through the engine; the implementation behind {@code dev.baton.AskRouting}.
+ * Built before the tool runtime (which needs an {@link AskRouter}); the engine binds it once, when it is
+ * built ({@code Baton.Builder.asks}). Thread-safe.
  */
-public final class EngineAskRouter implements AskRouter {
+public final class EngineAskRouter implements AskRouter, AskListener {
 
   /** The channel of questions and of their answers. */
   public static final String CHANNEL = "ask";
@@ -66,6 +58,10 @@ public final class EngineAskRouter implements AskRouter {
   private volatile @Nullable WaitGraph graph;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final ConcurrentHashMap<SessionKey, AskPeer> sessions = new ConcurrentHashMap<>();
+  /** The running turns, each holding a global permit: from its start until its permit is given back. */
+  private final ConcurrentHashMap<Long, Party> holders = new ConcurrentHashMap<>();
+  /** Sessions that may have a question waiting for a global permit (added and removed under their AskPeer). */
+  private final java.util.Set<SessionKey> permitWaiters = ConcurrentHashMap.newKeySet();
   final ConcurrentHashMap<String, AskPeer.Question> questions = new ConcurrentHashMap<>();
   private volatile @Nullable Engine engine;
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineAskRouter.class);
@@ -79,20 +75,25 @@ public final class EngineAskRouter implements AskRouter {
     this.peers = Map.copyOf(m);
   }
 
+  /** How an engine is wired to a router: the router and the wait-for graph its questions' edges go to. */
+  public record Wiring(EngineAskRouter router, WaitGraph graph) {
+    public Wiring {
+      Objects.requireNonNull(router, "router");
+      Objects.requireNonNull(graph, "graph");
+    }
+  }
+
   /**
-   * Connects this router to a started engine: its turns report to it and its {@code ask} replies come here.
-   * Until then every ask fails with "not connected".
+   * Connects this router to the engine being built: its turns report to it and its {@code ask} replies come
+   * here. Until then every ask fails with "not connected".
    *
-   * @param graph the wait-for graph the tool runtime feeds ({@code BatonTools.waitForGraph()})
-   * @throws IllegalArgumentException if {@code baton} is not Baton's own engine
-   * @throws IllegalStateException if this router or that engine is already attached
+   * @throws IllegalStateException if this router is already bound to an engine
    */
-  public synchronized void attach(Baton baton, WaitGraph graph) {
-    if (!(baton instanceof Engine e)) throw new IllegalArgumentException("ask needs Baton's own engine");
-    if (engine != null || e.asks != null) throw new IllegalStateException("ask router already attached");
-    this.graph = Objects.requireNonNull(graph, "graph");
-    e.asks = this;
+  synchronized AskListener bind(Engine e, WaitGraph graph) {
+    if (engine != null) throw new IllegalStateException("ask router already bound to an engine");
+    this.graph = graph;
     engine = e;
+    return this;
   }
 
   /** The peer names agents may ask. */
@@ -132,16 +133,28 @@ public final class EngineAskRouter implements AskRouter {
   }
 
   /** Called on the turn's thread before the agent runs. Never throws. */
-  void turnStarted(TurnContext ctx) {
+  @Override
+  public void turnStarted(TurnContext ctx) {
     try {
+      holders.put(ctx.turnSeq(), Party.turn(ctx.turnSeq(), "session " + ctx.session()));
       withPeer(ctx.session(), p -> p.turnStarted(ctx));
+      // A new permit holder: the questions that wait for a permit wait for it too (or no longer wait, if it is
+      // their own session's turn, which took them).
+      for (SessionKey k : permitWaiters) {
+        if (k.equals(ctx.session())) continue;
+        withPeer(k, p -> {
+          p.updateQueued();
+          if (!p.waitsForPermit()) permitWaiters.remove(k);
+        });
+      }
     } catch (RuntimeException ex) { // never let bookkeeping break a turn; the asker's timeout still bounds it
       log.error("session {}: ask bookkeeping failed at the start of turn {}", ctx.session(), ctx.turnSeq(), ex);
     }
   }
 
   /** On the turn's thread after its commit (its replies were delivered), before its slot frees. Never throws. */
-  void turnEnded(TurnContext ctx) {
+  @Override
+  public void turnEnded(TurnContext ctx) {
     try {
       withPeer(ctx.session(), p -> p.turnEnded(ctx.turnSeq()));
     } catch (RuntimeException ex) {
@@ -149,21 +162,33 @@ public final class EngineAskRouter implements AskRouter {
     }
   }
 
+  /** After the turn gave its permit back (handed it on): it holds none now. Never throws. */
+  @Override
+  public void permitReturned(TurnContext ctx) {
+    holders.remove(ctx.turnSeq());
+  }
+
+  /**
+   * The turns a turn that is to start now waits for: every permit holder when no permit is free and the
+   * node cannot get more (its capacity is its own max_concurrent_total), else none. A turn that ended but
+   * has not given its permit back yet is still a holder (it waits for nothing, so it blocks no cycle).
+   */
+  private List<Party> permitHolders() {
+    Engine e = engine;
+    if (e == null || !e.dispatcher.saturated(e.concurrency.maxConcurrentTotal())) return List.of();
+    return List.copyOf(holders.values());
+  }
+
   /** A reply of channel {@code ask}: the answer to a question (or a late one, dropped). On the commit lane. */
-  static void answered(Engine e, Reply r) {
-    EngineAskRouter router = e.asks;
-    AskPeer.Question q = router == null ? null : router.questions.get(r.inReplyTo());
+  @Override
+  public void answered(Reply r) {
+    AskPeer.Question q = questions.get(r.inReplyTo());
     if (q != null && q.target.equals(r.session())) {
       if (r.kind() == Reply.Kind.REPLY) {
         q.reply.complete(r.text());
       } else {
         q.reply.completeExceptionally(new IllegalStateException("'" + q.peer + "' could not answer: " + r.text()));
       }
-    }
-    try {
-      e.store.markDelivered(r.session(), r.outboxSeq());
-    } catch (RuntimeException ex) {
-      e.log.warn("session {}: could not mark answer {} delivered", r.session(), r.outboxSeq(), ex);
     }
   }
 
@@ -179,7 +204,8 @@ public final class EngineAskRouter implements AskRouter {
     if (outer == null) DEFERRED.set(later);
     try {
       while (true) {
-        AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, Objects.requireNonNull(graph), this::victim));
+        AskPeer p = sessions.computeIfAbsent(key, k -> new AskPeer(k, Objects.requireNonNull(graph), this::victim,
+            this::permitHolders, permitWaiters::add));
         synchronized (p) {
           if (p.retired) continue;
           p.depth++;

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  *   most (number of sessions ahead of it) turns, whatever their backlogs.
  *
  * Concurrency
- *   Lock-free: a ConcurrentLinkedQueue of tickets and an AtomicInteger of free permits. pump() is called
+ *   The ticket path is lock-free: a ConcurrentLinkedQueue of tickets and an AtomicInteger of free permits
+ *   (a capacity change, cluster mode only, takes `capacityLock`, a leaf held for arithmetic). pump() is called
  *   after every ticket offer and every permit release; it loops "take a permit, take a ticket". The offer
  *   and the release are volatile writes each followed by a volatile read of the other variable, so (the
  *   store-load pattern under sequential consistency of synchronization actions) no wake-up is lost: if the
@@ -34,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * Failure
  *   A ticket whose session has nothing to start any more (its messages expired) gives its permit back.
  */
-/** Global permits handed to session tickets in FIFO order. Thread-safe, lock-free. */
+/** Global permits handed to session tickets in FIFO order. Thread-safe; lock-free on the ticket path. */
 final class FairDispatcher {
 
   /** Starts a turn for a ticket; returns false if the session had nothing to start (permit comes back). */
@@ -57,13 +58,18 @@ final class FairDispatcher {
   private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
   private volatile boolean stopped;
   /** Called when a ticket waits and no permit is free (cluster mode: ask for more permits early). */
-  private volatile Runnable starved = () -> {};
+  private final Runnable starved;
 
   FairDispatcher(int permits, Starter starter, Scheduler scheduler) {
+    this(permits, starter, scheduler, () -> {});
+  }
+
+  FairDispatcher(int permits, Starter starter, Scheduler scheduler, Runnable starved) {
     this.free = new AtomicInteger(permits);
     this.capacity = permits;
     this.starter = starter;
     this.scheduler = scheduler;
+    this.starved = starved;
   }
 
   /**
@@ -157,10 +163,6 @@ final class FairDispatcher {
     }
   }
 
-  void onStarved(Runnable r) {
-    starved = r;
-  }
-
   /** Sessions in line for a permit (approximate). */
   int waiting() {
     return (int) Math.max(0, waiting.sum());
@@ -176,6 +178,14 @@ final class FairDispatcher {
     Ticket t = ready.poll();
     if (t != null) waiting.decrement();
     return t == null ? null : t.session;
+  }
+
+  /**
+   * Whether a turn that is to start now must wait for a running one to end: no permit is free, and the
+   * capacity is already {@code max} (in cluster mode a lower share may still grow by a heartbeat).
+   */
+  boolean saturated(int max) {
+    return free.get() <= 0 && capacity >= max;
   }
 
   int capacity() {

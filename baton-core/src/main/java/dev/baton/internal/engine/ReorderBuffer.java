@@ -38,7 +38,7 @@ final class ReorderBuffer {
   /** One sender's contiguous sequence: what runs next and what waits behind a gap. */
   private static final class SeqStream {
     long nextSeq;
-    final TreeMap<Long, Pending> held = new TreeMap<>();
+    final TreeMap<Long, QueuedMessage> held = new TreeMap<>();
 
     SeqStream(long nextSeq) {
       this.nextSeq = nextSeq;
@@ -50,7 +50,7 @@ final class ReorderBuffer {
   private final HashMap<String, SeqStream> streams = new HashMap<>();
   private long lastMono = Long.MIN_VALUE;
   private boolean monoSeen;
-  private final TreeMap<Long, Pending> heldMono = new TreeMap<>();
+  private final TreeMap<Long, QueuedMessage> heldMono = new TreeMap<>();
   /** Sequence numbers skipped so far (for tests and the snapshot). */
   long gapsSkipped;
 
@@ -75,7 +75,7 @@ final class ReorderBuffer {
   }
 
   /** Takes one arrival; appends what may run now to {@code out}, in order. LATE appends nothing. */
-  Accept accept(Pending p, List<Pending> out) {
+  Accept accept(QueuedMessage p, List<QueuedMessage> out) {
     switch (p.order()) {
       case OrderKey.None n -> out.add(p);
       case OrderKey.Sequence s -> {
@@ -109,7 +109,7 @@ final class ReorderBuffer {
   }
 
   /** A recovered message (released before a restart): advance the watermarks past it. */
-  void noteRecovered(Pending p) {
+  void noteRecovered(QueuedMessage p) {
     switch (p.order()) {
       case OrderKey.Sequence s -> {
         SeqStream st = stream(p);
@@ -124,7 +124,7 @@ final class ReorderBuffer {
   }
 
   /** A late arrival processed anyway (late_policy: process). */
-  void passLate(Pending p, List<Pending> out) {
+  void passLate(QueuedMessage p, List<QueuedMessage> out) {
     out.add(p);
   }
 
@@ -134,21 +134,21 @@ final class ReorderBuffer {
    *
    * @return the number of gaps skipped
    */
-  int onTimer(long now, List<Pending> out) {
+  int onTimer(long now, List<QueuedMessage> out) {
     int gaps = 0;
     for (SeqStream st : streams.values()) {
       long due = Long.MIN_VALUE;
-      for (Map.Entry<Long, Pending> e : st.held.entrySet()) {
+      for (Map.Entry<Long, QueuedMessage> e : st.held.entrySet()) {
         if (now - e.getValue().arrivalNanos >= gapNanos) due = e.getKey();
       }
       if (due != Long.MIN_VALUE) gaps += skipTo(st, due, out);
     }
     long target = Long.MIN_VALUE;
-    for (Map.Entry<Long, Pending> e : heldMono.entrySet()) {
+    for (Map.Entry<Long, QueuedMessage> e : heldMono.entrySet()) {
       if (now - e.getValue().arrivalNanos >= holdNanos) target = e.getKey();
     }
     while (!heldMono.isEmpty() && heldMono.firstKey() <= target) {
-      Map.Entry<Long, Pending> e = heldMono.pollFirstEntry();
+      Map.Entry<Long, QueuedMessage> e = heldMono.pollFirstEntry();
       out.add(e.getValue());
       lastMono = e.getKey();
       monoSeen = true;
@@ -157,10 +157,10 @@ final class ReorderBuffer {
   }
 
   /** Releases every held seq up to {@code target}, skipping missing ones; returns the gaps skipped. */
-  private int skipTo(SeqStream st, long target, List<Pending> out) {
+  private int skipTo(SeqStream st, long target, List<QueuedMessage> out) {
     int gaps = 0;
     while (!st.held.isEmpty() && st.held.firstKey() <= target) {
-      Map.Entry<Long, Pending> e = st.held.pollFirstEntry();
+      Map.Entry<Long, QueuedMessage> e = st.held.pollFirstEntry();
       if (e.getKey() > st.nextSeq) {
         gaps++;
         gapsSkipped += e.getKey() - st.nextSeq;
@@ -172,14 +172,14 @@ final class ReorderBuffer {
     return gaps;
   }
 
-  private static void drainContiguous(SeqStream st, List<Pending> out) {
+  private static void drainContiguous(SeqStream st, List<QueuedMessage> out) {
     while (!st.held.isEmpty() && st.held.firstKey() == st.nextSeq) {
       out.add(st.held.pollFirstEntry().getValue());
       st.nextSeq++;
     }
   }
 
-  private SeqStream stream(Pending p) {
+  private SeqStream stream(QueuedMessage p) {
     return streams.computeIfAbsent(p.entry.message().sender(), k -> new SeqStream(0));
   }
 
@@ -187,9 +187,9 @@ final class ReorderBuffer {
   long nextDeadline() {
     long d = Long.MAX_VALUE;
     for (SeqStream st : streams.values()) {
-      for (Pending p : st.held.values()) d = Math.min(d, p.arrivalNanos + gapNanos);
+      for (QueuedMessage p : st.held.values()) d = Math.min(d, p.arrivalNanos + gapNanos);
     }
-    for (Pending p : heldMono.values()) d = Math.min(d, p.arrivalNanos + holdNanos);
+    for (QueuedMessage p : heldMono.values()) d = Math.min(d, p.arrivalNanos + holdNanos);
     return d;
   }
 

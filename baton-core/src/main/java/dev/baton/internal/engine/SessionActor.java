@@ -21,13 +21,14 @@ import org.jspecify.annotations.Nullable;
  *   running turns, the tickets it holds in the FairDispatcher, its timers (queue expiry, reorder gap/hold,
  *   debounce) and its commit lane. It exists only while the session has something held, queued, running
  *   or committing; then it retires (removes itself from the engine's map), so an idle session costs the
- *   engine nothing — its state lives in the store.
+ *   engine nothing — its state lives in the store. Its commits and reply hand-offs go through its
+ *   CommitLane, one at a time, in outboxSeq order.
  *
- *   The commit lane serialises every store commit of the session (turn results, error, busy, expiry and
- *   late-drop replies) together with the hand-off of their replies to the ReplyHandler, so replies reach
- *   the handler in outboxSeq order and never concurrently for one session, whichever thread produced them.
- *   The thread that finds the lane idle drains it: a turn's own virtual thread, or a fresh virtual thread
- *   when the producer is a timer or a submitting thread.
+ *   Above ~300 lines on purpose: admission, the tickets, the three timers and retirement all read and
+ *   write the same guarded state under the one monitor, and the invariants between them (a message is
+ *   queued, held or running; an actor with any of them, a ticket or a busy lane never retires) are checked
+ *   in one place. The parts without that state are their own classes (ReorderBuffer, CommitLane,
+ *   OverflowPolicy).
  *
  * Concurrency
  *   Every mutable field is guarded by `this`. The monitor is held only for in-memory bookkeeping: never
@@ -57,10 +58,10 @@ final class SessionActor {
   final SessionKey key;
   /** The sender this live session is charged to (Bounds); null: charged to nobody (test harnesses). */
   private final Bounds.@Nullable Owner owner;
-  private final Engine engine;
+  final Engine engine;
   private final ConcurrencyConfig conc;
   // ---- guarded by this ----
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>(4);
+  private final ArrayDeque<QueuedMessage> queue = new ArrayDeque<>(4);
   private @Nullable ReorderBuffer reorder;
   private final List<TurnRun> runs = new ArrayList<>(1);
   private int tickets;
@@ -69,8 +70,7 @@ final class SessionActor {
   private @Nullable Timer orderTimer;
   private long orderDue = Long.MAX_VALUE;
   private @Nullable Timer debounceTimer;
-  private final ArrayDeque<Runnable> lane = new ArrayDeque<>(2);
-  private boolean laneBusy;
+  private final CommitLane lane = new CommitLane(this);
 
   /** A timer whose handle is published under the actor's monitor; callbacks compare identity. */
   private static final class Timer {
@@ -105,7 +105,7 @@ final class SessionActor {
    * policy, then queues what was released. For a message not queued the engine's rejection task (busy
    * reply, drop) is put on this session's lane. See {@link Source} for what is skipped.
    */
-  Offer offer(Pending p, Source source) {
+  Offer offer(QueuedMessage p, Source source) {
     boolean recovered = source != Source.FRESH;
     Offer result;
     boolean drain = false;
@@ -121,7 +121,7 @@ final class SessionActor {
       } else {
         if (recovered) engine.bounds.addQueued(1); // counted without a check: admitted before
         result = Offer.QUEUED;
-        List<Pending> released = new ArrayList<>(2);
+        List<QueuedMessage> released = new ArrayList<>(2);
         if (source == Source.RECOVERED || reorder == null) {
           if (reorder != null) reorder.noteRecovered(p);
           released.add(p);
@@ -143,8 +143,8 @@ final class SessionActor {
         }
       }
       if (result != Offer.QUEUED) {
-        Runnable task = engine.rejectionTask(this, p, result);
-        if (task != null) drain = laneAddLocked(task);
+        Runnable task = engine.overflow.laneTask(this, p, engine.overflow.decide(result));
+        if (task != null) drain = lane.addLocked(task);
         maybeRetireLocked();
       }
     }
@@ -176,17 +176,17 @@ final class SessionActor {
     boolean drain = false;
     synchronized (this) {
       tickets--;
-      List<Pending> expired = takeExpiredLocked(engine.scheduler.nanoTime());
-      if (!expired.isEmpty()) drain = laneAddLocked(engine.expiryTask(this, expired));
+      List<QueuedMessage> expired = takeExpiredLocked(engine.scheduler.nanoTime());
+      if (!expired.isEmpty()) drain = lane.addLocked(engine.expiryTask(this, expired));
       if (!queue.isEmpty() && !engine.closed) {
-        List<Pending> batch;
+        List<QueuedMessage> batch;
         if (conc.queueMode() == QueueMode.COLLECT || conc.queueMode() == QueueMode.INTERRUPT) {
           batch = new ArrayList<>(queue);
           queue.clear();
         } else {
           batch = List.of(queue.poll());
         }
-        for (Pending p : batch) p.started = true;
+        for (QueuedMessage p : batch) p.started = true;
         engine.bounds.addQueued(-batch.size());
         run = new TurnRun(engine, this, batch);
         runs.add(run);
@@ -208,7 +208,7 @@ final class SessionActor {
     synchronized (this) {
       runs.remove(run);
       if (requeue) {
-        List<Pending> back = run.batch();
+        List<QueuedMessage> back = run.batch();
         for (int i = back.size() - 1; i >= 0; i--) queue.addFirst(back.get(i));
         engine.bounds.addQueued(back.size());
       }
@@ -241,8 +241,8 @@ final class SessionActor {
       synchronized (this) {
         if (expiryTimer != t || engine.closed) return;
         expiryTimer = null;
-        List<Pending> expired = takeExpiredLocked(engine.scheduler.nanoTime());
-        if (!expired.isEmpty()) drain = laneAddLocked(engine.expiryTask(this, expired));
+        List<QueuedMessage> expired = takeExpiredLocked(engine.scheduler.nanoTime());
+        if (!expired.isEmpty()) drain = lane.addLocked(engine.expiryTask(this, expired));
         armExpiryLocked();
         maybeRetireLocked();
       }
@@ -255,7 +255,7 @@ final class SessionActor {
   /** When the oldest waiting (not yet started) message expires, or {@code Long.MAX_VALUE}. */
   private long oldestDueLocked() {
     long arrival = Long.MAX_VALUE;
-    for (Pending p : queue) {
+    for (QueuedMessage p : queue) {
       if (p.started) continue;
       arrival = Math.min(arrival, p.arrivalNanos);
       if (reorder == null) break; // unordered: the queue is in arrival order
@@ -273,18 +273,18 @@ final class SessionActor {
     long next;
     synchronized (this) {
       if (retired || engine.closed) return Long.MAX_VALUE;
-      List<Pending> expired = takeExpiredLocked(now);
-      if (!expired.isEmpty()) drain = laneAddLocked(engine.expiryTask(this, expired));
+      List<QueuedMessage> expired = takeExpiredLocked(now);
+      if (!expired.isEmpty()) drain = lane.addLocked(engine.expiryTask(this, expired));
       next = oldestDueLocked();
     }
     if (drain) startLaneDrainer();
     return next;
   }
 
-  private List<Pending> takeExpiredLocked(long now) {
-    List<Pending> expired = null;
-    for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-      Pending p = it.next();
+  private List<QueuedMessage> takeExpiredLocked(long now) {
+    List<QueuedMessage> expired = null;
+    for (Iterator<QueuedMessage> it = queue.iterator(); it.hasNext(); ) {
+      QueuedMessage p = it.next();
       if (p.started) continue;
       if (now - p.arrivalNanos >= engine.queueTimeoutNanos) {
         it.remove();
@@ -320,7 +320,7 @@ final class SessionActor {
         ReorderBuffer r = reorder;
         if (orderTimer != t || r == null || engine.closed) return;
         orderTimer = null;
-        List<Pending> released = new ArrayList<>();
+        List<QueuedMessage> released = new ArrayList<>();
         int gaps = r.onTimer(engine.scheduler.nanoTime(), released);
         if (gaps > 0) engine.metrics.gaps.increment(gaps);
         if (gaps > 0) engine.log.warn("session {}: skipped {} gap(s) in seq after {} ms", key, gaps,
@@ -360,46 +360,18 @@ final class SessionActor {
 
   // ------------------------------------------------------------------ commit lane
 
-  /** Queues a task on the lane; returns true if the caller must start a drainer. */
-  private boolean laneAddLocked(Runnable task) {
-    lane.add(task);
-    if (laneBusy) return false;
-    laneBusy = true;
-    return true;
-  }
-
-  /** Queues {@code task} on the lane; if the lane was idle the calling thread drains it now. */
+  /** Queues {@code task} on the commit lane; if the lane was idle the calling thread drains it now. */
   void runInLane(Runnable task) {
-    boolean drain;
-    synchronized (this) {
-      drain = laneAddLocked(task);
-    }
-    if (drain) drainLane();
+    lane.run(task);
   }
 
   private void startLaneDrainer() {
-    Thread.ofVirtual().start(this::drainLane);
+    lane.startDrainer();
   }
 
-  private void drainLane() {
-    while (true) {
-      Runnable t;
-      synchronized (this) {
-        t = lane.poll();
-        if (t == null) {
-          laneBusy = false;
-          maybeRetireLocked();
-          return;
-        }
-      }
-      try {
-        t.run();
-      } catch (dev.baton.spi.FencedException e) {
-        // cluster mode: the lease went to another node; the engine logged it and dropped the session here
-      } catch (RuntimeException e) {
-        engine.log.error("session {}: commit failed", key, e);
-      }
-    }
+  /** The lane ran dry (called by it under this monitor): the actor may retire. */
+  void laneIdleLocked() {
+    maybeRetireLocked();
   }
 
   /** Reserved-key writes that persist the reorder watermarks with a commit (empty if unordered). */
@@ -415,7 +387,7 @@ final class SessionActor {
   }
 
   private void maybeRetireLocked() {
-    if (retired || !queue.isEmpty() || !runs.isEmpty() || tickets > 0 || laneBusy) return;
+    if (retired || !queue.isEmpty() || !runs.isEmpty() || tickets > 0 || lane.busyLocked()) return;
     if (reorder != null && reorder.held() > 0) return;
     if (debounceTimer != null) return;
     retired = true;
@@ -446,9 +418,16 @@ final class SessionActor {
     }
   }
 
-  /** For the admin snapshot: queued (incl. held) and running. */
-  synchronized int[] view() {
-    return new int[] {queue.size() + (reorder == null ? 0 : reorder.held()), runs.size()};
+  /** What a session has now: messages queued (including those its reorder buffer holds) and turns running. */
+  record Load(int queued, int running) {
+    boolean idle() {
+      return queued == 0 && running == 0;
+    }
+  }
+
+  /** For the admin snapshot. */
+  synchronized Load load() {
+    return new Load(queue.size() + (reorder == null ? 0 : reorder.held()), runs.size());
   }
 
   synchronized List<TurnRun> runningTurns() {

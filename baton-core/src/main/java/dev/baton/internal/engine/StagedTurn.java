@@ -40,7 +40,7 @@ final class StagedTurn implements Turn, SessionState, Transcript {
 
   private final TurnContext context;
   private final List<Message> messages;
-  private final Pending last;
+  private final QueuedMessage last;
   private final SessionData committed;
   private final Supplier<Instant> clock;
   private final Tools tools;
@@ -51,11 +51,11 @@ final class StagedTurn implements Turn, SessionState, Transcript {
   private final List<Reply> replies = new ArrayList<>();
   private boolean sealed;
 
-  StagedTurn(TurnContext context, List<Pending> batch, SessionData committed, Supplier<Instant> clock,
+  StagedTurn(TurnContext context, List<QueuedMessage> batch, SessionData committed, Supplier<Instant> clock,
       ToolRuntime toolRuntime) {
     this.context = context;
     List<Message> ms = new ArrayList<>(batch.size());
-    for (Pending p : batch) {
+    for (QueuedMessage p : batch) {
       var m = p.entry.message();
       ms.add(new Message(p.messageId(), m.sender(), m.text(), m.sentAt()));
     }
@@ -98,7 +98,7 @@ final class StagedTurn implements Turn, SessionState, Transcript {
     replies.add(reply(context.session(), last, kind, Objects.requireNonNull(text, "text"), turn));
   }
 
-  static Reply reply(SessionKey session, Pending to, Reply.Kind kind, String text, OptionalLong turn) {
+  static Reply reply(SessionKey session, QueuedMessage to, Reply.Kind kind, String text, OptionalLong turn) {
     var m = to.entry.message();
     return new Reply(session, 0, m.channel(), m.effectiveChat(), to.messageId(), kind, text, turn, m.routing());
   }

@@ -58,19 +58,19 @@ final class TurnRun {
 
   private final Engine engine;
   private final SessionActor actor;
-  private final List<Pending> batch;
+  private final List<QueuedMessage> batch;
   private final AtomicInteger state = new AtomicInteger(RUNNING);
   /** The session lease's fencing token this turn commits with (0 on a single node); set when it runs. */
   private long token;
   private volatile @Nullable Thread thread;
 
-  TurnRun(Engine engine, SessionActor actor, List<Pending> batch) {
+  TurnRun(Engine engine, SessionActor actor, List<QueuedMessage> batch) {
     this.engine = engine;
     this.actor = actor;
     this.batch = batch;
   }
 
-  List<Pending> batch() {
+  List<QueuedMessage> batch() {
     return batch;
   }
 
@@ -157,18 +157,18 @@ final class TurnRun {
     thread = Thread.currentThread();
     if (state.get() != RUNNING) thread.interrupt();
     long start = engine.scheduler.nanoTime();
-    for (Pending p : batch) engine.metrics.queueWait.record(start - p.arrivalNanos, TimeUnit.NANOSECONDS);
-    Pending last = batch.getLast();
+    for (QueuedMessage p : batch) engine.metrics.queueWait.record(start - p.arrivalNanos, TimeUnit.NANOSECONDS);
+    QueuedMessage last = batch.getLast();
     List<String> ids = new ArrayList<>(batch.size());
-    for (Pending p : batch) ids.add(p.messageId());
+    for (QueuedMessage p : batch) ids.add(p.messageId());
     long turnSeq = engine.turnSeqs.incrementAndGet();
     TurnContext ctx = new TurnContext(actor.key, last.entry.message().sender(), ids, traceId(),
         turnSeq, engine.scheduler.now().plusMillis(engine.config.agent().turnTimeoutMs()));
     Cancellable timer = engine.scheduler.schedule(
         Duration.ofMillis(engine.config.agent().turnTimeoutMs()), this::timeout);
     boolean requeue = false;
-    EngineAskRouter asks = engine.asks;
-    if (asks != null) asks.turnStarted(ctx);
+    AskListener asks = engine.asks;
+    asks.turnStarted(ctx);
     try {
       requeue = attempts(ctx, start);
     } catch (RuntimeException | Error e) {
@@ -178,16 +178,17 @@ final class TurnRun {
       state.compareAndSet(RUNNING, FINISHING); // after an engine failure: no end() may interrupt us later
       clearInterrupt();
       engine.metrics.turnDuration.record(engine.scheduler.nanoTime() - start, TimeUnit.NANOSECONDS);
-      if (asks != null) asks.turnEnded(ctx);
+      asks.turnEnded(ctx);
       actor.finished(this, requeue);
       handOff(() -> engine.turnEnded(this));
+      asks.permitReturned(ctx);
     }
   }
 
   /** Runs the agent until a commit succeeds; returns whether the messages must be re-queued. */
   private boolean attempts(TurnContext ctx, long start) {
     List<DedupKey> keys = new ArrayList<>(batch.size());
-    for (Pending p : batch) keys.add(p.key());
+    for (QueuedMessage p : batch) keys.add(p.key());
     token = engine.fencingToken(actor.key); // before the state is read: a later owner's writes fence us
     for (int attempt = 1; ; attempt++) {
       SessionData data = engine.store.loadSession(actor.key);
@@ -226,7 +227,9 @@ final class TurnRun {
           commitError(keys, ERROR_TEXT);
           return false;
         }
-        if (!state.compareAndSet(FINISHING, RUNNING)) return false;
+        // FINISHING is left only by this thread (every end() moves from RUNNING), so no CAS is needed: the
+        // re-run is RUNNING again, and a timeout or interrupt may end it as the first attempt.
+        state.set(RUNNING);
       }
     }
   }

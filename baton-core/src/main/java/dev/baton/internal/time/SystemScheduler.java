@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ public final class SystemScheduler implements Scheduler {
 
   private final ConcurrentLinkedQueue<Task> inbox = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Task> cancelled = new ConcurrentLinkedQueue<>();
-  private final Task[] heads = new Task[WHEEL];
+  private final @Nullable Task[] heads = new Task[WHEEL];
   private final long origin = System.nanoTime();
   private final Thread thread;
   private volatile boolean idle;
@@ -59,7 +60,8 @@ public final class SystemScheduler implements Scheduler {
     final Runnable body;
     long rounds;
     int bucket = -1;
-    Task prev, next;
+    @Nullable Task prev;
+    @Nullable Task next;
 
     Task(long deadline, Runnable body) {
       this.deadline = deadline;
@@ -158,7 +160,7 @@ public final class SystemScheduler implements Scheduler {
     size--;
   }
 
-  private void expire(Task head) {
+  private void expire(@Nullable Task head) {
     for (Task t = head; t != null; ) {
       Task next = t.next;
       if (t.rounds > 0) {

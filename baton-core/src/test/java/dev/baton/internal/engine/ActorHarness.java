@@ -44,7 +44,7 @@ final class ActorHarness {
 
   String offer(String id, OrderKey order) {
     InboundMessage m = InboundMessage.of("api", id, "ann", id, T0).withOrder(order);
-    Pending p = new Pending(new JournalEntry(new dev.baton.DedupKey("api:" + id), session, m, T0), 0);
+    QueuedMessage p = new QueuedMessage(new JournalEntry(new dev.baton.DedupKey("api:" + id), session, m, T0), 0);
     while (true) {
       SessionActor a = engine.actors.computeIfAbsent(session, k -> new SessionActor(k, engine));
       if (!(order instanceof OrderKey.None) && a.needsReorder()) a.initReorder(engine.store.loadSession(session));
@@ -94,14 +94,14 @@ final class ActorHarness {
     synchronized (ops) {
       SessionActor a = engine.actors.get(session);
       if (a == null) return "idle";
-      int[] v = a.view();
-      return v[0] == 0 && v[1] == 0 ? "idle" : v[0] + "/" + v[1];
+      SessionActor.Load v = a.load();
+      return v.idle() ? "idle" : v.queued() + "/" + v.running();
     }
   }
 
   private static String ids(TurnRun r) {
     List<String> out = new ArrayList<>();
-    for (Pending p : r.batch()) out.add(p.messageId());
+    for (QueuedMessage p : r.batch()) out.add(p.messageId());
     return String.join(",", out);
   }
 }

@@ -10,7 +10,11 @@ import dev.baton.testing.ManualScheduler;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** The default (discarding) reply handler must not leave every reply in the store's outbox forever. */
+/**
+ * With no reply handler (the builder's default, or discardReplies) the engine marks every reply delivered, so
+ * the store's outbox does not grow; any handler it is given, also one that wraps another, marks them itself.
+ * No identity check decides which (a wrapped "discard" handler used to grow the outbox silently).
+ */
 class DiscardRepliesTest {
 
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -46,5 +50,47 @@ class DiscardRepliesTest {
     }
     assertThat(store.stats().unfinished()).isZero();
     assertThat(store.undeliveredReplies()).hasSize(10);
+  }
+
+  @Test
+  void discardRepliesUndoesAHandlerGivenBefore() {
+    MemoryStore store = new MemoryStore();
+    java.util.List<dev.baton.Reply> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Baton baton = Baton.builder().scheduler(new ManualScheduler()).store(store).replies(seen::add)
+        .discardReplies().build()) {
+      for (int i = 0; i < 10; i++) baton.submit(InboundMessage.of("api", "m" + i, "u" + (i % 5), "hi", T0));
+      awaitFinished(store);
+    }
+    assertThat(seen).isEmpty();
+    assertThat(store.undeliveredReplies()).isEmpty();
+  }
+
+  @Test
+  void aWrappingHandlerIsAHandlerLikeAnyOther() {
+    MemoryStore store = new MemoryStore();
+    java.util.List<dev.baton.Reply> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ReplyHandler inner = r -> {}; // delivers nothing, marks nothing
+    ReplyHandler wrapping = r -> { // a decorator: counts, then hands on; marks nothing itself either
+      seen.add(r);
+      inner.onReply(r);
+    };
+    try (Baton baton = Baton.builder().scheduler(new ManualScheduler()).store(store).replies(wrapping).build()) {
+      for (int i = 0; i < 10; i++) baton.submit(InboundMessage.of("api", "m" + i, "u" + (i % 5), "hi", T0));
+      awaitFinished(store);
+    }
+    assertThat(seen).hasSize(10);
+    assertThat(store.undeliveredReplies()).as("nobody marked: kept for a retry").hasSize(10);
+
+    MemoryStore other = new MemoryStore();
+    ReplyHandler marksOther = r -> { // a wrapper that does deliver: it marks, and the outbox empties
+      wrapping.onReply(r);
+      other.markDelivered(r.session(), r.outboxSeq());
+    };
+    try (Baton baton = Baton.builder().scheduler(new ManualScheduler()).store(other).replies(marksOther).build()) {
+      for (int i = 0; i < 10; i++) baton.submit(InboundMessage.of("api", "n" + i, "u" + (i % 5), "hi", T0));
+      awaitFinished(other);
+    }
+    assertThat(seen).hasSize(20);
+    assertThat(other.undeliveredReplies()).isEmpty();
   }
 }

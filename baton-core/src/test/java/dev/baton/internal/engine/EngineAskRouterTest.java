@@ -2,6 +2,7 @@ package dev.baton.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.AskRouting;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
 import dev.baton.SessionKey;
@@ -42,7 +43,7 @@ class EngineAskRouterTest {
   private final Map<String, Long> turnOf = new ConcurrentHashMap<>();
   private final CountDownLatch[] entered = {new CountDownLatch(1), new CountDownLatch(1)};
 
-  private Baton start(EngineAskRouter asks) {
+  private Baton start(AskRouting asks) {
     BatonConfig cfg = BatonConfig.defaults().withTools(new ToolsConfig("unused", 1, Map.of("bob", "api:u:bob")));
     Baton b = Baton.builder().config(cfg).scheduler(clock).replies(channel).agent(turn -> {
       String text = turn.messages().getLast().text();
@@ -54,8 +55,7 @@ class EngineAskRouterTest {
         assertThat(gate.await(LIMIT_S, TimeUnit.SECONDS)).isTrue();
       }
       turn.reply("bob says: " + text);
-    }).build();
-    asks.attach(b, graph);
+    }).asks(asks, graph).build();
     return b;
   }
 
@@ -69,7 +69,7 @@ class EngineAskRouterTest {
 
   @Test
   void aQuestionWaitsForTheSlotThenForItsTurnAndLeavesNoWait() throws Exception {
-    EngineAskRouter asks = new EngineAskRouter(Map.of("bob", "api:u:bob"));
+    AskRouting asks = AskRouting.forPeers(Map.of("bob", "api:u:bob"));
     gates.put("work", new CountDownLatch(1));
     gates.put("q", new CountDownLatch(1));
     try (Baton b = start(asks)) {
@@ -97,7 +97,7 @@ class EngineAskRouterTest {
 
   @Test
   void aCancelledQuestionLeavesNoWaitAndAFailingPeerFailsTheAsk() throws Exception {
-    EngineAskRouter asks = new EngineAskRouter(Map.of("bob", "api:u:bob"));
+    AskRouting asks = AskRouting.forPeers(Map.of("bob", "api:u:bob"));
     gates.put("work", new CountDownLatch(1));
     try (Baton b = start(asks)) {
       b.submit(InboundMessage.of("api", "w1", "bob", "work", T0));
@@ -125,8 +125,8 @@ class EngineAskRouterTest {
   }
 
   @Test
-  void beforeAttachEveryAskFailsAndUnknownPeersAreRefused() {
-    EngineAskRouter asks = new EngineAskRouter(Map.of("bob", "api:u:bob"));
+  void beforeTheEngineIsBuiltEveryAskFailsAndUnknownPeersAreRefused() {
+    AskRouting asks = AskRouting.forPeers(Map.of("bob", "api:u:bob"));
     assertThat(asks.send("q1", alice(), "bob", "x")).isCompletedExceptionally();
     try (Baton b = start(asks)) {
       CompletableFuture<String> f = asks.send("q2", alice(), "api:u:bob", "x");
@@ -134,6 +134,16 @@ class EngineAskRouterTest {
           .havingCause().isInstanceOf(IllegalArgumentException.class)
           .withMessage("no peer named 'api:u:bob'; known peers: bob");
       assertThat(graph.waitCount()).isZero();
+    }
+  }
+
+  @Test
+  void oneRoutingServesOneEngine() {
+    AskRouting asks = AskRouting.forPeers(Map.of("bob", "api:u:bob"));
+    try (Baton b = start(asks)) {
+      assertThat(asks.peerNames()).containsExactly("bob");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(asks))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("already bound");
     }
   }
 

@@ -104,6 +104,7 @@ class QueueModesTest {
       assertThat(busy.getFirst().inReplyTo()).isEqualTo("m2");
       agent.open();
       replies.await(2);
+      Replies.awaitRetired((Engine) baton); // the reply is handed over before the turn leaves its session
       assertThat(baton.submit(msg("m2", "b"))).isInstanceOf(Admission.Accepted.class);
       assertThat(replies.await(3).get(2).text()).isEqualTo("b (turn 2)");
       assertThat(meters.counter("baton.messages.busy").count()).isEqualTo(1);

@@ -8,7 +8,7 @@ import dev.baton.spi.JournalEntry;
  * One admitted message on its way through a session's reorder buffer and mailbox. Immutable except for
  * {@link #started}, which is guarded by the owning {@link SessionActor}'s monitor.
  */
-final class Pending {
+final class QueuedMessage {
 
   final JournalEntry entry;
   /** Scheduler nanos at arrival; the queue timeout counts from here (P4). */
@@ -16,7 +16,7 @@ final class Pending {
   /** Whether a turn already began with it (an interrupted turn's messages do not expire again). */
   boolean started;
 
-  Pending(JournalEntry entry, long arrivalNanos) {
+  QueuedMessage(JournalEntry entry, long arrivalNanos) {
     this.entry = entry;
     this.arrivalNanos = arrivalNanos;
   }

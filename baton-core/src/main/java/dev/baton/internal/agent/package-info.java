@@ -1,0 +1,4 @@
+@NullMarked
+package dev.baton.internal.agent;
+
+import org.jspecify.annotations.NullMarked;

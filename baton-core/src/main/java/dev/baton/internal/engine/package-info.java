@@ -1,0 +1,4 @@
+@NullMarked
+package dev.baton.internal.engine;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.baton.internal.store;
+
+import org.jspecify.annotations.NullMarked;

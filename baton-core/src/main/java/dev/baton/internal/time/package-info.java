@@ -1,0 +1,4 @@
+@NullMarked
+package dev.baton.internal.time;
+
+import org.jspecify.annotations.NullMarked;
