@@ -129,7 +129,14 @@ public final class Engine implements Baton {
    */
   public static Baton start(EngineSettings settings) {
     Engine e = new Engine(settings);
-    e.ownership.start(e::recover);
+    try {
+      e.ownership.start(e::recover);
+    } catch (RuntimeException ex) {
+      // Nothing ran yet: give back what the half-built engine took (its ask router, the store it opened).
+      settings.asks().ifPresent(w -> w.router().unbind(e));
+      if (e.ownsStore) e.store.close();
+      throw ex;
+    }
     return e;
   }
 

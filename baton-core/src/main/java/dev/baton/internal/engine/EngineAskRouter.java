@@ -96,6 +96,13 @@ public final class EngineAskRouter implements AskRouter, AskListener {
     return this;
   }
 
+  /** An engine whose start failed gives the router back, so the application can build a new one with it. */
+  synchronized void unbind(Engine e) {
+    if (engine != e) return;
+    engine = null;
+    graph = null;
+  }
+
   /** The peer names agents may ask. */
   public java.util.Set<String> peerNames() {
     return peers.keySet();

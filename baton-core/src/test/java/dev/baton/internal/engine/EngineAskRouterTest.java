@@ -1,6 +1,7 @@
 package dev.baton.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.AskRouting;
 import dev.baton.Baton;
@@ -12,8 +13,13 @@ import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.config.ToolsConfig;
 import dev.baton.deadlock.DeadlockReport;
 import dev.baton.internal.deadlock.WaitForGraph;
+import dev.baton.internal.store.MemoryStore;
+import dev.baton.spi.Store;
+import dev.baton.spi.StoreException;
 import dev.baton.testing.ManualScheduler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -65,6 +71,27 @@ class EngineAskRouterTest {
 
   private List<DeadlockReport.Member> waits() {
     return graph.snapshot().waits();
+  }
+
+  @Test
+  void anEngineWhoseStartFailedGivesItsAskRoutingBack() throws Exception {
+    AskRouting asks = AskRouting.forPeers(Map.of("bob", "api:u:bob"));
+    MemoryStore inner = new MemoryStore();
+    Store down = (Store) Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("undeliveredRepliesPage")) throw new StoreException("the database is down");
+          try {
+            return method.invoke(inner, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    BatonConfig cfg = BatonConfig.defaults().withTools(new ToolsConfig("unused", 1, Map.of("bob", "api:u:bob")));
+    assertThatThrownBy(() -> Baton.builder().config(cfg).scheduler(clock).store(down).agent(turn -> { })
+        .asks(asks, graph).build()).isInstanceOf(StoreException.class);
+    try (Baton b = start(asks)) { // the same routing, bound to the engine that did start
+      assertThat(asks.send("q0", alice(), "bob", "hello").get(LIMIT_S, TimeUnit.SECONDS)).isEqualTo("bob says: hello");
+    }
   }
 
   @Test
