@@ -176,14 +176,21 @@ public final class EngineAskRouter implements AskRouter, AskListener {
   }
 
   /**
-   * The turns a turn that is to start now waits for: every permit holder when no permit is free and the
-   * node cannot get more (its capacity is its own max_concurrent_total), else none. A turn that ended but
-   * has not given its permit back yet is still a holder (it waits for nothing, so it blocks no cycle).
+   * The turns a turn that is to start now waits for: every permit holder when the listed holders fill the
+   * node's max_concurrent_total and the node cannot get more permits (its capacity is that maximum), else
+   * none. Saturation is read from the same set that names the blockers, never from the dispatcher's free
+   * count: a turn that has its permit but has not reached turnStarted yet is not listed, so the set is below
+   * the maximum and no edge is drawn (a cycle is seen at the next turn start instead of an invented one with
+   * a holder missing). A listed turn that already gave its permit back waits for nothing, so it can complete
+   * no cycle either.
    */
   private List<Party> permitHolders() {
     Engine e = engine;
-    if (e == null || !e.dispatcher.saturated(e.concurrency.maxConcurrentTotal())) return List.of();
-    return List.copyOf(holders.values());
+    if (e == null) return List.of();
+    int max = e.concurrency.maxConcurrentTotal();
+    if (e.dispatcher.capacity() < max) return List.of();
+    List<Party> listed = List.copyOf(holders.values());
+    return listed.size() >= max ? listed : List.of();
   }
 
   /** A reply of channel {@code ask}: the answer to a question (or a late one, dropped). On the commit lane. */

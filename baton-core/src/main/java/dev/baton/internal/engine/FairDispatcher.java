@@ -180,14 +180,6 @@ final class FairDispatcher {
     return t == null ? null : t.session;
   }
 
-  /**
-   * Whether a turn that is to start now must wait for a running one to end: no permit is free, and the
-   * capacity is already {@code max} (in cluster mode a lower share may still grow by a heartbeat).
-   */
-  boolean saturated(int max) {
-    return free.get() <= 0 && capacity >= max;
-  }
-
   int capacity() {
     return capacity;
   }

@@ -179,9 +179,12 @@ final class TurnRun {
       clearInterrupt();
       engine.metrics.turnDuration.record(engine.scheduler.nanoTime() - start, TimeUnit.NANOSECONDS);
       asks.turnEnded(ctx);
-      actor.finished(this, requeue);
-      handOff(() -> engine.turnEnded(this));
-      asks.permitReturned(ctx);
+      try {
+        actor.finished(this, requeue);
+        handOff(() -> engine.turnEnded(this));
+      } finally {
+        asks.permitReturned(ctx); // whatever failed above: a stale holder would hide every later permit cycle
+      }
     }
   }
 
