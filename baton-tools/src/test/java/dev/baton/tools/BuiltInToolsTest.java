@@ -104,6 +104,11 @@ class BuiltInToolsTest {
     assertThat(code(t.call(call("kv.get", "not json")))).isEqualTo("invalid_arguments");
     assertThat(code(t.call(call("kv.get", "[1]")))).isEqualTo("invalid_arguments");
     assertThat(code(t.call(call("kv.get", "{\"key\":3}")))).isEqualTo("invalid_arguments");
+    assertThat(code(t.call(call("kv.get", "{\"key\":\"a\",\"key\":\"b\"}")))).isEqualTo("invalid_arguments");
+    assertThat(code(t.call(call("kv.get", "{\"key\":\"a\"} trailing")))).isEqualTo("invalid_arguments");
+    assertThat(code(t.call(call("workspace.write", "{\"path\":\"big.txt\",\"content\":\""
+        + "x".repeat((1 << 20) + 1) + "\"}")))).isEqualTo("too_large");
+    assertThat(code(t.call(call("kv.get", "[".repeat(65) + "]".repeat(65))))).isEqualTo("too_large");
     assertThat(code(t.call(call("ask", "{\"to\":\"x\",\"question\":\"q\"}")))).isEqualTo("unknown_peer");
     assertThat(t.available()).extracting(s -> s.name()).contains("workspace.read", "workspace.write",
         "workspace.append", "workspace.list", "kv.get", "kv.upsert", "shared.read", "shared.write",

@@ -109,11 +109,16 @@ public final class Engine implements Baton {
     this.agent = s.agent().orElseGet(() -> loadAgent(config));
     this.ownsStore = s.store().isEmpty();
     this.store = s.store().orElseGet(() -> openStore(config, scheduler));
-    this.ownership = config.cluster().enabled() ? leased(s) : new LocalOwnership();
-    this.dispatcher = new FairDispatcher(ownership.startingPermits(concurrency.maxConcurrentTotal()),
-        this::startTurn, scheduler, ownership::starved);
-    this.overflow = new OverflowPolicy(this);
-    this.asks = s.asks().map(w -> w.router().bind(this, w.graph())).orElse(AskListener.NONE);
+    try {
+      this.ownership = config.cluster().enabled() ? leased(s) : new LocalOwnership();
+      this.dispatcher = new FairDispatcher(ownership.startingPermits(concurrency.maxConcurrentTotal()),
+          this::startTurn, scheduler, ownership::starved);
+      this.overflow = new OverflowPolicy(this);
+      this.asks = s.asks().map(w -> w.router().bind(this, w.graph())).orElse(AskListener.NONE);
+    } catch (RuntimeException e) { // no leases for cluster mode, a router bound elsewhere: the store we opened
+      if (ownsStore) store.close();
+      throw e;
+    }
   }
 
   private LeasedOwnership leased(EngineSettings s) {

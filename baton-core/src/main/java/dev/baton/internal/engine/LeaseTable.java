@@ -29,7 +29,9 @@ import org.jspecify.annotations.Nullable;
  *   releasing a lease between an admission's check and its admit (it releases only a session without an
  *   actor). Releasing the lock around the store calls would need a second protocol (an acquiring state that
  *   admissions wait on) that is exactly this lock again. It is per session, so one slow session holds up
- *   only itself. Lock order: Held.lock, then InflightKeys.tracking (read), then the actor's monitor. Never
+ *   only itself. Held.lock and InflightKeys.tracking (read) are taken in either order (submit: Held.lock
+ *   first; the poll: tracking first): only the poller writes tracking, holding nothing else, so no cycle
+ *   forms (docs/concurrency.md). Both come before the actor's monitor. Never
  *   called under an actor's monitor. Renewals run one at a time (`renewing`: taken by the renewal thread
  *   and by stop, which waits for a renewal under way).
  *

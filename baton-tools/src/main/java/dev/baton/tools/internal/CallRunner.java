@@ -84,8 +84,12 @@ final class CallRunner {
     JsonNode args;
     try {
       args = BatonJson.parse(call.argumentsJson());
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      // BatonJson's limits (strings up to 1 MiB, numbers up to 40 digits, 64 levels): say which, not "invalid"
+      return count(tool.name(), fail("too_large", "arguments exceed a JSON limit (a string of at most 1 MiB,"
+          + " a number of at most 40 digits, at most 64 levels of nesting)"));
     } catch (Exception e) {
-      return count(tool.name(), fail("invalid_arguments", "arguments are not valid JSON"));
+      return count(tool.name(), fail("invalid_arguments", "arguments are not valid JSON (or repeat a key)"));
     }
     if (args == null || !args.isObject()) return count(tool.name(), fail("invalid_arguments", "arguments must be a JSON object"));
     Duration timeout = tool.timeout().orElse(settings.defaultTimeout());
