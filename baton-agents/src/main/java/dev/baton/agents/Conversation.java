@@ -1,6 +1,5 @@
 package dev.baton.agents;
 
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,20 +30,8 @@ import org.jspecify.annotations.Nullable;
 /** Reads a {@link Transcript} as LangChain4j chat messages and writes tool calls into it. */
 final class Conversation {
 
-  /**
-   * {@link BatonJson#MAPPER} with Jackson's default string limit instead of its 1 MiB: a TOOL entry holds a
-   * tool's whole result as one string, and the tool runtime does not bound results to 1 MiB; the shared limit
-   * would silently drop such a call from the history the model sees. Only the string limit differs.
-   */
-  private static final ObjectMapper JSON = transcriptMapper();
-
-  private static ObjectMapper transcriptMapper() {
-    ObjectMapper m = BatonJson.MAPPER.copy();
-    StreamReadConstraints shared = m.getFactory().streamReadConstraints();
-    m.getFactory().setStreamReadConstraints(shared.rebuild()
-        .maxStringLength(StreamReadConstraints.defaults().getMaxStringLength()).build());
-    return m;
-  }
+  /** Tool entries hold a tool's whole result, which is not bounded to 1 MiB: read with TOOL_RESULTS. */
+  private static final ObjectMapper JSON = BatonJson.TOOL_RESULTS;
 
   private Conversation() {}
 

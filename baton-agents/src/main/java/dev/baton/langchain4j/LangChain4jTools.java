@@ -41,7 +41,7 @@ import java.util.concurrent.CancellationException;
 /** Runs LangChain4j {@code @Tool} methods through Baton's tool runtime. */
 public final class LangChain4jTools {
 
-  private static final ObjectMapper JSON = BatonJson.MAPPER;
+  private static final ObjectMapper JSON = BatonJson.TOOL_RESULTS; // tool results are not bounded to 1 MiB
 
   private LangChain4jTools() {}
 

@@ -32,7 +32,7 @@ import java.util.Optional;
  */
 final class MethodTool implements Tool {
 
-  private static final ObjectMapper JSON = BatonJson.MAPPER;
+  private static final ObjectMapper JSON = BatonJson.TOOL_RESULTS; // tool results are not bounded to 1 MiB
 
   private final String name;
   private final String description;

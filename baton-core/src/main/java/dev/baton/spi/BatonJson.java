@@ -42,6 +42,21 @@ public final class BatonJson {
           .addSerializer(java.time.Instant.class, ToStringSerializer.instance)
           .addSerializer(java.time.Duration.class, ToStringSerializer.instance));
 
+  /**
+   * MAPPER with Jackson's default string limit (20 million characters) instead of 1 MiB, and every other rule
+   * the same: for JSON Baton wrote itself from a tool's result (a transcript's tool entry, a tool's returned
+   * text), which the tool runtime does not bound to 1 MiB. Never for a client's request.
+   */
+  public static final ObjectMapper TOOL_RESULTS = withDefaultStringLimit(MAPPER);
+
+  private static ObjectMapper withDefaultStringLimit(ObjectMapper shared) {
+    ObjectMapper m = shared.copy();
+    StreamReadConstraints limits = m.getFactory().streamReadConstraints();
+    m.getFactory().setStreamReadConstraints(limits.rebuild()
+        .maxStringLength(StreamReadConstraints.defaults().getMaxStringLength()).build());
+    return m;
+  }
+
   private BatonJson() {}
 
   /** MAPPER's writer with indentation (reports meant for people). */
