@@ -29,9 +29,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.ServiceLoader;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,8 +90,9 @@ public final class Engine implements Baton {
   final AtomicLong turnSeqs = new AtomicLong();
   final long queueTimeoutNanos;
   private final boolean ownsStore;
-  /** The drain's outcome at shutdown: true (every turn ended) or false (the deadline); the first offer wins. */
-  private final ArrayBlockingQueue<Boolean> drained = new ArrayBlockingQueue<>(1);
+  /** The drain's outcome at shutdown: true (every turn ended) or false (the deadline); the first one wins. */
+  private final AtomicReference<@Nullable Boolean> drainOutcome = new AtomicReference<>();
+  private final CountDownLatch drained = new CountDownLatch(1);
   volatile boolean closed;
   /** Who runs which session: this node alone, or a cluster node under session leases (SessionOwnership). */
   final SessionOwnership ownership;
@@ -390,7 +392,7 @@ public final class Engine implements Baton {
   }
 
   void turnEnded(TurnRun run) {
-    if (metrics.running.decrementAndGet() == 0 && closed) drained.offer(true);
+    if (metrics.running.decrementAndGet() == 0 && closed) drainEnded(true);
     dispatcher.release();
   }
 
@@ -414,16 +416,20 @@ public final class Engine implements Baton {
     return config;
   }
 
+  private void drainEnded(boolean allTurnsEnded) {
+    if (drainOutcome.compareAndSet(null, allTurnsEnded)) drained.countDown();
+  }
+
   @Override
   public boolean shutdown(Duration drainDeadline) throws InterruptedException {
     closed = true;
     dispatcher.stop();
-    if (metrics.running.get() == 0) drained.offer(true);
-    Scheduler.Cancellable t = scheduler.schedule(drainDeadline, () -> drained.offer(false));
+    if (metrics.running.get() == 0) drainEnded(true);
+    Scheduler.Cancellable t = scheduler.schedule(drainDeadline, () -> drainEnded(false));
     boolean ok;
     try {
-      ok = drained.take();
-      drained.offer(ok); // kept for a later shutdown() or close(), which returns it at once
+      drained.await(); // a later shutdown() or close() returns the same outcome at once
+      ok = Boolean.TRUE.equals(drainOutcome.get());
     } finally {
       t.cancel();
     }
