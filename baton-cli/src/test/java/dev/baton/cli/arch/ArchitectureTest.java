@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
 
-  private static final Pattern MODULE = Pattern.compile("/(baton-[a-z0-9]+)/target/");
+  /** A module's classes: its target/ in the reactor, or its installed jar in a local repository. */
+  private static final Pattern MODULE = Pattern.compile("/(baton-[a-z0-9]+)/target/|/dev/baton/(baton-[a-z0-9]+)/");
 
   private static JavaClasses main;
 
@@ -112,6 +113,6 @@ class ArchitectureTest {
     String uri = source.map(s -> s.getUri().toString()).orElse("");
     Matcher m = MODULE.matcher(uri);
     if (!m.find()) throw new IllegalStateException("not from a baton module's target/: " + c.getName() + " " + uri);
-    return m.group(1);
+    return m.group(1) != null ? m.group(1) : m.group(2);
   }
 }
