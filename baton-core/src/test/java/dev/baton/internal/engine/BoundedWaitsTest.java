@@ -7,29 +7,13 @@ import dev.baton.Baton;
 import dev.baton.InboundMessage;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
-import dev.baton.internal.store.MemoryStore;
 import dev.baton.spi.MessageStatus;
-import dev.baton.testing.ManualScheduler;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** P4: a queued message expires exactly queue_timeout_ms after arrival; a turn is cut at turn_timeout_ms. */
-class BoundedWaitsTest {
-
-  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-  private final ManualScheduler clock = new ManualScheduler();
-  private final Replies replies = new Replies();
-  private final GateAgent agent = new GateAgent();
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final MemoryStore store = new MemoryStore();
-
-  private Baton start(Cfg cfg) {
-    return Baton.builder().config(cfg.build()).scheduler(clock).agent(agent).store(store).replies(replies)
-        .meterRegistry(meters).build();
-  }
+class BoundedWaitsTest extends GatedEngineFixture {
 
   private static InboundMessage msg(String id, String user, String text) {
     return InboundMessage.of("api", id, user, text, T0);

@@ -6,10 +6,6 @@ import dev.baton.Admission;
 import dev.baton.Baton;
 import dev.baton.IdSource;
 import dev.baton.InboundMessage;
-import dev.baton.internal.store.MemoryStore;
-import dev.baton.testing.ManualScheduler;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -18,19 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** P11 in the engine: max_queued_total and sessions.max_live_per_user refuse as busy, store nothing, count. */
-class EngineBoundsTest {
-
-  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-  private final ManualScheduler clock = new ManualScheduler();
-  private final Replies replies = new Replies();
-  private final GateAgent agent = new GateAgent();
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final MemoryStore store = new MemoryStore();
-
-  private Baton start(Cfg cfg) {
-    return Baton.builder().config(cfg.build()).scheduler(clock).agent(agent).store(store).replies(replies)
-        .meterRegistry(meters).build();
-  }
+class EngineBoundsTest extends GatedEngineFixture {
 
   private static InboundMessage msg(String id, String user, String chat, String text) {
     return InboundMessage.of("api", id, user, text, T0).withChat(chat);
