@@ -17,29 +17,19 @@ import dev.baton.config.OpenAiConfig;
 import dev.baton.spi.AgentProvider;
 import dev.baton.spi.tool.ToolResult;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.LoggerFactory;
 
 /** Provider failures: retries timed by the injected scheduler, error replies, cancellation, secrets. */
-class OpenAiAgentProviderErrorsTest {
+class OpenAiAgentProviderErrorsTest extends ScriptedProviderFixture {
 
   static final String KEY = "sk-live-SECRET-0123456789abcdef";
 
-  final ScriptedChatServer server = ScriptedChatServer.start();
-  final RecordingScheduler scheduler = new RecordingScheduler();
-  final Instant deadline = scheduler.now().plus(Duration.ofMinutes(2));
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   OpenAiConfig config(int retries) {
     return OpenAiConfig.defaults().withBaseUrl(server.baseUrl()).withModel("m").withApiKey(KEY)

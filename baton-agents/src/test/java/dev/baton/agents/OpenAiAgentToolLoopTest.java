@@ -14,31 +14,20 @@ import dev.baton.agents.testing.ScriptedChatServer;
 import dev.baton.agents.testing.ScriptedChatServer.Recorded;
 import dev.baton.config.OpenAiConfig;
 import dev.baton.spi.tool.ToolResult;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The agent loop against a real HTTP server speaking chat completions: tool rounds, parallel calls, P6. */
-class OpenAiAgentToolLoopTest {
+class OpenAiAgentToolLoopTest extends ScriptedProviderFixture {
 
   static final String ADD_SCHEMA = """
       {"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}""";
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = dev.baton.spi.BatonJson.MAPPER;
 
-  final ScriptedChatServer server = ScriptedChatServer.start();
-  final RecordingScheduler scheduler = new RecordingScheduler();
-  final Instant deadline = scheduler.now().plus(Duration.ofMinutes(2));
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
 
   OpenAiConfig config() {
     return OpenAiConfig.defaults().withBaseUrl(server.baseUrl()).withModel("test-model").withApiKey("sk-test-key")
