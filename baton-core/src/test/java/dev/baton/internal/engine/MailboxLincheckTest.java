@@ -2,11 +2,9 @@ package dev.baton.internal.engine;
 
 import dev.baton.OrderKey;
 import dev.baton.config.ConcurrencyConfig.OverflowAction;
-import org.jetbrains.kotlinx.lincheck.LinChecker;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.IntGen;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -19,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * what is left, the actor retiring and coming back) that no serial order explains fails.
  */
 @Param(name = "id", gen = IntGen.class, conf = "0:3")
-public class MailboxLincheckTest {
+public class MailboxLincheckTest extends ActorLincheckOperations {
 
 
   public MailboxLincheckTest() {
@@ -34,21 +32,6 @@ public class MailboxLincheckTest {
   @Operation
   public String offer(@Param(name = "id") int id) {
     return HarnessSlot.current.offer("m" + id, OrderKey.none());
-  }
-
-  @Operation
-  public String claim() {
-    return HarnessSlot.current.claim();
-  }
-
-  @Operation
-  public String finish() {
-    return HarnessSlot.current.finish();
-  }
-
-  @Operation
-  public String view() {
-    return HarnessSlot.current.view();
   }
 
   /** Default suite: 3 threads x 3 operations, 8 scenarios x 120 interleavings (~20 s on 2 loaded cores). */
@@ -66,9 +49,8 @@ public class MailboxLincheckTest {
   }
 
   private static void check(int scenarios, int interleavings) {
-    LinChecker.check(MailboxLincheckTest.class,
-        new ModelCheckingOptions().iterations(scenarios).invocationsPerIteration(interleavings).threads(3)
-            .actorsPerThread(3).sequentialSpecification(MailboxModel.Mailbox.class));
+    check(MailboxLincheckTest.class, MailboxModel.Mailbox.class, scenarios, interleavings);
   }
+
 
 }

@@ -2,11 +2,9 @@ package dev.baton.internal.engine;
 
 import dev.baton.OrderKey;
 import dev.baton.config.ConcurrencyConfig.OverflowAction;
-import org.jetbrains.kotlinx.lincheck.LinChecker;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.IntGen;
-import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -18,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
  * out of order, held when it should run, or run twice would be an outcome no serial order explains.
  */
 @Param(name = "seq", gen = IntGen.class, conf = "0:3")
-public class ReorderLincheckTest {
+public class ReorderLincheckTest extends ActorLincheckOperations {
 
 
   public ReorderLincheckTest() {
@@ -31,21 +29,6 @@ public class ReorderLincheckTest {
   @Operation
   public String arrive(@Param(name = "seq") int seq) {
     return HarnessSlot.current.offer("s" + seq, OrderKey.sequence(seq));
-  }
-
-  @Operation
-  public String claim() {
-    return HarnessSlot.current.claim();
-  }
-
-  @Operation
-  public String finish() {
-    return HarnessSlot.current.finish();
-  }
-
-  @Operation
-  public String view() {
-    return HarnessSlot.current.view();
   }
 
   /** Default suite: 3 threads x 3 operations, 8 scenarios x 100 interleavings (~25 s on 2 loaded cores). */
@@ -63,9 +46,8 @@ public class ReorderLincheckTest {
   }
 
   private static void check(int scenarios, int interleavings) {
-    LinChecker.check(ReorderLincheckTest.class,
-        new ModelCheckingOptions().iterations(scenarios).invocationsPerIteration(interleavings).threads(3)
-            .actorsPerThread(3).sequentialSpecification(MailboxModel.Reorder.class));
+    check(ReorderLincheckTest.class, MailboxModel.Reorder.class, scenarios, interleavings);
   }
+
 
 }
