@@ -9,6 +9,7 @@ import dev.baton.InboundMessage;
 import dev.baton.Reply;
 import dev.baton.Turn;
 import dev.baton.config.BatonConfig;
+import dev.baton.config.ConcurrencyConfig;
 import dev.baton.config.ToolsConfig;
 import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.BatonJson;
@@ -57,12 +58,18 @@ class AskThroughEngineTest {
   }
 
   /** Alice and Bob; {@code barriers}: session -> the barrier its asking turn meets before it asks. */
+  /** agent.concurrency.max_concurrent_total of the next start(). */
+  private int maxConcurrentTotal = 50;
+
   private void start(OnQuestion onQuestion, Map<String, CyclicBarrier> barriers) {
     start(onQuestion, barriers, Map.of("alice", "api:u:alice", "bob", "api:u:bob"));
   }
 
   private void start(OnQuestion onQuestion, Map<String, CyclicBarrier> barriers, Map<String, String> peers) {
-    BatonConfig cfg = BatonConfig.defaults().withTools(new ToolsConfig(dir.toString(), 3_600_000, peers));
+    BatonConfig base = BatonConfig.defaults();
+    BatonConfig cfg = base.withTools(new ToolsConfig(dir.toString(), 3_600_000, peers)).withAgent(base.agent()
+        .withConcurrency(new ConcurrencyConfig(1, maxConcurrentTotal, 100, 30_000,
+            ConcurrencyConfig.OverflowAction.RETURN_BUSY_MESSAGE, "busy", ConcurrencyConfig.QueueMode.FOLLOWUP, 0)));
     // The ask tool's own timer (timeout_ms = 1000) is announced so a test advances time only once it exists.
     Scheduler spy = new Scheduler() {
       @Override
@@ -192,6 +199,28 @@ class AskThroughEngineTest {
     Reply pong = next();
     assertThat(pong.text()).isEqualTo("pong");
     assertThat(pong.outboxSeq()).as("the late answer took seq 1 and was dropped").isEqualTo(2);
+    assertThat(channel).isEmpty();
+    until("no waits left", () -> graph.waitCount() == 0);
+  }
+
+  /**
+   * P8 through the global permits, with the real ask tool: Alice's turn holds the only permit and asks Bob,
+   * whose turn cannot get one. The clock never moves, so only the wait-for graph can end it (the ask's own
+   * timeout is a minute away): Alice's ask fails as a deadlock, and Bob still runs afterwards.
+   */
+  @Test
+  void anAskWhileTheAskerHoldsTheOnlyPermitIsABrokenDeadlockNotATimeout() throws Exception {
+    maxConcurrentTotal = 1;
+    start((turn, q) -> "answer of " + turn.context().session(), Map.of());
+    send("alice", "m1", "ask bob 60000");
+    Reply r = next();
+    assertThat(r.session().value()).isEqualTo("api:u:alice");
+    assertThat(r.text()).startsWith("failed deadlock");
+    assertThat(graph.recentDeadlocks()).hasSize(1);
+    assertThat(graph.recentDeadlocks().getFirst().cycle()).extracting(m -> m.waitsFor())
+        .anySatisfy(w -> assertThat(w).startsWith("global_permit"));
+    send("bob", "m2", "ping"); // Bob's question ran once the permit was free; its late answer was dropped
+    assertThat(next().text()).isEqualTo("pong");
     assertThat(channel).isEmpty();
     until("no waits left", () -> graph.waitCount() == 0);
   }
