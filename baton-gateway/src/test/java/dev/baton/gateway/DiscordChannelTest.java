@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class DiscordChannelTest extends PlatformChannelFixture {
 
   static final String APP = "1100000000000000001";
-  KeyPair keys;
+  final KeyPair keys = ed25519();
 
   @Override
   protected ManualScheduler newClock() {
@@ -35,11 +35,19 @@ class DiscordChannelTest extends PlatformChannelFixture {
   }
 
   @Override
-  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception {
-    keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) {
     byte[] spki = keys.getPublic().getEncoded();
     String rawHex = HexFormat.of().formatHex(Arrays.copyOfRange(spki, spki.length - 32, spki.length));
     return channels.withDiscord(new DiscordConfig(true, rawHex, APP, apiBaseUrl));
+  }
+
+  /** A key pair from the JDK's Ed25519 provider (every JDK since 15 has one). */
+  static KeyPair ed25519() {
+    try {
+      return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JDK has no Ed25519", e);
+    }
   }
 
   static String sign(KeyPair k, String ts, String body) throws Exception {
@@ -95,7 +103,7 @@ class DiscordChannelTest extends PlatformChannelFixture {
   void wrongSignaturesAre401() throws Exception {
     String body = command("9002", "1", "x");
     String ts = Long.toString(clock.now().getEpochSecond());
-    KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    KeyPair other = ed25519();
     assertThat(deliver(ts, sign(other, ts, body), body).statusCode()).isEqualTo(401);
     assertThat(deliver(ts, sign(keys, ts, body), body.replace("\"x\"", "\"y\"")).statusCode()).isEqualTo(401);
     assertThat(deliver(ts, sign(keys, ts, body).substring(2), body).statusCode()).isEqualTo(401);

@@ -27,7 +27,7 @@ class SlackChannelTest extends PlatformChannelFixture {
   }
 
   @Override
-  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception {
+  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) {
     return channels.withSlack(new SlackConfig(true, SIGNING, BOT, apiBaseUrl));
   }
 

@@ -21,7 +21,7 @@ class TelegramChannelTest extends PlatformChannelFixture {
   static final String BOT = "123456:ABC-bot-token";
 
   @Override
-  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception {
+  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) {
     return channels.withTelegram(new TelegramConfig(true, BOT, SECRET, apiBaseUrl));
   }
 

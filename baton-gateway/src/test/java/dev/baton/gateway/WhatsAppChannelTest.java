@@ -25,7 +25,7 @@ class WhatsAppChannelTest extends PlatformChannelFixture {
   static final String ACCESS = "EAAG-access-token";
 
   @Override
-  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception {
+  protected ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) {
     return channels.withWhatsapp(new WhatsAppConfig(true, VERIFY, APP_SECRET, ACCESS, apiBaseUrl));
   }
 

@@ -23,21 +23,14 @@ public abstract class PlatformChannelFixture {
   }
 
   /** {@code channels} with this test's platform section enabled, its API at {@code apiBaseUrl}. */
-  protected abstract ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl) throws Exception;
+  protected abstract ChannelsConfig channels(ChannelsConfig channels, String apiBaseUrl);
 
   @BeforeEach
-  final void startGateway() throws Exception {
+  final void startGateway() {
     api = new RecordingServer();
-    ChannelsConfig configured = channels(dev.baton.config.BatonConfig.defaults().channels(), api.baseUrl());
-    h = new Harness(clock, new RecordingStore(), c -> c.withChannels(withPlatforms(c.channels(), configured)),
+    h = new Harness(clock, new RecordingStore(), c -> c.withChannels(channels(c.channels(), api.baseUrl())),
         FakeEngine::new);
     engine = (FakeEngine) h.engine;
-  }
-
-  /** The harness's channels (its API channel) with the platform sections this test configured. */
-  private static ChannelsConfig withPlatforms(ChannelsConfig base, ChannelsConfig configured) {
-    return base.withTelegram(configured.telegram()).withSlack(configured.slack()).withDiscord(configured.discord())
-        .withWhatsapp(configured.whatsapp());
   }
 
   @AfterEach
