@@ -38,6 +38,30 @@ public interface Baton extends AutoCloseable {
   /** Admits one delivery of a message (dedup + journal in one step), then queues it for its session. */
   Admission submit(InboundMessage message);
 
+  /**
+   * Cancels the running turn of {@code session} (P10): its thread is interrupted (provider stream and tool calls
+   * included), its tool locks are released, its stream ends with a {@code cancelled} status, and its messages
+   * are completed with one reply of kind {@link Reply.Kind#CANCELLED}. Tool calls it completed stay journaled
+   * (P6); its staged state and transcript changes are dropped (a turn happened or it did not). With
+   * {@code dropQueued} the session's queued messages are completed too, without a turn and without a reply.
+   * Thread-safe, non-blocking: the turn ends on its own thread once its blocking call answers the interrupt.
+   *
+   * @return what was cancelled (nothing for a session without a running turn or queued message)
+   */
+  Cancelled cancel(SessionKey session, boolean dropQueued);
+
+  /**
+   * The outcome of {@link #cancel}.
+   *
+   * @param turns running turns cancelled (0 or 1 unless {@code max_concurrent_per_session > 1})
+   * @param dropped queued messages completed without a turn
+   */
+  record Cancelled(int turns, int dropped) {
+    public boolean any() {
+      return turns > 0 || dropped > 0;
+    }
+  }
+
   /** A point-in-time view of sessions, queues and running turns (for the admin API). */
   EngineSnapshot snapshot();
 

@@ -1,5 +1,6 @@
 package dev.baton;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -17,6 +18,10 @@ import java.util.OptionalLong;
  * @param text the text
  * @param turn the agent's turn number, when it gives one (the echo agent does)
  * @param routing the routing data of the message it answers
+ * @param streamId the {@link ReplyStream} it was written through ("" for a reply that was not streamed): a
+ *     channel that showed the stream's preview edits that message into this text instead of sending another
+ * @param covers every message the turn answered, in order, ending with {@code inReplyTo} (several in queue modes
+ *     {@code collect}, {@code interrupt} and {@code steer})
  */
 public record Reply(
     SessionKey session,
@@ -27,9 +32,26 @@ public record Reply(
     Kind kind,
     String text,
     OptionalLong turn,
-    Map<String, String> routing) {
+    Map<String, String> routing,
+    String streamId,
+    List<String> covers) {
 
-  public enum Kind { REPLY, BUSY, ERROR }
+  /**
+   * REPLY: the agent's answer. BUSY: refused by a bound or the queue ({@code busy_message}). ERROR: the turn failed
+   * or timed out. CANCELLED: the turn was cancelled (its text is what it had streamed, or a short notice).
+   */
+  public enum Kind { REPLY, BUSY, ERROR, CANCELLED }
+
+  /** A reply that was not streamed and answers only {@code inReplyTo}. */
+  public Reply(SessionKey session, long outboxSeq, String channel, String chat, String inReplyTo, Kind kind,
+      String text, OptionalLong turn, Map<String, String> routing) {
+    this(session, outboxSeq, channel, chat, inReplyTo, kind, text, turn, routing, "", List.of(inReplyTo));
+  }
+
+  /** This reply with its place in the outbox. */
+  public Reply withOutboxSeq(long seq) {
+    return new Reply(session, seq, channel, chat, inReplyTo, kind, text, turn, routing, streamId, covers);
+  }
 
   public Reply {
     Objects.requireNonNull(session, "session");
@@ -40,5 +62,8 @@ public record Reply(
     Objects.requireNonNull(text, "text");
     Objects.requireNonNull(turn, "turn");
     routing = Map.copyOf(routing);
+    Objects.requireNonNull(streamId, "streamId");
+    covers = List.copyOf(covers);
+    if (covers.isEmpty()) covers = List.of(inReplyTo);
   }
 }

@@ -47,6 +47,28 @@ public interface Turn {
     reply(text);
   }
 
+  /**
+   * Opens a reply that the user sees while it is written (P10, see {@link ReplyStream}); its {@code finish()}
+   * stages it like {@link #reply(String)}. A turn may open several, one after another or at once. The default,
+   * for Turns outside the engine (test fakes), buffers the text and stages it with {@link #reply(String)} on
+   * finish, showing nothing before.
+   */
+  default ReplyStream openStream() {
+    return new BufferedReplyStream(messages().getFirst().id() + "#1", this::reply);
+  }
+
+  /**
+   * Takes the messages that arrived for this session since the turn started, or since the last call, in order
+   * (queue mode {@code steer}; P10). Each is then part of this turn: it is answered by this turn's reply (which
+   * names it in {@link Reply#covers()}), is completed with this turn's commit, and will not start a turn of its own.
+   * Messages the turn does not take before it ends become the next turn. Non-blocking; empty when nothing arrived
+   * or the queue mode is not {@code steer}. Agents call it between model rounds (the openai agent: after a tool
+   * round, before the next model request). The default, for Turns outside the engine, returns nothing.
+   */
+  default List<Message> takeSteered() {
+    return List.of();
+  }
+
   /** When this turn's time runs out ({@code agent.turn_timeout_ms}). */
   default Instant deadline() {
     return context().deadline();

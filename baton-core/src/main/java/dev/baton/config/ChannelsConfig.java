@@ -67,8 +67,24 @@ public record ChannelsConfig(
           + " may name a `chat` only when it is listed here for them or in their token's chats claim"
           + " (`jwt.chats_claim`); any other chat is `403 forbidden`.") Map<String, List<String>> chats,
       @Doc("Long polls (`GET /v1/replies` with `wait_ms` > 0) one user may have waiting at once (P11); one more"
-          + " is answered 429 at once.") int maxPollsPerUser) {
+          + " is answered 429 at once.") int maxPollsPerUser,
+      @Doc("Open `GET /v1/events` streams one user may have at once (P11); one more is answered 429.")
+          int maxEventStreamsPerUser,
+      @Doc("An idle `GET /v1/events` stream gets a comment line this often (ms), so proxies keep it open.")
+          long eventHeartbeatMs) {
+    public static final int DEFAULT_MAX_EVENT_STREAMS_PER_USER = 4;
+    public static final long DEFAULT_EVENT_HEARTBEAT_MS = 15_000;
+
+    /** With the default event-stream keys. */
+    public ApiChannelConfig(boolean enabled, JwtConfig jwt, int replyBuffer, Map<String, List<String>> chats,
+        int maxPollsPerUser) {
+      this(enabled, jwt, replyBuffer, chats, maxPollsPerUser, DEFAULT_MAX_EVENT_STREAMS_PER_USER,
+          DEFAULT_EVENT_HEARTBEAT_MS);
+    }
+
     public ApiChannelConfig {
+      Checks.positive("channels.api.max_event_streams_per_user", maxEventStreamsPerUser);
+      Checks.positive("channels.api.event_heartbeat_ms", eventHeartbeatMs);
       Objects.requireNonNull(jwt, "jwt");
       Checks.positive("channels.api.reply_buffer", replyBuffer);
       Checks.positive("channels.api.max_polls_per_user", maxPollsPerUser);
@@ -104,11 +120,13 @@ public record ChannelsConfig(
     }
 
     public ApiChannelConfig withJwt(JwtConfig j) {
-      return new ApiChannelConfig(enabled, j, replyBuffer, chats, maxPollsPerUser);
+      return new ApiChannelConfig(enabled, j, replyBuffer, chats, maxPollsPerUser, maxEventStreamsPerUser,
+          eventHeartbeatMs);
     }
 
     public ApiChannelConfig withChats(Map<String, List<String>> c) {
-      return new ApiChannelConfig(enabled, jwt, replyBuffer, c, maxPollsPerUser);
+      return new ApiChannelConfig(enabled, jwt, replyBuffer, c, maxPollsPerUser, maxEventStreamsPerUser,
+          eventHeartbeatMs);
     }
 
     /** Whether the configuration makes {@code user} a member of {@code chat}. */
@@ -174,7 +192,17 @@ public record ChannelsConfig(
       @Secret @Doc("The `secret_token` given to `setWebhook`; requests must carry it in"
           + " `X-Telegram-Bot-Api-Secret-Token`. 32-256 characters of A-Z, a-z, 0-9, `_` and `-` (e.g."
           + " `openssl rand -hex 32`). Use `${ENV_NAME}`.") String secretToken,
-      @Doc("Base URL of the Bot API.") String apiBaseUrl) {
+      @Doc("Base URL of the Bot API.") String apiBaseUrl,
+      @Doc("Streaming (P10): the shortest time between two preview updates of one chat (`sendMessageDraft` in"
+          + " private chats, `editMessageText` elsewhere), in ms; partial text in between is merged.")
+          long streamEditIntervalMs) {
+    public static final long DEFAULT_STREAM_EDIT_INTERVAL_MS = 1000;
+
+    /** With the default {@code stream_edit_interval_ms}. */
+    public TelegramConfig(boolean enabled, String botToken, String secretToken, String apiBaseUrl) {
+      this(enabled, botToken, secretToken, apiBaseUrl, DEFAULT_STREAM_EDIT_INTERVAL_MS);
+    }
+
     /** The shortest secret token accepted: a guessable token lets anyone post updates as Telegram. */
     public static final int MIN_SECRET_BYTES = 32;
 
@@ -182,6 +210,7 @@ public record ChannelsConfig(
       Objects.requireNonNull(botToken, "bot_token");
       Objects.requireNonNull(secretToken, "secret_token");
       Objects.requireNonNull(apiBaseUrl, "api_base_url");
+      Checks.positive("stream_edit_interval_ms", streamEditIntervalMs);
       if (enabled) checkSecretToken(secretToken);
     }
 
@@ -214,7 +243,8 @@ public record ChannelsConfig(
     @Override
     public String toString() {
       return "TelegramConfig[enabled=" + enabled + ", botToken=" + Secrets.mask(botToken) + ", secretToken="
-          + Secrets.mask(secretToken) + ", apiBaseUrl=" + apiBaseUrl + "]";
+          + Secrets.mask(secretToken) + ", apiBaseUrl=" + apiBaseUrl + ", streamEditIntervalMs="
+          + streamEditIntervalMs + "]";
     }
   }
 
@@ -224,8 +254,24 @@ public record ChannelsConfig(
           + " the channel's keys (`config check` warns).") boolean enabled,
       @Secret @Doc("The app's signing secret (request signatures v0). Use `${ENV_NAME}`.") String signingSecret,
       @Secret @Doc("Bot token (`xoxb-...`) used for `chat.postMessage`. Use `${ENV_NAME}`.") String botToken,
-      @Doc("Base URL of the Web API.") String apiBaseUrl) {
+      @Doc("Base URL of the Web API.") String apiBaseUrl,
+      @Doc("How partial text of a turn reaches Slack (P10): `native` (`chat.startStream`, `chat.appendStream`,"
+          + " `chat.stopStream`, in the thread of the user's message), `edit` (`chat.postMessage`, then"
+          + " `chat.update` at most once per `stream_edit_interval_ms`) or `off` (the final text only).")
+          SlackStreaming streaming,
+      @Doc("Streaming (P10): the shortest time between two updates of one streamed message, in ms; partial"
+          + " text in between is merged.") long streamEditIntervalMs) {
+    /** How a Slack reply is streamed. */
+    public enum SlackStreaming { NATIVE, EDIT, OFF }
+
+    /** With the default streaming (`edit`, once a second). */
+    public SlackConfig(boolean enabled, String signingSecret, String botToken, String apiBaseUrl) {
+      this(enabled, signingSecret, botToken, apiBaseUrl, SlackStreaming.EDIT, TelegramConfig.DEFAULT_STREAM_EDIT_INTERVAL_MS);
+    }
+
     public SlackConfig {
+      Objects.requireNonNull(streaming, "streaming");
+      Checks.positive("stream_edit_interval_ms", streamEditIntervalMs);
       Objects.requireNonNull(signingSecret, "signing_secret");
       Objects.requireNonNull(botToken, "bot_token");
       Objects.requireNonNull(apiBaseUrl, "api_base_url");
@@ -241,7 +287,8 @@ public record ChannelsConfig(
     @Override
     public String toString() {
       return "SlackConfig[enabled=" + enabled + ", signingSecret=" + Secrets.mask(signingSecret) + ", botToken="
-          + Secrets.mask(botToken) + ", apiBaseUrl=" + apiBaseUrl + "]";
+          + Secrets.mask(botToken) + ", apiBaseUrl=" + apiBaseUrl + ", streaming=" + streaming
+          + ", streamEditIntervalMs=" + streamEditIntervalMs + "]";
     }
   }
 
@@ -252,8 +299,17 @@ public record ChannelsConfig(
       @Doc("The application's public key (64 hex digits, Ed25519) from the developer portal.") String publicKey,
       @Doc("The application id (a snowflake: 1-20 digits), used for follow-up messages. Only this value"
           + " goes into the follow-up URL, never the `application_id` of a payload.") String applicationId,
-      @Doc("Base URL of the Discord API.") String apiBaseUrl) {
+      @Doc("Base URL of the Discord API.") String apiBaseUrl,
+      @Doc("Streaming (P10): the shortest time between two edits of the deferred response"
+          + " (`PATCH .../messages/@original`), in ms; partial text in between is merged.")
+          long streamEditIntervalMs) {
+    /** With the default {@code stream_edit_interval_ms}. */
+    public DiscordConfig(boolean enabled, String publicKey, String applicationId, String apiBaseUrl) {
+      this(enabled, publicKey, applicationId, apiBaseUrl, TelegramConfig.DEFAULT_STREAM_EDIT_INTERVAL_MS);
+    }
+
     public DiscordConfig {
+      Checks.positive("stream_edit_interval_ms", streamEditIntervalMs);
       Objects.requireNonNull(publicKey, "public_key");
       Objects.requireNonNull(applicationId, "application_id");
       Objects.requireNonNull(apiBaseUrl, "api_base_url");

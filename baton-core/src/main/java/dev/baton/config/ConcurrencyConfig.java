@@ -13,8 +13,9 @@ public record ConcurrencyConfig(
         + " `drop`.") OverflowAction overflowAction,
     @Doc("The reply text for `return_busy_message`.") String busyMessage,
     @Doc("How queued messages become turns: `followup` (one turn per message), `collect` (what queued during a"
-        + " turn forms the next turn), `interrupt` (a new message cancels the running turn), `reject` (busy"
-        + " while a turn runs).") QueueMode queueMode,
+        + " turn forms the next turn), `interrupt` (a new message cancels the running turn), `steer` (a new"
+        + " message is offered to the running turn, which takes it at its next model round; one it did not take"
+        + " becomes the next turn), `reject` (busy while a turn runs).") QueueMode queueMode,
     @Doc("Wait this long without a new message of the session before a turn starts (ms; 0 = no wait).")
         long debounceMs,
     @Doc("Messages that may wait across all sessions of this process (P11); beyond it a new message is refused"
@@ -22,7 +23,7 @@ public record ConcurrencyConfig(
 
   public enum OverflowAction { RETURN_BUSY_MESSAGE, REJECT, DROP }
 
-  public enum QueueMode { FOLLOWUP, COLLECT, INTERRUPT, REJECT }
+  public enum QueueMode { FOLLOWUP, COLLECT, INTERRUPT, STEER, REJECT }
 
   public ConcurrencyConfig {
     Objects.requireNonNull(overflowAction, "overflow_action");

@@ -1,5 +1,6 @@
 package dev.baton.spi;
 
+import dev.baton.LiveEvent;
 import dev.baton.Reply;
 
 /**
@@ -14,5 +15,15 @@ import dev.baton.Reply;
 public interface ReplyHandler {
 
   void onReply(Reply reply);
+
+  /**
+   * A running turn's partial text or state change (P10), to be shown now; never journaled. Called on the thread
+   * that produced it (the turn's, or one it started, for a {@link LiveEvent.Delta}; the engine's for a
+   * {@link LiveEvent.Status}), possibly concurrently for one session, but for each session in an order that
+   * matches the turn's: an event happens-before the next event of its stream and before {@link #onReply} for the
+   * reply of its turn. Must not block (merge partial text when the user or platform is slow) and must not throw.
+   * The default ignores it (the final reply alone is delivered).
+   */
+  default void onLive(LiveEvent event) {}
 
 }

@@ -87,6 +87,28 @@ public interface Store extends AutoCloseable {
   void markDelivered(SessionKey session, long outboxSeq);
 
   /**
+   * P10: remembers the platform message that the preview of stream {@code streamId} created (its {@code anchor}:
+   * a channel's own encoding, such as {@code "telegram:<chat>:<message_id>"}), so that a re-run of the turn after
+   * a crash, and the delivery of the final reply, edit that message instead of sending a second one. Replaces an
+   * earlier anchor of the stream. A session keeps at most {@link #MAX_ANCHORS_PER_SESSION} anchors (the oldest
+   * goes first, P11). Not part of a turn's commit: written when the platform answered.
+   */
+  default void putAnchor(SessionKey session, String streamId, String anchor) {
+    throw new UnsupportedOperationException("this store keeps no stream anchors");
+  }
+
+  /** The anchor of {@code streamId} in {@code session}, if one was put and not removed. */
+  default java.util.Optional<String> anchor(SessionKey session, String streamId) {
+    return java.util.Optional.empty();
+  }
+
+  /** Forgets the anchor of {@code streamId} (its final reply was delivered). No-op if there is none. */
+  default void removeAnchor(SessionKey session, String streamId) {}
+
+  /** The most stream anchors one session keeps. */
+  int MAX_ANCHORS_PER_SESSION = 16;
+
+  /**
    * Journaled messages whose status is not terminal, in journal order. Reads them all into memory: for tests
    * and small stores; recovery pages with {@link #unfinishedPage}.
    */

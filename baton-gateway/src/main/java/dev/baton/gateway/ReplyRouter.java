@@ -1,5 +1,6 @@
 package dev.baton.gateway;
 
+import dev.baton.LiveEvent;
 import dev.baton.Reply;
 import dev.baton.config.BatonConfig;
 import dev.baton.gateway.internal.ReplyLanes;
@@ -50,5 +51,10 @@ public final class ReplyRouter implements ReplyHandler {
   @Override
   public void onReply(Reply reply) {
     lanes.route(reply);
+  }
+
+  @Override
+  public void onLive(LiveEvent event) {
+    lanes.live(event);
   }
 }

@@ -188,6 +188,11 @@ public final class Engine implements Baton {
     return submitTo(message, SessionKey.derive(message, config.sessions().idSource()));
   }
 
+  @Override
+  public Cancelled cancel(SessionKey session, boolean dropQueued) {
+    throw new UnsupportedOperationException("cancel lands with the engine's P10 work");
+  }
+
   /** submit() into a session the engine chose itself (an ask question: the target is a configured peer). */
   Admission submitTo(InboundMessage message, SessionKey session) {
     DedupKey key = DedupKey.of(message, config.dedup().fingerprintBucketMs());

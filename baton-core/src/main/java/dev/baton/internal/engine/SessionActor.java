@@ -157,7 +157,7 @@ final class SessionActor {
     if (retired || engine.closed || debounceTimer != null) return;
     int batches = switch (conc.queueMode()) {
       case FOLLOWUP, REJECT -> queue.size();
-      case COLLECT, INTERRUPT -> queue.isEmpty() ? 0 : 1;
+      case COLLECT, INTERRUPT, STEER -> queue.isEmpty() ? 0 : 1;
     };
     while (runs.size() + tickets < conc.maxConcurrentPerSession() && batches > tickets) {
       tickets++;
@@ -180,7 +180,7 @@ final class SessionActor {
       if (!expired.isEmpty()) drain = lane.addLocked(engine.expiryTask(this, expired));
       if (!queue.isEmpty() && !engine.closed) {
         List<QueuedMessage> batch;
-        if (conc.queueMode() == QueueMode.COLLECT || conc.queueMode() == QueueMode.INTERRUPT) {
+        if (conc.queueMode() != QueueMode.FOLLOWUP && conc.queueMode() != QueueMode.REJECT) {
           batch = new ArrayList<>(queue);
           queue.clear();
         } else {

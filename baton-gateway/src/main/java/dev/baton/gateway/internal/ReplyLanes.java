@@ -1,5 +1,6 @@
 package dev.baton.gateway.internal;
 
+import dev.baton.LiveEvent;
 import dev.baton.Reply;
 import dev.baton.config.BatonConfig;
 import dev.baton.spi.Scheduler;
@@ -70,6 +71,14 @@ public final class ReplyLanes {
       log.warn("reply for a channel that is not enabled: channel={} session={} outbox_seq={}", reply.channel(),
           reply.session(), reply.outboxSeq());
     }
+  }
+
+  /**
+   * A running turn's partial text or status (P10): for the message API to the user's open event streams, for a
+   * platform channel to its session's outbound lane (behind the replies already queued there). Never blocks.
+   */
+  public void live(LiveEvent event) {
+    // API: GET /v1/events (helper A). Platforms: the session's outbound lane (helper B).
   }
 
   /** Waits until the outbound lanes have nothing left to deliver, at most {@code deadline}. */

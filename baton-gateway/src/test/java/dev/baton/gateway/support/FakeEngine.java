@@ -58,6 +58,16 @@ public class FakeEngine implements Baton {
     return new Admission.Accepted(key, session);
   }
 
+  /** Sessions passed to {@link #cancel}, in order, with their drop_queued flag. */
+  public final List<String> cancels = new CopyOnWriteArrayList<>();
+
+  /** Records the call; reports one cancelled turn (the fake runs no turns of its own). */
+  @Override
+  public Cancelled cancel(SessionKey session, boolean dropQueued) {
+    cancels.add(session + (dropQueued ? " drop" : ""));
+    return new Cancelled(1, 0);
+  }
+
   /** Hands one reply to the handler with the session's next outbox number (also its turn, if numbered). */
   private void emit(SessionKey session, InboundMessage m, Reply.Kind kind, String text, boolean numbered) {
     synchronized (outbox.computeIfAbsent(session, s -> new AtomicLong())) {
