@@ -38,9 +38,19 @@ final class PlatformHttp {
   /** POSTs a JSON body; {@code okCheck} may turn a 2xx answer into another outcome (Slack's "ok":false). */
   public SendOutcome postJson(URI uri, byte[] json, Optional<String> bearer,
       Function<HttpResponse<byte[]>, SendOutcome> okCheck) {
+    return request("POST", uri, json, bearer, okCheck, res -> new SendOutcome.Failed("HTTP " + res.statusCode()));
+  }
+
+  /**
+   * Sends a JSON body with {@code method} (POST, PATCH); {@code okCheck} maps a 2xx answer, {@code refused} a
+   * 4xx other than 429 (which is Failed unless the platform's own answer says otherwise, e.g. Telegram's
+   * "message is not modified" is no failure for an edit).
+   */
+  public SendOutcome request(String method, URI uri, byte[] json, Optional<String> bearer,
+      Function<HttpResponse<byte[]>, SendOutcome> okCheck, Function<HttpResponse<byte[]>, SendOutcome> refused) {
     HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Content-Type", "application/json; charset=utf-8")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+        .method(method, HttpRequest.BodyPublishers.ofByteArray(json));
     bearer.filter(b -> !b.isEmpty()).ifPresent(b -> req.header("Authorization", "Bearer " + b));
     HttpResponse<byte[]> res;
     try {
@@ -56,7 +66,7 @@ final class PlatformHttp {
     if (status == 429 || status / 100 == 5) {
       return new SendOutcome.Retry("HTTP " + status, retryAfter(res.headers().firstValue("Retry-After")));
     }
-    return new SendOutcome.Failed("HTTP " + status);
+    return refused.apply(res);
   }
 
   /** {@code Retry-After} as delay-seconds or an HTTP-date (judged by the Scheduler's clock). */

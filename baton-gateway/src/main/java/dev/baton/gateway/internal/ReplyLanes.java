@@ -78,7 +78,11 @@ public final class ReplyLanes {
    * platform channel to its session's outbound lane (behind the replies already queued there). Never blocks.
    */
   public void live(LiveEvent event) {
-    // API: GET /v1/events (helper A). Platforms: the session's outbound lane (helper B).
+    // API: GET /v1/events (helper A).
+    if (event instanceof LiveEvent.Delta d && outbound.streams(d.channel())) {
+      outbound.live(d); // platforms: behind the session's queued replies, merged while the platform is slow
+    }
+    // (a Status is not shown on the platforms; WhatsApp and slack streaming `off` show the final text only)
   }
 
   /** Waits until the outbound lanes have nothing left to deliver, at most {@code deadline}. */
