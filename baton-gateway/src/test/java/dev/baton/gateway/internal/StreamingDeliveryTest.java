@@ -159,6 +159,31 @@ class StreamingDeliveryTest {
   }
 
   @Test
+  void aPrivateChatWhereDraftsAreRefusedPreviewsAsAnEditedMessage() throws Exception {
+    api.okBody = MESSAGE_77;
+    OutboundDelivery d = telegram();
+    api.answer(400, Map.of(), "{\"ok\":false,\"description\":\"Bad Request: method is unavailable\"}");
+    stream(d, "s1", "telegram", "42", tgRouting("42"), "m9#1", 0, "Hi");
+    assertThat(method(api.next())).isEqualTo("sendMessageDraft");
+    RecordingServer.Call message = api.next(); // at once, in the same preview
+    assertThat(method(message)).isEqualTo("sendMessage");
+    assertThat(body(message).path("text").asText()).isEqualTo("Hi");
+    d.enqueue(fin("s1", 1, "telegram", "42", tgRouting("42"), "m9#1", Reply.Kind.REPLY, "Hi there"));
+    RecordingServer.Call fin = api.next();
+    assertThat(method(fin)).isEqualTo("editMessageText");
+    assertThat(body(fin).path("message_id").asLong()).isEqualTo(77);
+    assertThat(d.awaitIdle(Duration.ofSeconds(5))).isTrue();
+  }
+
+  @Test
+  void slackMessagesCarryTheRecipientThatANativeStreamNeeds() {
+    String event = "{\"type\":\"event_callback\",\"team_id\":\"T9\",\"event_id\":\"Ev1\",\"event\":{\"type\":"
+        + "\"message\",\"user\":\"U3\",\"channel\":\"C5\",\"text\":\"hi\",\"ts\":\"1.2\"}}";
+    var m = SlackChannel.parse(event.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElseThrow();
+    assertThat(m.routing()).containsEntry("user", "U3").containsEntry("team", "T9").containsEntry("ts", "1.2");
+  }
+
+  @Test
   void theThrottleIsPerChatAcrossSessions() throws Exception {
     api.okBody = MESSAGE_77;
     OutboundDelivery d = telegram();
