@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The stream anchors of {@link Store} (P10): {@code putAnchor}, {@code anchor}, {@code removeAnchor}; a session's
  * anchors are its own, at most {@link Store#MAX_ANCHORS_PER_SESSION} of them (the one put longest ago goes
- * first, P11, also under concurrent puts), the ids are bounded ({@link Store#MAX_ANCHOR_CHARS}), and a durable
+ * first, P11, also under concurrent puts from two instances), the ids are bounded ({@link Store#MAX_ANCHOR_CHARS}), and a durable
  * store keeps them across a reopen.
  *
  * <p>Part of the store contract (STYLE 6), split by SPI; every store runs each part that applies to it, see
@@ -74,8 +74,11 @@ public interface AnchorContract extends StoreCases {
   default void concurrentPutsOfOneSessionKeepExactlyTheBound() throws Exception {
     int threads = 6;
     int each = 10;
+    // Half the threads on a second instance where the store has one (a second node on the same data).
+    Store other = openAnother(scheduler()).map(this::track).orElse(store());
     TestThreads.together(threads, t -> () -> {
-      for (int i = 0; i < each; i++) store().putAnchor(A, t + "#" + i, "anchor " + t + "/" + i);
+      Store on = t % 2 == 0 ? store() : other;
+      for (int i = 0; i < each; i++) on.putAnchor(A, t + "#" + i, "anchor " + t + "/" + i);
       return null;
     });
     List<String> kept = new ArrayList<>();
