@@ -121,8 +121,7 @@ public final class MemoryStore implements Store {
         if (!c.replies().isEmpty()) {
           List<Reply> out = new ArrayList<>(c.replies().size());
           for (Reply r : c.replies()) {
-            Reply numbered = new Reply(r.session(), ++s.lastOutboxSeq, r.channel(), r.chat(), r.inReplyTo(),
-                r.kind(), r.text(), r.turn(), r.routing());
+            Reply numbered = r.withOutboxSeq(++s.lastOutboxSeq);
             s.undelivered.add(numbered);
             out.add(numbered);
           }
