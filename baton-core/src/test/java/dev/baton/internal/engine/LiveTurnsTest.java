@@ -150,6 +150,43 @@ class LiveTurnsTest {
     }
   }
 
+  @Test
+  void theReRunOfATurnAfterARestartStreamsUnderTheSameId() throws Exception {
+    CountDownLatch firstRun = new CountDownLatch(1);
+    script = t -> {
+      ReplyStream s = t.openStream();
+      s.append("half");
+      if (firstRun.getCount() > 0) {
+        firstRun.countDown();
+        gate.await(); // the process goes down mid-stream
+      }
+      s.append(" and the rest");
+      s.finish();
+    };
+    Baton first = start(new Cfg());
+    first.submit(msg("m1", "hi"));
+    firstRun.await();
+    Thread down = Thread.ofVirtual().start(() -> { // the turn is cancelled at the deadline, nothing committed
+      try {
+        first.shutdown(java.time.Duration.ofSeconds(1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    assertThat(clock.awaitTaskDue(java.time.Duration.ofSeconds(1), ReplyLog.WAIT)).isTrue();
+    clock.advance(java.time.Duration.ofSeconds(1));
+    down.join();
+    assertThat(log.all()).isEmpty();
+    assertThat(log.deltas()).extracting(LiveEvent.Delta::streamId).containsExactly("m1#1");
+
+    try (Baton second = start(new Cfg())) { // same store: recovery re-runs m1
+      Reply r = log.await(1).getFirst();
+      assertThat(r.text()).isEqualTo("half and the rest");
+      assertThat(r.streamId()).isEqualTo("m1#1"); // the id a channel anchored its preview under
+      assertThat(log.deltas()).extracting(LiveEvent.Delta::streamId).containsOnly("m1#1");
+    }
+  }
+
   // ------------------------------------------------------------------ cancel
 
   @Test
@@ -324,6 +361,7 @@ class LiveTurnsTest {
   void underRealConcurrencyEveryMessageIsInExactlyOneTurnInOrder() throws Exception {
     Cfg cfg = new Cfg();
     cfg.mode = QueueMode.STEER;
+    cfg.maxQueue = 1000; // nothing is refused: every message must be answered by a turn
     script = t -> {
       for (int i = 0; i < 3; i++) {
         t.takeSteered();
@@ -349,6 +387,7 @@ class LiveTurnsTest {
       assertThat(covered).containsExactlyElementsOf(expected); // each once (P2), in order (P9)
       List<String> started = new ArrayList<>();
       for (List<String> t : turns) started.add(t.getFirst());
+      assertThat(log.all()).allSatisfy(r -> assertThat(r.kind()).isEqualTo(Reply.Kind.REPLY));
       assertThat(log.all()).extracting(r -> r.covers().getFirst()).containsExactlyElementsOf(started);
       log.assertOrderly();
     }
