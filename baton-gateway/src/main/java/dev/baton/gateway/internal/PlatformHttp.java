@@ -1,5 +1,7 @@
 package dev.baton.gateway.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.Scheduler;
 import java.io.IOException;
 import java.net.URI;
@@ -17,7 +19,7 @@ import java.util.function.Function;
 /*
  * Overview: outbound HTTP to the platforms' APIs with the JDK HttpClient, and the mapping of an answer to
  * an SendOutcome: 2xx delivered (unless the platform's own check says otherwise), 429 and 5xx retried with
- * Retry-After honoured, network errors retried, any other 4xx failed for good.
+ * Retry-After honoured (for a 429 without it, the body's retry_after of Telegram and Discord), network errors retried, any other 4xx failed for good.
  * Concurrency: thread-safe; post() blocks the calling virtual thread for at most request_timeout_ms.
  * Failure: descriptions carry only status codes and exception class names, never a URL (a Telegram URL
  * holds the bot token) nor a response body.
@@ -64,9 +66,28 @@ final class PlatformHttp {
     int status = res.statusCode();
     if (status / 100 == 2) return okCheck.apply(res);
     if (status == 429 || status / 100 == 5) {
-      return new SendOutcome.Retry("HTTP " + status, retryAfter(res.headers().firstValue("Retry-After")));
+      Optional<Duration> after = retryAfter(res.headers().firstValue("Retry-After"));
+      if (after.isEmpty() && status == 429) after = bodyRetryAfter(res.body());
+      return new SendOutcome.Retry("HTTP " + status, after);
     }
     return refused.apply(res);
+  }
+
+  /**
+   * A 429 without the header: the Bot API's {@code parameters.retry_after} (seconds) or Discord's
+   * {@code retry_after} (seconds, may be fractional), at most an hour; empty if the body has neither.
+   */
+  static Optional<Duration> bodyRetryAfter(byte[] body) {
+    try {
+      JsonNode n = BatonJson.MAPPER.readTree(body);
+      if (n == null) return Optional.empty();
+      JsonNode v = n.path("parameters").path("retry_after");
+      if (!v.isNumber()) v = n.path("retry_after");
+      if (!v.isNumber() || v.asDouble() < 0) return Optional.empty();
+      return Optional.of(Duration.ofMillis((long) (Math.min(v.asDouble(), 3600) * 1000)));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /** {@code Retry-After} as delay-seconds or an HTTP-date (judged by the Scheduler's clock). */
