@@ -80,7 +80,10 @@ final class OutboundDelivery {
      */
     SendOutcome preview(StreamView view, String text);
 
-    /** Delivers a streamed final reply, editing {@code view.anchor} when there is one; may be called again after Retry. */
+    /**
+     * Delivers a streamed final reply, editing {@code view.anchor} when there is one; may be called again after
+     * Retry (the view keeps what already succeeded).
+     */
     SendOutcome sendFinal(Reply reply, StreamView view);
   }
 
@@ -314,7 +317,8 @@ final class OutboundDelivery {
     } finally {
       lane.lock.unlock();
     }
-    StreamView view = s != null ? s.view : new StreamView(r.session(), r.streamId(), r.channel(), r.chat(), r.routing());
+    StreamView view = s != null ? s.view
+        : new StreamView(r.session(), r.streamId(), r.channel(), r.chat(), r.routing());
     recallAnchor(view);
     deliver(r, () -> sink.sendFinal(r, view));
     lane.lock.lock();

@@ -19,7 +19,8 @@ import java.util.function.Function;
 /*
  * Overview: outbound HTTP to the platforms' APIs with the JDK HttpClient, and the mapping of an answer to
  * an SendOutcome: 2xx delivered (unless the platform's own check says otherwise), 429 and 5xx retried with
- * Retry-After honoured (for a 429 without it, the body's retry_after of Telegram and Discord), network errors retried, any other 4xx failed for good.
+ * Retry-After honoured (for a 429 without it, the body's retry_after of Telegram and Discord), network
+ * errors retried, any other 4xx failed for good (unless the caller's check of a refusal says otherwise).
  * Concurrency: thread-safe; post() blocks the calling virtual thread for at most request_timeout_ms.
  * Failure: descriptions carry only status codes and exception class names, never a URL (a Telegram URL
  * holds the bot token) nor a response body.
