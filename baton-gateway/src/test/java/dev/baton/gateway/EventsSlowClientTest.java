@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.LiveEvent;
+import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.gateway.support.FakeEngine;
 import dev.baton.gateway.support.Harness;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -78,6 +80,9 @@ class EventsSlowClientTest {
         for (int i = 0; i < n; i++) engine.live(delta("m-1#1", (long) i * piece.length(), piece));
       });
       engineThread.get(10, TimeUnit.SECONDS); // onLive never waited for the client
+      // Its reply, while the writer is still stuck on the first deltas: it must come after all of them.
+      engine.deliver(new Reply(SessionKey.user("api", "alice"), 1, "api", "alice", "m-1", Reply.Kind.REPLY, "final",
+          OptionalLong.empty(), Map.of("user", "alice"), "m-1#1", List.of("m-1")));
       // Then more distinct streams than a connection may hold pending: the stream is ended, not grown.
       int extra = 300;
       for (int i = 0; i < extra; i++) engine.live(delta("m-x#" + i, 0, "x"));
@@ -87,14 +92,20 @@ class EventsSlowClientTest {
       for (String c; (c = in.chunk()) != null; ) all.append(c);
       Map<String, StringBuilder> text = new LinkedHashMap<>();
       List<String> firstStreamEvents = new ArrayList<>();
+      boolean replied = false;
       for (String block : all.toString().split("\n\n")) {
+        if (block.contains("event: reply\n")) replied = true;
         if (!block.startsWith("event: delta\ndata: ")) continue;
         JsonNode d = M.readTree(block.substring("event: delta\ndata: ".length()));
         StringBuilder sb = text.computeIfAbsent(d.path("reply_id").asText(), k -> new StringBuilder());
         assertThat(d.path("offset").asLong()).isEqualTo(sb.length());
         sb.append(d.path("text").asText());
-        if (d.path("reply_id").asText().equals("m-1#1")) firstStreamEvents.add("");
+        if (d.path("reply_id").asText().equals("m-1#1")) {
+          assertThat(replied).as("a delta of m-1#1 after its reply").isFalse();
+          firstStreamEvents.add("");
+        }
       }
+      assertThat(replied).isTrue();
       assertThat(text.get("m-1#1").length()).isEqualTo(n * piece.length());
       assertThat(text.get("m-1#1").toString()).isEqualTo(piece.repeat(n));
       assertThat(firstStreamEvents.size()).as("merged deltas").isLessThan(n / 10);
