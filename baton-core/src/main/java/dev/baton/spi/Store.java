@@ -90,23 +90,30 @@ public interface Store extends AutoCloseable {
    * P10: remembers the platform message that the preview of stream {@code streamId} created (its {@code anchor}:
    * a channel's own encoding, such as {@code "telegram:<chat>:<message_id>"}), so that a re-run of the turn after
    * a crash, and the delivery of the final reply, edit that message instead of sending a second one. Replaces an
-   * earlier anchor of the stream. A session keeps at most {@link #MAX_ANCHORS_PER_SESSION} anchors (the oldest
-   * goes first, P11). Not part of a turn's commit: written when the platform answered.
+   * earlier anchor of the stream. A session keeps at most {@link #MAX_ANCHORS_PER_SESSION} anchors (P11): a put
+   * past the bound forgets, in the same atomic step, the session's anchor that was put (or replaced) longest
+   * ago. Not part of a turn's commit: written when the platform answered; durable when it returns (as durable as
+   * the backend). A put happens-before every {@link #anchor} that returns it.
+   *
+   * @throws IllegalArgumentException if {@code streamId} or {@code anchor} is empty or longer than
+   *     {@link #MAX_ANCHOR_CHARS} (both come from client-influenced ids; the message names only the length)
    */
-  default void putAnchor(SessionKey session, String streamId, String anchor) {
-    throw new UnsupportedOperationException("this store keeps no stream anchors");
-  }
+  void putAnchor(SessionKey session, String streamId, String anchor);
 
-  /** The anchor of {@code streamId} in {@code session}, if one was put and not removed. */
-  default java.util.Optional<String> anchor(SessionKey session, String streamId) {
-    return java.util.Optional.empty();
-  }
+  /**
+   * The anchor of {@code streamId} in {@code session}, if one was put and not removed or evicted (another
+   * session's anchors are never visible).
+   */
+  Optional<String> anchor(SessionKey session, String streamId);
 
   /** Forgets the anchor of {@code streamId} (its final reply was delivered). No-op if there is none. */
-  default void removeAnchor(SessionKey session, String streamId) {}
+  void removeAnchor(SessionKey session, String streamId);
 
   /** The most stream anchors one session keeps. */
   int MAX_ANCHORS_PER_SESSION = 16;
+
+  /** The longest stream id or anchor {@link #putAnchor} accepts, in chars. */
+  int MAX_ANCHOR_CHARS = 1024;
 
   /**
    * Journaled messages whose status is not terminal, in journal order. Reads them all into memory: for tests

@@ -5,11 +5,16 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** How values are written to columns: instants as epoch nanoseconds, routing maps as a form-encoded string. */
+/**
+ * How values are written to columns: instants as epoch nanoseconds, routing maps as a form-encoded string,
+ * string lists (a reply's {@code covers}) as URL-encoded items joined by commas.
+ */
 final class Codec {
   private Codec() {}
 
@@ -47,6 +52,24 @@ final class Codec {
           URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
     }
     return m;
+  }
+
+  /** {@code a,b,c}, each item URL-encoded (so an item's own comma is {@code %2C}): unambiguous for any strings. */
+  static String encodeList(List<String> items) {
+    StringBuilder sb = new StringBuilder();
+    for (String item : items) {
+      if (!sb.isEmpty()) sb.append(',');
+      sb.append(URLEncoder.encode(item, StandardCharsets.UTF_8));
+    }
+    return sb.toString();
+  }
+
+  /** The inverse of {@link #encodeList}; {@code ""} is the empty list. */
+  static List<String> decodeList(String s) {
+    if (s.isEmpty()) return List.of();
+    List<String> out = new ArrayList<>();
+    for (String item : s.split(",", -1)) out.add(URLDecoder.decode(item, StandardCharsets.UTF_8));
+    return out;
   }
 
   static String orderKind(OrderKey k) {

@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
 
 /*
  * Overview. The durable Store of both SQL backends (sqlite, postgres): the dialect differs, the SQL and the
- * shape do not. Writes (ingest, turn commits, status moves, outbox acks, idempotency records, leases, prune
- * chunks) go through one GroupCommitWriter per store; reads go to a pool of reader connections and see only
+ * shape do not. Writes (ingest, turn commits, status moves, outbox acks, stream anchors, idempotency records, leases,
+ * prune chunks) go through one GroupCommitWriter per store; reads go to a pool of reader connections and see only
  * committed data.
  *
  * Concurrency. Thread-safe. Writes block until their group-commit batch is durable; reads do not wait for
@@ -56,6 +56,8 @@ public final class JdbcStore implements Store {
   private final int maxOutboxPerSession;
   private final JdbcLeases leases;
   private final JdbcIdempotency idempotency;
+  /** The store's clock: stream anchors' created_at, which prune compares with the dedup window. */
+  private final dev.baton.spi.Scheduler scheduler;
   private volatile Retention retention = Retention.NONE;
   private volatile Optional<ClusterLocks> clusterLocks = Optional.empty();
   private volatile Optional<ClusterPermits> clusterPermits = Optional.empty();
@@ -74,6 +76,7 @@ public final class JdbcStore implements Store {
     this.pruneBatch = pruneBatch;
     this.leases = new JdbcLeases(this, scheduler);
     this.idempotency = new JdbcIdempotency(this);
+    this.scheduler = scheduler;
   }
 
   void startRetention(Retention r) {
@@ -214,6 +217,76 @@ public final class JdbcStore implements Store {
     });
   }
 
+  /**
+   * Locks the session's row first (as a commit does), so two nodes putting anchors of one session serialize
+   * and the bound is exact; then upserts the anchor as the session's newest ({@code seq} = max + 1) and deletes
+   * what is past {@link Store#MAX_ANCHORS_PER_SESSION}, all in one transaction.
+   */
+  @Override
+  public void putAnchor(SessionKey session, String streamId, String anchor) {
+    checkAnchorArgs(session, streamId, anchor);
+    long now = Codec.nanos(scheduler.now());
+    String s = session.value();
+    write(s, c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO sessions (session) VALUES (?) ON CONFLICT"
+          + " (session) DO UPDATE SET session = excluded.session")) {
+        ps.setString(1, s);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO stream_anchors (session, stream_id, anchor, seq,"
+          + " created_at) VALUES (?, ?, ?, COALESCE((SELECT MAX(seq) FROM stream_anchors WHERE session = ?), 0) + 1,"
+          + " ?) ON CONFLICT (session, stream_id) DO UPDATE SET anchor = excluded.anchor, seq = excluded.seq,"
+          + " created_at = excluded.created_at")) {
+        ps.setString(1, s);
+        ps.setString(2, streamId);
+        ps.setString(3, anchor);
+        ps.setString(4, s);
+        ps.setLong(5, now);
+        ps.executeUpdate();
+      }
+      // The (MAX+1)-th newest seq, or NULL (nothing to delete) while the session is within the bound.
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM stream_anchors WHERE session = ? AND seq <="
+          + " (SELECT seq FROM stream_anchors WHERE session = ? ORDER BY seq DESC LIMIT 1 OFFSET "
+          + MAX_ANCHORS_PER_SESSION + ")")) {
+        ps.setString(1, s);
+        ps.setString(2, s);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public Optional<String> anchor(SessionKey session, String streamId) {
+    return query("SELECT anchor FROM stream_anchors WHERE session = ? AND stream_id = ?", rs -> rs.getString(1),
+        session.value(), streamId).stream().findFirst();
+  }
+
+  @Override
+  public void removeAnchor(SessionKey session, String streamId) {
+    write(session.value(), c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM stream_anchors WHERE session = ? AND stream_id = ?")) {
+        ps.setString(1, session.value());
+        ps.setString(2, streamId);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  /** The ids are client-influenced: bounded, and never echoed in the message. */
+  private static void checkAnchorArgs(SessionKey session, String streamId, String anchor) {
+    java.util.Objects.requireNonNull(session, "session");
+    checkAnchorText("stream id", streamId);
+    checkAnchorText("anchor", anchor);
+  }
+
+  private static void checkAnchorText(String what, String value) {
+    java.util.Objects.requireNonNull(value, what);
+    if (value.isEmpty() || value.length() > MAX_ANCHOR_CHARS) {
+      throw new IllegalArgumentException(what + " must be 1.." + MAX_ANCHOR_CHARS + " chars, was " + value.length());
+    }
+  }
+
   @Override
   public List<JournalEntry> unfinished() {
     return query("SELECT " + JournalSql.COLUMNS + " FROM journal WHERE status IN " + UNFINISHED + " ORDER BY seq",
@@ -311,7 +384,10 @@ public final class JdbcStore implements Store {
 
   /**
    * Deletes in transactions of at most {@code storage.prune_batch} rows, each queued behind the writes waiting
-   * at that moment, so ingest never waits for more than one small delete.
+   * at that moment, so ingest never waits for more than one small delete. Stream anchors put before
+   * {@code dedupBefore} go too, unless their session still has an undelivered reply or an unfinished message
+   * (a re-run or a delivery may still edit the preview): an anchor whose removal was lost (a crash between the
+   * final delivery and {@code removeAnchor}) does not outlive the dedup window.
    */
   @Override
   public long prune(Instant dedupBefore, Instant now) {
@@ -320,6 +396,11 @@ public final class JdbcStore implements Store {
         + " NOT IN " + UNFINISHED + " ORDER BY received_at LIMIT ?)", Codec.nanos(dedupBefore));
     total += pruneLoop("DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE expires_at < ?"
         + " ORDER BY expires_at LIMIT ?)", Codec.nanos(now));
+    total += pruneLoop("DELETE FROM stream_anchors WHERE (session, stream_id) IN (SELECT a.session, a.stream_id"
+        + " FROM stream_anchors a WHERE a.created_at < ?"
+        + " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.session = a.session)"
+        + " AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.session = a.session AND j.status IN " + UNFINISHED + ")"
+        + " ORDER BY a.created_at LIMIT ?)", Codec.nanos(dedupBefore));
     return total;
   }
 

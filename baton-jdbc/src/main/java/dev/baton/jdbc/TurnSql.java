@@ -87,10 +87,9 @@ final class TurnSql {
     List<Reply> stored = new ArrayList<>();
     if (!t.replies().isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO outbox (session, outbox_seq, channel, chat,"
-          + " in_reply_to, kind, text, turn, routing) VALUES (?,?,?,?,?,?,?,?,?)")) {
+          + " in_reply_to, kind, text, turn, routing, stream_id, covers) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
         for (Reply r : t.replies()) {
-          Reply out = new Reply(t.session(), ++lastOutbox, r.channel(), r.chat(), r.inReplyTo(), r.kind(), r.text(),
-              r.turn(), r.routing());
+          Reply out = r.withOutboxSeq(++lastOutbox); // keeps streamId and covers
           stored.add(out);
           ps.setString(1, s);
           ps.setLong(2, out.outboxSeq());
@@ -102,6 +101,8 @@ final class TurnSql {
           if (out.turn().isPresent()) ps.setLong(8, out.turn().getAsLong());
           else ps.setNull(8, java.sql.Types.BIGINT);
           ps.setString(9, Codec.encodeMap(out.routing()));
+          ps.setString(10, out.streamId());
+          ps.setString(11, encodeCovers(out));
           ps.addBatch();
         }
         ps.executeBatch();
@@ -204,11 +205,21 @@ final class TurnSql {
     return new SessionData(state, transcript, last);
   }
 
+  /**
+   * {@code ""} when the reply answers only {@code inReplyTo} (the common case, and what rows written before
+   * migration V3/V4 hold), else every id of {@code covers}.
+   */
+  static String encodeCovers(Reply r) {
+    return r.covers().equals(List.of(r.inReplyTo())) ? "" : Codec.encodeList(r.covers());
+  }
+
   static Reply readReply(ResultSet rs) throws SQLException {
     long turn = rs.getLong("turn");
     OptionalLong t = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(turn);
+    // An empty covers column reads as List.of(inReplyTo) (the Reply constructor's rule for an empty list).
     return new Reply(SessionKey.fromStored(rs.getString("session")), rs.getLong("outbox_seq"), rs.getString("channel"),
         rs.getString("chat"), rs.getString("in_reply_to"), Reply.Kind.valueOf(rs.getString("kind")),
-        rs.getString("text"), t, Codec.decodeMap(rs.getString("routing")));
+        rs.getString("text"), t, Codec.decodeMap(rs.getString("routing")), rs.getString("stream_id"),
+        Codec.decodeList(rs.getString("covers")));
   }
 }

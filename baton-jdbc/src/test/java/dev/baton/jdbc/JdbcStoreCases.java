@@ -48,6 +48,15 @@ abstract class JdbcStoreCases {
   /** A fresh store (same database on every call within one test). */
   abstract JdbcStore open(StorageConfig tweak);
 
+  /** Migrates the test's database up to (and including) schema version {@code version}, no further. */
+  abstract void migrateOnlyTo(String version);
+
+  /** The last schema version before P10's outbox columns and stream_anchors table. */
+  abstract String versionBeforeStreams();
+
+  /** A plain connection to the test's database (autocommit). */
+  abstract java.sql.Connection connect() throws java.sql.SQLException;
+
   abstract StorageConfig config();
 
   JdbcStore open() {
@@ -251,7 +260,8 @@ abstract class JdbcStoreCases {
     assertThat(prune).isNotDone();
     resume.countDown();
     assertThat(prune.get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(1_000);
-    assertThat(chunks.get()).isEqualTo(12); // 10 full journal chunks, 1 that finds none left, 1 idempotency
+    // 10 full journal chunks, 1 that finds none left, 1 idempotency, 1 stream anchors
+    assertThat(chunks.get()).isEqualTo(13);
   }
 
   @Test
@@ -434,5 +444,60 @@ abstract class JdbcStoreCases {
     opened.remove(store);
     assertThatThrownBy(() -> store.ingest(entry("late", scheduler.now())))
         .isInstanceOf(StoreException.class).hasMessageContaining("closed");
+  }
+
+  /**
+   * P10 on the JDBC stores: an anchor put longer ago than the dedup window goes with the dedup records, unless
+   * its session still has an undelivered reply or an unfinished message (a re-run or the final delivery may
+   * still edit that preview). The clock is the store's injected one.
+   */
+  @Test
+  void pruneForgetsOldAnchorsOfSessionsThatNoLongerNeedThem() {
+    JdbcStore store = open();
+    SessionKey idle = new SessionKey("api:u:idle");
+    SessionKey pending = new SessionKey("api:u:pending");
+    SessionKey running = new SessionKey("api:u:running");
+    SessionKey fresh = new SessionKey("api:u:fresh");
+    Instant t0 = scheduler.now();
+    store.putAnchor(idle, "m1#1", "a-idle");
+    store.putAnchor(pending, "m1#1", "a-pending");
+    store.commitTurn(TurnCommit.finishOnly(pending, List.of(), MessageStatus.DONE, List.of(reply(pending, "r"))));
+    store.putAnchor(running, "m1#1", "a-running");
+    store.ingest(new JournalEntry(new DedupKey("api:run1"), running,
+        InboundMessage.of("api", "run1", "running", "hi", t0), t0));
+    scheduler.advance(Duration.ofHours(2));
+    store.putAnchor(fresh, "m1#1", "a-fresh");
+    Instant before = t0.plus(Duration.ofHours(1));
+    assertThat(store.prune(before, scheduler.now())).isEqualTo(1);
+    assertThat(store.anchor(idle, "m1#1")).isEmpty();
+    assertThat(store.anchor(pending, "m1#1")).as("its reply is undelivered").contains("a-pending");
+    assertThat(store.anchor(running, "m1#1")).as("its message is unfinished").contains("a-running");
+    assertThat(store.anchor(fresh, "m1#1")).as("younger than the window").contains("a-fresh");
+    store.markDelivered(pending, 1);
+    store.updateStatus(List.of(new DedupKey("api:run1")), MessageStatus.DONE);
+    store.prune(before, scheduler.now());
+    assertThat(store.anchor(pending, "m1#1")).isEmpty();
+    assertThat(store.anchor(running, "m1#1")).isEmpty();
+    assertThat(store.anchor(fresh, "m1#1")).contains("a-fresh");
+  }
+
+  /** Rows written by a Baton before P10 read as replies that were not streamed and answer only in_reply_to. */
+  @Test
+  void outboxRowsFromBeforeTheMigrationReadAsUnstreamedReplies() throws Exception {
+    migrateOnlyTo(versionBeforeStreams());
+    try (java.sql.Connection c = connect(); java.sql.Statement st = c.createStatement()) {
+      st.executeUpdate("INSERT INTO sessions (session, last_outbox_seq) VALUES ('api:u:old', 1)");
+      st.executeUpdate("INSERT INTO outbox (session, outbox_seq, channel, chat, in_reply_to, kind, text, turn,"
+          + " routing) VALUES ('api:u:old', 1, 'api', 'api:u:old', 'm7', 'REPLY', 'from before', 3, '')");
+    }
+    JdbcStore store = open();
+    SessionKey old = new SessionKey("api:u:old");
+    assertThat(store.undeliveredReplies(old)).containsExactly(new Reply(old, 1, "api", "api:u:old", "m7",
+        Reply.Kind.REPLY, "from before", OptionalLong.of(3), Map.of()));
+    Reply r = store.undeliveredReplies(old).getFirst();
+    assertThat(r.streamId()).isEmpty();
+    assertThat(r.covers()).containsExactly("m7");
+    store.putAnchor(old, "m8#1", "after the migration");
+    assertThat(store.anchor(old, "m8#1")).contains("after the migration");
   }
 }

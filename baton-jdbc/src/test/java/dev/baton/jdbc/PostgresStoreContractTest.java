@@ -1,5 +1,6 @@
 package dev.baton.jdbc;
 
+import dev.baton.testing.store.AnchorContract;
 import dev.baton.testing.store.CommitContract;
 import dev.baton.testing.store.IdempotencyContract;
 import dev.baton.testing.store.JournalContract;
@@ -13,7 +14,8 @@ import dev.baton.testing.store.StoreFixture;
  * schema per test.
  */
 class PostgresStoreContractTest extends StoreFixture
-    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract, LeaseContract {
+    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract, LeaseContract,
+    AnchorContract {
 
   @Override
   protected StoreFactory stores() {

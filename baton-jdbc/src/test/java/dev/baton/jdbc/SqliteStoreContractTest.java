@@ -1,5 +1,6 @@
 package dev.baton.jdbc;
 
+import dev.baton.testing.store.AnchorContract;
 import dev.baton.testing.store.CommitContract;
 import dev.baton.testing.store.IdempotencyContract;
 import dev.baton.testing.store.JournalContract;
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Every part of the store contract against a real SQLite file (WAL, synchronous=FULL) in a fresh temp folder. */
 class SqliteStoreContractTest extends StoreFixture
-    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract, LeaseContract {
+    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract, LeaseContract,
+    AnchorContract {
 
   @TempDir Path dir;
 

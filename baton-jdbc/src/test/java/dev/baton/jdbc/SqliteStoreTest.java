@@ -23,6 +23,31 @@ class SqliteStoreTest extends JdbcStoreCases {
     return track(SqliteStore.openWithoutRetention(c, scheduler));
   }
 
+  @Override
+  void migrateOnlyTo(String version) {
+    try {
+      java.nio.file.Files.createDirectories(dir.resolve("sub/dir"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    org.flywaydb.core.Flyway.configure().dataSource(url(), null, null).locations(Dialect.SQLITE.migrations)
+        .target(version).load().migrate();
+  }
+
+  @Override
+  String versionBeforeStreams() {
+    return "2";
+  }
+
+  @Override
+  java.sql.Connection connect() throws java.sql.SQLException {
+    return java.sql.DriverManager.getConnection(url());
+  }
+
+  private String url() {
+    return "jdbc:sqlite:" + Path.of(config().path()).toAbsolutePath();
+  }
+
   @Test
   void theFileIsInWalModeWithFullSync() {
     JdbcStore store = open();

@@ -80,6 +80,8 @@ public final class Engine implements Baton {
   final ToolRuntime tools;
   /** Null: the builder's discardReplies (the engine marks each reply delivered itself). */
   final @Nullable ReplyHandler replies;
+  /** agent.stop_commands, as a set. */
+  private final java.util.Set<String> stopCommands;
   final EngineMetrics metrics;
   /** P11: max_queued_total and sessions.max_live_per_user (the per-session cap is the actor's). */
   final Bounds bounds;
@@ -105,6 +107,7 @@ public final class Engine implements Baton {
     this.scheduler = s.scheduler();
     this.tools = s.tools();
     this.replies = s.replies().orElse(null);
+    this.stopCommands = java.util.Set.copyOf(s.config().agent().stopCommands());
     this.bounds = new Bounds(concurrency.maxQueuedTotal(), config.sessions().maxLivePerUser(), s.meters());
     this.metrics = new EngineMetrics(s.meters(), bounds.queued);
     this.queueTimeoutNanos = concurrency.queueTimeoutMs() * 1_000_000L;
@@ -190,7 +193,33 @@ public final class Engine implements Baton {
 
   @Override
   public Cancelled cancel(SessionKey session, boolean dropQueued) {
-    throw new UnsupportedOperationException("cancel lands with the engine's P10 work");
+    SessionActor a = actors.get(session);
+    return a == null ? new Cancelled(0, 0) : a.cancel(dropQueued);
+  }
+
+  /** Whether {@code p} is a stop command (P10): it cancels its session's turn and starts none itself. */
+  boolean isStop(QueuedMessage p) {
+    var m = p.entry.message();
+    return !stopCommands.isEmpty() && !m.channel().equals(EngineAskRouter.CHANNEL)
+        && stopCommands.contains(m.text().strip());
+  }
+
+  /** A lane task completing messages without a turn or a reply: stop commands, or queued ones a cancel drops. */
+  Runnable completeTask(SessionActor a, List<QueuedMessage> done, MessageStatus status) {
+    List<DedupKey> keys = new ArrayList<>(done.size());
+    for (QueuedMessage p : done) keys.add(p.key());
+    return () -> commitAndDeliver(a, finish(a, keys, status, List.of()));
+  }
+
+  /** Hands a live event (P10) to the reply handler; not for answers to asks (they are no user's). */
+  void live(dev.baton.LiveEvent event) {
+    ReplyHandler h = replies;
+    if (h == null || event.channel().equals(EngineAskRouter.CHANNEL)) return;
+    try {
+      h.onLive(event);
+    } catch (RuntimeException e) {
+      log.error("session {}: reply handler failed for a live event", event.session(), e);
+    }
   }
 
   /** submit() into a session the engine chose itself (an ask question: the target is a configured peer). */
@@ -260,6 +289,9 @@ public final class Engine implements Baton {
 
   private Admission admit(QueuedMessage p, SessionActor.Source source) {
     SessionKey session = p.entry.session();
+    // P10: a stop command cancels now, ahead of the queue and any reordering; the message itself then goes the
+    // usual way and is completed without a turn when it is released. After a restart there is nothing to stop.
+    if (source != SessionActor.Source.RECOVERED && isStop(p)) cancel(session, false);
     while (true) {
       SessionActor a = actorFor(p, source);
       if (a == null) {

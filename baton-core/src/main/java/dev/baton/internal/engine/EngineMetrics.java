@@ -20,6 +20,7 @@ final class EngineMetrics {
   final Counter late;
   final Counter turnsFailed;
   final Counter turnsTimedOut;
+  final Counter turnsCancelled;
   /** Cluster mode: commits refused because another node took the session's lease. */
   final Counter fenced;
   final Timer queueWait;
@@ -40,6 +41,7 @@ final class EngineMetrics {
     late = r.counter("baton.order.late");
     turnsFailed = r.counter("baton.turns.failed");
     turnsTimedOut = r.counter("baton.turns.timeouts");
+    turnsCancelled = r.counter("baton.turns.cancelled");
     fenced = r.counter("baton.cluster.fenced");
     queueWait = Timer.builder("baton.queue.wait")
         .description("From arrival to the start of the message's turn")

@@ -112,7 +112,8 @@ final class SessionActor {
     synchronized (this) {
       if (retired) return Offer.RETIRED;
       int waiting = queue.size() + (reorder == null ? 0 : reorder.held());
-      if (!recovered && conc.queueMode() == QueueMode.REJECT && (!runs.isEmpty() || waiting > 0)) {
+      boolean stop = engine.isStop(p); // a stop command is never "busy": it starts no turn
+      if (!recovered && !stop && conc.queueMode() == QueueMode.REJECT && (!runs.isEmpty() || waiting > 0)) {
         result = Offer.BUSY_RUNNING;
       } else if (!recovered && waiting >= conc.maxQueuePerSession()) {
         result = Offer.FULL;
@@ -131,7 +132,12 @@ final class SessionActor {
           else reorder.passLate(p, released);
         }
         if (result != Offer.QUEUED) engine.bounds.addQueued(-1); // the place taken above, given back
-        if (result == Offer.QUEUED) {
+        int releasedCount = released.size();
+        if (result == Offer.QUEUED) drain = completeStopsLocked(released);
+        if (result == Offer.QUEUED && releasedCount > 0 && released.isEmpty()) { // only stop commands
+          if (reorder != null) armOrderTimerLocked();
+          maybeRetireLocked();
+        } else if (result == Offer.QUEUED) {
           queue.addAll(released);
           if (reorder != null) armOrderTimerLocked();
           if (conc.queueMode() == QueueMode.INTERRUPT && !runs.isEmpty()) {
@@ -150,6 +156,74 @@ final class SessionActor {
     }
     if (drain) startLaneDrainer();
     return result;
+  }
+
+  /**
+   * Takes the stop commands (P10) out of {@code released} and puts their completion (DONE, no turn, no reply)
+   * on the lane; their cancel happened at admission. Returns whether the caller must start the lane's drainer.
+   */
+  private boolean completeStopsLocked(List<QueuedMessage> released) {
+    List<QueuedMessage> stops = null;
+    for (Iterator<QueuedMessage> it = released.iterator(); it.hasNext(); ) {
+      QueuedMessage m = it.next();
+      if (!engine.isStop(m)) continue;
+      it.remove();
+      if (stops == null) stops = new ArrayList<>(1);
+      stops.add(m);
+    }
+    if (stops == null) return false;
+    engine.bounds.addQueued(-stops.size());
+    return lane.addLocked(engine.completeTask(this, stops, dev.baton.spi.MessageStatus.DONE));
+  }
+
+  /**
+   * Queue mode steer (P10): moves every message queued now into {@code run}, which answers them; none if the
+   * mode is another, the run is over, or nothing is queued. The monitor makes the hand-off atomic with claim
+   * and finished: a message is taken by exactly one turn, and one the run did not take stays for the next turn.
+   */
+  List<QueuedMessage> takeSteered(TurnRun run) {
+    synchronized (this) {
+      if (conc.queueMode() != QueueMode.STEER || queue.isEmpty() || !runs.contains(run)) return List.of();
+      List<QueuedMessage> out = new ArrayList<>(queue);
+      queue.clear();
+      for (QueuedMessage p : out) p.started = true;
+      engine.bounds.addQueued(-out.size());
+      run.batch().addAll(out);
+      cancel(expiryTimer);
+      expiryTimer = null;
+      return out;
+    }
+  }
+
+  /** A copy of {@code run}'s messages (its batch and what it took by steering). */
+  synchronized List<QueuedMessage> batchOf(TurnRun run) {
+    return List.copyOf(run.batch());
+  }
+
+  /**
+   * P10: cancels the running turns (each completes its messages with a CANCELLED reply) and, with
+   * {@code dropQueued}, completes the queued messages without a turn (DROPPED, no reply). Messages the reorder
+   * buffer still holds are not queued yet and stay.
+   */
+  dev.baton.Baton.Cancelled cancel(boolean dropQueued) {
+    int turns = 0;
+    int dropped = 0;
+    boolean drain = false;
+    synchronized (this) {
+      if (retired) return new dev.baton.Baton.Cancelled(0, 0);
+      for (TurnRun r : runs) if (r.cancelByUser()) turns++;
+      if (dropQueued && !queue.isEmpty()) {
+        List<QueuedMessage> out = new ArrayList<>(queue);
+        queue.clear();
+        dropped = out.size();
+        engine.bounds.addQueued(-dropped);
+        cancel(expiryTimer);
+        expiryTimer = null;
+        drain = lane.addLocked(engine.completeTask(this, out, dev.baton.spi.MessageStatus.DROPPED));
+      }
+    }
+    if (drain) startLaneDrainer();
+    return new dev.baton.Baton.Cancelled(turns, dropped);
   }
 
   /** Whether the session may take another ticket now; if so takes as many as it can use. */

@@ -1,6 +1,8 @@
 package dev.baton.internal.engine;
 
+import dev.baton.LiveEvent;
 import dev.baton.Reply;
+import dev.baton.ReplyStream;
 import dev.baton.SessionKey;
 import dev.baton.SessionState;
 import dev.baton.Transcript;
@@ -22,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.function.Supplier;
 
 /*
@@ -29,22 +32,31 @@ import java.util.function.Supplier;
  *   The Turn handed to the agent: the turn's messages plus staged views of its own session only (P1). State
  *   reads see the committed data plus this turn's writes; compareAndSet records the committed value it
  *   compared so the store can re-check it at commit. Nothing here takes a session id.
+ *   P10: openStream() gives a LiveStream whose appends go to the reply handler as LiveEvent.Delta at once and
+ *   whose finish() stages the concatenation as a reply; takeSteered() moves the session's newly queued
+ *   messages into this turn (queue mode steer) and announces each with a STEERED status. Every reply names all
+ *   messages taken so far (covers) and answers the last.
  *
  * Concurrency
  *   Every method is synchronized on this object: the agent may use the turn from tasks it starts (parallel
  *   tool calls), and the engine seals it when the turn ends. After seal() every mutator throws
  *   IllegalStateException, so an agent thread that outlives its turn (timeout, interrupt) changes nothing.
+ *   A LiveStream has its own monitor, held while it appends, hands a delta on (non-blocking by the ReplyHandler
+ *   contract) and stages its reply; lock order: stream, then this turn, then (takeSteered) the session actor.
+ *   Nothing here takes a stream's monitor while holding this one (cancelledReply copies the list first).
  */
 /** The staged, session-scoped {@link Turn} of one attempt. Thread-safe. */
 final class StagedTurn implements Turn, SessionState, Transcript {
 
   private final TurnContext context;
-  private final List<Message> messages;
-  private final QueuedMessage last;
+  private final TurnHooks hooks;
   private final SessionData committed;
   private final Supplier<Instant> clock;
   private final Tools tools;
   // Guarded by this.
+  private final List<QueuedMessage> taken;
+  private List<Message> messages;
+  private final List<LiveStream> streams = new ArrayList<>(1);
   private final Map<String, Optional<String>> writes = new HashMap<>();
   private final Map<String, Optional<String>> expected = new HashMap<>();
   private final List<Transcript.Entry> appended = new ArrayList<>();
@@ -53,14 +65,17 @@ final class StagedTurn implements Turn, SessionState, Transcript {
 
   StagedTurn(TurnContext context, List<QueuedMessage> batch, SessionData committed, Supplier<Instant> clock,
       ToolRuntime toolRuntime) {
+    this(context, batch, committed, clock, toolRuntime, TurnHooks.NONE);
+  }
+
+  StagedTurn(TurnContext context, List<QueuedMessage> batch, SessionData committed, Supplier<Instant> clock,
+      ToolRuntime toolRuntime, TurnHooks hooks) {
     this.context = context;
+    this.hooks = hooks;
+    this.taken = new ArrayList<>(batch);
     List<Message> ms = new ArrayList<>(batch.size());
-    for (QueuedMessage p : batch) {
-      var m = p.entry.message();
-      ms.add(new Message(p.messageId(), m.sender(), m.text(), m.sentAt()));
-    }
+    for (QueuedMessage p : batch) ms.add(message(p));
     this.messages = List.copyOf(ms);
-    this.last = batch.getLast();
     this.committed = committed;
     this.clock = clock;
     this.tools = Objects.requireNonNull(toolRuntime.bind(context, this), "ToolRuntime.bind returned null");
@@ -68,7 +83,12 @@ final class StagedTurn implements Turn, SessionState, Transcript {
 
   // --- Turn ---
 
-  @Override public List<Message> messages() { return messages; }
+  private static Message message(QueuedMessage p) {
+    var m = p.entry.message();
+    return new Message(p.messageId(), m.sender(), m.text(), m.sentAt());
+  }
+
+  @Override public synchronized List<Message> messages() { return messages; }
   @Override public SessionState state() { return this; }
   @Override public Transcript transcript() { return this; }
   @Override public Tools tools() { return tools; }
@@ -93,14 +113,135 @@ final class StagedTurn implements Turn, SessionState, Transcript {
     stageReply(Reply.Kind.REPLY, text, turn);
   }
 
-  private synchronized void stageReply(Reply.Kind kind, String text, OptionalLong turn) {
+  private void stageReply(Reply.Kind kind, String text, OptionalLong turn) {
+    stageReply(kind, text, turn, "");
+  }
+
+  private synchronized void stageReply(Reply.Kind kind, String text, OptionalLong turn, String streamId) {
     checkOpen();
-    replies.add(reply(context.session(), last, kind, Objects.requireNonNull(text, "text"), turn));
+    replies.add(reply(context.session(), taken, kind, Objects.requireNonNull(text, "text"), turn, streamId));
   }
 
   static Reply reply(SessionKey session, QueuedMessage to, Reply.Kind kind, String text, OptionalLong turn) {
+    return reply(session, List.of(to), kind, text, turn, "");
+  }
+
+  /** A reply to the last of {@code covered} that names them all. */
+  static Reply reply(SessionKey session, List<QueuedMessage> covered, Reply.Kind kind, String text,
+      OptionalLong turn, String streamId) {
+    QueuedMessage to = covered.getLast();
     var m = to.entry.message();
-    return new Reply(session, 0, m.channel(), m.effectiveChat(), to.messageId(), kind, text, turn, m.routing());
+    List<String> ids = new ArrayList<>(covered.size());
+    for (QueuedMessage p : covered) ids.add(p.messageId());
+    return new Reply(session, 0, m.channel(), m.effectiveChat(), to.messageId(), kind, text, turn, m.routing(),
+        streamId, ids);
+  }
+
+  // --- P10: streams and steering ---
+
+  @Override
+  public synchronized ReplyStream openStream() {
+    checkOpen();
+    LiveStream s = new LiveStream(taken.getFirst().messageId() + "#" + (streams.size() + 1));
+    streams.add(s);
+    return s;
+  }
+
+  @Override
+  public synchronized List<Message> takeSteered() {
+    checkOpen();
+    List<QueuedMessage> more = hooks.takeSteered();
+    if (more.isEmpty()) return List.of();
+    List<Message> out = new ArrayList<>(more.size());
+    for (QueuedMessage p : more) {
+      taken.add(p);
+      out.add(message(p));
+      hooks.live(status(p, LiveEvent.State.STEERED));
+    }
+    List<Message> all = new ArrayList<>(messages);
+    all.addAll(out);
+    messages = List.copyOf(all);
+    return List.copyOf(out);
+  }
+
+  /** A status event about {@code p}, shown where {@code p} came from. */
+  static LiveEvent.Status status(QueuedMessage p, LiveEvent.State state) {
+    var m = p.entry.message();
+    return new LiveEvent.Status(p.entry.session(), m.channel(), m.effectiveChat(), p.messageId(), m.routing(),
+        state);
+  }
+
+  /** Every message this turn has taken: its batch, then the steered ones, in order. */
+  synchronized List<QueuedMessage> taken() {
+    return List.copyOf(taken);
+  }
+
+  /**
+   * The reply of a cancelled turn (call after {@link #seal}): kind CANCELLED, with the text of its latest
+   * stream (so a channel edits that preview into it) or {@code notice} when it streamed nothing.
+   */
+  Reply cancelledReply(String notice) {
+    List<LiveStream> ss;
+    List<QueuedMessage> covered;
+    synchronized (this) {
+      ss = List.copyOf(streams);
+      covered = List.copyOf(taken);
+    }
+    LiveStream latest = ss.isEmpty() ? null : ss.getLast();
+    String text = latest == null ? "" : latest.text();
+    return reply(context.session(), covered, Reply.Kind.CANCELLED, text.isBlank() ? notice : text,
+        OptionalLong.empty(), latest == null ? "" : latest.id());
+  }
+
+  /** A {@link ReplyStream} of this turn. Thread-safe (its monitor; see the class comment for lock order). */
+  private final class LiveStream implements ReplyStream {
+    private final String id;
+    // Guarded by this.
+    private final StringBuilder text = new StringBuilder();
+    private boolean finished;
+
+    LiveStream(String id) {
+      this.id = id;
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public synchronized void append(String more) {
+      Objects.requireNonNull(more, "text");
+      checkUsable();
+      QueuedMessage to;
+      synchronized (StagedTurn.this) {
+        checkOpen();
+        to = taken.getLast();
+      }
+      long offset = text.length();
+      text.append(more);
+      if (more.isEmpty()) return;
+      var m = to.entry.message();
+      hooks.live(new LiveEvent.Delta(context.session(), m.channel(), m.effectiveChat(), to.messageId(), m.routing(),
+          id, offset, more));
+    }
+
+    @Override
+    public synchronized void finish() {
+      checkUsable();
+      finished = true;
+      stageReply(Reply.Kind.REPLY, text.toString(), OptionalLong.empty(), id);
+    }
+
+    @Override
+    public synchronized String text() {
+      return text.toString();
+    }
+
+    private void checkUsable() {
+      if (hooks.ended()) throw new CancellationException("this turn was cancelled");
+      if (finished) throw new IllegalStateException("this stream is finished");
+    }
   }
 
   // --- SessionState ---

@@ -38,7 +38,7 @@ import org.slf4j.MDC;
  * Concurrency
  *   `state` is the single point of truth for how the turn ends: RUNNING -> FINISHING (the turn thread, when
  *   the agent returned), RUNNING -> TIMED_OUT (the timeout timer), RUNNING -> INTERRUPTED (a new message in
- *   queue mode interrupt), RUNNING -> CANCELLED (shutdown). Exactly one CAS out of RUNNING wins; only the
+ *   queue mode interrupt), RUNNING -> CANCELLED (shutdown), RUNNING -> USER_CANCELLED (Baton.cancel, a stop command). Exactly one CAS out of RUNNING wins; only the
  *   timer/interrupt/cancel winners interrupt the thread, so a turn that is already committing is never
  *   interrupted. The turn thread clears any interrupt before committing.
  *
@@ -46,7 +46,9 @@ import org.slf4j.MDC;
  *   Agent exception or timeout: an ERROR reply with a generic text (never the exception's message), the
  *   messages end FAILED, the session goes on. Interrupted: nothing is committed and the messages go back to
  *   the front of the mailbox. Cancelled (shutdown): nothing is committed; the messages stay unfinished in
- *   the journal and run after a restart.
+ *   the journal and run after a restart. Cancelled by the user (P10): its messages (steered ones included)
+ *   end DONE with one CANCELLED reply carrying what its latest stream showed; its staged state and transcript
+ *   are dropped; tool calls it completed stay journaled by the tool runtime (P6).
  */
 /** One turn: context, timeout, agent call and commit. Runs on a virtual thread. */
 final class TurnRun {
@@ -54,10 +56,13 @@ final class TurnRun {
   static final String ERROR_TEXT = "Sorry, something went wrong while answering your message. Please try again.";
   static final String TIMEOUT_TEXT = "Sorry, that took too long to answer. Please try again.";
   private static final int MAX_ATTEMPTS = 10;
-  private static final int RUNNING = 0, FINISHING = 1, TIMED_OUT = 2, INTERRUPTED = 3, CANCELLED = 4;
+  static final String CANCELLED_TEXT = "Stopped.";
+  private static final int RUNNING = 0, FINISHING = 1, TIMED_OUT = 2, INTERRUPTED = 3, CANCELLED = 4,
+      USER_CANCELLED = 5;
 
   private final Engine engine;
   private final SessionActor actor;
+  /** The turn's messages: its batch, then those it took by steering. Guarded by the actor's monitor. */
   private final List<QueuedMessage> batch;
   private final AtomicInteger state = new AtomicInteger(RUNNING);
   /** The session lease's fencing token this turn commits with (0 on a single node); set when it runs. */
@@ -67,12 +72,32 @@ final class TurnRun {
   TurnRun(Engine engine, SessionActor actor, List<QueuedMessage> batch) {
     this.engine = engine;
     this.actor = actor;
-    this.batch = batch;
+    this.batch = new ArrayList<>(batch);
   }
 
+  /** The turn's messages (the actor's monitor must be held). */
   List<QueuedMessage> batch() {
     return batch;
   }
+
+  /** The hooks its StagedTurns use: ended from outside, steering through the actor, live events to the engine. */
+  private final TurnHooks hooks = new TurnHooks() {
+    @Override
+    public boolean ended() {
+      int s = state.get();
+      return s != RUNNING && s != FINISHING;
+    }
+
+    @Override
+    public List<QueuedMessage> takeSteered() {
+      return actor.takeSteered(TurnRun.this);
+    }
+
+    @Override
+    public void live(dev.baton.LiveEvent event) {
+      engine.live(event);
+    }
+  };
 
   /**
    * Starts this turn on a virtual thread. Called from a turn thread that is handing its permit on (see
@@ -136,17 +161,25 @@ final class TurnRun {
     end(CANCELLED);
   }
 
+  /**
+   * P10, {@code Baton.cancel} or a stop command: interrupts the turn, which then completes its messages with a
+   * CANCELLED reply. Returns whether this call ended it (false: it was already ending).
+   */
+  boolean cancelByUser() {
+    return end(USER_CANCELLED);
+  }
+
   private void timeout() {
     end(TIMED_OUT);
   }
 
   // Synchronized so that the turn thread, by taking the monitor after it left RUNNING, knows any interrupt
   // of a winning end() has already landed and can be cleared for good before committing.
-  private synchronized void end(int how) {
-    if (state.compareAndSet(RUNNING, how)) {
-      Thread t = thread;
-      if (t != null) t.interrupt();
-    }
+  private synchronized boolean end(int how) {
+    if (!state.compareAndSet(RUNNING, how)) return false;
+    Thread t = thread;
+    if (t != null) t.interrupt();
+    return true;
   }
 
   private synchronized void clearInterrupt() {
@@ -157,10 +190,11 @@ final class TurnRun {
     thread = Thread.currentThread();
     if (state.get() != RUNNING) thread.interrupt();
     long start = engine.scheduler.nanoTime();
-    for (QueuedMessage p : batch) engine.metrics.queueWait.record(start - p.arrivalNanos, TimeUnit.NANOSECONDS);
-    QueuedMessage last = batch.getLast();
-    List<String> ids = new ArrayList<>(batch.size());
-    for (QueuedMessage p : batch) ids.add(p.messageId());
+    for (QueuedMessage p : actor.batchOf(this)) engine.metrics.queueWait.record(start - p.arrivalNanos, TimeUnit.NANOSECONDS);
+    List<QueuedMessage> first = actor.batchOf(this);
+    QueuedMessage last = first.getLast();
+    List<String> ids = new ArrayList<>(first.size());
+    for (QueuedMessage p : first) ids.add(p.messageId());
     long turnSeq = engine.turnSeqs.incrementAndGet();
     TurnContext ctx = new TurnContext(actor.key, last.entry.message().sender(), ids, traceId(),
         turnSeq, engine.scheduler.now().plusMillis(engine.config.agent().turnTimeoutMs()));
@@ -169,6 +203,7 @@ final class TurnRun {
     boolean requeue = false;
     AskListener asks = engine.asks;
     asks.turnStarted(ctx);
+    engine.live(StagedTurn.status(last, dev.baton.LiveEvent.State.RUNNING));
     try {
       requeue = attempts(ctx, start);
     } catch (RuntimeException | Error e) {
@@ -190,24 +225,31 @@ final class TurnRun {
 
   /** Runs the agent until a commit succeeds; returns whether the messages must be re-queued. */
   private boolean attempts(TurnContext ctx, long start) {
-    List<DedupKey> keys = new ArrayList<>(batch.size());
-    for (QueuedMessage p : batch) keys.add(p.key());
     token = engine.fencingToken(actor.key); // before the state is read: a later owner's writes fence us
     for (int attempt = 1; ; attempt++) {
       SessionData data = engine.store.loadSession(actor.key);
-      StagedTurn turn = new StagedTurn(ctx, batch, data, engine.scheduler::now, engine.tools);
+      StagedTurn turn = new StagedTurn(ctx, actor.batchOf(this), data, engine.scheduler::now, engine.tools, hooks);
       Throwable failure = callAgent(ctx, turn);
-      turn.seal();
+      turn.seal(); // from here no message can be steered into the turn: its keys are final
+      List<QueuedMessage> covered = turn.taken();
+      List<DedupKey> keys = new ArrayList<>(covered.size());
+      for (QueuedMessage p : covered) keys.add(p.key());
       int how = state.compareAndExchange(RUNNING, FINISHING);
       clearInterrupt();
       switch (how) {
         case INTERRUPTED -> { return true; }
         case CANCELLED -> { return false; }
+        case USER_CANCELLED -> {
+          engine.metrics.turnsCancelled.increment();
+          engine.live(StagedTurn.status(covered.getLast(), dev.baton.LiveEvent.State.CANCELLED));
+          commitEnd(keys, MessageStatus.DONE, turn.cancelledReply(CANCELLED_TEXT));
+          return false;
+        }
         case TIMED_OUT -> {
           engine.metrics.turnsTimedOut.increment();
           engine.log.warn("session {}: turn {} timed out after {} ms", actor.key, ctx.turnSeq(),
               engine.config.agent().turnTimeoutMs());
-          commitError(keys, TIMEOUT_TEXT);
+          commitError(covered, keys, TIMEOUT_TEXT);
           return false;
         }
         default -> { }
@@ -215,7 +257,7 @@ final class TurnRun {
       if (failure != null) {
         engine.metrics.turnsFailed.increment();
         engine.log.warn("session {}: turn {} failed: {}", actor.key, ctx.turnSeq(), failure.getClass().getName());
-        commitError(keys, ERROR_TEXT);
+        commitError(covered, keys, ERROR_TEXT);
         return false;
       }
       try {
@@ -227,7 +269,7 @@ final class TurnRun {
         boolean late = engine.scheduler.nanoTime() - start >= engine.config.agent().turnTimeoutMs() * 1_000_000L;
         if (attempt >= MAX_ATTEMPTS || late) {
           engine.log.warn("session {}: turn {} kept conflicting; giving up", actor.key, ctx.turnSeq());
-          commitError(keys, ERROR_TEXT);
+          commitError(covered, keys, ERROR_TEXT);
           return false;
         }
         // FINISHING is left only by this thread (every end() moves from RUNNING), so no CAS is needed: the
@@ -252,11 +294,15 @@ final class TurnRun {
     return failure[0];
   }
 
-  private void commitError(List<DedupKey> keys, String text) {
-    Reply r = StagedTurn.reply(actor.key, batch.getLast(), Reply.Kind.ERROR, text, OptionalLong.empty());
+  private void commitError(List<QueuedMessage> covered, List<DedupKey> keys, String text) {
+    commitEnd(keys, MessageStatus.FAILED,
+        StagedTurn.reply(actor.key, covered, Reply.Kind.ERROR, text, OptionalLong.empty(), ""));
+  }
+
+  /** Ends the turn's messages with {@code status} and the one reply {@code r}, nothing else of the turn. */
+  private void commitEnd(List<DedupKey> keys, MessageStatus status, Reply r) {
     try {
-      commit(new TurnCommit(actor.key, keys, MessageStatus.FAILED, Map.of(), actor.watermarks(), List.of(),
-          List.of(r), token));
+      commit(new TurnCommit(actor.key, keys, status, Map.of(), actor.watermarks(), List.of(), List.of(r), token));
     } catch (FencedException e) {
       // another node owns the session now; logged by the engine
     }

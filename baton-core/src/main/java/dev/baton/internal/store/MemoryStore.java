@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,15 +29,17 @@ import org.jspecify.annotations.Nullable;
 
 /*
  * Overview
- *   The `memory` backend: journal + dedup window (DedupJournal), per-session state, transcript and outbox
- *   (Sess), and idempotency records. Nothing survives the process.
+ *   The `memory` backend: journal + dedup window (DedupJournal), per-session state, transcript, outbox and
+ *   stream anchors (Sess), and idempotency records. Nothing survives the process.
  *
  * Concurrency
  *   No global lock. The journal is lock-free (see DedupJournal). Each session's data is guarded by its own
  *   Sess monitor; a commit takes exactly one Sess monitor and calls nothing that blocks or takes another
  *   lock while holding it, so commits of different sessions run in parallel and cannot deadlock.
  *   Sessions are created with computeIfAbsent (the constructor is trivial) only when a commit writes
- *   something, so a session whose turns change nothing costs the store no memory.
+ *   something or a stream anchor is put, so a session whose turns change nothing costs the store no memory.
+ *   Anchors are bounded per session (Store.MAX_ANCHORS_PER_SESSION, insertion order, oldest evicted under the
+ *   same monitor); there is no clock here, so prune does not age them (the bound alone holds them, P11).
  *
  * Failure
  *   commitTurn checks every expected value first and throws ConflictException before writing anything.
@@ -75,6 +78,8 @@ public final class MemoryStore implements Store {
     final Map<String, String> state = new HashMap<>();
     final List<Transcript.Entry> transcript = new ArrayList<>();
     final ArrayDeque<Reply> undelivered = new ArrayDeque<>();
+    /** streamId -> anchor, in the order put (a replace moves it to the end). */
+    final LinkedHashMap<String, String> anchors = new LinkedHashMap<>();
     long lastOutboxSeq;
 
     synchronized SessionData snapshot() {
@@ -121,8 +126,7 @@ public final class MemoryStore implements Store {
         if (!c.replies().isEmpty()) {
           List<Reply> out = new ArrayList<>(c.replies().size());
           for (Reply r : c.replies()) {
-            Reply numbered = new Reply(r.session(), ++s.lastOutboxSeq, r.channel(), r.chat(), r.inReplyTo(),
-                r.kind(), r.text(), r.turn(), r.routing());
+            Reply numbered = r.withOutboxSeq(++s.lastOutboxSeq); // keeps streamId and covers
             s.undelivered.add(numbered);
             out.add(numbered);
           }
@@ -179,6 +183,53 @@ public final class MemoryStore implements Store {
           return;
         }
       }
+    }
+  }
+
+  @Override
+  public void putAnchor(SessionKey session, String streamId, String anchor) {
+    checkAnchorArgs(session, streamId, anchor);
+    Sess s = sessions.computeIfAbsent(session, k -> new Sess());
+    synchronized (s) {
+      s.anchors.remove(streamId); // a replace counts as the newest put
+      s.anchors.put(streamId, anchor);
+      Iterator<String> oldest = s.anchors.keySet().iterator();
+      for (int over = s.anchors.size() - MAX_ANCHORS_PER_SESSION; over > 0; over--) {
+        oldest.next();
+        oldest.remove();
+      }
+    }
+  }
+
+  @Override
+  public Optional<String> anchor(SessionKey session, String streamId) {
+    Sess s = sessions.get(session);
+    if (s == null) return Optional.empty();
+    synchronized (s) {
+      return Optional.ofNullable(s.anchors.get(streamId));
+    }
+  }
+
+  @Override
+  public void removeAnchor(SessionKey session, String streamId) {
+    Sess s = sessions.get(session);
+    if (s == null) return;
+    synchronized (s) {
+      s.anchors.remove(streamId);
+    }
+  }
+
+  /** The ids are client-influenced: bounded, and never echoed in the message. */
+  static void checkAnchorArgs(SessionKey session, String streamId, String anchor) {
+    Objects.requireNonNull(session, "session");
+    checkAnchorText("stream id", streamId);
+    checkAnchorText("anchor", anchor);
+  }
+
+  private static void checkAnchorText(String what, String value) {
+    Objects.requireNonNull(value, what);
+    if (value.isEmpty() || value.length() > MAX_ANCHOR_CHARS) {
+      throw new IllegalArgumentException(what + " must be 1.." + MAX_ANCHOR_CHARS + " chars, was " + value.length());
     }
   }
 

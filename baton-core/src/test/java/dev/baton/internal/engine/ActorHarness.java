@@ -85,6 +85,17 @@ final class ActorHarness {
     return ids(r);
   }
 
+  /** Queue mode steer: the oldest claimed run takes what is queued now (its ids, "" for none). */
+  String steer() {
+    synchronized (ops) {
+      TurnRun r = claimed.peek();
+      if (r == null) return "none";
+      List<String> out = new ArrayList<>();
+      for (QueuedMessage p : engine.actors.get(session).takeSteered(r)) out.add(p.messageId());
+      return String.join(",", out);
+    }
+  }
+
   /**
    * "idle", or queued(+held)/running. An actor with nothing queued, held or running is idle to the model:
    * it may be one that retired between the map lookup and its monitor (an offer can race it), and a live

@@ -1,5 +1,6 @@
 package dev.baton.internal.store;
 
+import dev.baton.testing.store.AnchorContract;
 import dev.baton.testing.store.CommitContract;
 import dev.baton.testing.store.IdempotencyContract;
 import dev.baton.testing.store.JournalContract;
@@ -12,7 +13,7 @@ import dev.baton.testing.store.StoreFixture;
  * survives the instance (reopen cases skip).
  */
 class MemoryStoreContractTest extends StoreFixture
-    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract {
+    implements JournalContract, CommitContract, OutboxContract, IdempotencyContract, AnchorContract {
 
   static final StoreFactory MEMORY = scheduler -> new MemoryStore();
 

@@ -11,11 +11,14 @@ import dev.baton.testing.TestThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /**
  * The outbox SPI of {@link Store}: consecutive {@code outboxSeq}s per session under concurrent commits,
- * {@code undeliveredReplies} and its pages, {@code markDelivered}, and the per-session outbox bound (P11).
+ * {@code undeliveredReplies} and its pages, {@code markDelivered}, the per-session outbox bound (P11), and the
+ * P10 fields of a reply ({@code streamId}, {@code covers}) through every read.
  *
  * <p>Part of the store contract (STYLE 6), split by SPI; every store runs each part that applies to it, see
  * {@link StoreCases}. Concurrency cases use real threads released together ({@link TestThreads#together});
@@ -120,5 +123,39 @@ public interface OutboxContract extends StoreCases {
     assertThat(kept.getFirst().outboxSeq()).isEqualTo(3);
     assertThat(kept.getLast().text()).isEqualTo("r" + (max + 2));
     assertThat(store().undeliveredReplies(other)).extracting(Reply::text).containsExactly("keep");
+  }
+
+  @Test
+  default void streamIdAndCoversComeBackFromEveryRead() throws Exception {
+    SessionKey s = new SessionKey("api:u:streams");
+    SessionKey t = new SessionKey("api:u:plain");
+    // Ids with the characters an encoding could trip on: commas, percent signs, spaces, non-ASCII.
+    Reply steered = streamed(s, "answer to three", "m1#1", List.of("m1", "m,2", "m%3 ü"));
+    Reply cancelled = new Reply(s, 0, "api", s.value(), "m4", Reply.Kind.CANCELLED, "half", OptionalLong.of(2),
+        Map.of("thread", "t1"), "m4#2", List.of("m4"));
+    Reply plain = reply(t, "plain", 1);
+    List<Reply> stored = store().commitTurn(TurnCommit.finishOnly(s, List.of(), MessageStatus.DONE,
+        List.of(steered, cancelled)));
+    store().commitTurn(TurnCommit.finishOnly(t, List.of(), MessageStatus.DONE, List.of(plain)));
+    List<Reply> expected = List.of(steered.withOutboxSeq(1), cancelled.withOutboxSeq(2));
+    assertThat(stored).isEqualTo(expected);
+    assertThat(store().undeliveredReplies(s)).isEqualTo(expected);
+    assertThat(store().undeliveredReplies()).filteredOn(r -> r.session().equals(s)).isEqualTo(expected);
+    Reply plainBack = store().undeliveredReplies(t).getFirst();
+    assertThat(plainBack.streamId()).isEmpty();
+    assertThat(plainBack.covers()).containsExactly(plain.inReplyTo());
+    List<Reply> paged = new ArrayList<>();
+    Reply after = null;
+    for (List<Reply> page; !(page = store().undeliveredRepliesPage(after, 1)).isEmpty(); after = page.getLast()) {
+      paged.addAll(page);
+    }
+    assertThat(paged).filteredOn(r -> r.session().equals(s)).isEqualTo(expected);
+    assertThat(paged).filteredOn(r -> r.session().equals(t)).containsExactly(plainBack);
+    Optional<Store> probe = openAnother(scheduler());
+    if (probe.isPresent()) {
+      probe.get().close();
+      reopen();
+      assertThat(store().undeliveredReplies(s)).as("after a reopen").isEqualTo(expected);
+    }
   }
 }

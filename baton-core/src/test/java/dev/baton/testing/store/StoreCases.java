@@ -17,7 +17,7 @@ import java.util.OptionalLong;
  * What every part of the store contract sees: the store under test, its clock, and the helpers that build
  * journal entries and replies. The parts are interfaces with default {@code @Test} methods, one per SPI
  * ({@link JournalContract}, {@link CommitContract}, {@link OutboxContract}, {@link IdempotencyContract},
- * {@link LeaseContract}); a store's test class extends {@link StoreFixture} and implements the parts that
+ * {@link LeaseContract}, {@link AnchorContract}); a store's test class extends {@link StoreFixture} and implements the parts that
  * apply to it.
  */
 public interface StoreCases {
@@ -56,7 +56,13 @@ public interface StoreCases {
   }
 
   default Reply withSeq(Reply r, long seq) {
-    return new Reply(r.session(), seq, r.channel(), r.chat(), r.inReplyTo(), r.kind(), r.text(), r.turn(), r.routing());
+    return r.withOutboxSeq(seq);
+  }
+
+  /** A reply written through stream {@code streamId} that answers {@code covers} (the last is its inReplyTo). */
+  default Reply streamed(SessionKey s, String text, String streamId, List<String> covers) {
+    return new Reply(s, 0, "api", s.value(), covers.getLast(), Reply.Kind.REPLY, text, OptionalLong.empty(),
+        Map.of(), streamId, covers);
   }
 
   default List<String> texts(List<Reply> replies, SessionKey s) {

@@ -13,6 +13,9 @@ import dev.baton.spi.StoreStats;
 import dev.baton.spi.TurnCommit;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Records what the gateway asks of the store (markDelivered, stats, ping); the engine's part is not used. */
@@ -66,6 +69,24 @@ public final class RecordingStore implements Store {
   @Override
   public List<Reply> undeliveredReplies() {
     return List.of();
+  }
+
+  /** Stream anchors, kept as a map (no bound: tests put few). */
+  public final Map<String, String> anchors = new ConcurrentHashMap<>();
+
+  @Override
+  public void putAnchor(SessionKey session, String streamId, String anchor) {
+    anchors.put(session.value() + "\n" + streamId, anchor);
+  }
+
+  @Override
+  public Optional<String> anchor(SessionKey session, String streamId) {
+    return Optional.ofNullable(anchors.get(session.value() + "\n" + streamId));
+  }
+
+  @Override
+  public void removeAnchor(SessionKey session, String streamId) {
+    anchors.remove(session.value() + "\n" + streamId);
   }
 
   @Override

@@ -50,6 +50,9 @@ abstract class ForwardingStore implements Store {
   @Override public List<Journaled> unfinishedPage(@Nullable Journaled after, int limit) {
     return delegate.unfinishedPage(after, limit);
   }
+  @Override public void putAnchor(SessionKey s, String streamId, String anchor) { delegate.putAnchor(s, streamId, anchor); }
+  @Override public Optional<String> anchor(SessionKey s, String streamId) { return delegate.anchor(s, streamId); }
+  @Override public void removeAnchor(SessionKey s, String streamId) { delegate.removeAnchor(s, streamId); }
   @Override public IdempotencyRecords idempotency() { return delegate.idempotency(); }
   @Override public long prune(Instant dedupBefore, Instant now) { return delegate.prune(dedupBefore, now); }
   @Override public StoreStats stats() { return delegate.stats(); }
