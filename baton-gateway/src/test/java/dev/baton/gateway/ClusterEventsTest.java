@@ -102,8 +102,8 @@ class ClusterEventsTest {
     SseClient.Event r1 = onB.nextEvent();
     assertThat(r1.event()).isEqualTo("reply");
     assertThat(M.readTree(r1.data()).path("id").asText()).isEqualTo("api:u:alice/" + first.outboxSeq());
-    // (reply_id/covers in cluster mode come from the store: the JDBC stores keep them once they persist
-    // Reply.streamId/covers, which is not done yet.)
+    assertThat(M.readTree(r1.data()).path("reply_id").asText()).as("kept by the store").isEqualTo("m-1#1");
+    assertThat(M.readTree(r1.data()).path("covers")).hasSize(1);
     onB.close();
 
     // Reconnect to the other node with the last id: acknowledged in the shared store, nothing repeated.
