@@ -104,12 +104,12 @@ final class EventStream {
     } finally {
       lock.unlock();
     }
-    Thread poller = null;
     try {
       write(out, ": connected\n\n");
       arm(scheduler.nanoTime() + heartbeatNanos);
       String cursor = first.next();
-      poller = Thread.ofVirtual().name("baton-events-poll").start(() -> pollLoop(cursor));
+      // Ends by itself once `ended` completes (its poll is aborted then).
+      Thread.ofVirtual().name("baton-events-poll").start(() -> pollLoop(cursor));
       writeLoop(out);
     } catch (IOException | UncheckedIOException e) {
       log.debug("event stream ended: the client went away");
