@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Overview
  *   Where a reply goes once the engine has committed it: a reply of the HTTP message API waits for
  *   GET /v1/replies (in this node's ReplyInbox, or in the store's outbox in cluster mode, ClusterReplies), a
- *   reply of a platform channel goes to its session's outbound lane (OutboundDelivery). The public
+ *   reply of a platform channel goes to its session's outbound lane (OutboundDelivery). A live event (P10) of the
+ *   API goes to its user's open GET /v1/events streams on this node (EventHub). The public
  *   dev.baton.gateway.ReplyRouter is a thin face over this class, and GatewayServer reads the polls from it.
  *   Public only because ReplyRouter, in the public package, must create and hold it; nothing else in this
  *   package is public.
@@ -95,7 +96,10 @@ public final class ReplyLanes {
     return outbound.awaitIdle(deadline);
   }
 
-  /** Stops the outbound lanes (what is left stays undelivered in the store) and wakes every waiting poll. */
+  /**
+   * Stops the outbound lanes (what is left stays undelivered in the store), ends every event stream (new ones are
+   * refused with 503) and wakes every waiting poll.
+   */
   public void stop() {
     outbound.stop();
     events.close(); // before the inbox: a stream's poller then ends instead of polling a closed inbox again
