@@ -200,8 +200,11 @@ public final class Engine implements Baton {
   /** Whether {@code p} is a stop command (P10): it cancels its session's turn and starts none itself. */
   boolean isStop(QueuedMessage p) {
     var m = p.entry.message();
-    return !stopCommands.isEmpty() && !m.channel().equals(EngineAskRouter.CHANNEL)
-        && stopCommands.contains(m.text().strip());
+    if (stopCommands.isEmpty() || m.channel().equals(EngineAskRouter.CHANNEL)) return false;
+    String t = m.text().strip();
+    int at = t.indexOf('@'); // Telegram groups send a tapped command as "/stop@YourBot"
+    if (t.startsWith("/") && at > 1 && t.chars().noneMatch(Character::isWhitespace)) t = t.substring(0, at);
+    return stopCommands.contains(t);
   }
 
   /** A lane task completing messages without a turn or a reply: stop commands, or queued ones a cancel drops. */
@@ -289,9 +292,6 @@ public final class Engine implements Baton {
 
   private Admission admit(QueuedMessage p, SessionActor.Source source) {
     SessionKey session = p.entry.session();
-    // P10: a stop command cancels now, ahead of the queue and any reordering; the message itself then goes the
-    // usual way and is completed without a turn when it is released. After a restart there is nothing to stop.
-    if (source != SessionActor.Source.RECOVERED && isStop(p)) cancel(session, false);
     while (true) {
       SessionActor a = actorFor(p, source);
       if (a == null) {
@@ -319,6 +319,10 @@ public final class Engine implements Baton {
         case RETIRED -> { continue; }
         case QUEUED -> {
           metrics.admitted.increment();
+          // P10: a stop command cancels at once, ahead of the queue and any reordering (it was admitted, so the
+          // per-session cap bounds a flood of them); the message itself is completed without a turn when it is
+          // released. After a restart there is nothing to stop.
+          if (source != SessionActor.Source.RECOVERED && isStop(p)) a.cancel(false);
           dispatcher.pump();
           return new Admission.Accepted(p.key(), session);
         }

@@ -65,6 +65,8 @@ final class SessionActor {
   private @Nullable ReorderBuffer reorder;
   private final List<TurnRun> runs = new ArrayList<>(1);
   private int tickets;
+  /** Stop commands whose completion is on the lane: they count toward max_queue_per_session (P11). */
+  private int stopsInLane;
   private boolean retired;
   private @Nullable Timer expiryTimer;
   private @Nullable Timer orderTimer;
@@ -111,7 +113,7 @@ final class SessionActor {
     boolean drain = false;
     synchronized (this) {
       if (retired) return Offer.RETIRED;
-      int waiting = queue.size() + (reorder == null ? 0 : reorder.held());
+      int waiting = queue.size() + (reorder == null ? 0 : reorder.held()) + stopsInLane;
       boolean stop = engine.isStop(p); // a stop command is never "busy": it starts no turn
       if (!recovered && !stop && conc.queueMode() == QueueMode.REJECT && (!runs.isEmpty() || waiting > 0)) {
         result = Offer.BUSY_RUNNING;
@@ -173,7 +175,18 @@ final class SessionActor {
     }
     if (stops == null) return false;
     engine.bounds.addQueued(-stops.size());
-    return lane.addLocked(engine.completeTask(this, stops, dev.baton.spi.MessageStatus.DONE));
+    int n = stops.size();
+    stopsInLane += n;
+    Runnable complete = engine.completeTask(this, stops, dev.baton.spi.MessageStatus.DONE);
+    return lane.addLocked(() -> {
+      try {
+        complete.run();
+      } finally {
+        synchronized (this) {
+          stopsInLane -= n;
+        }
+      }
+    });
   }
 
   /**
@@ -399,10 +412,12 @@ final class SessionActor {
         if (gaps > 0) engine.metrics.gaps.increment(gaps);
         if (gaps > 0) engine.log.warn("session {}: skipped {} gap(s) in seq after {} ms", key, gaps,
             engine.config.ordering().gapTimeoutMs());
+        boolean drain = completeStopsLocked(released); // a stop released by the gap timer starts no turn either
         queue.addAll(released);
         armOrderTimerLocked();
         ticketLocked();
         armExpiryLocked();
+        if (drain) lane.startDrainer();
       }
     } catch (RuntimeException e) {
       engine.log.error("session {}: reorder timer failed", key, e);

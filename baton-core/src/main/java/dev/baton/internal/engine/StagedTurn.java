@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  *   IllegalStateException, so an agent thread that outlives its turn (timeout, interrupt) changes nothing.
  *   A LiveStream has its own monitor, held while it appends, hands a delta on (non-blocking by the ReplyHandler
  *   contract) and stages its reply; lock order: stream, then this turn, then (takeSteered) the session actor.
- *   Nothing here takes a stream's monitor while holding this one (cancelledReply copies the list first).
+ *   Nothing here takes a stream's monitor while holding this one (cancelledReplies and
+ *   latestUnfinishedWithText copy the list first).
  */
 /** The staged, session-scoped {@link Turn} of one attempt. Thread-safe. */
 final class StagedTurn implements Turn, SessionState, Transcript {
@@ -177,24 +178,40 @@ final class StagedTurn implements Turn, SessionState, Transcript {
   }
 
   /**
-   * The reply of a cancelled turn (call after {@link #seal}): kind CANCELLED, with the text of its latest
-   * stream (so a channel edits that preview into it) or {@code notice} when it streamed nothing.
+   * The replies of a cancelled turn (call after {@link #seal}): those it staged already (finished streams and
+   * plain replies: the user has seen them), then one of kind CANCELLED carrying what its latest unfinished stream
+   * showed (with that stream's id, so a channel edits the preview into it) or {@code notice} if none showed text.
    */
-  Reply cancelledReply(String notice) {
-    List<LiveStream> ss;
+  List<Reply> cancelledReplies(String notice) {
+    List<Reply> out;
     List<QueuedMessage> covered;
     synchronized (this) {
-      ss = List.copyOf(streams);
+      out = new ArrayList<>(replies);
       covered = List.copyOf(taken);
     }
-    LiveStream latest = ss.isEmpty() ? null : ss.getLast();
-    String text = latest == null ? "" : latest.text();
-    return reply(context.session(), covered, Reply.Kind.CANCELLED, text.isBlank() ? notice : text,
-        OptionalLong.empty(), latest == null ? "" : latest.id());
+    LiveStream shown = latestUnfinishedWithText();
+    out.add(reply(context.session(), covered, Reply.Kind.CANCELLED, shown == null ? notice : shown.text(),
+        OptionalLong.empty(), shown == null ? "" : shown.id()));
+    return out;
+  }
+
+  /**
+   * The latest stream that showed text and was not finished, or null: an error or timeout reply carries its id so
+   * that a channel turns the half-shown preview into the error text instead of leaving it dangling.
+   */
+  @org.jspecify.annotations.Nullable LiveStream latestUnfinishedWithText() {
+    List<LiveStream> ss;
+    synchronized (this) {
+      ss = List.copyOf(streams);
+    }
+    for (int i = ss.size() - 1; i >= 0; i--) {
+      if (ss.get(i).showing()) return ss.get(i);
+    }
+    return null;
   }
 
   /** A {@link ReplyStream} of this turn. Thread-safe (its monitor; see the class comment for lock order). */
-  private final class LiveStream implements ReplyStream {
+  final class LiveStream implements ReplyStream {
     private final String id;
     // Guarded by this.
     private final StringBuilder text = new StringBuilder();
@@ -213,17 +230,18 @@ final class StagedTurn implements Turn, SessionState, Transcript {
     public synchronized void append(String more) {
       Objects.requireNonNull(more, "text");
       checkUsable();
-      QueuedMessage to;
+      // Under the turn's monitor, so seal() cannot slip in between the check and the hand-over: every delta is
+      // handed over before the turn seals, hence before its replies (and before a cancelled status).
       synchronized (StagedTurn.this) {
         checkOpen();
-        to = taken.getLast();
+        QueuedMessage to = taken.getLast();
+        long offset = text.length();
+        text.append(more);
+        if (more.isEmpty()) return;
+        var m = to.entry.message();
+        hooks.live(new LiveEvent.Delta(context.session(), m.channel(), m.effectiveChat(), to.messageId(),
+            m.routing(), id, offset, more));
       }
-      long offset = text.length();
-      text.append(more);
-      if (more.isEmpty()) return;
-      var m = to.entry.message();
-      hooks.live(new LiveEvent.Delta(context.session(), m.channel(), m.effectiveChat(), to.messageId(), m.routing(),
-          id, offset, more));
     }
 
     @Override
@@ -236,6 +254,11 @@ final class StagedTurn implements Turn, SessionState, Transcript {
     @Override
     public synchronized String text() {
       return text.toString();
+    }
+
+    /** Whether it showed text and was not finished. */
+    synchronized boolean showing() {
+      return !finished && !text.isEmpty();
     }
 
     private void checkUsable() {

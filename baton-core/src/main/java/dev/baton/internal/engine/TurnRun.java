@@ -65,6 +65,8 @@ final class TurnRun {
   /** The turn's messages: its batch, then those it took by steering. Guarded by the actor's monitor. */
   private final List<QueuedMessage> batch;
   private final AtomicInteger state = new AtomicInteger(RUNNING);
+  /** A user's cancel that came while the turn was committing: a conflict re-run then ends cancelled. */
+  private volatile boolean cancelRequested;
   /** The session lease's fencing token this turn commits with (0 on a single node); set when it runs. */
   private long token;
   private volatile @Nullable Thread thread;
@@ -166,6 +168,7 @@ final class TurnRun {
    * CANCELLED reply. Returns whether this call ended it (false: it was already ending).
    */
   boolean cancelByUser() {
+    cancelRequested = true;
     return end(USER_CANCELLED);
   }
 
@@ -203,7 +206,7 @@ final class TurnRun {
     boolean requeue = false;
     AskListener asks = engine.asks;
     asks.turnStarted(ctx);
-    engine.live(StagedTurn.status(last, dev.baton.LiveEvent.State.RUNNING));
+    if (state.get() == RUNNING) engine.live(StagedTurn.status(last, dev.baton.LiveEvent.State.RUNNING));
     try {
       requeue = attempts(ctx, start);
     } catch (RuntimeException | Error e) {
@@ -242,14 +245,14 @@ final class TurnRun {
         case USER_CANCELLED -> {
           engine.metrics.turnsCancelled.increment();
           engine.live(StagedTurn.status(covered.getLast(), dev.baton.LiveEvent.State.CANCELLED));
-          commitEnd(keys, MessageStatus.DONE, turn.cancelledReply(CANCELLED_TEXT));
+          commitEnd(keys, MessageStatus.DONE, turn.cancelledReplies(CANCELLED_TEXT));
           return false;
         }
         case TIMED_OUT -> {
           engine.metrics.turnsTimedOut.increment();
           engine.log.warn("session {}: turn {} timed out after {} ms", actor.key, ctx.turnSeq(),
               engine.config.agent().turnTimeoutMs());
-          commitError(covered, keys, TIMEOUT_TEXT);
+          commitError(turn, covered, keys, TIMEOUT_TEXT);
           return false;
         }
         default -> { }
@@ -257,7 +260,7 @@ final class TurnRun {
       if (failure != null) {
         engine.metrics.turnsFailed.increment();
         engine.log.warn("session {}: turn {} failed: {}", actor.key, ctx.turnSeq(), failure.getClass().getName());
-        commitError(covered, keys, ERROR_TEXT);
+        commitError(turn, covered, keys, ERROR_TEXT);
         return false;
       }
       try {
@@ -269,7 +272,14 @@ final class TurnRun {
         boolean late = engine.scheduler.nanoTime() - start >= engine.config.agent().turnTimeoutMs() * 1_000_000L;
         if (attempt >= MAX_ATTEMPTS || late) {
           engine.log.warn("session {}: turn {} kept conflicting; giving up", actor.key, ctx.turnSeq());
-          commitError(covered, keys, ERROR_TEXT);
+          commitError(turn, covered, keys, ERROR_TEXT);
+          return false;
+        }
+        if (cancelRequested) { // a cancel came while this attempt was committing: no re-run
+          state.set(USER_CANCELLED);
+          engine.metrics.turnsCancelled.increment();
+          engine.live(StagedTurn.status(covered.getLast(), dev.baton.LiveEvent.State.CANCELLED));
+          commitEnd(keys, MessageStatus.DONE, turn.cancelledReplies(CANCELLED_TEXT));
           return false;
         }
         // FINISHING is left only by this thread (every end() moves from RUNNING), so no CAS is needed: the
@@ -294,15 +304,17 @@ final class TurnRun {
     return failure[0];
   }
 
-  private void commitError(List<QueuedMessage> covered, List<DedupKey> keys, String text) {
-    commitEnd(keys, MessageStatus.FAILED,
-        StagedTurn.reply(actor.key, covered, Reply.Kind.ERROR, text, OptionalLong.empty(), ""));
+  /** The error reply names the stream the turn left half-shown, so a channel turns that preview into it. */
+  private void commitError(StagedTurn turn, List<QueuedMessage> covered, List<DedupKey> keys, String text) {
+    StagedTurn.LiveStream shown = turn.latestUnfinishedWithText();
+    commitEnd(keys, MessageStatus.FAILED, List.of(StagedTurn.reply(actor.key, covered, Reply.Kind.ERROR, text,
+        OptionalLong.empty(), shown == null ? "" : shown.id())));
   }
 
-  /** Ends the turn's messages with {@code status} and the one reply {@code r}, nothing else of the turn. */
-  private void commitEnd(List<DedupKey> keys, MessageStatus status, Reply r) {
+  /** Ends the turn's messages with {@code status} and the replies {@code rs}, nothing else of the turn. */
+  private void commitEnd(List<DedupKey> keys, MessageStatus status, List<Reply> rs) {
     try {
-      commit(new TurnCommit(actor.key, keys, status, Map.of(), actor.watermarks(), List.of(), List.of(r), token));
+      commit(new TurnCommit(actor.key, keys, status, Map.of(), actor.watermarks(), List.of(), rs, token));
     } catch (FencedException e) {
       // another node owns the session now; logged by the engine
     }

@@ -290,6 +290,78 @@ class LiveTurnsTest {
     }
   }
 
+  @Test
+  void aStopCommandReleasedByTheGapTimerStartsNoTurn() throws Exception {
+    Cfg cfg = new Cfg();
+    cfg.gapMs = 2_000;
+    try (Baton baton = start(cfg)) {
+      baton.submit(msg("s0", "hello").withOrder(dev.baton.OrderKey.sequence(0)));
+      log.await(1);
+      // seq 1 never comes; the stop (seq 2) waits in the reorder buffer until the gap timer skips the gap
+      assertThat(baton.submit(msg("s2", "/stop").withOrder(dev.baton.OrderKey.sequence(2))))
+          .isInstanceOf(Admission.Accepted.class);
+      assertThat(clock.awaitTaskDue(java.time.Duration.ofMillis(2_000), ReplyLog.WAIT)).isTrue();
+      clock.advance(java.time.Duration.ofMillis(2_000));
+      Replies.awaitRetired((Engine) baton);
+      assertThat(turns).containsExactly(List.of("s0")); // "/stop" reached no agent
+      assertThat(store.status(msgKey(baton, "s2"))).contains(MessageStatus.DONE);
+    }
+  }
+
+  @Test
+  void aTelegramStyleCommandWithTheBotsNameIsAStopToo() throws Exception {
+    script = t -> {
+      gate.await();
+      t.reply("x");
+    };
+    try (Baton baton = start(new Cfg())) {
+      baton.submit(msg("m1", "hi"));
+      awaitEntered(1);
+      baton.submit(msg("s1", "/stop@BatonBot"));
+      assertThat(log.await(1).getFirst().kind()).isEqualTo(Reply.Kind.CANCELLED);
+      assertThat(((Engine) baton).isStop(new QueuedMessage(new dev.baton.spi.JournalEntry(msgKey(baton, "x"), ANN,
+          msg("x", "/stop me now"), T0), 0))).isFalse(); // a sentence that starts with it is a message
+    }
+  }
+
+  @Test
+  void aCancelKeepsTheRepliesTheTurnFinishedAndNamesTheStreamItLeftHalfShown() throws Exception {
+    script = t -> {
+      ReplyStream first = t.openStream();
+      first.append("First answer.");
+      first.finish();
+      t.openStream(); // opened, nothing shown yet
+      ReplyStream third = t.openStream();
+      third.append("half of the se");
+      gate.await();
+    };
+    try (Baton baton = start(new Cfg())) {
+      baton.submit(msg("m1", "hi"));
+      awaitEntered(1);
+      while (log.deltas().size() < 2) Thread.onSpinWait();
+      baton.cancel(ANN, false);
+      List<Reply> rs = log.await(2);
+      assertThat(rs).extracting(Reply::kind).containsExactly(Reply.Kind.REPLY, Reply.Kind.CANCELLED);
+      assertThat(rs).extracting(Reply::streamId).containsExactly("m1#1", "m1#3");
+      assertThat(rs.get(1).text()).isEqualTo("half of the se");
+    }
+  }
+
+  @Test
+  void anErrorAfterPartOfAStreamNamesThatStreamSoItsPreviewBecomesTheErrorText() throws Exception {
+    script = t -> {
+      t.openStream().append("I was say");
+      throw new IllegalStateException("model died");
+    };
+    try (Baton baton = start(new Cfg())) {
+      baton.submit(msg("m1", "hi"));
+      Reply r = log.await(1).getFirst();
+      assertThat(r.kind()).isEqualTo(Reply.Kind.ERROR);
+      assertThat(r.streamId()).isEqualTo("m1#1");
+      assertThat(r.text()).isEqualTo(TurnRun.ERROR_TEXT);
+    }
+  }
+
   // ------------------------------------------------------------------ steer
 
   @Test
