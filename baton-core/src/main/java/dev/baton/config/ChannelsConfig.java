@@ -12,7 +12,8 @@ import java.util.Objects;
  * masked by {@code toString}; give them as {@code ${ENV_NAME}}.
  */
 public record ChannelsConfig(
-    @Doc("The HTTP message API (`POST /v1/messages`, `GET /v1/replies`).") ApiChannelConfig api,
+    @Doc("The HTTP message API (`POST /v1/messages`, `GET /v1/replies`, `GET /v1/events`, `POST /v1/cancel`).")
+        ApiChannelConfig api,
     @Doc("Telegram bot webhook (`POST /webhooks/telegram`).") TelegramConfig telegram,
     @Doc("Slack Events API (`POST /webhooks/slack`).") SlackConfig slack,
     @Doc("Discord interactions endpoint (`POST /webhooks/discord`).") DiscordConfig discord,
@@ -59,9 +60,9 @@ public record ChannelsConfig(
 
   /** {@code channels.api:} */
   public record ApiChannelConfig(
-      @Doc("Whether `POST /v1/messages` and `GET /v1/replies` are served.") boolean enabled,
+      @Doc("Whether `POST /v1/messages`, `GET /v1/replies`, `GET /v1/events` and `POST /v1/cancel` are served.") boolean enabled,
       @Doc("How bearer tokens (JWT) are verified.") JwtConfig jwt,
-      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies`; beyond it the oldest is"
+      @Doc("How many unacknowledged replies are kept per user for `GET /v1/replies` and `GET /v1/events`; beyond it the oldest is"
           + " dropped and marked delivered in the store (P11).") int replyBuffer,
       @Doc("Chats the configuration declares: chat id → the users (token `sub`s) who are its members. A user"
           + " may name a `chat` only when it is listed here for them or in their token's chats claim"

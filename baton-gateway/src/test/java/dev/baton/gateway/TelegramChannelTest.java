@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pengrad.telegrambot.model.Update;
 import com.pengrad.telegrambot.utility.BotUtils;
+import dev.baton.LiveEvent;
 import dev.baton.OrderKey;
+import dev.baton.Reply;
+import dev.baton.SessionKey;
 import dev.baton.config.ChannelsConfig;
 import dev.baton.config.ChannelsConfig.TelegramConfig;
 import dev.baton.gateway.support.PlatformChannelFixture;
 import dev.baton.gateway.support.RecordingServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** Telegram webhook with Update JSON produced by pengrad's BotUtils, replies to a recording Bot API. */
@@ -56,6 +62,32 @@ class TelegramChannelTest extends PlatformChannelFixture {
     var body = new ObjectMapper().readTree(call.body());
     assertThat(body.path("chat_id").asText()).isEqualTo("4242");
     assertThat(body.path("text").asText()).isEqualTo("echo: hi");
+  }
+
+  /**
+   * P10 through the gateway's ReplyRouter: a delta of a group chat's stream is shown as a message, a status is
+   * not shown, and the final reply edits that message (the store here keeps no anchors: memory is enough).
+   */
+  @Test
+  void aStreamThroughTheReplyRouterIsAPreviewMessageThatTheFinalReplyEdits() throws Exception {
+    api.okBody = "{\"ok\":true,\"result\":{\"message_id\":31}}";
+    SessionKey s = SessionKey.user("telegram", "42");
+    Map<String, String> routing = Map.of("chat_id", "-4242", "message_id", "9");
+    h.router.onLive(new LiveEvent.Status(s, "telegram", "-4242", "900", routing, LiveEvent.State.RUNNING));
+    h.router.onLive(new LiveEvent.Delta(s, "telegram", "-4242", "900", routing, "900#1", 0, "Thinking"));
+    RecordingServer.Call preview = api.next();
+    assertThat(preview.path()).isEqualTo("/bot" + BOT + "/sendMessage");
+    assertThat(new ObjectMapper().readTree(preview.body()).path("text").asText()).isEqualTo("Thinking");
+    h.router.onReply(new Reply(s, 1, "telegram", "-4242", "900", Reply.Kind.REPLY, "Thought.", OptionalLong.empty(),
+        routing, "900#1", List.of("900")));
+    RecordingServer.Call fin = api.next();
+    assertThat(fin.path()).isEqualTo("/bot" + BOT + "/editMessageText");
+    var body = new ObjectMapper().readTree(fin.body());
+    assertThat(body.path("message_id").asLong()).isEqualTo(31);
+    assertThat(body.path("text").asText()).isEqualTo("Thought.");
+    dev.baton.gateway.support.Eventually.until("the final reply is marked delivered",
+        () -> !((dev.baton.gateway.support.RecordingStore) h.store).delivered.isEmpty());
+    assertThat(api.calls).hasSize(2);
   }
 
   @Test

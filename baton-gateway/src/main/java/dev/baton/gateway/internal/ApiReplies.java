@@ -2,6 +2,7 @@ package dev.baton.gateway.internal;
 
 import dev.baton.Reply;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,6 +29,17 @@ interface ApiReplies {
    * @throws HttpError 400 if the cursor is malformed
    */
   ReplyInbox.Page poll(String user, String chat, String cursor, Duration wait);
+
+  /**
+   * For {@code GET /v1/events}: as {@link #poll}, but acknowledges only when {@code acknowledge} (an event
+   * stream acknowledges once, with the client's {@code Last-Event-ID}, and then reads on without acknowledging
+   * what it wrote: a client that did not receive it gets it again after reconnecting), and answers at once
+   * (with what it has, possibly nothing) when {@code abort} completes.
+   *
+   * @throws HttpError 400 if the cursor is malformed
+   */
+  ReplyInbox.Page poll(String user, String chat, String cursor, Duration wait, boolean acknowledge,
+      CompletableFuture<?> abort);
 
   /** Wakes every waiting poll so that it answers now; later polls do not wait. */
   void close();

@@ -67,8 +67,16 @@ final class ClusterReplies implements ApiReplies {
     if (woken != null) woken.forEach(f -> f.complete(null));
   }
 
+  private static final CompletableFuture<Void> NEVER = new CompletableFuture<>();
+
   @Override
   public ReplyInbox.Page poll(String user, String chat, String cursor, Duration wait) {
+    return poll(user, chat, cursor, wait, true, NEVER);
+  }
+
+  @Override
+  public ReplyInbox.Page poll(String user, String chat, String cursor, Duration wait, boolean acknowledge,
+      CompletableFuture<?> abort) {
     SessionKey session = ApiMessageParser.sessionOf(user, chat, idSource);
     String tag = tag(user, session);
     long after = parseCursor(cursor, tag);
@@ -77,15 +85,15 @@ final class ClusterReplies implements ApiReplies {
     try {
       boolean first = true;
       while (true) {
-        boolean waiting = timer != null && !deadline.isDone() && !closed.isDone();
+        boolean waiting = timer != null && !deadline.isDone() && !closed.isDone() && !abort.isDone();
         CompletableFuture<Void> woken = new CompletableFuture<>();
         if (waiting) register(session, woken);
         try {
-          List<ReplyInbox.Entry> out = read(user, session, after, first);
+          List<ReplyInbox.Entry> out = read(user, session, after, first && acknowledge);
           first = false;
           if (!out.isEmpty() || !waiting) return page(out, tag, after);
           Scheduler.Cancellable tick = scheduler.schedule(pollInterval, () -> woken.complete(null));
-          CompletableFuture.anyOf(woken, deadline, closed).join();
+          CompletableFuture.anyOf(woken, deadline, closed, abort).join();
           tick.cancel();
         } finally {
           unregister(session, woken);

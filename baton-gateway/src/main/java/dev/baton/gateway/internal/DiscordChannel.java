@@ -13,10 +13,12 @@ import io.helidon.webserver.http.ServerResponse;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: Discord interactions endpoint. A request is genuine when X-Signature-Ed25519 is an Ed25519
@@ -24,7 +26,8 @@ import java.util.regex.Pattern;
  * Ed25519); a timestamp more than 5 minutes from the Scheduler's clock is refused so a captured request
  * cannot be replayed later. PING (type 1) is answered with PONG; an application command (type 2) is
  * journaled, deduplicated by the interaction id, and answered at once with a deferred response (type 5);
- * the agent's reply follows as a follow-up message on the interaction's webhook.
+ * the agent's reply follows as a follow-up message on the interaction's webhook; a streamed reply (P10) edits
+ * the deferred response itself (@original) as it grows and into its final text.
  * Path segments: the follow-up URL is /webhooks/{application_id}/{token}. The application id comes from
  * channels.discord.application_id only (the payload's is ignored); the interaction token must match
  * TOKEN (letters, digits, '_', '.', '-', at most 500) or the interaction is a 400 with nothing stored, and the
@@ -112,8 +115,16 @@ final class DiscordChannel {
     return JsonFields.integer(root, "type") == 2 ? Optional.of(parseCommand(root, Instant.EPOCH)) : Optional.empty();
   }
 
-  /** Sends replies as follow-up messages of the interaction. */
-  public static final class Sender implements OutboundDelivery.Sink {
+  /**
+   * Sends replies as follow-up messages of the interaction; a streamed reply (P10) edits the deferred response
+   * instead ({@code PATCH /webhooks/{application_id}/{token}/messages/@original}): each preview, throttled, and
+   * then the final text (a follow-up only if that edit is refused). The anchor is {@code discord:@original}.
+   */
+  public static final class Sender implements OutboundDelivery.StreamSink {
+    /** Discord's longest message content. */
+    static final int MAX_TEXT = 2000;
+    static final String ANCHOR = "discord:@original";
+
     private final DiscordConfig cfg;
     private final PlatformHttp http;
 
@@ -124,15 +135,72 @@ final class DiscordChannel {
 
     @Override
     public SendOutcome send(Reply reply) {
-      String app = cfg.applicationId(); // never a payload's
-      String token = reply.routing().get("token");
-      if (token == null || !TOKEN.matcher(token).matches()) {
-        return new SendOutcome.Failed("discord: no valid interaction token");
+      URI base = webhook(reply.routing());
+      if (base == null) return invalid(reply.routing());
+      return http.postJson(base, content(reply.text()), Optional.empty(), r -> SendOutcome.DELIVERED);
+    }
+
+    @Override
+    public boolean streaming() {
+      return true;
+    }
+
+    @Override
+    public int previewLimit() {
+      return MAX_TEXT;
+    }
+
+    @Override
+    public Duration editInterval() {
+      return Duration.ofMillis(cfg.streamEditIntervalMs());
+    }
+
+    @Override
+    public SendOutcome preview(StreamView view, String text) {
+      URI base = webhook(view.routing);
+      if (base == null) return invalid(view.routing);
+      SendOutcome out = editOriginal(base, text);
+      if (out instanceof SendOutcome.Delivered) {
+        view.anchor = ANCHOR;
+        view.shown = text;
       }
-      if (!APPLICATION_ID.matcher(app).matches()) return new SendOutcome.Failed("discord: application_id is not set");
-      URI uri = URI.create(cfg.apiBaseUrl() + "/webhooks/" + app + "/" + token);
-      return http.postJson(uri, JsonFields.bytes(JsonFields.newObject().put("content", reply.text())), Optional.empty(),
-          r -> SendOutcome.DELIVERED);
+      return out;
+    }
+
+    @Override
+    public SendOutcome sendFinal(Reply reply, StreamView view) {
+      URI base = webhook(reply.routing());
+      if (base == null) return invalid(reply.routing());
+      if (!view.editRefused) {
+        SendOutcome out = editOriginal(base, reply.text());
+        if (!(out instanceof SendOutcome.Failed)) return out;
+        view.editRefused = true; // e.g. the deferred response was deleted: a follow-up instead
+      }
+      return send(reply);
+    }
+
+    private SendOutcome editOriginal(URI base, String text) {
+      return http.request("PATCH", URI.create(base + "/messages/@original"), content(text), Optional.empty(),
+          r -> SendOutcome.DELIVERED, r -> new SendOutcome.Failed("discord: edit HTTP " + r.statusCode()));
+    }
+
+    private static byte[] content(String text) {
+      return JsonFields.bytes(JsonFields.newObject().put("content", text));
+    }
+
+    /** The interaction's webhook URL, or null when a segment does not match its pattern. */
+    private @Nullable URI webhook(Map<String, String> routing) {
+      String app = cfg.applicationId(); // never a payload's
+      String token = routing.get("token");
+      if (token == null || !TOKEN.matcher(token).matches() || !APPLICATION_ID.matcher(app).matches()) return null;
+      return URI.create(cfg.apiBaseUrl() + "/webhooks/" + app + "/" + token);
+    }
+
+    private SendOutcome invalid(Map<String, String> routing) {
+      String token = routing.get("token");
+      return token == null || !TOKEN.matcher(token).matches()
+          ? new SendOutcome.Failed("discord: no valid interaction token")
+          : new SendOutcome.Failed("discord: application_id is not set");
     }
   }
 }

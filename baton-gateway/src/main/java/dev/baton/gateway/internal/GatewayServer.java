@@ -48,10 +48,10 @@ public final class GatewayServer {
     HttpRouting.Builder routing = HttpRouting.builder();
     BodyLimits limits = new BodyLimits(sc.maxBodyBytes(), scheduler, Duration.ofMillis(sc.requestTimeoutMs()));
     ErrorMapping.register(routing);
-    new OpsRoutes(config.admin(), engine, store, meters, ingress, views).register(routing);
+    new OpsRoutes(config.admin(), engine, store, meters, ingress, views, limits).register(routing);
     if (channels.api().enabled()) {
-      new MessageApi(new JwtVerifier(channels.api().jwt(), scheduler), ingress, replies.polls(), scheduler,
-          limits, channels.api()).register(routing);
+      new MessageApi(new JwtVerifier(channels.api().jwt(), scheduler), ingress, replies.polls(), replies.inbox(),
+          replies.events(), engine, config.sessions().idSource(), scheduler, limits, channels.api()).register(routing);
     }
     if (channels.telegram().enabled()) {
       new TelegramChannel(channels.telegram(), ingress, limits).register(routing);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Baton;
 import dev.baton.EngineSnapshot;
+import dev.baton.SessionKey;
 import dev.baton.config.AdminConfig;
 import dev.baton.spi.BatonJson;
 import dev.baton.spi.Store;
@@ -25,8 +26,9 @@ import java.util.function.Supplier;
 /*
  * Overview: operations endpoints. /health says the process answers; /ready says the store answers and the
  * gateway is not draining; /metrics is the Prometheus text format of the meter registry; /v1/admin/* is
- * read-only and needs `Authorization: Bearer <admin.token>` (compared in constant time; the admin API is
- * absent, 404, when no token is configured). Extra admin views are plugged in by name (AdminView).
+ * read-only but for POST /v1/admin/sessions/{session}/cancel (Baton.cancel of any session, P10), and needs
+ * `Authorization: Bearer <admin.token>` (compared in constant time; the admin API is absent, 404, when no token
+ * is configured). Extra admin views are plugged in by name (AdminView).
  */
 final class OpsRoutes {
 
@@ -36,9 +38,11 @@ final class OpsRoutes {
   private final MeterRegistry meters;
   private final Ingress ingress;
   private final Map<String, Supplier<Object>> views;
+  private final BodyLimits limits;
 
   public OpsRoutes(AdminConfig admin, Baton engine, Store store, MeterRegistry meters, Ingress ingress,
-      Map<String, Supplier<Object>> views) {
+      Map<String, Supplier<Object>> views, BodyLimits limits) {
+    this.limits = limits;
     this.admin = admin;
     this.engine = engine;
     this.store = store;
@@ -61,7 +65,8 @@ final class OpsRoutes {
         })
         .get("/v1/admin/sessions", this::sessions)
         .get("/v1/admin/dedup", this::dedup)
-        .get("/v1/admin/{view}", this::view);
+        .get("/v1/admin/{view}", this::view)
+        .post("/v1/admin/sessions/{session}/cancel", this::cancel);
   }
 
   void ready(ServerRequest req, ServerResponse res) {
@@ -121,6 +126,26 @@ final class OpsRoutes {
       if (channel != null && result != null) byChannel.withObject(channel).put(result, (long) c.count());
     }
     HelidonIo.json(res, 200, out);
+  }
+
+  /**
+   * Cancels the running turn (and with {@code drop_queued} the queued messages) of any session. 404 for text
+   * that is not a canonical session key and for a session with nothing to cancel (no running turn, nothing
+   * queued), as for an unknown view; the key is not echoed.
+   */
+  void cancel(ServerRequest req, ServerResponse res) {
+    authorize(req);
+    SessionKey session;
+    try {
+      session = SessionKey.parse(req.path().pathParameters().get("session"));
+    } catch (IllegalArgumentException e) {
+      throw new HttpError(404, "not_found", "no such session (give its canonical key, such as api:u:alice)");
+    }
+    MessageApi.CancelBody body = MessageApi.CancelBody.parse(limits.read(req), false);
+    Baton.Cancelled c = engine.cancel(session, body.dropQueued());
+    if (!c.any()) throw new HttpError(404, "not_found", "nothing is running or queued in that session");
+    HelidonIo.json(res, 200, JsonFields.newObject().put("session", session.value()).put("cancelled", c.turns())
+        .put("dropped", c.dropped()));
   }
 
   void view(ServerRequest req, ServerResponse res) {

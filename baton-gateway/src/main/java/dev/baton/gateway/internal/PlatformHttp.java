@@ -1,5 +1,7 @@
 package dev.baton.gateway.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.spi.BatonJson;
 import dev.baton.spi.Scheduler;
 import java.io.IOException;
 import java.net.URI;
@@ -17,7 +19,8 @@ import java.util.function.Function;
 /*
  * Overview: outbound HTTP to the platforms' APIs with the JDK HttpClient, and the mapping of an answer to
  * an SendOutcome: 2xx delivered (unless the platform's own check says otherwise), 429 and 5xx retried with
- * Retry-After honoured, network errors retried, any other 4xx failed for good.
+ * Retry-After honoured (for a 429 without it, the body's retry_after of Telegram and Discord), network
+ * errors retried, any other 4xx failed for good (unless the caller's check of a refusal says otherwise).
  * Concurrency: thread-safe; post() blocks the calling virtual thread for at most request_timeout_ms.
  * Failure: descriptions carry only status codes and exception class names, never a URL (a Telegram URL
  * holds the bot token) nor a response body.
@@ -38,9 +41,19 @@ final class PlatformHttp {
   /** POSTs a JSON body; {@code okCheck} may turn a 2xx answer into another outcome (Slack's "ok":false). */
   public SendOutcome postJson(URI uri, byte[] json, Optional<String> bearer,
       Function<HttpResponse<byte[]>, SendOutcome> okCheck) {
+    return request("POST", uri, json, bearer, okCheck, res -> new SendOutcome.Failed("HTTP " + res.statusCode()));
+  }
+
+  /**
+   * Sends a JSON body with {@code method} (POST, PATCH); {@code okCheck} maps a 2xx answer, {@code refused} a
+   * 4xx other than 429 (which is Failed unless the platform's own answer says otherwise, e.g. Telegram's
+   * "message is not modified" is no failure for an edit).
+   */
+  public SendOutcome request(String method, URI uri, byte[] json, Optional<String> bearer,
+      Function<HttpResponse<byte[]>, SendOutcome> okCheck, Function<HttpResponse<byte[]>, SendOutcome> refused) {
     HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Content-Type", "application/json; charset=utf-8")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+        .method(method, HttpRequest.BodyPublishers.ofByteArray(json));
     bearer.filter(b -> !b.isEmpty()).ifPresent(b -> req.header("Authorization", "Bearer " + b));
     HttpResponse<byte[]> res;
     try {
@@ -54,9 +67,28 @@ final class PlatformHttp {
     int status = res.statusCode();
     if (status / 100 == 2) return okCheck.apply(res);
     if (status == 429 || status / 100 == 5) {
-      return new SendOutcome.Retry("HTTP " + status, retryAfter(res.headers().firstValue("Retry-After")));
+      Optional<Duration> after = retryAfter(res.headers().firstValue("Retry-After"));
+      if (after.isEmpty() && status == 429) after = bodyRetryAfter(res.body());
+      return new SendOutcome.Retry("HTTP " + status, after);
     }
-    return new SendOutcome.Failed("HTTP " + status);
+    return refused.apply(res);
+  }
+
+  /**
+   * A 429 without the header: the Bot API's {@code parameters.retry_after} (seconds) or Discord's
+   * {@code retry_after} (seconds, may be fractional), at most an hour; empty if the body has neither.
+   */
+  static Optional<Duration> bodyRetryAfter(byte[] body) {
+    try {
+      JsonNode n = BatonJson.MAPPER.readTree(body);
+      if (n == null) return Optional.empty();
+      JsonNode v = n.path("parameters").path("retry_after");
+      if (!v.isNumber()) v = n.path("retry_after");
+      if (!v.isNumber() || v.asDouble() < 0) return Optional.empty();
+      return Optional.of(Duration.ofMillis((long) (Math.min(v.asDouble(), 3600) * 1000)));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /** {@code Retry-After} as delay-seconds or an HTTP-date (judged by the Scheduler's clock). */

@@ -67,6 +67,13 @@ final class PollLimits implements ApiReplies {
     }
   }
 
+  /** Not counted: event streams have their own bound ({@code channels.api.max_event_streams_per_user}). */
+  @Override
+  public ReplyInbox.Page poll(String user, String chat, String cursor, Duration wait, boolean acknowledge,
+      java.util.concurrent.CompletableFuture<?> abort) {
+    return inner.poll(user, chat, cursor, wait, acknowledge, abort);
+  }
+
   /** Users with a long poll waiting now. */
   int users() {
     return waiting.size();

@@ -34,7 +34,15 @@ final class ReplyInbox implements ApiReplies {
 
   public record Entry(long n, Reply reply) {}
 
-  public record Page(List<Entry> entries, String next) {}
+  /** A page of replies and the cursor after it. */
+  public record Page(List<Entry> entries, String next) {
+    /** The cursor that stands right after {@code e} (the SSE {@code id:} of {@code GET /v1/events}). */
+    public String cursorOf(Entry e) {
+      return next.substring(0, next.lastIndexOf('.') + 1) + e.n();
+    }
+  }
+
+  private static final CompletableFuture<Void> NEVER = new CompletableFuture<>();
 
   private final String boot = HexFormat.of().formatHex(randomBytes());
   private final ConcurrentHashMap<String, UserBox> boxes = new ConcurrentHashMap<>();
@@ -100,9 +108,19 @@ final class ReplyInbox implements ApiReplies {
    * @throws HttpError 400 if the cursor is malformed
    */
   public Page poll(String user, String cursor, Duration wait) {
+    return poll(user, cursor, wait, true, NEVER);
+  }
+
+  @Override
+  public Page poll(String user, String chat, String cursor, Duration wait, boolean acknowledge,
+      CompletableFuture<?> abort) {
+    return poll(user, cursor, wait, acknowledge, abort);
+  }
+
+  private Page poll(String user, String cursor, Duration wait, boolean acknowledge, CompletableFuture<?> abort) {
     long after = parseCursor(cursor);
     UserBox box = boxes.computeIfAbsent(user, u -> new UserBox());
-    acknowledge(box, after);
+    if (acknowledge) acknowledge(box, after);
     CompletableFuture<Boolean> deadline = new CompletableFuture<>();
     Scheduler.Cancellable timer = wait.isZero() ? null : scheduler.schedule(wait, () -> deadline.complete(true));
     try {
@@ -121,7 +139,7 @@ final class ReplyInbox implements ApiReplies {
             if (e.n() > after) out.add(e);
             if (out.size() == MAX_PAGE) break;
           }
-          if (!out.isEmpty() || timer == null || deadline.isDone() || closed) {
+          if (!out.isEmpty() || timer == null || deadline.isDone() || closed || abort.isDone()) {
             if (box.entries.isEmpty() && box.waiters.isEmpty()) { // nothing kept: forget the user
               box.retired = true;
               boxes.remove(user, box);
@@ -133,7 +151,7 @@ final class ReplyInbox implements ApiReplies {
         } finally {
           box.lock.unlock();
         }
-        CompletableFuture.anyOf(woken, deadline).join();
+        CompletableFuture.anyOf(woken, deadline, abort).join();
         box.lock.lock();
         try {
           box.waiters.remove(woken);

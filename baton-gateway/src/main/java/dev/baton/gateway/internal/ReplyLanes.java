@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Overview
  *   Where a reply goes once the engine has committed it: a reply of the HTTP message API waits for
  *   GET /v1/replies (in this node's ReplyInbox, or in the store's outbox in cluster mode, ClusterReplies), a
- *   reply of a platform channel goes to its session's outbound lane (OutboundDelivery). The public
+ *   reply of a platform channel goes to its session's outbound lane (OutboundDelivery). A live event (P10) of the
+ *   API goes to its user's open GET /v1/events streams on this node (EventHub). The public
  *   dev.baton.gateway.ReplyRouter is a thin face over this class, and GatewayServer reads the polls from it.
  *   Public only because ReplyRouter, in the public package, must create and hold it; nothing else in this
  *   package is public.
@@ -36,10 +37,14 @@ public final class ReplyLanes {
   /** What {@code GET /v1/replies} reads: {@link #inbox} under {@code channels.api.max_polls_per_user} (P11). */
   private final ApiReplies polls;
   private final OutboundDelivery outbound;
+  /** The open {@code GET /v1/events} streams, by user, that the API's live events go to. */
+  private final EventHub events;
 
-  private ReplyLanes(ApiReplies inbox, int maxPollsPerUser, MeterRegistry meters, OutboundDelivery outbound) {
+  private ReplyLanes(ApiReplies inbox, int maxPollsPerUser, int maxEventStreamsPerUser, MeterRegistry meters,
+      OutboundDelivery outbound) {
     this.inbox = inbox;
     this.polls = new PollLimits(inbox, maxPollsPerUser, meters);
+    this.events = new EventHub(maxEventStreamsPerUser, meters);
     this.outbound = outbound;
   }
 
@@ -57,7 +62,8 @@ public final class ReplyLanes {
         : new ReplyInbox(store, scheduler, channels.api().replyBuffer(), meters);
     OutboundDelivery outbound = new OutboundDelivery(Senders.forEnabled(channels, http), store, scheduler,
         channels.delivery(), meters);
-    return new ReplyLanes(inbox, channels.api().maxPollsPerUser(), meters, outbound);
+    return new ReplyLanes(inbox, channels.api().maxPollsPerUser(), channels.api().maxEventStreamsPerUser(), meters,
+        outbound);
   }
 
   /** Hands a committed reply to its user's inbox or its session's outbound lane. */
@@ -78,7 +84,13 @@ public final class ReplyLanes {
    * platform channel to its session's outbound lane (behind the replies already queued there). Never blocks.
    */
   public void live(LiveEvent event) {
-    // API: GET /v1/events (helper A). Platforms: the session's outbound lane (helper B).
+    if (event.channel().equals(ApiMessageParser.CHANNEL)) {
+      // GET /v1/events: the user's open streams on this node (none: dropped at once, nothing kept).
+      events.live(event.routing().getOrDefault(ApiMessageParser.ROUTE_USER, event.chat()), event);
+    } else if (event instanceof LiveEvent.Delta d && outbound.streams(d.channel())) {
+      outbound.live(d); // platforms: behind the session's queued replies, merged while the platform is slow
+    }
+    // (a Status is not shown on the platforms; WhatsApp and slack streaming `off` show the final text only)
   }
 
   /** Waits until the outbound lanes have nothing left to deliver, at most {@code deadline}. */
@@ -86,9 +98,13 @@ public final class ReplyLanes {
     return outbound.awaitIdle(deadline);
   }
 
-  /** Stops the outbound lanes (what is left stays undelivered in the store) and wakes every waiting poll. */
+  /**
+   * Stops the outbound lanes (what is left stays undelivered in the store), ends every event stream (new ones are
+   * refused with 503) and wakes every waiting poll.
+   */
   public void stop() {
     outbound.stop();
+    events.close(); // before the inbox: a stream's poller then ends instead of polling a closed inbox again
     inbox.close();
   }
 
@@ -107,5 +123,14 @@ public final class ReplyLanes {
 
   ApiReplies polls() {
     return polls;
+  }
+
+  /** What {@code GET /v1/events} reads its replies from (not under max_polls_per_user: streams have their own bound). */
+  ApiReplies inbox() {
+    return inbox;
+  }
+
+  EventHub events() {
+    return events;
   }
 }

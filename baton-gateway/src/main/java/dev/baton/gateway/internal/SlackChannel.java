@@ -15,10 +15,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: Slack Events API. A request is genuine when X-Slack-Signature equals
@@ -106,6 +109,10 @@ final class SlackChannel {
     routing.put("channel", channel);
     JsonFields.optText(event, "thread_ts").ifPresent(t -> routing.put("thread_ts", t));
     routing.put("ts", ts);
+    // chat.startStream outside a DM needs the recipient's user and team (P10, streaming: native)
+    routing.put("user", user);
+    JsonFields.optText(root, "team_id").or(() -> JsonFields.optText(event, "team"))
+        .ifPresent(t -> routing.put("team", t));
     return Optional.of(new InboundMessage(NAME, messageId(channel, ts, eventId), user, channel, OrderKey.none(),
         text, sentAt, routing));
   }
@@ -123,8 +130,17 @@ final class SlackChannel {
     return JsonFields.text(root, "type").equals("event_callback") ? parseEvent(root) : Optional.empty();
   }
 
-  /** Sends replies with {@code chat.postMessage}, in the message's thread when it had one. */
-  public static final class Sender implements OutboundDelivery.Sink {
+  /**
+   * Sends replies with {@code chat.postMessage}, in the message's thread when it had one, and streams them (P10)
+   * as {@code channels.slack.streaming} says: {@code edit} posts the first preview and {@code chat.update}s it
+   * (the final text too); {@code native} opens {@code chat.startStream} in the thread of the user's message,
+   * {@code chat.appendStream}s the new text and {@code chat.stopStream}s with the rest of the final text;
+   * {@code off} shows nothing before the final text. The anchor is {@code slack:<channel>:<ts>}.
+   */
+  public static final class Sender implements OutboundDelivery.StreamSink {
+    /** The longest markdown_text Slack takes in one call; previews stop growing there. */
+    static final int MAX_TEXT = 12_000;
+
     private final SlackConfig cfg;
     private final PlatformHttp http;
 
@@ -135,16 +151,122 @@ final class SlackChannel {
 
     @Override
     public SendOutcome send(Reply reply) {
+      return post(reply.routing(), reply.chat(), reply.text(), null);
+    }
+
+    @Override
+    public boolean streaming() {
+      return cfg.streaming() != SlackConfig.SlackStreaming.OFF;
+    }
+
+    @Override
+    public int previewLimit() {
+      return MAX_TEXT;
+    }
+
+    @Override
+    public Duration editInterval() {
+      return Duration.ofMillis(cfg.streamEditIntervalMs());
+    }
+
+    @Override
+    public SendOutcome preview(StreamView view, String text) {
+      String channel = view.routing.getOrDefault("channel", view.chat);
+      boolean nativeMode = cfg.streaming() == SlackConfig.SlackStreaming.NATIVE;
+      String ts = anchoredTs(view, channel);
+      SendOutcome out;
+      if (nativeMode && ts == null) {
+        ObjectNode body = JsonFields.newObject().put("channel", channel).put("markdown_text", text);
+        body.put("thread_ts", view.routing.getOrDefault("thread_ts", view.routing.getOrDefault("ts", "")));
+        String user = view.routing.get("user");
+        String team = view.routing.get("team");
+        if (user != null) body.put("recipient_user_id", user);
+        if (team != null) body.put("recipient_team_id", team);
+        out = call("chat.startStream", body, answer -> {
+          String t = answer.path("ts").asText("");
+          if (!t.isEmpty()) {
+            view.anchor = "slack:" + channel + ":" + t;
+            view.open = true;
+          }
+        });
+      } else if (nativeMode && view.open) {
+        if (!text.startsWith(view.shown) || text.length() == view.shown.length()) return SendOutcome.DELIVERED;
+        out = call("chat.appendStream", JsonFields.newObject().put("channel", channel).put("ts", ts)
+            .put("markdown_text", text.substring(view.shown.length())), a -> {});
+      } else if (ts == null) {
+        out = post(view.routing, view.chat, text, t -> view.anchor = "slack:" + channel + ":" + t);
+      } else {
+        if (nativeMode) stopRecovered(view, channel, ts);
+        out = update(channel, ts, text);
+      }
+      if (out instanceof SendOutcome.Delivered) view.shown = text;
+      return out;
+    }
+
+    @Override
+    public SendOutcome sendFinal(Reply reply, StreamView view) {
+      String channel = reply.routing().getOrDefault("channel", reply.chat());
+      String ts = anchoredTs(view, channel);
+      if (ts == null || view.editRefused) return send(reply);
+      if (view.open && !view.stopped) { // a stream this process opened: stop it with the rest of the text
+        boolean extendsShown = reply.text().startsWith(view.shown);
+        ObjectNode body = JsonFields.newObject().put("channel", channel).put("ts", ts);
+        String rest = extendsShown ? reply.text().substring(view.shown.length()) : "";
+        if (!rest.isEmpty()) body.put("markdown_text", rest);
+        SendOutcome out = call("chat.stopStream", body, a -> {});
+        if (out instanceof SendOutcome.Retry) return out;
+        view.stopped = true;
+        if (out instanceof SendOutcome.Delivered && extendsShown) return out;
+      } else if (cfg.streaming() == SlackConfig.SlackStreaming.NATIVE) {
+        stopRecovered(view, channel, ts);
+      }
+      SendOutcome out = update(channel, ts, reply.text());
+      if (!(out instanceof SendOutcome.Failed)) return out;
+      view.editRefused = true; // the message is gone: the final text goes out as a new one
+      return send(reply);
+    }
+
+    /** A stream a run before a restart opened: stop it (once, whatever Slack answers) before editing it. */
+    private void stopRecovered(StreamView view, String channel, String ts) {
+      if (!view.recovered || view.stopped) return;
+      view.stopped = true;
+      call("chat.stopStream", JsonFields.newObject().put("channel", channel).put("ts", ts), a -> {});
+    }
+
+    /** The ts of the view's anchor if it is a message of this channel. */
+    static @Nullable String anchoredTs(StreamView view, String channel) {
+      String a = view.anchor;
+      String prefix = "slack:" + channel + ":";
+      return a != null && a.startsWith(prefix) && a.length() > prefix.length() ? a.substring(prefix.length()) : null;
+    }
+
+    private SendOutcome post(Map<String, String> routing, String chat, String text, @Nullable Consumer<String> ts) {
       ObjectNode body = JsonFields.newObject();
-      body.put("channel", reply.routing().getOrDefault("channel", reply.chat()));
-      body.put("text", reply.text());
-      String thread = reply.routing().get("thread_ts");
+      body.put("channel", routing.getOrDefault("channel", chat));
+      body.put("text", text);
+      String thread = routing.get("thread_ts");
       if (thread != null) body.put("thread_ts", thread);
-      return http.postJson(URI.create(cfg.apiBaseUrl() + "/chat.postMessage"), JsonFields.bytes(body),
+      return call("chat.postMessage", body, answer -> {
+        String t = answer.path("ts").asText("");
+        if (ts != null && !t.isEmpty()) ts.accept(t);
+      });
+    }
+
+    private SendOutcome update(String channel, String ts, String text) {
+      return call("chat.update", JsonFields.newObject().put("channel", channel).put("ts", ts).put("text", text),
+          a -> {});
+    }
+
+    /** One Web API call; {@code onOk} reads an {@code "ok":true} answer. */
+    private SendOutcome call(String method, ObjectNode body, Consumer<JsonNode> onOk) {
+      return http.postJson(URI.create(cfg.apiBaseUrl() + "/" + method), JsonFields.bytes(body),
           Optional.of(cfg.botToken()), res -> {
             try {
               JsonNode answer = BatonJson.MAPPER.readTree(res.body());
-              if (answer != null && answer.path("ok").asBoolean(false)) return SendOutcome.DELIVERED;
+              if (answer != null && answer.path("ok").asBoolean(false)) {
+                onOk.accept(answer);
+                return SendOutcome.DELIVERED;
+              }
               String error = answer == null ? "no body" : answer.path("error").asText("unknown");
               return error.equals("ratelimited") ? new SendOutcome.Retry("slack: ratelimited", Optional.empty())
                   : new SendOutcome.Failed("slack: " + error.replaceAll("[^a-z_]", ""));

@@ -10,10 +10,13 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: Telegram bot webhook. A request is genuine when X-Telegram-Bot-Api-Secret-Token equals
@@ -24,7 +27,8 @@ import java.util.regex.Pattern;
  * (1087968824 GroupAnonymousBot, 136817688 Channel_Bot, 777000), so the sender is "chat:" + sender_chat.id,
  * which can never equal a user's id (those are plain positive integers). Ids are integers or the update is a
  * 400. Updates without a text message, and channel_post updates (a channel's broadcast: answering would
- * publish to every subscriber), are acknowledged and ignored. Replies go out with the Bot API's sendMessage.
+ * publish to every subscriber), are acknowledged and ignored. Replies go out with the Bot API's sendMessage;
+ * streamed replies (P10) as drafts in private chats, else as a message edited as the text grows (Sender).
  * Concurrency: stateless apart from immutable config; handlers run on request virtual threads.
  */
 final class TelegramChannel {
@@ -90,8 +94,16 @@ final class TelegramChannel {
     return Long.toString(JsonFields.integer(JsonFields.object(message, "from"), "id"));
   }
 
-  /** Sends replies with {@code sendMessage}. */
-  public static final class Sender implements OutboundDelivery.Sink {
+  /**
+   * Sends replies with {@code sendMessage}, and streams (P10): in a private chat (a positive chat id) the preview
+   * is a {@code sendMessageDraft} (draft_id from the stream id, so a re-run animates the same draft) and the final
+   * text a {@code sendMessage}; elsewhere the first preview is a {@code sendMessage} (its message_id is the
+   * anchor, {@code telegram:<chat>:<message_id>}), later ones and the final text {@code editMessageText} of it.
+   */
+  public static final class Sender implements OutboundDelivery.StreamSink {
+    /** Telegram's longest message text (1-4096 characters after entity parsing). */
+    static final int MAX_TEXT = 4096;
+
     private final TelegramConfig cfg;
     private final PlatformHttp http;
 
@@ -104,11 +116,123 @@ final class TelegramChannel {
     public SendOutcome send(Reply reply) {
       String chatId = reply.routing().getOrDefault("chat_id", reply.chat());
       if (!CHAT_ID.matcher(chatId).matches()) return new SendOutcome.Failed("telegram: chat_id is not a number");
+      return sendMessage(chatId, reply.text(), null);
+    }
+
+    @Override
+    public boolean streaming() {
+      return true;
+    }
+
+    @Override
+    public int previewLimit() {
+      return MAX_TEXT;
+    }
+
+    @Override
+    public Duration editInterval() {
+      return Duration.ofMillis(cfg.streamEditIntervalMs());
+    }
+
+    @Override
+    public SendOutcome preview(StreamView view, String text) {
+      String chatId = view.routing.getOrDefault("chat_id", view.chat);
+      if (!CHAT_ID.matcher(chatId).matches()) return new SendOutcome.Failed("telegram: chat_id is not a number");
+      if (isPrivate(chatId) && !view.noDrafts) {
+        ObjectNode body = JsonFields.newObject();
+        body.put("chat_id", chatId);
+        body.put("draft_id", draftId(view.streamId));
+        body.put("text", text);
+        SendOutcome out = http.postJson(method("sendMessageDraft"), JsonFields.bytes(body), Optional.empty(),
+            r -> SendOutcome.DELIVERED);
+        if (!(out instanceof SendOutcome.Failed)) {
+          if (out instanceof SendOutcome.Delivered) view.shown = text;
+          return out;
+        }
+        view.noDrafts = true; // no drafts for this bot or chat: preview as a message that is edited
+      }
+      Long messageId = anchoredMessage(view, chatId);
+      SendOutcome out = messageId == null
+          ? sendMessage(chatId, text, id -> view.anchor = "telegram:" + chatId + ":" + id)
+          : edit(chatId, messageId, text);
+      if (out instanceof SendOutcome.Delivered) view.shown = text;
+      return out;
+    }
+
+    @Override
+    public SendOutcome sendFinal(Reply reply, StreamView view) {
+      String chatId = reply.routing().getOrDefault("chat_id", reply.chat());
+      if (!CHAT_ID.matcher(chatId).matches()) return new SendOutcome.Failed("telegram: chat_id is not a number");
+      Long messageId = anchoredMessage(view, chatId);
+      if (messageId != null && !view.editRefused) {
+        if (!view.recovered && reply.text().equals(view.shown)) return SendOutcome.DELIVERED; // shows it already
+        SendOutcome out = edit(chatId, messageId, reply.text());
+        if (!(out instanceof SendOutcome.Failed)) return out;
+        view.editRefused = true; // deleted, too old to edit...: the final text goes out as a new message
+      }
+      return sendMessage(chatId, reply.text(), null);
+    }
+
+    /** A positive chat id is a private chat with a user (groups and channels are negative). */
+    static boolean isPrivate(String chatId) {
+      return !chatId.startsWith("-") && !chatId.chars().allMatch(c -> c == '0');
+    }
+
+    /** A non-zero draft id, the same for every run of the stream. */
+    static int draftId(String streamId) {
+      int h = streamId.hashCode() & 0x7fffffff;
+      return h == 0 ? 1 : h;
+    }
+
+    /** The message_id of the view's anchor if it is a message of this chat. */
+    static @Nullable Long anchoredMessage(StreamView view, String chatId) {
+      String a = view.anchor;
+      String prefix = "telegram:" + chatId + ":";
+      if (a == null || !a.startsWith(prefix)) return null;
+      try {
+        return Long.parseLong(a.substring(prefix.length()));
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+
+    private URI method(String name) {
+      return URI.create(cfg.apiBaseUrl() + "/bot" + cfg.botToken() + "/" + name);
+    }
+
+    private SendOutcome sendMessage(String chatId, String text,
+        @Nullable LongConsumer messageId) {
       ObjectNode body = JsonFields.newObject();
       body.put("chat_id", chatId);
-      body.put("text", reply.text());
-      URI uri = URI.create(cfg.apiBaseUrl() + "/bot" + cfg.botToken() + "/sendMessage");
-      return http.postJson(uri, JsonFields.bytes(body), Optional.empty(), r -> SendOutcome.DELIVERED);
+      body.put("text", text);
+      return http.postJson(method("sendMessage"), JsonFields.bytes(body), Optional.empty(), r -> {
+        if (messageId != null) {
+          JsonNode id = answer(r.body()).path("result").path("message_id");
+          if (id.canConvertToLong()) messageId.accept(id.asLong());
+        }
+        return SendOutcome.DELIVERED;
+      });
+    }
+
+    private SendOutcome edit(String chatId, long messageId, String text) {
+      ObjectNode body = JsonFields.newObject();
+      body.put("chat_id", chatId);
+      body.put("message_id", messageId);
+      body.put("text", text);
+      return http.request("POST", method("editMessageText"), JsonFields.bytes(body), Optional.empty(),
+          r -> SendOutcome.DELIVERED,
+          r -> answer(r.body()).path("description").asText("").contains("message is not modified")
+              ? SendOutcome.DELIVERED // it shows this text already
+              : new SendOutcome.Failed("telegram: editMessageText HTTP " + r.statusCode()));
+    }
+
+    private static JsonNode answer(byte[] body) {
+      try {
+        JsonNode n = dev.baton.spi.BatonJson.MAPPER.readTree(body);
+        return n == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : n;
+      } catch (java.io.IOException e) {
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+      }
     }
   }
 }

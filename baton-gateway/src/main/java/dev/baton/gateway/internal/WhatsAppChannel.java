@@ -165,7 +165,10 @@ final class WhatsAppChannel {
     }
   }
 
-  /** Sends text replies with the Cloud API. */
+  /**
+   * Sends text replies with the Cloud API. Not a {@link OutboundDelivery.StreamSink}: WhatsApp cannot edit a sent
+   * message, so a streamed reply shows only its final text (its deltas are ignored, P10).
+   */
   public static final class Sender implements OutboundDelivery.Sink {
     private final WhatsAppConfig cfg;
     private final PlatformHttp http;

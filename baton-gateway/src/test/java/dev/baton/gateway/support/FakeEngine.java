@@ -58,14 +58,27 @@ public class FakeEngine implements Baton {
     return new Admission.Accepted(key, session);
   }
 
+  /** Hands a live event to the reply handler, as a running turn's stream or status would (P10). */
+  public void live(dev.baton.LiveEvent event) {
+    replies.onLive(event);
+  }
+
+  /** Hands a reply to the reply handler as it is (for replies with a stream id or covers). */
+  public void deliver(Reply reply) {
+    replies.onReply(reply);
+  }
+
+  /** What {@link #cancel} reports; one cancelled turn by default. */
+  public volatile Cancelled cancelResult = new Cancelled(1, 0);
+
   /** Sessions passed to {@link #cancel}, in order, with their drop_queued flag. */
   public final List<String> cancels = new CopyOnWriteArrayList<>();
 
-  /** Records the call; reports one cancelled turn (the fake runs no turns of its own). */
+  /** Records the call; reports {@link #cancelResult} (the fake runs no turns of its own). */
   @Override
   public Cancelled cancel(SessionKey session, boolean dropQueued) {
     cancels.add(session + (dropQueued ? " drop" : ""));
-    return new Cancelled(1, 0);
+    return cancelResult;
   }
 
   /** Hands one reply to the handler with the session's next outbox number (also its turn, if numbered). */
