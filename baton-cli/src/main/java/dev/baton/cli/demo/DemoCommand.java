@@ -112,7 +112,8 @@ public final class DemoCommand implements Callable<Integer> {
     if (s instanceof HostileScenario) {
       err.printf("baton demo: %s over HTTP, attackers beside honest users on five gateways%n", s.name());
     } else if (s instanceof LiveScenario) {
-      err.printf("baton demo: %s in process, %d users streaming, steering and cancelling (queue mode steer)%n",
+      err.printf("baton demo: %s in process, %d users streaming, steering and cancelling (queue mode steer), beside"
+          + " a gateway with Telegram groups and HTTP cancels%n",
           s.name(), Math.max(LiveScenario.Role.values().length, Math.min(users, LiveScenario.MAX_USERS)));
     } else {
       err.printf("baton demo: %s over %s, %d users x %d messages, seed %d%n", s.name(),

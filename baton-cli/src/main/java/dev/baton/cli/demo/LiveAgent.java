@@ -22,6 +22,8 @@ import java.util.function.Consumer;
  *   "chat"                  ROUNDS "model rounds", each: take the steered messages (queue mode steer), then
  *                           stream DELTAS small deltas with a short pause between them
  *   "think"                 stream "thinking", then wait THINK_MS for a "model request" (a cancel must cut it)
+ *   "long"                  LONG_ROUNDS rounds with LONG_PAUSE_MS between deltas (the platform leg: a stream long
+ *                           enough for several throttled preview edits)
  *   "tool <resource> <ms>"  stream a line, call demo.hold (an exclusive baton-tools lock on <resource>, held
  *                           <ms> or until the call is interrupted), then one round of "chat"
  * Every reply is streamed through turn.openStream() and names what it answers, so a steered message shows in
@@ -35,6 +37,8 @@ final class LiveAgent implements Agent {
   static final int DELTAS = 3;
   static final long DELTA_PAUSE_MS = 8;
   static final long THINK_MS = 1_500;
+  static final int LONG_ROUNDS = 8;
+  static final long LONG_PAUSE_MS = 30;
 
   private final Set<LiveScenario.Fault> faults;
   /** Ids the agent took with takeSteered (the report's figure; the check is on Reply.covers). */
@@ -61,14 +65,15 @@ final class LiveAgent implements Agent {
             + ",\"id\":\"" + turn.messages().getFirst().id() + "\"}"));
         if (Thread.currentThread().isInterrupted()) throw new InterruptedException("cancelled in a tool call");
         s.append(" -> " + ToolsAgent.code(r) + ";");
-        rounds(turn, s, 1);
+        rounds(turn, s, 1, DELTA_PAUSE_MS);
       }
-      default -> rounds(turn, s, ROUNDS);
+      case "long" -> rounds(turn, s, LONG_ROUNDS, LONG_PAUSE_MS);
+      default -> rounds(turn, s, ROUNDS, DELTA_PAUSE_MS);
     }
     s.finish();
   }
 
-  private void rounds(Turn turn, ReplyStream s, int n) throws InterruptedException {
+  private void rounds(Turn turn, ReplyStream s, int n, long pauseMs) throws InterruptedException {
     for (int round = 1; round <= n; round++) {
       List<Turn.Message> more = turn.takeSteered(); // between "model rounds", as the openai agent does
       for (Turn.Message m : more) {
@@ -76,7 +81,7 @@ final class LiveAgent implements Agent {
         s.append(" (+" + m.id() + ")");
       }
       for (int d = 1; d <= DELTAS; d++) {
-        pause(DELTA_PAUSE_MS, false);
+        pause(pauseMs, false);
         s.append(" r" + round + "w" + d);
       }
     }

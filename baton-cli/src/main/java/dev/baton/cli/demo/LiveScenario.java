@@ -42,6 +42,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: live turns (P10, issue 11) through the in-process engine in queue mode steer, with the real tool
@@ -58,6 +60,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * dropped and stop messages by none); each cancel ends its turn (CANCELLED reply) within CANCEL_LIMIT_MS of the
  * request, measured with System.nanoTime; after the cancelled turn's reply its lock is free (a probe call takes
  * it at once through the same tool runtime).
+ * Beside it, at the same time, LivePlatformLeg runs a real gateway: Telegram group members whose streams the
+ * gateway shows as throttled preview edits on a Bot API stand-in that answers 429 with Retry-After now and then
+ * (per-chat edit rate, final text), and HTTP users who cancel with POST /v1/cancel.
  *
  * Concurrency: one virtual thread per user; the engine runs turns on its own threads. Every wait is bounded
  * (WAIT): a lost reply shows as a violation, not a hang.
@@ -86,12 +91,14 @@ public final class LiveScenario implements Scenario {
     /** The agent's "model request" does not end on interrupt. */
     AGENT_IGNORES_INTERRUPT,
     /** The tool sleeps on through the interrupt, keeping its lock after the turn was cancelled. */
-    TOOL_IGNORES_INTERRUPT
+    TOOL_IGNORES_INTERRUPT,
+    /** The gateway is configured to edit previews five times as often as the limit the check holds it to. */
+    EDIT_TOO_OFTEN
   }
 
   enum Role { CHAT, STEER, CANCEL_KEEP, CANCEL_DROP, STOP, CANCEL_THINK }
 
-  private final Set<Fault> faults;
+  final Set<Fault> faults;
   final Tally stream = new Tally("P10", "the deltas of each reply build exactly its final text");
   final Tally steer = new Tally("P10", "each message is answered in exactly one turn (Reply.covers), dropped and"
       + " stop messages in none");
@@ -153,6 +160,17 @@ public final class LiveScenario implements Scenario {
     int rounds = Math.min(options.messages(), MAX_ROUNDS);
     long start = System.nanoTime();
     AtomicInteger done = new AtomicInteger();
+    LivePlatformLeg platform = new LivePlatformLeg(this);
+    AtomicReference<@Nullable RuntimeException> platformFailure = new AtomicReference<>();
+    Thread platformLeg = Thread.ofVirtual().name("demo-live-platform").start(() -> {
+      try {
+        platform.run();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        platformFailure.set(e);
+      }
+    });
     try (BatonTools tools = BatonTools.builder().config(config).meterRegistry(meters)
             .tool(new LiveAgent.Hold(recorder::held, faults.contains(Fault.TOOL_IGNORES_INTERRUPT))).build();
         Baton baton = Baton.builder().config(config).agent(agent).tools(tools).meterRegistry(meters)
@@ -180,12 +198,15 @@ public final class LiveScenario implements Scenario {
       } finally {
         threads.shutdownNow();
       }
-      progress.finish(done.get(), users);
       awaitQuiet(recorder);
+      platformLeg.join(TimeUnit.SECONDS.toMillis(90));
+      progress.finish(done.get(), users);
     }
+    RuntimeException failed = platformFailure.get();
+    if (failed != null) platform.edits.check(false, "the platform leg failed: " + failed.getClass().getSimpleName());
     double seconds = (System.nanoTime() - start) / 1e9;
-    checkCovers(recorder.replies());
-    return report(options, recorder, agent, meters, users, rounds, seconds);
+    checkCovers(recorder.replies(), expected);
+    return report(options, recorder, agent, platform, meters, users, rounds, seconds);
   }
 
   /** The reply path the engine gets: the recorder, or the recorder behind a planted fault. */
@@ -234,7 +255,7 @@ public final class LiveScenario implements Scenario {
   }
 
   /** Each message covered by exactly as many replies as it must be (1; 0 when dropped or a stop command). */
-  private void checkCovers(List<Reply> replies) {
+  void checkCovers(List<Reply> replies, Map<String, Integer> expected) {
     Map<String, Integer> seen = new HashMap<>();
     for (Reply r : replies) for (String id : r.covers()) seen.merge(id, 1, Integer::sum);
     for (Map.Entry<String, Integer> e : new TreeMap<>(expected).entrySet()) {
@@ -246,7 +267,7 @@ public final class LiveScenario implements Scenario {
     }
   }
 
-  private static <T> Optional<T> await(CompletableFuture<T> f, Duration timeout) throws InterruptedException {
+  static <T> Optional<T> await(CompletableFuture<T> f, Duration timeout) throws InterruptedException {
     try {
       return Optional.of(f.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
     } catch (TimeoutException | ExecutionException e) {
@@ -319,7 +340,7 @@ public final class LiveScenario implements Scenario {
       count(dropQueued ? "api_drop_queued" : "api");
       cancel.check(c.turns() == 1 && c.dropped() == (dropQueued ? 1 : 0), "cancel(" + session + ", drop_queued "
           + dropQueued + ") answered " + c + " for a running turn and one queued message");
-      if (!cancelled(running, asked)) return;
+      if (!cancelled(recorder, running, asked)) return;
       Optional<String> held = lockHeld(resource);
       locks.check(held.isEmpty(), "after the CANCELLED reply to " + running + " its lock " + resource + " was still"
           + " held: " + held.orElse(""));
@@ -343,22 +364,7 @@ public final class LiveScenario implements Scenario {
         cancel.check(c.turns() == 1 && c.dropped() == 0, "cancel(" + session + ", drop_queued true) answered " + c
             + " for a running turn and nothing queued");
       }
-      cancelled(running, asked);
-    }
-
-    /** Checks that {@code id}'s turn ended CANCELLED within the limit of {@code askedNanos}. */
-    private boolean cancelled(String id, long askedNanos) throws InterruptedException {
-      Optional<LiveRecorder.Seen> r = await(recorder.reply(id), WAIT);
-      if (r.isEmpty() || r.get().reply().kind() != Reply.Kind.CANCELLED) {
-        cancel.check(false, "the cancelled turn of " + id + " was answered "
-            + r.map(s -> "with a " + s.reply().kind() + " reply").orElse("never"));
-        return false;
-      }
-      long nanos = r.get().nanos() - askedNanos;
-      cancelNanos.add(nanos);
-      cancel.check(nanos <= TimeUnit.MILLISECONDS.toNanos(CANCEL_LIMIT_MS), String.format(java.util.Locale.ROOT,
-          "the turn of %s stopped %.1f ms after its cancel (limit %d ms)", id, nanos / 1e6, CANCEL_LIMIT_MS));
-      return true;
+      cancelled(recorder, running, asked);
     }
 
     /**
@@ -379,7 +385,22 @@ public final class LiveScenario implements Scenario {
       InboundMessage.of("demo-probe", "x", "probe", "", Instant.EPOCH), IdSource.USER_ID);
   private static final long PROBE_TURN_BASE = 1_000_000_000L;
 
-  private void count(String kind) {
+  /** Checks that {@code id}'s turn ended CANCELLED within the limit of {@code askedNanos}. */
+  boolean cancelled(LiveRecorder recorder, String id, long askedNanos) throws InterruptedException {
+    Optional<LiveRecorder.Seen> r = await(recorder.reply(id), WAIT);
+    if (r.isEmpty() || r.get().reply().kind() != Reply.Kind.CANCELLED) {
+      cancel.check(false, "the cancelled turn of " + id + " was answered "
+          + r.map(s -> "with a " + s.reply().kind() + " reply").orElse("never"));
+      return false;
+    }
+    long nanos = r.get().nanos() - askedNanos;
+    cancelNanos.add(nanos);
+    cancel.check(nanos <= TimeUnit.MILLISECONDS.toNanos(CANCEL_LIMIT_MS), String.format(java.util.Locale.ROOT,
+        "the turn of %s stopped %.1f ms after its cancel (limit %d ms)", id, nanos / 1e6, CANCEL_LIMIT_MS));
+    return true;
+  }
+
+  void count(String kind) {
     cancels.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
   }
 
@@ -437,9 +458,9 @@ public final class LiveScenario implements Scenario {
     return m;
   }
 
-  private DemoReport report(DemoOptions options, LiveRecorder recorder, LiveAgent agent, SimpleMeterRegistry meters,
-      int users, int rounds, double seconds) {
-    List<Tally> checks = List.of(stream, steer, cancel, locks);
+  private DemoReport report(DemoOptions options, LiveRecorder recorder, LiveAgent agent, LivePlatformLeg platform,
+      SimpleMeterRegistry meters, int users, int rounds, double seconds) {
+    List<Tally> checks = List.of(stream, steer, cancel, locks, platform.edits);
     Map<String, DemoReport.PromiseResult> promises = new LinkedHashMap<>();
     promises.put("P10", p10(checks));
 
@@ -479,7 +500,9 @@ public final class LiveScenario implements Scenario {
     byCheck.put("steered_once", checkFigures(steer));
     byCheck.put("cancel_within_limit", checkFigures(cancel));
     byCheck.put("cancel_frees_locks", checkFigures(locks));
+    byCheck.put("edit_rate_and_final_text", checkFigures(platform.edits));
     load.put("checks", byCheck);
+    load.put("platform", platform.figures());
 
     Map<String, Long> engine = new TreeMap<>();
     for (Meter m : meters.getMeters()) {

@@ -29,7 +29,8 @@ class LiveScenarioTest {
     DemoReport.PromiseResult p10 = r.promises().get("P10");
     assertThat(p10.violations()).as(p10.examples().toString()).isZero();
     assertThat(r.passed()).isTrue();
-    for (String c : new String[] {"deltas_build_reply", "steered_once", "cancel_within_limit", "cancel_frees_locks"}) {
+    for (String c : new String[] {"deltas_build_reply", "steered_once", "cancel_within_limit", "cancel_frees_locks",
+        "edit_rate_and_final_text"}) {
       assertThat(check(r, c).get("checked")).as(c).isPositive();
     }
     assertThat(r.messages()).containsEntry("unanswered", 0L);
@@ -37,7 +38,18 @@ class LiveScenarioTest {
     assertThat((Long) r.load().get("deltas")).isGreaterThan((Long) r.load().get("streamed_replies"));
     assertThat((Long) r.load().get("steered_into_running_turn")).isPositive();
     assertThat((Long) r.load().get("locks_probed")).isPositive();
-    assertThat((Map<String, Long>) r.load().get("cancels")).containsKeys("api", "api_drop_queued", "stop_command");
+    assertThat((Map<String, Long>) r.load().get("cancels")).containsKeys("api", "api_drop_queued", "stop_command",
+        "http_post_cancel");
+    Map<String, Object> platform = (Map<String, Object>) r.load().get("platform");
+    assertThat((Long) platform.get("previews")).isPositive();
+    assertThat((Long) platform.get("answered_429")).isPositive();
+  }
+
+  @Test
+  void aGatewayEditingTooOftenIsSeen() throws Exception {
+    DemoReport r = run(LiveScenario.Fault.EDIT_TOO_OFTEN);
+    assertThat(check(r, "edit_rate_and_final_text").get("violations")).isPositive();
+    assertThat(r.promises().get("P10").examples()).anyMatch(e -> e.contains("got two previews"));
   }
 
   @Test
