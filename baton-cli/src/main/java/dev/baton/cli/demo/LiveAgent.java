@@ -37,7 +37,7 @@ final class LiveAgent implements Agent {
   static final int DELTAS = 3;
   static final long DELTA_PAUSE_MS = 8;
   static final long THINK_MS = 1_500;
-  static final int LONG_ROUNDS = 8;
+  static final int LONG_ROUNDS = 10;
   static final long LONG_PAUSE_MS = 30;
 
   private final Set<LiveScenario.Fault> faults;

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class LivePlatformLeg {
 
-  static final long EDIT_INTERVAL_MS = 150;
+  static final long EDIT_INTERVAL_MS = 250;
   /**
    * What the loopback's jitter may take off a gap: the gateway's throttle spaces the requests it sends, the
    * stand-in sees when they arrive (the first request of a connection arrives later than the next).

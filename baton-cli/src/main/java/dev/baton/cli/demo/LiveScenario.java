@@ -199,7 +199,7 @@ public final class LiveScenario implements Scenario {
         threads.shutdownNow();
       }
       awaitQuiet(recorder);
-      platformLeg.join(TimeUnit.SECONDS.toMillis(90));
+      if (!platformLeg.join(Duration.ofSeconds(90))) platform.edits.check(false, "the platform leg did not end in 90 s");
       progress.finish(done.get(), users);
     }
     RuntimeException failed = platformFailure.get();
