@@ -1,11 +1,16 @@
 package dev.baton.cli.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Reply;
 import dev.baton.config.BatonConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,19 +23,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /*
  * Overview: the live scenario's leg through a real gateway (in process, 127.0.0.1, a free port) and a Telegram
  * stand-in (LiveTelegram) that answers 429 with Retry-After now and then. Members of two Telegram groups send
  * messages through the signed webhook; each turn streams long enough for several preview edits, which the
  * gateway throttles per chat (channels.telegram.stream_edit_interval_ms, shared by the sessions of a group).
- * Beside them, HTTP users cancel their running turn with POST /v1/cancel. A LiveRecorder sits between engine
+ * Beside them, HTTP users cancel their running turn with POST /v1/cancel, and others read GET /v1/events (SSE) and
+ * check on the wire that each reply's deltas build its text and each message is covered once (one is steered). A LiveRecorder sits between engine
  * and the gateway's router, so the deltas check and the cover check hold here too; the edit check is on what
  * the stand-in received: consecutive previews of a chat at least the interval apart (less a tolerance for the
  * loopback's jitter; the final text is not throttled), and each final text is the last text of its message.
@@ -49,13 +58,18 @@ final class LivePlatformLeg {
   static final int MEMBERS = 2;
   static final int TELEGRAM_MESSAGES = 2;
   static final int HTTP_CANCELLERS = 2;
+  static final int SSE_USERS = 2;
 
   final Tally edits = new Tally("P10", "per chat, preview edits no more often than stream_edit_interval_ms, and"
       + " each final text ends as its message");
+  final Tally sse = new Tally("P10", "over GET /v1/events, the deltas of each reply build exactly its text and each"
+      + " message is covered by one reply");
   private final LiveScenario scenario;
   private final Map<String, Integer> expected = new ConcurrentHashMap<>();
   private final AtomicLong updateIds = new AtomicLong(70_000);
   private final Map<String, Object> figures = new LinkedHashMap<>();
+  private final AtomicLong sseDeltas = new AtomicLong();
+  private final AtomicLong sseReplies = new AtomicLong();
 
   LivePlatformLeg(LiveScenario scenario) {
     this.scenario = scenario;
@@ -87,7 +101,9 @@ final class LivePlatformLeg {
           .build("the live scenario's gateway");
       try (HostileGateway gw = new HostileGateway("live", config, secret, "", new LiveAgent(scenario.faults),
           new ConcurrentHashMap<>(), router -> {
-            LiveRecorder r = new LiveRecorder(scenario.stream, router);
+            // DROP_DELTA here loses deltas between the recorder and the gateway: the SSE users must see it
+            LiveRecorder r = new LiveRecorder(scenario.stream,
+                scenario.faults.contains(LiveScenario.Fault.DROP_DELTA) ? LiveScenario.droppingDeltas(router) : router);
             recorder.set(r);
             return r;
           });
@@ -102,6 +118,13 @@ final class LivePlatformLeg {
               return null;
             });
           }
+        }
+        for (int i = 1; i <= SSE_USERS; i++) {
+          HostileGateway.User user = gw.user("live-sse-" + i);
+          threads.submit(() -> {
+            sseUser(gw, user);
+            return null;
+          });
         }
         for (int i = 1; i <= HTTP_CANCELLERS; i++) {
           HostileGateway.User user = gw.user("live-http-" + i);
@@ -120,6 +143,8 @@ final class LivePlatformLeg {
         figures.put("answered_429", tg.rateLimited());
         figures.put("edit_interval_ms", interval);
         figures.put("http_cancels", (long) HTTP_CANCELLERS);
+        figures.put("sse_deltas", sseDeltas.get());
+        figures.put("sse_replies", sseReplies.get());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the Telegram stand-in", e);
@@ -165,6 +190,95 @@ final class LivePlatformLeg {
     scenario.cancel.check(c.status() == 200 && c.body().path("cancelled").asInt(-1) == 1,
         "POST /v1/cancel of " + user.sub + " was answered " + c.describe());
     scenario.cancelled(rec, id, asked);
+  }
+
+  /** One server-sent event as the client read it. */
+  private record Sse(String event, JsonNode data) {}
+
+  /**
+   * An HTTP user who reads {@code GET /v1/events} over the wire: sends a message once the stream is connected and
+   * a second one at the first delta of its turn (steered), then checks on the events alone that each reply's
+   * deltas build exactly its text and that each message is covered by exactly one reply.
+   */
+  private void sseUser(HostileGateway gw, HostileGateway.User user) throws InterruptedException {
+    LinkedBlockingQueue<Sse> events = new LinkedBlockingQueue<>();
+    try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+      HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + gw.authority() + "/v1/events"))
+          .header("Authorization", "Bearer " + user.token).header("Accept", "text/event-stream").GET().build();
+      CompletableFuture<HttpResponse<Stream<String>>> opened = client.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
+      Optional<HttpResponse<Stream<String>>> res = LiveScenario.await(opened, LiveScenario.WAIT);
+      if (res.isEmpty() || res.get().statusCode() != 200) {
+        sse.check(false, "GET /v1/events of " + user.sub + " was answered "
+            + res.map(r -> Integer.toString(r.statusCode())).orElse("never"));
+        return;
+      }
+      Thread reader = Thread.ofVirtual().name("demo-live-sse").start(() -> read(res.get().body(), events));
+      try {
+        List<String> ids = List.of(user.sub + "-1", user.sub + "-2");
+        for (String id : ids) expected.put(id, 1);
+        gw.post(user, HostileGateway.message(ids.get(0), "chat", null));
+        Map<String, StringBuilder> built = new HashMap<>();
+        Map<String, Integer> covered = new HashMap<>();
+        boolean steered = false;
+        long deadline = System.nanoTime() + LiveScenario.WAIT.toNanos();
+        while (!covered.keySet().containsAll(ids)) {
+          Sse e = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          if (e == null) {
+            sse.check(false, user.sub + " over GET /v1/events: replies covered " + covered.keySet()
+                + " of " + ids + " in " + LiveScenario.WAIT.toSeconds() + " s");
+            return;
+          }
+          if (e.event().equals("delta")) {
+            sseDeltas.incrementAndGet();
+            StringBuilder b = built.computeIfAbsent(e.data().path("reply_id").asText(), k -> new StringBuilder());
+            sse.check(e.data().path("offset").asLong(-1) == b.length(), user.sub + " over GET /v1/events:"
+                + " a delta of " + e.data().path("reply_id").asText() + " at offset " + e.data().path("offset")
+                + " after " + b.length() + " chars");
+            b.append(e.data().path("text").asText());
+            if (!steered) {
+              steered = true;
+              gw.post(user, HostileGateway.message(ids.get(1), "chat", null)); // while the turn streams
+            }
+          } else if (e.event().equals("reply")) {
+            sseReplies.incrementAndGet();
+            String replyId = e.data().path("reply_id").asText("");
+            String text = e.data().path("text").asText();
+            StringBuilder b = built.getOrDefault(replyId, new StringBuilder());
+            sse.check(!replyId.isEmpty() && b.toString().equals(text), user.sub + " over GET /v1/events:"
+                + " the deltas of '" + replyId + "' built '" + b + "', its reply says '" + text + "'");
+            for (JsonNode c : e.data().path("covers")) covered.merge(c.asText(), 1, Integer::sum);
+          }
+        }
+        for (String id : ids) {
+          sse.check(covered.getOrDefault(id, 0) == 1, user.sub + " over GET /v1/events: " + id
+              + " was covered by " + covered.getOrDefault(id, 0) + " replies");
+        }
+      } finally {
+        client.shutdownNow();
+        reader.interrupt();
+      }
+    }
+  }
+
+  /** Parses {@code event:}/{@code data:} lines into events until the stream ends. */
+  private static void read(Stream<String> lines, LinkedBlockingQueue<Sse> events) {
+    String[] event = {""};
+    StringBuilder data = new StringBuilder();
+    try (lines) {
+      lines.forEach(line -> {
+        if (line.isEmpty()) {
+          if (!event[0].isEmpty() && data.length() > 0) events.add(new Sse(event[0], HostileGateway.parse(data.toString())));
+          event[0] = "";
+          data.setLength(0);
+        } else if (line.startsWith("event:")) {
+          event[0] = line.substring(6).strip();
+        } else if (line.startsWith("data:")) {
+          data.append(line.substring(5).strip());
+        }
+      });
+    } catch (RuntimeException e) {
+      // the stream was closed by the user's end (shutdownNow) or the gateway's: nothing more to read
+    }
   }
 
   /**

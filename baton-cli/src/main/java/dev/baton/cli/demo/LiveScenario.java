@@ -211,21 +211,7 @@ public final class LiveScenario implements Scenario {
 
   /** The reply path the engine gets: the recorder, or the recorder behind a planted fault. */
   private ReplyHandler faulty(LiveRecorder recorder) {
-    if (faults.contains(Fault.DROP_DELTA)) {
-      AtomicLong n = new AtomicLong();
-      return new ReplyHandler() {
-        @Override
-        public void onReply(Reply r) {
-          recorder.onReply(r);
-        }
-
-        @Override
-        public void onLive(LiveEvent e) {
-          if (e instanceof LiveEvent.Delta && n.incrementAndGet() % 7 == 3) return;
-          recorder.onLive(e);
-        }
-      };
-    }
+    if (faults.contains(Fault.DROP_DELTA)) return droppingDeltas(recorder);
     if (faults.contains(Fault.DUPLICATE_REPLY)) {
       return new ReplyHandler() {
         @Override
@@ -241,6 +227,26 @@ public final class LiveScenario implements Scenario {
       };
     }
     return recorder;
+  }
+
+  /** The fault DROP_DELTA: {@code next} behind a path that loses the third delta of every stream. */
+  static ReplyHandler droppingDeltas(ReplyHandler next) {
+    Map<String, AtomicInteger> n = new ConcurrentHashMap<>();
+    return new ReplyHandler() {
+      @Override
+      public void onReply(Reply r) {
+        next.onReply(r);
+      }
+
+      @Override
+      public void onLive(LiveEvent e) {
+        if (e instanceof LiveEvent.Delta d
+            && n.computeIfAbsent(d.streamId(), k -> new AtomicInteger()).incrementAndGet() == 3) {
+          return;
+        }
+        next.onLive(e);
+      }
+    };
   }
 
   /** Waits (bounded) until every message that must be answered is, so the final sweep sees every reply. */
@@ -460,7 +466,7 @@ public final class LiveScenario implements Scenario {
 
   private DemoReport report(DemoOptions options, LiveRecorder recorder, LiveAgent agent, LivePlatformLeg platform,
       SimpleMeterRegistry meters, int users, int rounds, double seconds) {
-    List<Tally> checks = List.of(stream, steer, cancel, locks, platform.edits);
+    List<Tally> checks = List.of(stream, steer, cancel, locks, platform.edits, platform.sse);
     Map<String, DemoReport.PromiseResult> promises = new LinkedHashMap<>();
     promises.put("P10", p10(checks));
 
@@ -501,6 +507,7 @@ public final class LiveScenario implements Scenario {
     byCheck.put("cancel_within_limit", checkFigures(cancel));
     byCheck.put("cancel_frees_locks", checkFigures(locks));
     byCheck.put("edit_rate_and_final_text", checkFigures(platform.edits));
+    byCheck.put("sse_deltas_and_covers", checkFigures(platform.sse));
     load.put("checks", byCheck);
     load.put("platform", platform.figures());
 

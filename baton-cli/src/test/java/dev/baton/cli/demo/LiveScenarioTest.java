@@ -30,7 +30,7 @@ class LiveScenarioTest {
     assertThat(p10.violations()).as(p10.examples().toString()).isZero();
     assertThat(r.passed()).isTrue();
     for (String c : new String[] {"deltas_build_reply", "steered_once", "cancel_within_limit", "cancel_frees_locks",
-        "edit_rate_and_final_text"}) {
+        "edit_rate_and_final_text", "sse_deltas_and_covers"}) {
       assertThat(check(r, c).get("checked")).as(c).isPositive();
     }
     assertThat(r.messages()).containsEntry("unanswered", 0L);
@@ -43,6 +43,8 @@ class LiveScenarioTest {
     Map<String, Object> platform = (Map<String, Object>) r.load().get("platform");
     assertThat((Long) platform.get("previews")).isPositive();
     assertThat((Long) platform.get("answered_429")).isPositive();
+    assertThat((Long) platform.get("sse_deltas")).isGreaterThan((Long) platform.get("sse_replies"));
+    assertThat((Long) platform.get("sse_replies")).isPositive();
   }
 
   @Test
@@ -57,7 +59,9 @@ class LiveScenarioTest {
     DemoReport r = run(LiveScenario.Fault.DROP_DELTA);
     assertThat(r.passed()).isFalse();
     assertThat(check(r, "deltas_build_reply").get("violations")).isPositive();
-    assertThat(r.promises().get("P10").examples()).anyMatch(e -> e.contains("its deltas built"));
+    assertThat(r.promises().get("P10").examples()).anyMatch(e -> e.contains("delta at offset") || e.contains("its deltas built"));
+    assertThat(check(r, "sse_deltas_and_covers").get("violations")).as("seen on the wire by the SSE users")
+        .isPositive();
   }
 
   @Test
