@@ -50,7 +50,7 @@ final class LiveAgent implements Agent {
 
   @Override
   public void onTurn(Turn turn) throws Exception {
-    String[] w = turn.messages().getFirst().text().split(" ");
+    String[] w = turn.messages().getFirst().text().split(" ", -1);
     ReplyStream s = turn.openStream();
     s.append("re " + String.join(",", turn.messages().stream().map(Turn.Message::id).toList()) + ":");
     switch (w[0]) {

@@ -109,36 +109,38 @@ final class LivePlatformLeg {
           });
           ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
         LiveRecorder rec = java.util.Objects.requireNonNull(recorder.get());
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
         for (int g = 1; g <= GROUPS; g++) {
           for (int m = 1; m <= MEMBERS; m++) {
             int group = g;
-            long from = 7_000L + g * 10 + m;
-            threads.submit(() -> {
+            long from = 7_000L + g * 10L + m;
+            running.add(threads.submit(() -> {
               for (int k = 1; k <= TELEGRAM_MESSAGES; k++) telegramMessage(gw, telegramSecret, rec, tg, group, from);
               return null;
-            });
+            }));
           }
         }
         for (int i = 1; i <= SSE_USERS; i++) {
           HostileGateway.User user = gw.user("live-sse-" + i);
-          threads.submit(() -> {
+          running.add(threads.submit(() -> {
             sseUser(gw, user);
             return null;
-          });
+          }));
         }
         for (int i = 1; i <= HTTP_CANCELLERS; i++) {
           HostileGateway.User user = gw.user("live-http-" + i);
-          threads.submit(() -> {
+          running.add(threads.submit(() -> {
             httpCancel(gw, user, rec);
             return null;
-          });
+          }));
         }
         threads.shutdown();
         if (!threads.awaitTermination(60, TimeUnit.SECONDS)) edits.check(false, "the platform leg did not end in 60 s");
+        LiveScenario.ended(running, edits, "a platform leg user");
         scenario.checkCovers(rec.replies(), expected);
         checkEdits(tg.calls(), rec.replies());
         figures.put("telegram_chats", GROUPS);
-        figures.put("telegram_messages", (long) GROUPS * MEMBERS * TELEGRAM_MESSAGES);
+        figures.put("telegram_messages", (long) GROUPS * (long) MEMBERS * TELEGRAM_MESSAGES);
         figures.put("platform_requests", (long) tg.calls().size());
         figures.put("answered_429", tg.rateLimited());
         figures.put("edit_interval_ms", interval);

@@ -28,7 +28,6 @@ final class LiveRecorder implements ReplyHandler {
   /** A stream as its deltas showed it. */
   private static final class StreamLog {
     final StringBuilder text = new StringBuilder();
-    long deltas;
     @Nullable String offsetError;
   }
 
@@ -64,7 +63,6 @@ final class LiveRecorder implements ReplyHandler {
           s.offsetError = "delta at offset " + d.offset() + " after " + s.text.length() + " chars";
         }
         s.text.append(d.text());
-        s.deltas++;
       }
       future(firstDelta, d.inReplyTo()).complete(System.nanoTime());
     }

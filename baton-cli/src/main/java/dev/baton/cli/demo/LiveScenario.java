@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -176,10 +177,11 @@ public final class LiveScenario implements Scenario {
         Baton baton = Baton.builder().config(config).agent(agent).tools(tools).meterRegistry(meters)
             .replies(faulty(recorder)).build()) {
       ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+      List<Future<?>> running = new ArrayList<>();
       try {
         for (int u = 0; u < users; u++) {
           User user = new User(baton, tools, recorder, "live" + u, Role.values()[u % Role.values().length]);
-          threads.submit(() -> {
+          running.add(threads.submit(() -> {
             try {
               for (int round = 1; round <= rounds; round++) user.round(round);
             } catch (InterruptedException e) {
@@ -188,7 +190,7 @@ public final class LiveScenario implements Scenario {
               done.incrementAndGet();
             }
             return null;
-          });
+          }));
         }
         threads.shutdown();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -198,6 +200,7 @@ public final class LiveScenario implements Scenario {
       } finally {
         threads.shutdownNow();
       }
+      ended(running, steer, "a simulated user");
       awaitQuiet(recorder);
       if (!platformLeg.join(Duration.ofSeconds(90))) platform.edits.check(false, "the platform leg did not end in 90 s");
       progress.finish(done.get(), users);
@@ -247,6 +250,23 @@ public final class LiveScenario implements Scenario {
         next.onLive(e);
       }
     };
+  }
+
+  /** Each of {@code users} must have ended normally (after a bounded wait): else a violation of {@code tally}. */
+  static void ended(List<Future<?>> users, Tally tally, String who) {
+    for (Future<?> f : users) {
+      try {
+        f.get(1, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        tally.check(false, who + " failed: " + (cause == null ? e : cause).getClass().getSimpleName());
+      } catch (TimeoutException | java.util.concurrent.CancellationException e) {
+        tally.check(false, who + " did not end in time");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** Waits (bounded) until every message that must be answered is, so the final sweep sees every reply. */
@@ -302,7 +322,8 @@ public final class LiveScenario implements Scenario {
     }
 
     private String send(String text, int mustBeCovered) {
-      String id = name + "-" + (++seq);
+      seq++;
+      String id = name + "-" + seq;
       expected.put(id, mustBeCovered);
       Admission a = baton.submit(new InboundMessage(DemoMessages.CHANNEL, id, name, "", OrderKey.NONE, text,
           Instant.now(), Map.of()));

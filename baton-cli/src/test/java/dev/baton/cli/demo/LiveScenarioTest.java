@@ -23,6 +23,7 @@ class LiveScenarioTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void streamsSteeringAndCancelsKeepP10() throws Exception {
     DemoReport r = run();
     assertThat(r.promises()).containsOnlyKeys("P10");
