@@ -2,6 +2,7 @@ package dev.baton.agents;
 
 import dev.baton.Agent;
 import dev.baton.DeadlockException;
+import dev.baton.ReplyStream;
 import dev.baton.Transcript.Role;
 import dev.baton.Turn;
 import dev.baton.agents.ProviderCaller.ProviderException;
@@ -18,14 +19,17 @@ import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the agent loop of `agent.type: openai`. A turn sends the system prompt, the session transcript
@@ -33,13 +37,19 @@ import java.util.Optional;
  * for tools, the calls of one response run in parallel through Turn.tools().callAll (locks, idempotency,
  * timeouts, deadlock detection) and their results go back to the model; the loop ends with the model's
  * answer or, after max_tool_rounds rounds, with a reply that says so.
+ *   Streaming (agent.openai.stream, default true; P10): each model request is a stream, and its text goes to
+ *   one ReplyStream of the turn as it arrives (opened at the first text; the texts of several rounds are
+ *   separated by a blank line); the turn's reply is that stream's whole text. Steer: after each tool round,
+ *   before the next request, the messages steered into the turn (Turn.takeSteered) join the conversation.
  *
  * Concurrency: one instance serves every session; it keeps no per-session state (Agent's contract). onTurn
  * blocks its virtual thread on the HTTP call and on callAll; an interrupt (turn timeout, queue mode
- * interrupt) cancels the HTTP exchange and propagates as InterruptedException, so nothing is committed.
+ * interrupt, cancel) cancels the HTTP exchange or closes the provider's stream and propagates as
+ * InterruptedException. Stream deltas are appended on the HTTP client's thread (ReplyStream is thread-safe).
  *
  * Failure: provider failures become an error reply (Reply.Kind.ERROR) in plain words (no stack trace, no body,
- * no key), committed with the turn so the user's message stays in the transcript; tool failures
+ * no key), committed with the turn so the user's message stays in the transcript (after part of a streamed
+ * answer was shown, the sentence is appended to that stream instead, so the user's one message says it); tool failures
  * (timeout, deadlock victim, tool error) go back to the model as error results so it can adapt.
  */
 /** An agent that talks to any OpenAI-compatible chat-completions endpoint and calls Baton tools. */
@@ -50,11 +60,18 @@ public final class OpenAiAgent implements Agent {
 
   private final OpenAiConfig config;
   private final ProviderCaller provider;
+  private final boolean streams;
 
   OpenAiAgent(OpenAiConfig config, ChatModel model, Scheduler scheduler) {
+    this(config, model, null, scheduler);
+  }
+
+  /** With {@code streaming} used for every request when {@code config.stream()} (null: never streams). */
+  OpenAiAgent(OpenAiConfig config, ChatModel model, @Nullable StreamingChatModel streaming, Scheduler scheduler) {
     this.config = config;
-    this.provider = new ProviderCaller(model, scheduler, config.maxRetries(), config.retryInitialBackoffMs(),
-        config.retryMaxBackoffMs());
+    this.streams = config.stream() && streaming != null;
+    this.provider = new ProviderCaller(model, streaming, scheduler, config.maxRetries(),
+        config.retryInitialBackoffMs(), config.retryMaxBackoffMs());
   }
 
   /** An agent for {@code config}, with time and backoff from {@code scheduler}. */
@@ -68,8 +85,66 @@ public final class OpenAiAgent implements Agent {
         .logRequests(false)
         .logResponses(false);
     // Servers without authentication (Ollama, vLLM) accept any key; LangChain4j requires a non-empty one.
-    b.apiKey(config.apiKey().isEmpty() ? "none" : config.apiKey());
-    return new OpenAiAgent(config, b.build(), scheduler);
+    String key = config.apiKey().isEmpty() ? "none" : config.apiKey();
+    b.apiKey(key);
+    StreamingChatModel streaming = !config.stream() ? null : OpenAiStreamingChatModel.builder()
+        .baseUrl(config.baseUrl())
+        .modelName(config.model())
+        .temperature(config.temperature())
+        .timeout(Duration.ofMillis(config.requestTimeoutMs()))
+        .apiKey(key)
+        .httpClientBuilder(CancellableHttpClient.builder()) // a cancel reaches the socket, also before the first chunk
+        .logRequests(false)
+        .logResponses(false)
+        .build();
+    return new OpenAiAgent(config, b.build(), streaming, scheduler);
+  }
+
+  /** The turn's one ReplyStream, opened at the first text. Thread-safe (appended from the HTTP client's thread). */
+  private static final class Shown {
+    private final Turn turn;
+    private @Nullable ReplyStream stream;
+    private boolean roundHasText;
+
+    Shown(Turn turn) {
+      this.turn = turn;
+    }
+
+    /** A new model round: its first text is set off from the previous round's by a blank line. */
+    synchronized void newRound() {
+      roundHasText = false;
+    }
+
+    synchronized void text(String t) {
+      ReplyStream s = stream;
+      if (s == null) {
+        s = turn.openStream();
+        stream = s;
+      } else if (!roundHasText && !s.text().isEmpty()) {
+        s.append("\n\n");
+      }
+      roundHasText = true;
+      s.append(t);
+    }
+
+    synchronized boolean any() {
+      return stream != null;
+    }
+
+    /** Ends the turn's answer with {@code last} (appended if text was shown, else the turn's reply). */
+    synchronized void end(String last, boolean error) {
+      ReplyStream s = stream;
+      if (s == null) {
+        if (error) turn.replyError(last);
+        else turn.reply(last);
+        return;
+      }
+      if (!last.isEmpty()) {
+        if (!s.text().isEmpty()) s.append("\n\n");
+        s.append(last);
+      }
+      s.finish();
+    }
   }
 
   @Override
@@ -86,32 +161,45 @@ public final class OpenAiAgent implements Agent {
     List<ToolSpecification> tools = ToolSchemas.toSpecifications(available, names);
     List<String> messageIds = turn.messages().stream().map(Turn.Message::id).toList();
 
+    Shown shown = new Shown(turn);
     for (int round = 0; ; round++) {
       ChatRequest.Builder request = ChatRequest.builder().messages(messages);
       if (!tools.isEmpty()) request.toolSpecifications(tools);
       AiMessage ai;
+      boolean streamedRound = false;
       try {
-        ai = provider.call(request.build(), turn.deadline()).aiMessage();
+        if (streams) {
+          shown.newRound();
+          ai = provider.stream(request.build(), turn.deadline(), shown::text).aiMessage();
+          streamedRound = true;
+        } else {
+          ai = provider.call(request.build(), turn.deadline()).aiMessage();
+        }
       } catch (ProviderException e) {
-        turn.replyError(String.valueOf(e.getMessage()));
+        shown.end(String.valueOf(e.getMessage()), true);
         return;
       }
       if (!ai.hasToolExecutionRequests()) {
         String text = ai.text() == null ? "" : ai.text();
         turn.transcript().append(Role.ASSISTANT, text);
-        turn.reply(text.isBlank() ? EMPTY_ANSWER : text);
+        if (streamedRound && shown.any()) shown.end(text.isBlank() ? EMPTY_ANSWER : "", false);
+        else shown.end(text.isBlank() ? EMPTY_ANSWER : text, false);
         return;
       }
       if (round >= config.maxToolRounds()) {
         String text = "I stopped after " + config.maxToolRounds() + " rounds of tool calls without reaching an"
             + " answer. Please narrow the request or try again.";
         turn.transcript().append(Role.ASSISTANT, text);
-        turn.reply(text);
+        shown.end(text, false);
         return;
       }
       messages.add(ai);
       if (ai.text() != null && !ai.text().isBlank()) turn.transcript().append(Role.ASSISTANT, ai.text());
       runTools(turn, names, messageIds, round, ai.toolExecutionRequests(), messages);
+      for (Turn.Message m : turn.takeSteered()) { // steer (P10): they are part of this turn from here on
+        messages.add(UserMessage.from(m.text()));
+        turn.transcript().append(Role.USER, m.text());
+      }
     }
   }
 

@@ -4,12 +4,23 @@ import dev.baton.spi.Scheduler;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.PartialToolCall;
+import dev.langchain4j.model.chat.response.PartialToolCallContext;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +34,14 @@ import org.slf4j.LoggerFactory;
  * blocks the calling (virtual) thread; an interrupt during the HTTP exchange or the backoff stops both (the
  * JDK HttpClient cancels the exchange) and surfaces as InterruptedException.
  *
+ * Streaming (P10): stream() sends the request with "stream": true through LangChain4j's StreamingChatModel
+ * (which assembles tool-call fragments by index and reads usage from the last chunk) and hands each text delta
+ * on as it arrives, on the HTTP client's thread. The same retry rules hold until the first text reached the
+ * user; after that a failure ends the call (a retry would show the start of the answer twice). An interrupt
+ * (cancel, timeout) returns at once and cancels the stream through its StreamingHandle, which closes the
+ * response body and with it the connection; a stream whose first chunk has not come yet is cancelled when it
+ * comes (or ends at the request timeout).
+ *
  * Failure: a ProviderException carries a sentence fit for a user and never the provider's body, which can
  * quote the API key ("Incorrect API key provided: sk-...").
  */
@@ -32,6 +51,7 @@ final class ProviderCaller {
   private static final Logger LOG = LoggerFactory.getLogger(ProviderCaller.class);
 
   private final ChatModel model;
+  private final @Nullable StreamingChatModel streaming;
   private final Scheduler scheduler;
   private final int maxRetries;
   private final long initialBackoffMs;
@@ -39,7 +59,14 @@ final class ProviderCaller {
 
   public ProviderCaller(ChatModel model, Scheduler scheduler, int maxRetries, long initialBackoffMs,
       long maxBackoffMs) {
+    this(model, null, scheduler, maxRetries, initialBackoffMs, maxBackoffMs);
+  }
+
+  /** With {@code streaming} for {@link #stream} (null: no streaming). */
+  public ProviderCaller(ChatModel model, @Nullable StreamingChatModel streaming, Scheduler scheduler, int maxRetries,
+      long initialBackoffMs, long maxBackoffMs) {
     this.model = model;
+    this.streaming = streaming;
     this.scheduler = scheduler;
     this.maxRetries = maxRetries;
     this.initialBackoffMs = initialBackoffMs;
@@ -71,29 +98,147 @@ final class ProviderCaller {
       } catch (RuntimeException e) {
         failure = e;
       }
-      if (Thread.interrupted() || causedBy(failure, InterruptedException.class)) {
-        throw new InterruptedException("turn cancelled during the provider call");
-      }
-      int status = status(failure);
-      boolean retryable = status == 429 || status >= 500 || timedOut(failure) || connectionFailed(failure, status);
-      if (!retryable) {
-        LOG.warn("provider call failed: {}", describe(failure, status));
-        throw new ProviderException(userMessage(failure, status));
-      }
-      if (attempt >= maxRetries) {
-        LOG.warn("provider call failed after {} attempts: {}", attempt + 1, describe(failure, status));
-        throw new ProviderException("The model provider is unavailable (" + label(failure, status)
-            + ") and did not recover after " + (attempt + 1) + " attempts. Please try again later.");
-      }
-      long backoff = Math.min(maxBackoffMs, initialBackoffMs << Math.min(attempt, 30));
-      if (scheduler.now().plusMillis(backoff).isAfter(deadline)) {
-        LOG.warn("provider call failed ({}); no time left before the turn's deadline to retry", label(failure, status));
-        throw new ProviderException("The model provider is unavailable (" + label(failure, status)
-            + ") and the turn ran out of time to retry. Please try again later.");
-      }
-      LOG.info("provider call failed ({}), retry {} of {} in {} ms", label(failure, status), attempt + 1, maxRetries, backoff);
-      pause(Duration.ofMillis(backoff));
+      retryOrThrow(failure, attempt, deadline, true);
     }
+  }
+
+  /**
+   * Sends {@code request} as a stream, handing each text delta to {@code onText} (on the HTTP client's thread, in
+   * order) and returning the whole response (text, tool calls, usage) when the stream ends. Retries as
+   * {@link #call} does while no text has been handed on.
+   *
+   * @throws InterruptedException if the calling thread is interrupted; the stream is cancelled
+   * @throws ProviderException when the provider fails for good, or fails after text was handed on
+   * @throws java.util.concurrent.CancellationException if {@code onText} threw it (the turn was cancelled)
+   */
+  public ChatResponse stream(ChatRequest request, Instant deadline, Consumer<String> onText)
+      throws InterruptedException, ProviderException {
+    StreamingChatModel s = streaming;
+    if (s == null) throw new IllegalStateException("no streaming model");
+    AtomicBoolean shown = new AtomicBoolean();
+    for (int attempt = 0; ; attempt++) {
+      RuntimeException failure;
+      try {
+        ChatResponse r = streamOnce(s, request, onText, shown);
+        if (r == null || r.aiMessage() == null) {
+          throw new ProviderException("The model provider sent a response without a message.");
+        }
+        if (r.tokenUsage() != null) {
+          LOG.debug("provider usage: {} prompt, {} completion tokens", r.tokenUsage().inputTokenCount(),
+              r.tokenUsage().outputTokenCount());
+        }
+        return r;
+      } catch (java.util.concurrent.CancellationException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      retryOrThrow(failure, attempt, deadline, !shown.get());
+    }
+  }
+
+  private static ChatResponse streamOnce(StreamingChatModel s, ChatRequest request, Consumer<String> onText,
+      AtomicBoolean shown) throws InterruptedException {
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+    AtomicReference<@Nullable StreamingHandle> handle = new AtomicReference<>();
+    AtomicBoolean abandoned = new AtomicBoolean();
+    CancellableHttpClient.Call call = new CancellableHttpClient.Call();
+    StreamingChatResponseHandler handler = new StreamingChatResponseHandler() {
+      @Override
+      public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+        StreamingHandle h = context.streamingHandle();
+        handle.set(h);
+        if (abandoned.get()) {
+          h.cancel();
+          return;
+        }
+        String text = partial.text();
+        if (text == null || text.isEmpty()) return;
+        try {
+          onText.accept(text);
+          shown.set(true);
+        } catch (RuntimeException e) { // the turn is over (CancellationException) or the sink failed
+          abandoned.set(true);
+          h.cancel();
+          done.completeExceptionally(e);
+        }
+      }
+
+      @Override
+      public void onPartialToolCall(PartialToolCall partial, PartialToolCallContext context) {
+        handle.set(context.streamingHandle());
+        if (abandoned.get()) context.streamingHandle().cancel();
+      }
+
+      @Override
+      public void onCompleteResponse(ChatResponse response) {
+        done.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        done.completeExceptionally(error);
+      }
+    };
+    ScopedValue.where(CancellableHttpClient.CALL, call).run(() -> s.chat(request, handler));
+    try {
+      ChatResponse r = done.get();
+      if (r != null && r.finishReason() == null) {
+        // No chunk said how the answer ended: the body was no stream at all, or it was cut short (every
+        // chat-completions server ends a stream with a finish_reason before [DONE]).
+        throw new NotAStream();
+      }
+      return r;
+    } catch (InterruptedException e) {
+      abandoned.set(true);
+      call.cancel(); // cancels the exchange, or closes the body: the provider sees the connection go
+      StreamingHandle h = handle.get();
+      if (h != null) h.cancel();
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(c);
+    }
+  }
+
+  /** A 200 whose body ended without a finish reason: not a stream, or one cut short. */
+  private static final class NotAStream extends RuntimeException {
+    NotAStream() {
+      super("not a chat-completions stream", null, false, false);
+    }
+  }
+
+  /** Returns to retry after the backoff, or throws: the rules of {@link #call}, retrying only if {@code mayRetry}. */
+  private void retryOrThrow(RuntimeException failure, int attempt, Instant deadline, boolean mayRetry)
+      throws InterruptedException, ProviderException {
+    if (Thread.interrupted() || causedBy(failure, InterruptedException.class)) {
+      throw new InterruptedException("turn cancelled during the provider call");
+    }
+    int status = status(failure);
+    if (!mayRetry) { // part of the answer was shown: a retry would show its start twice
+      LOG.warn("provider stream failed after part of the answer was shown: {}", describe(failure, status));
+      throw new ProviderException("The model provider stopped in the middle of the answer (" + label(failure, status)
+          + "). Please try again.");
+    }
+    boolean retryable = status == 429 || status >= 500 || timedOut(failure) || connectionFailed(failure, status);
+    if (!retryable) {
+      LOG.warn("provider call failed: {}", describe(failure, status));
+      throw new ProviderException(userMessage(failure, status));
+    }
+    if (attempt >= maxRetries) {
+      LOG.warn("provider call failed after {} attempts: {}", attempt + 1, describe(failure, status));
+      throw new ProviderException("The model provider is unavailable (" + label(failure, status)
+          + ") and did not recover after " + (attempt + 1) + " attempts. Please try again later.");
+    }
+    long backoff = Math.min(maxBackoffMs, initialBackoffMs << Math.min(attempt, 30));
+    if (scheduler.now().plusMillis(backoff).isAfter(deadline)) {
+      LOG.warn("provider call failed ({}); no time left before the turn's deadline to retry", label(failure, status));
+      throw new ProviderException("The model provider is unavailable (" + label(failure, status)
+          + ") and the turn ran out of time to retry. Please try again later.");
+    }
+    LOG.info("provider call failed ({}), retry {} of {} in {} ms", label(failure, status), attempt + 1, maxRetries, backoff);
+    pause(Duration.ofMillis(backoff));
   }
 
   private void pause(Duration d) throws InterruptedException {
@@ -139,6 +284,7 @@ final class ProviderCaller {
   private static String label(Throwable t, int status) {
     if (status > 0) return "HTTP " + status;
     if (causedBy(t, java.net.ConnectException.class)) return "connection refused";
+    if (t instanceof NotAStream) return "the stream ended early";
     return timedOut(t) ? "timeout" : "connection lost";
   }
 
@@ -161,6 +307,7 @@ final class ProviderCaller {
     if (causedBy(t, com.fasterxml.jackson.core.JacksonException.class)) {
       return "The model provider sent a response that is not valid chat-completions JSON.";
     }
+    if (t instanceof NotAStream) return "The model provider sent a response that is not a chat-completions stream.";
     if (causedBy(t, java.io.IOException.class)) return "The model provider could not be reached.";
     return "The model provider sent a response that Baton could not read.";
   }

@@ -112,4 +112,57 @@ public final class FakeTurn implements Turn {
   public void reply(String text, long turnNumber) {
     replies.add(text);
   }
+
+  /** Every text appended to a stream of this turn, in order (all streams). */
+  public final List<String> deltas = new CopyOnWriteArrayList<>();
+  /** Replies that were staged by finishing a stream (also in {@link #replies}). */
+  public final List<String> streamed = new CopyOnWriteArrayList<>();
+  /** Messages {@link #takeSteered} hands out, once each; tests add to it while the turn runs. */
+  public final java.util.concurrent.ConcurrentLinkedQueue<Message> steer = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** How often {@link #takeSteered} was called. */
+  public final java.util.concurrent.atomic.AtomicInteger steerCalls = new java.util.concurrent.atomic.AtomicInteger();
+  /** Counted down at the first delta. */
+  public final java.util.concurrent.CountDownLatch firstDelta = new java.util.concurrent.CountDownLatch(1);
+
+  @Override
+  public dev.baton.ReplyStream openStream() {
+    StringBuilder text = new StringBuilder();
+    return new dev.baton.ReplyStream() {
+      private boolean finished;
+
+      @Override
+      public String id() {
+        return messages.getFirst().id() + "#1";
+      }
+
+      @Override
+      public synchronized void append(String t) {
+        if (finished) throw new IllegalStateException("finished");
+        text.append(t);
+        deltas.add(t);
+        firstDelta.countDown();
+      }
+
+      @Override
+      public synchronized void finish() {
+        if (finished) throw new IllegalStateException("finished");
+        finished = true;
+        replies.add(text.toString());
+        streamed.add(text.toString());
+      }
+
+      @Override
+      public synchronized String text() {
+        return text.toString();
+      }
+    };
+  }
+
+  @Override
+  public List<Message> takeSteered() {
+    steerCalls.incrementAndGet();
+    List<Message> out = new ArrayList<>();
+    for (Message m; (m = steer.poll()) != null; ) out.add(m);
+    return out;
+  }
 }

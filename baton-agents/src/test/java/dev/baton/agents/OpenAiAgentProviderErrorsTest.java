@@ -106,6 +106,19 @@ class OpenAiAgentProviderErrorsTest extends ScriptedProviderFixture {
     AgentThread.run(OpenAiAgent.create(config(3), scheduler), turn);
 
     assertThat(server.requests()).hasSize(1);
+    assertThat(turn.replies).singleElement().asString().contains("not a chat-completions stream");
+    assertThat(turn.errors).hasSize(1);
+    assertPlainWords(turn.replies.get(0));
+  }
+
+  @Test
+  void aMalformedResponseWithoutStreamingBecomesAClearErrorReply() throws Exception {
+    server.enqueue(status(200, "<html>this is not chat completions</html>"));
+    FakeTurn turn = FakeTurn.of("hi", new FakeTools(), deadline);
+    AgentThread.run(OpenAiAgent.create(config(3).withStream(false), scheduler), turn);
+
+    assertThat(server.requests()).hasSize(1);
+    assertThat(server.requests().getFirst().body().path("stream").asBoolean()).isFalse();
     assertThat(turn.replies).singleElement().asString().contains("not valid chat-completions JSON");
     assertPlainWords(turn.replies.get(0));
   }

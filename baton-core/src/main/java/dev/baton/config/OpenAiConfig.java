@@ -23,7 +23,17 @@ public record OpenAiConfig(
     @Doc("How many times a request that failed with 429, 5xx, a timeout or a connection error is retried (within the turn's deadline).")
         int maxRetries,
     @Doc("Backoff before the first retry (ms); it doubles on every retry.") long retryInitialBackoffMs,
-    @Doc("Longest backoff between two retries (ms).") long retryMaxBackoffMs) {
+    @Doc("Longest backoff between two retries (ms).") long retryMaxBackoffMs,
+    @Doc("Stream the model's answer (`\"stream\": true` chat completions over SSE; P10): the user sees it as it"
+        + " is written. `false` for providers without streaming: one request, one final reply.") boolean stream) {
+
+  /** With {@code stream: true}. */
+  public OpenAiConfig(String baseUrl, String model, String apiKey, String systemPrompt, double temperature,
+      int maxToolRounds, int maxHistoryEntries, long requestTimeoutMs, int maxRetries, long retryInitialBackoffMs,
+      long retryMaxBackoffMs) {
+    this(baseUrl, model, apiKey, systemPrompt, temperature, maxToolRounds, maxHistoryEntries, requestTimeoutMs,
+        maxRetries, retryInitialBackoffMs, retryMaxBackoffMs, true);
+  }
 
   public OpenAiConfig {
     Objects.requireNonNull(baseUrl, "base_url");
@@ -56,37 +66,42 @@ public record OpenAiConfig(
 
   public OpenAiConfig withBaseUrl(String url) {
     return new OpenAiConfig(url, model, apiKey, systemPrompt, temperature, maxToolRounds, maxHistoryEntries,
-        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs);
+        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs, stream);
   }
 
   public OpenAiConfig withModel(String m) {
     return new OpenAiConfig(baseUrl, m, apiKey, systemPrompt, temperature, maxToolRounds, maxHistoryEntries,
-        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs);
+        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs, stream);
   }
 
   public OpenAiConfig withApiKey(String key) {
     return new OpenAiConfig(baseUrl, model, key, systemPrompt, temperature, maxToolRounds, maxHistoryEntries,
-        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs);
+        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs, stream);
   }
 
   public OpenAiConfig withSystemPrompt(String prompt) {
     return new OpenAiConfig(baseUrl, model, apiKey, prompt, temperature, maxToolRounds, maxHistoryEntries,
-        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs);
+        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs, stream);
   }
 
   public OpenAiConfig withMaxToolRounds(int rounds) {
     return new OpenAiConfig(baseUrl, model, apiKey, systemPrompt, temperature, rounds, maxHistoryEntries,
-        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs);
+        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs, stream);
   }
 
   public OpenAiConfig withRetries(int retries, long initialBackoffMs, long maxBackoffMs) {
     return new OpenAiConfig(baseUrl, model, apiKey, systemPrompt, temperature, maxToolRounds, maxHistoryEntries,
-        requestTimeoutMs, retries, initialBackoffMs, maxBackoffMs);
+        requestTimeoutMs, retries, initialBackoffMs, maxBackoffMs, stream);
+  }
+
+  public OpenAiConfig withStream(boolean on) {
+    return new OpenAiConfig(baseUrl, model, apiKey, systemPrompt, temperature, maxToolRounds, maxHistoryEntries,
+        requestTimeoutMs, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs, on);
   }
 
   public OpenAiConfig withRequestTimeoutMs(long ms) {
     return new OpenAiConfig(baseUrl, model, apiKey, systemPrompt, temperature, maxToolRounds, maxHistoryEntries,
-        ms, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs);
+        ms, maxRetries, retryInitialBackoffMs, retryMaxBackoffMs, stream);
   }
 
   /** Everything but the API key, which shows only whether it is set. */
@@ -96,6 +111,6 @@ public record OpenAiConfig(
         + ", systemPrompt=" + systemPrompt + ", temperature=" + temperature + ", maxToolRounds=" + maxToolRounds
         + ", maxHistoryEntries=" + maxHistoryEntries + ", requestTimeoutMs=" + requestTimeoutMs
         + ", maxRetries=" + maxRetries + ", retryInitialBackoffMs=" + retryInitialBackoffMs
-        + ", retryMaxBackoffMs=" + retryMaxBackoffMs + "]";
+        + ", retryMaxBackoffMs=" + retryMaxBackoffMs + ", stream=" + stream + "]";
   }
 }

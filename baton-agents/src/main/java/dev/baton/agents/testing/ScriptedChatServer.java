@@ -28,6 +28,11 @@ import java.util.function.Function;
  * with scripted responses, in order, and records every request (headers and JSON body). For tests, examples
  * and benchmarks; it never talks to anything outside the loopback interface.
  *
+ * <p><b>Streaming.</b> A request with {@code "stream": true} gets its completion as chat-completion chunks over SSE:
+ * a keep-alive comment, the content in {@link #CHUNKS} pieces, each tool call's id and name first and its
+ * arguments in two fragments, a chunk with the finish reason, a usage chunk with no choices, then
+ * {@code data: [DONE]}. {@link Streamed} scripts the exact deltas, a pause between them, or a cut connection.
+ *
  * <p><b>Concurrency.</b> Thread-safe: requests are served on virtual threads; {@link #enqueue} and
  * {@link #requests} may be called from any thread. The script is a FIFO queue: concurrent requests take
  * responses in the order they arrive. When the script is empty, the {@linkplain #fallback fallback} answers.
@@ -47,6 +52,30 @@ public final class ScriptedChatServer implements AutoCloseable {
 
   /** Waits until {@code release} opens (at most 60 s), then answers {@code then}. Counts {@code arrived} down first. */
   public record Held(CountDownLatch arrived, CountDownLatch release, Response then) implements Response {}
+
+  /**
+   * A streamed answer with exactly these content {@code deltas} (then {@code toolCalls}), {@code pauseMillis}
+   * apart (the server's own pace, as a slow model's); {@code cutAfter} >= 0 closes the connection after that many
+   * deltas without finishing (a provider failing mid-stream). Answered as one completion when not streamed.
+   */
+  public record Streamed(List<String> deltas, List<ToolCallSpec> toolCalls, long pauseMillis, int cutAfter)
+      implements Response {
+    public Streamed {
+      deltas = List.copyOf(deltas);
+      toolCalls = List.copyOf(toolCalls);
+    }
+  }
+
+  /** Content pieces a streamed {@link Completion} is split into (fewer when the text is shorter). */
+  public static final int CHUNKS = 3;
+
+  /** Token counts every scripted response reports as usage. */
+  public static final int PROMPT_TOKENS = 11, COMPLETION_TOKENS = 7;
+
+  /** A streamed answer of these deltas, at once. */
+  public static Response streamed(String... deltas) {
+    return new Streamed(List.of(deltas), List.of(), 0, -1);
+  }
 
   /** A tool call in a scripted completion. */
   public record ToolCallSpec(String id, String name, String argumentsJson) {}
@@ -167,8 +196,86 @@ public final class ScriptedChatServer implements AutoCloseable {
         send(exchange, h.then(), request);
       }
       case Raw raw -> write(exchange, raw.status(), raw.body());
+      case Completion c when request.path("stream").asBoolean() ->
+          stream(exchange, new Streamed(split(c.content()), c.toolCalls(), 0, -1), request);
       case Completion c -> write(exchange, 200, completionJson(c, request.path("model").asText("model")));
+      case Streamed st when request.path("stream").asBoolean() -> stream(exchange, st, request);
+      case Streamed st -> write(exchange, 200,
+          completionJson(new Completion(String.join("", st.deltas()), st.toolCalls()), request.path("model").asText("model")));
     }
+  }
+
+  private static List<String> split(String text) {
+    List<String> out = new ArrayList<>();
+    int n = Math.min(CHUNKS, Math.max(1, text.length()));
+    int step = (text.length() + n - 1) / n;
+    for (int i = 0; i < text.length(); i += Math.max(1, step)) out.add(text.substring(i, Math.min(text.length(), i + step)));
+    return out;
+  }
+
+  private void stream(HttpExchange exchange, Streamed st, JsonNode request) {
+    String model = request.path("model").asText("model");
+    try {
+      exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+      exchange.sendResponseHeaders(200, 0);
+      var out = exchange.getResponseBody();
+      out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      int i = 0;
+      for (String d : st.deltas()) {
+        if (st.cutAfter() >= 0 && i == st.cutAfter()) {
+          throw new IllegalStateException("scripted cut"); // HttpServer drops the connection mid-body
+        }
+        if (i > 0 && st.pauseMillis() > 0) Thread.sleep(st.pauseMillis());
+        ObjectNode delta = JSON.createObjectNode();
+        if (i == 0) delta.put("role", "assistant");
+        delta.put("content", d);
+        chunk(out, model, delta, null);
+        i++;
+      }
+      int index = 0;
+      for (ToolCallSpec t : st.toolCalls()) {
+        ObjectNode first = JSON.createObjectNode();
+        ObjectNode call = first.putArray("tool_calls").addObject().put("index", index).put("id", t.id())
+            .put("type", "function");
+        call.putObject("function").put("name", t.name()).put("arguments", "");
+        chunk(out, model, first, null);
+        String args = t.argumentsJson();
+        int half = args.length() / 2;
+        for (String part : List.of(args.substring(0, half), args.substring(half))) {
+          ObjectNode more = JSON.createObjectNode();
+          more.putArray("tool_calls").addObject().put("index", index).putObject("function").put("arguments", part);
+          chunk(out, model, more, null);
+        }
+        index++;
+      }
+      chunk(out, model, JSON.createObjectNode(), st.toolCalls().isEmpty() ? "stop" : "tool_calls");
+      ObjectNode usage = JSON.createObjectNode().put("id", "chatcmpl-scripted").put("object", "chat.completion.chunk")
+          .put("created", 1).put("model", model);
+      usage.putArray("choices");
+      usage.putObject("usage").put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", COMPLETION_TOKENS)
+          .put("total_tokens", PROMPT_TOKENS + COMPLETION_TOKENS);
+      out.write(("data: " + usage + "\n\n").getBytes(StandardCharsets.UTF_8));
+      out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    } catch (IOException e) {
+      firstAbortedWrite.countDown(); // the client went away (it cancelled the stream)
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void chunk(java.io.OutputStream out, String model, ObjectNode delta, @org.jspecify.annotations.Nullable String finish)
+      throws IOException {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("id", "chatcmpl-scripted").put("object", "chat.completion.chunk").put("created", 1).put("model", model);
+    ObjectNode choice = root.putArray("choices").addObject();
+    choice.put("index", 0);
+    choice.set("delta", delta);
+    if (finish == null) choice.putNull("finish_reason");
+    else choice.put("finish_reason", finish);
+    out.write(("data: " + root + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
   }
 
   private void write(HttpExchange exchange, int status, String body) {
@@ -208,7 +315,8 @@ public final class ScriptedChatServer implements AutoCloseable {
       }
       choice.put("finish_reason", "tool_calls");
     }
-    root.putObject("usage").put("prompt_tokens", 1).put("completion_tokens", 1).put("total_tokens", 2);
+    root.putObject("usage").put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", COMPLETION_TOKENS)
+        .put("total_tokens", PROMPT_TOKENS + COMPLETION_TOKENS);
     return root.toString();
   }
 
