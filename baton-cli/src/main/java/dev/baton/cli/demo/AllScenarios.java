@@ -10,10 +10,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The default of {@code baton demo}: the sessions scenario (P1–P4, P7, P9, over HTTP by default) and then the
- * tools scenario (P4–P6, P8: contention on shared resources, retried calls, injected deadlocks), judged together.
- * The JSON report is the sessions report with the promises of both merged, the tools scenario's
- * {@code deadlocks} figures lifted to the top, and both reports whole under {@code scenarios}.
+ * The default of {@code baton demo}: the sessions scenario (P1–P4, P7, P9, over HTTP by default), the
+ * tools scenario (P4–P6, P8: contention on shared resources, retried calls, injected deadlocks), the hostile
+ * scenario (attacks on the gateway) and the live scenario (P10: streams, steer, cancel), judged together.
+ * The JSON report is the sessions report with the promises of all merged, the tools scenario's
+ * {@code deadlocks} figures, the hostile scenario's {@code attacks} and the live scenario's figures ({@code live})
+ * lifted to the top, and every report whole under {@code scenarios}.
  */
 final class AllScenarios {
 
@@ -47,9 +49,17 @@ final class AllScenarios {
   /** As above, with the hostile scenario's promises merged too and its {@code attacks} at the top. */
   static void writeJson(DemoReport sessions, DemoReport tools, @org.jspecify.annotations.Nullable DemoReport hostile,
       Path file) throws IOException {
+    writeJson(sessions, tools, hostile, null, file);
+  }
+
+  /** As above, with the live scenario's promise (P10) merged too and its figures at the top as {@code live}. */
+  static void writeJson(DemoReport sessions, DemoReport tools, @org.jspecify.annotations.Nullable DemoReport hostile,
+      @org.jspecify.annotations.Nullable DemoReport live, Path file) throws IOException {
     @SuppressWarnings("unchecked")
     Map<String, Object> root = new LinkedHashMap<>(BatonJson.MAPPER.convertValue(sessions, Map.class));
-    List<DemoReport> both = hostile == null ? List.of(sessions, tools) : List.of(sessions, tools, hostile);
+    List<DemoReport> both = new ArrayList<>(List.of(sessions, tools));
+    if (hostile != null) both.add(hostile);
+    if (live != null) both.add(live);
     root.put("scenario", NAME);
     root.put("passed", passed(both));
     root.put("promises", merge(both));
@@ -58,10 +68,12 @@ final class AllScenarios {
     root.put("lost_updates", tools.load().getOrDefault("lost_updates", 0L));
     root.put("executed_twice", tools.load().getOrDefault("executed_twice", 0L));
     if (hostile != null) root.put("attacks", hostile.attacks());
+    if (live != null) root.put("live", live.load());
     Map<String, DemoReport> scenarios = new LinkedHashMap<>();
     scenarios.put("sessions", sessions);
     scenarios.put("tools", tools);
     if (hostile != null) scenarios.put("hostile", hostile);
+    if (live != null) scenarios.put("live", live);
     root.put("scenarios", scenarios);
     BatonJson.pretty().writeValue(file.toFile(), root);
   }

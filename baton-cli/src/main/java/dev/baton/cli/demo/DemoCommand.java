@@ -28,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** The scenarios {@code --scenario} can pick; the first is the default. Add new ones here. */
   static final List<Scenario> SCENARIOS = List.of(new SessionsScenario(), new ToolsScenario(),
-      new HostileScenario());
+      new HostileScenario(), new LiveScenario());
 
   @Option(names = "--users", paramLabel = "N", defaultValue = "200", description = "Simulated users (default: ${DEFAULT-VALUE}).")
   int users;
@@ -43,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
   int turnMillis;
 
   @Option(names = "--scenario", paramLabel = "NAME", defaultValue = AllScenarios.NAME, description = "Which scenario:"
-      + " ${COMPLETION-CANDIDATES} (default: all = sessions, then tools, then hostile).",
+      + " ${COMPLETION-CANDIDATES} (default: all = sessions, then tools, hostile and live).",
       completionCandidates = ScenarioNames.class)
   String scenario;
 
@@ -78,16 +78,17 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * Sessions (over the chosen transport, HTTP by default), then tools in process, then hostile (over HTTP);
-   * exit 0 only if all three pass.
+   * Sessions (over the chosen transport, HTTP by default), then tools in process, hostile (over HTTP) and live
+   * (in process); exit 0 only if all four pass.
    */
   private int runAll() throws Exception {
     DemoReport sessions = run(new SessionsScenario(), transport);
     DemoReport tools = run(new ToolsScenario(), Optional.empty()); // in process: its checks sit in the tools
     DemoReport hostile = run(new HostileScenario(), Optional.empty()); // always over HTTP: attacks on the gateway
-    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, hostile, json.get());
-    boolean passed = AllScenarios.passed(List.of(sessions, tools, hostile));
-    System.out.printf("%nbaton demo: %s%n", passed ? "every promise kept in all three scenarios"
+    DemoReport live = run(new LiveScenario(), Optional.empty()); // in process: its checks sit at the reply handler
+    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, hostile, live, json.get());
+    boolean passed = AllScenarios.passed(List.of(sessions, tools, hostile, live));
+    System.out.printf("%nbaton demo: %s%n", passed ? "every promise kept in all four scenarios"
         : "PROMISES VIOLATED");
     return passed ? 0 : 1;
   }
@@ -95,11 +96,11 @@ public final class DemoCommand implements Callable<Integer> {
   private DemoReport run(Scenario s, Optional<String> transport) throws Exception {
     BatonConfig cfg = config.isPresent() ? ConfigLoader.withSystemEnvironment().load(config.get()) : demoConfig();
     DemoOptions.Transport how = transport.map(t -> parse(DemoOptions.Transport.class, "--transport", t))
-        .orElse(s instanceof ToolsScenario ? DemoOptions.Transport.INPROCESS : DemoOptions.Transport.HTTP);
+        .orElse(s instanceof ToolsScenario || s instanceof LiveScenario ? DemoOptions.Transport.INPROCESS : DemoOptions.Transport.HTTP);
     if (how == DemoOptions.Transport.INPROCESS && s instanceof HostileScenario) {
       throw new IllegalArgumentException("scenario 'hostile' attacks the HTTP gateway: it runs over HTTP only");
     }
-    if (how == DemoOptions.Transport.HTTP && s instanceof ToolsScenario) {
+    if (how == DemoOptions.Transport.HTTP && (s instanceof ToolsScenario || s instanceof LiveScenario)) {
       throw new IllegalArgumentException("scenario '" + s.name() + "' runs in process only (--transport inprocess)");
     }
     DemoOptions.DemoStore kind = store.map(k -> parse(DemoOptions.DemoStore.class, "--store", k))
@@ -110,6 +111,10 @@ public final class DemoCommand implements Callable<Integer> {
     Progress progress = noProgress ? Progress.none() : stderrIsTerminal() ? Progress.bar(err) : Progress.lines(err);
     if (s instanceof HostileScenario) {
       err.printf("baton demo: %s over HTTP, attackers beside honest users on five gateways%n", s.name());
+    } else if (s instanceof LiveScenario) {
+      err.printf("baton demo: %s in process, %d users streaming, steering and cancelling (queue mode steer), beside"
+          + " a gateway with Telegram groups and HTTP cancels%n",
+          s.name(), Math.max(LiveScenario.Role.values().length, Math.min(users, LiveScenario.MAX_USERS)));
     } else {
       err.printf("baton demo: %s over %s, %d users x %d messages, seed %d%n", s.name(),
           how == DemoOptions.Transport.HTTP ? "HTTP" : "in-process calls", users, messages, options.seed());

@@ -84,6 +84,13 @@ final class HostileGateway implements AutoCloseable {
 
   HostileGateway(String name, BatonConfig config, String secret, String adminToken, Agent agent,
       Map<String, java.util.concurrent.atomic.AtomicLong> statuses) {
+    this(name, config, secret, adminToken, agent, statuses, java.util.function.UnaryOperator.identity());
+  }
+
+  /** @param replyPath what the engine hands its replies to, given the gateway's router (the live scenario watches) */
+  HostileGateway(String name, BatonConfig config, String secret, String adminToken, Agent agent,
+      Map<String, java.util.concurrent.atomic.AtomicLong> statuses,
+      java.util.function.UnaryOperator<dev.baton.spi.ReplyHandler> replyPath) {
     HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
     this.statuses = statuses;
     this.name = name;
@@ -92,7 +99,7 @@ final class HostileGateway implements AutoCloseable {
     this.adminToken = adminToken;
     Scheduler scheduler = Scheduler.system();
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    this.node = InProcessNode.start(config, agent, scheduler, meters, java.util.function.UnaryOperator.identity());
+    this.node = InProcessNode.start(config, agent, scheduler, meters, replyPath);
     this.base = URI.create("http://127.0.0.1:" + node.port());
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(clientThreads)
         .connectTimeout(Duration.ofSeconds(10)).build();
@@ -128,6 +135,13 @@ final class HostileGateway implements AutoCloseable {
   /** {@code POST /v1/messages} with this body (any JSON, also hostile), as {@code user}. */
   Response post(User user, ObjectNode body) {
     return send(HttpRequest.newBuilder(base.resolve("/v1/messages")).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + user.token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build());
+  }
+
+  /** {@code POST /v1/cancel} with this body, as {@code user}. */
+  Response cancel(User user, ObjectNode body) {
+    return send(HttpRequest.newBuilder(base.resolve("/v1/cancel")).timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + user.token).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build());
   }

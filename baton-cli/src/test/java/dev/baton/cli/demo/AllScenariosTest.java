@@ -36,7 +36,7 @@ class AllScenariosTest {
   }
 
   @Test
-  void theDefaultDemoRunsAllThreeScenariosAndReportsP1ToP9(@TempDir Path dir) throws Exception {
+  void theDefaultDemoRunsAllFourScenariosAndReportsP1ToP10(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("all.json");
     StringWriter err = new StringWriter();
     var cl = Main.commandLine();
@@ -49,10 +49,10 @@ class AllScenariosTest {
     assertThat(exit).as(err.toString()).isEqualTo(root.path("passed").asBoolean() ? 0 : 1);
     assertThat(root.path("scenarios").path("sessions").path("passed").asBoolean()).isTrue();
     assertThat(root.path("scenarios").path("tools").path("passed").asBoolean()).isTrue();
-    for (String p : new String[] {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"}) {
+    for (String p : new String[] {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10"}) {
       assertThat(root.path("promises").path(p).path("checked").asLong()).as(p).isPositive();
     }
-    for (String p : new String[] {"P3", "P4", "P5", "P6", "P7", "P8", "P9"}) {
+    for (String p : new String[] {"P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10"}) {
       assertThat(root.path("promises").path(p).path("violations").asLong()).as(p).isZero();
     }
     assertThat(root.path("deadlocks").path("injected").asLong()).isEqualTo(2);
@@ -64,6 +64,10 @@ class AllScenariosTest {
     assertThat(root.path("transport").asText()).isEqualTo("http");
     assertThat(root.path("scenarios").has("tools")).isTrue();
     assertThat(root.path("scenarios").has("hostile")).isTrue();
+    assertThat(root.path("scenarios").path("live").path("passed").asBoolean()).isTrue();
+    assertThat(root.path("live").path("checks").path("cancel_within_limit").path("checked").asLong()).isPositive();
+    assertThat(root.path("live").path("cancel_ms").has("p50")).isTrue();
+    assertThat(root.path("live").path("platform").path("previews").asLong()).isPositive();
     for (String a : HostileScenarioTest.ATTACKS) {
       assertThat(root.path("attacks").path(a).path("checked").asLong()).as(a).isPositive();
     }
