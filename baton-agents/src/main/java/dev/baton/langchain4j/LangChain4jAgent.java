@@ -1,16 +1,25 @@
 package dev.baton.langchain4j;
 
 import dev.baton.Agent;
+import dev.baton.ReplyStream;
 import dev.baton.Turn;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.service.AiServices;
+import dev.langchain4j.service.TokenStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a LangChain4j {@code AiServices} assistant as a Baton {@link Agent}. The assistant is built once and
@@ -28,6 +37,22 @@ import java.util.stream.Collectors;
  *     .build();
  * }</pre>
  *
+ * <p><b>Streaming (P10).</b> With a {@link StreamingChatModel} and an assistant method that returns a
+ * {@link TokenStream}, each partial response is appended to the turn's {@link ReplyStream} as it arrives (the
+ * user sees it being written) and the turn's reply is the stream's whole text; {@code @Tool} calls of streamed
+ * rounds still run through Baton's tool runtime with the turn's context. A cancel or timeout interrupts the turn:
+ * the stream is cancelled through its {@code StreamingHandle} (which closes the provider's response) and
+ * nothing more is appended.
+ *
+ * <pre>{@code
+ * interface Assistant { TokenStream chat(String message); }
+ *
+ * Agent agent = LangChain4jAgent.builder(Assistant.class)
+ *     .streamingChatModel(OpenAiStreamingChatModel.builder().baseUrl(...).apiKey(...).modelName("gpt-4o-mini").build())
+ *     .stream((assistant, text) -> assistant.chat(text))
+ *     .build();
+ * }</pre>
+ *
  * <p><b>Concurrency.</b> {@link #onTurn} may be called for many sessions at once; it binds the turn in a
  * {@link ScopedValue} for the duration of the assistant call and keeps nothing in fields.
  *
@@ -42,12 +67,20 @@ public final class LangChain4jAgent<A> implements Agent {
     String answer(A assistant, Turn turn) throws Exception;
   }
 
-  private final A assistant;
-  private final Answerer<A> answerer;
+  /** Starts the assistant's streamed answer for one turn. */
+  @FunctionalInterface
+  public interface Streamer<A> {
+    TokenStream stream(A assistant, Turn turn) throws Exception;
+  }
 
-  private LangChain4jAgent(A assistant, Answerer<A> answerer) {
+  private final A assistant;
+  private final @Nullable Answerer<A> answerer;
+  private final @Nullable Streamer<A> streamer;
+
+  private LangChain4jAgent(A assistant, @Nullable Answerer<A> answerer, @Nullable Streamer<A> streamer) {
     this.assistant = assistant;
     this.answerer = answerer;
+    this.streamer = streamer;
   }
 
   public static <A> Builder<A> builder(Class<A> assistantType) {
@@ -56,8 +89,49 @@ public final class LangChain4jAgent<A> implements Agent {
 
   @Override
   public void onTurn(Turn turn) throws Exception {
-    String text = ScopedValue.where(TurnScope.CURRENT, new TurnScope(turn)).call(() -> answerer.answer(assistant, turn));
+    Streamer<A> s = streamer;
+    if (s != null) {
+      ScopedValue.where(TurnScope.CURRENT, new TurnScope(turn)).call(() -> {
+        streamTurn(s.stream(assistant, turn), turn);
+        return null;
+      });
+      return;
+    }
+    Answerer<A> a = java.util.Objects.requireNonNull(answerer);
+    String text = ScopedValue.where(TurnScope.CURRENT, new TurnScope(turn)).call(() -> a.answer(assistant, turn));
     turn.reply(text == null ? "" : text);
+  }
+
+  /** Appends the partial responses to one ReplyStream, waits for the end, cancels the stream on interrupt. */
+  private static void streamTurn(TokenStream tokens, Turn turn) throws Exception {
+    ReplyStream out = turn.openStream();
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+    AtomicReference<@Nullable StreamingHandle> handle = new AtomicReference<>();
+    tokens.onPartialResponseWithContext((partial, context) -> {
+      handle.set(context.streamingHandle());
+      if (done.isDone()) {
+        context.streamingHandle().cancel();
+        return;
+      }
+      try {
+        out.append(partial.text());
+      } catch (RuntimeException e) { // the turn is over (CancellationException)
+        context.streamingHandle().cancel();
+        done.completeExceptionally(e);
+      }
+    }).onCompleteResponse(done::complete).onError(done::completeExceptionally).start();
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      done.cancel(false);
+      StreamingHandle h = handle.get();
+      if (h != null) h.cancel();
+      throw e;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) throw cause;
+      throw e;
+    }
+    out.finish();
   }
 
   /** Builds a {@link LangChain4jAgent}. Not thread-safe; use once. */
@@ -68,6 +142,8 @@ public final class LangChain4jAgent<A> implements Agent {
     private int maxMessages = 20;
     private Consumer<AiServices<A>> customizer = b -> {};
     private Optional<Answerer<A>> answerer = Optional.empty();
+    private Optional<StreamingChatModel> streamingModel = Optional.empty();
+    private Optional<Streamer<A>> streamer = Optional.empty();
 
     private Builder(Class<A> type) {
       this.type = Objects.requireNonNull(type);
@@ -75,6 +151,24 @@ public final class LangChain4jAgent<A> implements Agent {
 
     public Builder<A> chatModel(ChatModel m) {
       this.model = Optional.of(m);
+      return this;
+    }
+
+    /** The model of streamed answers ({@link #stream}); it may be given alone or beside {@link #chatModel}. */
+    public Builder<A> streamingChatModel(StreamingChatModel m) {
+      this.streamingModel = Optional.of(m);
+      return this;
+    }
+
+    /** Streams the answer: calls an assistant method returning {@link TokenStream} with the turn's text. */
+    public Builder<A> stream(BiFunction<A, String, TokenStream> call) {
+      return streamTurn((a, turn) -> call.apply(a,
+          turn.messages().stream().map(Turn.Message::text).collect(Collectors.joining("\n"))));
+    }
+
+    /** Streams the answer from the whole turn. */
+    public Builder<A> streamTurn(Streamer<A> s) {
+      this.streamer = Optional.of(s);
       return this;
     }
 
@@ -109,14 +203,23 @@ public final class LangChain4jAgent<A> implements Agent {
     }
 
     public LangChain4jAgent<A> build() {
+      if (model.isEmpty() && streamingModel.isEmpty()) {
+        throw new IllegalStateException("chatModel or streamingChatModel is required");
+      }
+      if (answerer.isEmpty() && streamer.isEmpty()) {
+        throw new IllegalStateException("answer(...) or stream(...) is required");
+      }
+      if (streamer.isPresent() && streamingModel.isEmpty()) {
+        throw new IllegalStateException("stream(...) needs a streamingChatModel");
+      }
       AiServices<A> services = AiServices.builder(type)
-          .chatModel(model.orElseThrow(() -> new IllegalStateException("chatModel is required")))
           .chatMemoryProvider(BatonChatMemoryProvider.withMaxMessages(maxMessages))
           .executeToolsConcurrently(BatonExecutors.virtualThreads());
+      model.ifPresent(services::chatModel);
+      streamingModel.ifPresent(m -> services.streamingChatModel(new TurnBoundStreamingModel(m)));
       if (!tools.isEmpty()) services.tools(LangChain4jTools.executors(tools.toArray()));
       customizer.accept(services);
-      return new LangChain4jAgent<>(services.build(),
-          answerer.orElseThrow(() -> new IllegalStateException("answer(...) is required")));
+      return new LangChain4jAgent<>(services.build(), answerer.orElse(null), streamer.orElse(null));
     }
   }
 }
