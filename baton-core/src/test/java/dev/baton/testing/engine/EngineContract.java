@@ -138,6 +138,60 @@ public abstract class EngineContract {
     throw new AssertionError("the store refused the probe: " + r);
   }
 
+  // ---------------------------------------------------------------- P10: live turns
+
+  @Test
+  void aSteeredStreamedReplyAndACancelledTurnAreJournaledWithTheirStreamAndCoversAcrossARestart() throws Exception {
+    BatonConfig base = defaults();
+    ConcurrencyConfig c = base.agent().concurrency();
+    BatonConfig cfg = base.withAgent(base.agent().withConcurrency(new ConcurrencyConfig(1, 50, 100, 30_000,
+        c.overflowAction(), c.busyMessage(), ConcurrencyConfig.QueueMode.STEER, 0, c.maxQueuedTotal())));
+    java.util.concurrent.CountDownLatch steerNow = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch annStarted = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch bobShown = new java.util.concurrent.CountDownLatch(1);
+    ReplyLog none = new ReplyLog(); // marks nothing delivered: the outbox keeps every reply for the restart
+    Baton first = start(cfg, turn -> {
+      if (turn.messages().getFirst().text().equals("hold")) {
+        turn.openStream().append("half");
+        bobShown.countDown();
+        hold.await(); // cancelled
+        return;
+      }
+      dev.baton.ReplyStream out = turn.openStream();
+      out.append("one ");
+      annStarted.countDown();
+      steerNow.await();
+      turn.takeSteered();
+      out.append("two");
+      out.finish();
+    }, store, none);
+    first.submit(msg("a1", "ann", "start"));
+    assertThat(annStarted.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    first.submit(msg("a2", "ann", "more")); // queued while a1's turn runs: steered into it
+    steerNow.countDown();
+    first.submit(msg("b1", "bob", "hold"));
+    assertThat(bobShown.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(first.cancel(session("bob"), false).turns()).isEqualTo(1);
+    none.await(2);
+    stop(first);
+
+    ReplyLog again = new ReplyLog();
+    start(cfg, turn -> turn.reply("never"), store, again); // recovery re-offers the undelivered replies
+    List<Reply> rs = again.await(2);
+    Reply ann = rs.stream().filter(r -> r.session().equals(session("ann"))).findFirst().orElseThrow();
+    Reply bob = rs.stream().filter(r -> r.session().equals(session("bob"))).findFirst().orElseThrow();
+    assertThat(ann.text()).isEqualTo("one two");
+    assertThat(ann.streamId()).isEqualTo("a1#1");
+    assertThat(ann.covers()).containsExactly("a1", "a2");
+    assertThat(ann.inReplyTo()).isEqualTo("a2");
+    assertThat(bob.kind()).isEqualTo(Reply.Kind.CANCELLED);
+    assertThat(bob.text()).isEqualTo("half");
+    assertThat(bob.streamId()).isEqualTo("b1#1");
+    assertThat(journalStatus(DedupKey.of(msg("a2", "ann", "more"), cfg.dedup().fingerprintBucketMs())))
+        .contains(MessageStatus.DONE);
+  }
+
   // ---------------------------------------------------------------- P2: dedup
 
   @Test
