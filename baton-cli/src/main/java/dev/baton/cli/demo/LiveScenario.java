@@ -8,7 +8,6 @@ import dev.baton.LiveEvent;
 import dev.baton.OrderKey;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
-import dev.baton.SessionState;
 import dev.baton.TurnContext;
 import dev.baton.config.BatonConfig;
 import dev.baton.spi.ReplyHandler;
@@ -402,7 +401,7 @@ public final class LiveScenario implements Scenario {
       int n = probes.incrementAndGet();
       TurnContext ctx = new TurnContext(PROBE_SESSION, "probe", List.of("probe-" + n), "probe-" + n,
           PROBE_TURN_BASE + n, Instant.now().plusMillis(PROBE_MS));
-      ToolResult r = tools.bind(ctx, new ProbeState()).call(ToolCall.of(LiveAgent.Hold.NAME,
+      ToolResult r = tools.bind(ctx, new dev.baton.testing.MapSessionState()).call(ToolCall.of(LiveAgent.Hold.NAME,
           "{\"resource\":\"" + resource + "\",\"ms\":0,\"id\":\"probe\"}"));
       return r instanceof ToolResult.Failed f ? Optional.of(f.code() + ": " + f.message()) : Optional.empty();
     }
@@ -429,40 +428,6 @@ public final class LiveScenario implements Scenario {
 
   void count(String kind) {
     cancels.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
-  }
-
-  /** A probe call's session state: empty, writes kept in memory (the probe writes none). */
-  private static final class ProbeState implements SessionState {
-    private final Map<String, String> values = new ConcurrentHashMap<>();
-
-    @Override
-    public Optional<String> get(String key) {
-      return Optional.ofNullable(values.get(key));
-    }
-
-    @Override
-    public void put(String key, String value) {
-      values.put(key, value);
-    }
-
-    @Override
-    public void remove(String key) {
-      values.remove(key);
-    }
-
-    @Override
-    public boolean compareAndSet(String key, Optional<String> expect, String newValue) {
-      synchronized (values) {
-        if (!get(key).equals(expect)) return false;
-        values.put(key, newValue);
-        return true;
-      }
-    }
-
-    @Override
-    public Set<String> keys() {
-      return Set.copyOf(values.keySet());
-    }
   }
 
   /** P10 as one promise: the four checks summed, examples of each kept. */
