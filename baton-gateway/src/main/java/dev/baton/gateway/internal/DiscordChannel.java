@@ -118,7 +118,9 @@ final class DiscordChannel {
   /**
    * Sends replies as follow-up messages of the interaction; a streamed reply (P10) edits the deferred response
    * instead ({@code PATCH /webhooks/{application_id}/{token}/messages/@original}): each preview, throttled, and
-   * then the final text (a follow-up only if that edit is refused). The anchor is {@code discord:@original}.
+   * then the final text (a follow-up only if that edit is refused). The anchor is {@code discord:@original}. Only
+   * the turn's first stream ({@code #1}) does so: a later stream would overwrite the first reply in the one
+   * response message, so it shows no preview and its final text goes out as a follow-up.
    */
   public static final class Sender implements OutboundDelivery.StreamSink {
     /** Discord's longest message content. */
@@ -157,6 +159,7 @@ final class DiscordChannel {
 
     @Override
     public SendOutcome preview(StreamView view, String text) {
+      if (!firstOfInteraction(view.streamId)) return LATER_STREAM; // @original holds the first stream's reply
       URI base = webhook(view.routing);
       if (base == null) return invalid(view.routing);
       SendOutcome out = editOriginal(base, text);
@@ -171,12 +174,22 @@ final class DiscordChannel {
     public SendOutcome sendFinal(Reply reply, StreamView view) {
       URI base = webhook(reply.routing());
       if (base == null) return invalid(reply.routing());
+      if (!firstOfInteraction(reply.streamId())) return send(reply); // a follow-up, as replies not streamed
       if (!view.editRefused) {
         SendOutcome out = editOriginal(base, reply.text());
         if (!(out instanceof SendOutcome.Failed)) return out;
         view.editRefused = true; // e.g. the deferred response was deleted: a follow-up instead
       }
       return send(reply);
+    }
+
+    /** A later stream of the interaction shows no preview (only the first edits the deferred response). */
+    private static final SendOutcome LATER_STREAM =
+        new SendOutcome.Failed("discord: only an interaction's first stream previews in its response");
+
+    /** Whether {@code streamId} is its turn's first stream ({@code <message id>#1}). */
+    static boolean firstOfInteraction(String streamId) {
+      return streamId.endsWith("#1");
     }
 
     private SendOutcome editOriginal(URI base, String text) {

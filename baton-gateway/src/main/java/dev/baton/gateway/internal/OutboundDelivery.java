@@ -50,7 +50,10 @@ import org.slf4j.LoggerFactory;
  * given up after max_attempts, as every reply). A preview that created a platform message stores its anchor
  * (Store.putAnchor); the final reply of the stream, or a re-run's preview, looks it up (memory first, then
  * Store.anchor) and edits that message; the anchor is removed once the final reply is delivered. A lane with
- * open streams stays mapped while idle (its drainer leaves); its streams go when their final is delivered.
+ * open streams stays mapped while idle (its drainer leaves); its streams go when their final is delivered, when
+ * a reply of their turn that is no stream's final is delivered (the agent left them unfinished), or after the
+ * stream TTL (agent.turn_timeout_ms) without a delta, checked at most once per TTL on the next delivery call. A preview never holds
+ * up a final queued behind it: the waiting preview is dropped.
  */
 final class OutboundDelivery {
 
@@ -97,6 +100,13 @@ final class OutboundDelivery {
   private final MeterRegistry meters;
   private final ConcurrentHashMap<SessionKey, Lane> lanes = new ConcurrentHashMap<>();
   private final ChatThrottle throttle = new ChatThrottle();
+  /**
+   * How long an open stream is kept without a delta or its final (agent.turn_timeout_ms: by then its turn has
+   * ended; a stream left unfinished, e.g. one the agent opened and then answered with a plain reply, goes).
+   */
+  private volatile long streamTtlNanos = Duration.ofMinutes(2).toNanos();
+  /** When the next sweep of stale streams may run (Scheduler nanos). */
+  private final java.util.concurrent.atomic.AtomicLong nextSweepNanos = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
   /** Whether the store refused putAnchor (a store without anchors): logged once, then not asked again. */
   private volatile boolean anchorsUnsupported;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -121,6 +131,11 @@ final class OutboundDelivery {
     this.meters = meters;
   }
 
+  /** Sets how long an open stream without a delta or a final is kept (the engine's turn timeout). */
+  void streamTtl(Duration ttl) {
+    streamTtlNanos = ttl.toNanos();
+  }
+
   public boolean handles(String channel) {
     return sinks.containsKey(channel);
   }
@@ -136,6 +151,7 @@ final class OutboundDelivery {
    */
   public void live(LiveEvent.Delta d) {
     if (!(sinks.get(d.channel()) instanceof StreamSink sink) || !sink.streaming() || stopped.isDone()) return;
+    sweepIfDue();
     while (true) {
       Lane lane = lanes.computeIfAbsent(d.session(), s -> new Lane());
       boolean start;
@@ -153,6 +169,7 @@ final class OutboundDelivery {
             oldest.remove();
           }
         }
+        s.lastNanos = scheduler.nanoTime();
         if (!s.merge(d) || s.queued) return; // nothing new to show, or merged into the queued preview
         s.queued = true;
         lane.queue.add(s);
@@ -168,6 +185,7 @@ final class OutboundDelivery {
 
   /** Queues a reply behind the earlier ones of its session. Never blocks. */
   public void enqueue(Reply reply) {
+    sweepIfDue();
     idleLock.lock();
     try {
       if (pending++ == 0) idle = new CompletableFuture<>();
@@ -221,6 +239,13 @@ final class OutboundDelivery {
             continue;
           }
           long now = scheduler.nanoTime();
+          if (lane.queue.stream().anyMatch(i -> i instanceof Final)) {
+            // A final waits behind this preview: previews never hold up a final (a Retry-After can push the
+            // chat's next preview slot far out). The text is merged away; the finals show what counts.
+            lane.queue.poll();
+            s.queued = false;
+            continue;
+          }
           long free = throttle.reserve(chatKey(s.view), now, interval(s.view));
           if (free > now) {
             waitUntil = free;
@@ -308,6 +333,7 @@ final class OutboundDelivery {
   private void deliverFinal(Lane lane, Reply r) {
     if (r.streamId().isEmpty() || !(sinks.get(r.channel()) instanceof StreamSink sink)) {
       deliver(r, null);
+      endTurnStreams(lane, r);
       return;
     }
     Stream s;
@@ -340,6 +366,53 @@ final class OutboundDelivery {
         store.removeAnchor(r.session(), r.streamId());
       } catch (RuntimeException e) {
         log.warn("could not remove a stream anchor: session={} ({})", r.session(), e.getClass().getSimpleName());
+      }
+    }
+  }
+
+  /**
+   * A reply that is no stream's final was delivered: the streams of its turn (ids {@code <first message>#n}, and
+   * every reply of a turn names its first message first in covers) that are still open were left unfinished by
+   * the agent; a final of one of them that comes later in the same commit finds its anchor in the store.
+   */
+  private void endTurnStreams(Lane lane, Reply r) {
+    String prefix = r.covers().getFirst() + "#";
+    lane.lock.lock();
+    try {
+      lane.streams.values().removeIf(s -> {
+        boolean ofTurn = s.view.streamId.startsWith(prefix) && !s.finalQueued;
+        if (ofTurn) s.dropped = true;
+        return ofTurn;
+      });
+    } finally {
+      lane.lock.unlock();
+    }
+  }
+
+  /**
+   * At most once per stream TTL, on the first delivery call after it: drops the open streams that saw no delta
+   * for the TTL (their turn has ended without their final) and unmaps the lanes left with nothing. Amortized over
+   * traffic, with no timer: memory held by such streams is freed as soon as the gateway is used again.
+   */
+  private void sweepIfDue() {
+    long now = scheduler.nanoTime();
+    long due = nextSweepNanos.get();
+    if (now < due || !nextSweepNanos.compareAndSet(due, now + streamTtlNanos)) return;
+    for (Map.Entry<SessionKey, Lane> e : lanes.entrySet()) {
+      Lane lane = e.getValue();
+      lane.lock.lock();
+      try {
+        lane.streams.values().removeIf(st -> {
+          boolean stale = !st.queued && !st.finalQueued && now - st.lastNanos >= streamTtlNanos;
+          if (stale) st.dropped = true;
+          return stale;
+        });
+        if (!lane.draining && !lane.retired && lane.queue.isEmpty() && lane.streams.isEmpty()) {
+          lane.retired = true;
+          lanes.remove(e.getKey(), lane);
+        }
+      } finally {
+        lane.lock.unlock();
       }
     }
   }
@@ -495,6 +568,8 @@ final class OutboundDelivery {
     final StringBuilder text = new StringBuilder();
     /** Chars of the stream received (shown or not). */
     long received;
+    /** Scheduler nanos of its last delta (the stream TTL counts from here). */
+    long lastNanos;
     boolean queued;
     boolean finalQueued;
     boolean dropped;

@@ -62,6 +62,7 @@ public final class ReplyLanes {
         : new ReplyInbox(store, scheduler, channels.api().replyBuffer(), meters);
     OutboundDelivery outbound = new OutboundDelivery(Senders.forEnabled(channels, http), store, scheduler,
         channels.delivery(), meters);
+    outbound.streamTtl(Duration.ofMillis(config.agent().turnTimeoutMs()));
     return new ReplyLanes(inbox, channels.api().maxPollsPerUser(), channels.api().maxEventStreamsPerUser(), meters,
         outbound);
   }

@@ -142,6 +142,54 @@ class StreamingDeliveryTest {
   }
 
   @Test
+  void aFinalQueuedBehindAThrottledPreviewGoesOutWithoutWaitingForTheChatsSlot() throws Exception {
+    api.okBody = MESSAGE_77;
+    OutboundDelivery d = telegram();
+    stream(d, "s1", "telegram", "-100", tgRouting("-100"), "m1#1", 0, "Hel");
+    assertThat(method(api.next())).isEqualTo("sendMessage");
+    stream(d, "s1", "telegram", "-100", tgRouting("-100"), "m1#1", 3, "lo");
+    Clocks.awaitTimers(clock, 1); // the preview waits for the chat's next slot (a Retry-After can make it an hour)
+    d.enqueue(new Reply(session("s1"), 1, "telegram", "-100", "m2", Reply.Kind.ERROR, "Sorry, something went wrong",
+        OptionalLong.empty(), tgRouting("-100"))); // another message's reply: no stream of its own
+    RecordingServer.Call err = api.next(); // at once: the clock never moved
+    assertThat(body(err).path("text").asText()).isEqualTo("Sorry, something went wrong");
+    assertThat(d.queuedPreviews(session("s1"))).isZero();
+  }
+
+  @Test
+  void aPlainReplyOfTheTurnEndsTheStreamItLeftOpenAndTheLaneRetires() throws Exception {
+    api.okBody = MESSAGE_77;
+    OutboundDelivery d = telegram();
+    stream(d, "s1", "telegram", "-100", tgRouting("-100"), "m1#1", 0, "Half an ans");
+    assertThat(method(api.next())).isEqualTo("sendMessage");
+    d.enqueue(fin("s1", 1, "telegram", "-100", tgRouting("-100"), "", Reply.Kind.REPLY, "A plain reply"));
+    assertThat(body(api.next()).path("text").asText()).isEqualTo("A plain reply");
+    assertThat(d.awaitIdle(Duration.ofSeconds(5))).isTrue();
+    Eventually.until("the lane of a session with no open stream retires", () -> d.lanes() == 0);
+    assertThat(d.previewText(session("s1"), "m1#1")).isNull();
+  }
+
+  @Test
+  void aStreamWhoseFinalNeverComesIsDroppedOnceTheTurnTimeoutHasPassed() throws Exception {
+    api.okBody = MESSAGE_77;
+    OutboundDelivery d = telegram();
+    d.streamTtl(Duration.ofSeconds(120));
+    stream(d, "s1", "telegram", "-100", tgRouting("-100"), "m1#1", 0, "and then the turn died");
+    assertThat(method(api.next())).isEqualTo("sendMessage");
+    clock.advance(Duration.ofSeconds(119));
+    d.enqueue(fin("s2", 1, "telegram", "-200", tgRouting("-200"), "", Reply.Kind.REPLY, "other session"));
+    api.next();
+    assertThat(d.awaitIdle(Duration.ofSeconds(5))).isTrue();
+    assertThat(d.previewText(session("s1"), "m1#1")).isNotNull(); // younger than the TTL: kept
+    clock.advance(Duration.ofSeconds(1));
+    d.enqueue(fin("s3", 1, "telegram", "-300", tgRouting("-300"), "", Reply.Kind.REPLY, "traffic"));
+    api.next();
+    assertThat(d.awaitIdle(Duration.ofSeconds(5))).isTrue();
+    Eventually.until("the stale stream and its lane are gone", () -> d.lanes() == 0);
+    assertThat(d.previewText(session("s1"), "m1#1")).isNull();
+  }
+
+  @Test
   void telegramPrivateChatPreviewIsADraftAndTheFinalTextARealMessage() throws Exception {
     OutboundDelivery d = telegram();
     stream(d, "s1", "telegram", "42", tgRouting("42"), "m9#1", 0, "Hi");
@@ -475,6 +523,25 @@ class StreamingDeliveryTest {
     assertThat(body(fin).path("content").asText()).isEqualTo("Done.");
     assertThat(d.awaitIdle(Duration.ofSeconds(5))).isTrue();
     assertThat(store.log).containsExactly("put i1#1 discord:@original", "remove i1#1");
+  }
+
+  @Test
+  void onDiscordOnlyTheTurnsFirstStreamEditsTheResponseALaterOneIsAFollowUp() throws Exception {
+    OutboundDelivery d = delivery("discord", new DiscordChannel.Sender(new DiscordConfig(true, "a".repeat(64),
+        "1100000000000000001", api.baseUrl(), 1000), http()));
+    Map<String, String> routing = Map.of("token", "tok_en.1");
+    stream(d, "s1", "discord", "D1", routing, "i1#1", 0, "First");
+    assertThat(api.next().method()).isEqualTo("PATCH");
+    d.enqueue(fin("s1", 1, "discord", "D1", routing, "i1#1", Reply.Kind.REPLY, "First answer."));
+    assertThat(api.next().method()).isEqualTo("PATCH");
+    stream(d, "s1", "discord", "D1", routing, "i1#2", 0, "Second"); // no preview: it would overwrite the first
+    d.enqueue(fin("s1", 2, "discord", "D1", routing, "i1#2", Reply.Kind.REPLY, "Second answer."));
+    RecordingServer.Call second = api.next();
+    assertThat(second.method()).isEqualTo("POST");
+    assertThat(second.path()).isEqualTo("/webhooks/1100000000000000001/tok_en.1");
+    assertThat(body(second).path("content").asText()).isEqualTo("Second answer.");
+    assertThat(d.awaitIdle(Duration.ofSeconds(5))).isTrue();
+    assertThat(api.calls).hasSize(3);
   }
 
   @Test
