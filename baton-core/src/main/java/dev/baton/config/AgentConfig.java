@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /** {@code agent:} */
 public record AgentConfig(
-    @Doc("Which agent runs turns: `echo` (built in) or `openai` (an OpenAI-compatible endpoint).") String type,
+    @Doc("Which agent runs turns: `echo` or `context` (built in, the probe contract) or `openai` (an OpenAI-compatible endpoint).") String type,
     @Doc("Longest a turn may run before it is cancelled and answered with an error reply (ms).") long turnTimeoutMs,
     @Doc("Per-session and global limits on running turns, queues and overflow.") ConcurrencyConfig concurrency,
     @Doc("Longest one tool call may take, unless the tool overrides it (ms).") long toolCallTimeoutMs,
