@@ -25,7 +25,7 @@ public final class Main implements Runnable {
 
   /** The subcommands, in the order {@code --help} lists them. */
   static List<Object> subcommands() {
-    return List.of(new DemoCommand(), new ServeCommand(), new ConfigCommand());
+    return List.of(new DemoCommand(), new ServeCommand(), new dev.baton.cli.probe.ProbeCommand(), new ConfigCommand());
   }
 
   @Option(names = {"-v", "--verbose"}, description = "Log at INFO (-vv: DEBUG) instead of WARN.",

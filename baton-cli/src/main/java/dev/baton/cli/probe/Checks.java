@@ -1,0 +1,296 @@
+package dev.baton.cli.probe;
+
+import dev.baton.cli.probe.ProbeReport.Example;
+import dev.baton.cli.probe.ProbeReport.PatternResult;
+import dev.baton.cli.probe.Recorder.Answer;
+import dev.baton.cli.probe.Recorder.Delivery;
+import dev.baton.cli.probe.Recorder.Seen;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+
+/*
+ * Overview: the probe's judge. From the plan (who sent which nonce) and the record (what the target answered and
+ * which replies reached which inbox, when) it decides each pattern of the guide, with evidence. It sees the
+ * target only from outside: a reply is attributed to the message whose nonce it quotes last (the probe contract,
+ * docs/probe.md), a reply without a nonce (or of kind busy/error/cancelled) is a notice.
+ *
+ * Not thread-safe; called once, after the run.
+ */
+final class Checks {
+
+  static final Pattern NONCE = Pattern.compile("\\bpn[0-9a-z]{10}\\b");
+  static final Pattern LEDGER_TOTAL = Pattern.compile("ledger total=(-?[0-9]{1,18})");
+  static final int MAX_EXAMPLES = 20;
+
+  private final Plan plan;
+  private final ProbeOptions options;
+  private final Recorder record;
+  private final Map<String, Result> results = new LinkedHashMap<>();
+
+  private static final class Result {
+    long checked;
+    long violations;
+    final List<Example> examples = new ArrayList<>();
+
+    void check(boolean ok, Plan.Msg m, String user, String detail, long atNanos, long start) {
+      checked++;
+      if (ok) return;
+      violations++;
+      if (examples.size() < MAX_EXAMPLES) {
+        examples.add(new Example(m.id(), user, detail, (atNanos - start) / 1e9));
+      }
+    }
+  }
+
+  Checks(Plan plan, ProbeOptions options, Recorder record) {
+    this.plan = plan;
+    this.options = options;
+    this.record = record;
+    for (String name : ProbeReport.PATTERNS.keySet()) results.put(name, new Result());
+  }
+
+  static List<String> nonces(String text) {
+    List<String> out = new ArrayList<>();
+    Matcher m = NONCE.matcher(text);
+    while (m.find()) out.add(m.group());
+    return out;
+  }
+
+  /** A short, printable excerpt of a reply for the evidence: no control characters, at most 120 characters. */
+  static String excerpt(String text) {
+    StringBuilder b = new StringBuilder();
+    text.codePoints().limit(120).forEach(c -> {
+      if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) b.append(String.format("\\u%04x", c));
+      else b.appendCodePoint(c);
+    });
+    return text.codePointCount(0, text.length()) > 120 ? b + "…" : b.toString();
+  }
+
+  /**
+   * Judges the run. {@code ledgerTotal}: the total the target answered to the final ledger query (level ledger),
+   * null if it gave none.
+   */
+  ProbeReport judge(String problem, Long ledgerTotal, long endNanos) {
+    long start = record.startNanos;
+    long timeoutNanos = options.replyTimeout.toNanos();
+    List<Delivery> deliveries = record.deliveries();
+    List<Seen> replies = record.replies();
+
+    // What each message got: its accepting delivery, its first send order, its answer and notices.
+    Map<Plan.Msg, Long> acceptedAt = new HashMap<>();
+    Map<Plan.Msg, Long> firstSendOrder = new HashMap<>();
+    Map<Plan.Msg, List<Delivery>> byMsg = new HashMap<>();
+    Map<String, Plan.Msg> byUserId = new HashMap<>();
+    for (Plan.Msg m : plan.messages) byUserId.put(m.user() + "\n" + m.id(), m);
+    for (Delivery d : deliveries) {
+      byMsg.computeIfAbsent(d.msg(), k -> new ArrayList<>()).add(d);
+      firstSendOrder.merge(d.msg(), d.sendOrder(), Math::min);
+      if (d.answer() == Answer.ACCEPTED) acceptedAt.merge(d.msg(), d.answeredNanos(), Math::min);
+    }
+
+    Result dup = results.get("duplicates");
+    Result inter = results.get("interleaving");
+    Result shared = results.get("shared_state");
+    Result stuck = results.get("deadlock");
+    Result order = results.get("order");
+    Result ledger = results.get("tool_race");
+
+    Map<Plan.Msg, List<Seen>> answers = new HashMap<>();
+    Set<Plan.Msg> noticed = new HashSet<>();
+    Map<String, Integer> unattributedNotices = new HashMap<>();
+    Map<String, List<String>> lastList = new HashMap<>();
+    Map<String, Plan.Msg> lastAnswered = new HashMap<>();
+    boolean context = options.level != ProbeOptions.Level.ECHO;
+    Histogram replied = histogram();
+    Histogram notices = histogram();
+
+    for (Seen r : replies) {
+      List<String> found = nonces(r.text());
+      boolean notice = found.isEmpty() || r.kind().equals("busy") || r.kind().equals("error")
+          || r.kind().equals("cancelled");
+      if (notice) {
+        Plan.Msg about = byUserId.get(r.inbox() + "\n" + r.inReplyTo());
+        if (about != null) {
+          noticed.add(about);
+          notices.recordValue(micros(r.atNanos() - start - about.intendedNanos()));
+        } else {
+          unattributedNotices.merge(r.inbox(), 1, Integer::sum);
+        }
+        if (found.isEmpty()) continue;
+      }
+      // Session interleaving: every nonce a reply quotes must be its reader's own.
+      Plan.Msg last = null;
+      for (String n : found) {
+        Plan.Msg owner = plan.byNonce.get(n);
+        if (owner == null) continue; // not one of ours: the bot made it up; judged by shared_state below
+        inter.check(owner.user().equals(r.inbox()), owner, r.inbox(),
+            "a reply to " + r.inbox() + " quotes " + owner.user() + "'s nonce " + n + " of " + owner.id() + ": \""
+                + excerpt(r.text()) + "\"", r.atNanos(), start);
+        last = owner;
+      }
+      if (last == null || notice) continue;
+      answers.computeIfAbsent(last, k -> new ArrayList<>()).add(r);
+      if (answers.get(last).size() == 1) {
+        replied.recordValue(micros(r.atNanos() - start - last.intendedNanos()));
+      }
+
+      if (context) {
+        // Shared state: the list is exactly the reader's nonces, each once, extending the previous list.
+        List<String> prev = lastList.getOrDefault(r.inbox(), List.of());
+        String why = contextProblem(r.inbox(), found, prev, firstSendOrder);
+        shared.check(why.isEmpty(), last, r.inbox(), why + ": \"" + excerpt(r.text()) + "\"", r.atNanos(), start);
+        lastList.put(r.inbox(), found);
+      }
+
+      // Order: consecutive answers to one reader follow its send order (a pair the probe swapped may go either way).
+      if (last.user().equals(r.inbox()) && answers.get(last).size() == 1) {
+        Plan.Msg before = lastAnswered.get(r.inbox());
+        if (before != null) {
+          long a = firstSendOrder.getOrDefault(before, -1L);
+          long b = firstSendOrder.getOrDefault(last, -1L);
+          boolean swapped = swappedPair(before, last);
+          order.check(b > a || swapped, last, r.inbox(), "answered after " + before.id() + " though it was sent "
+              + "before it", r.atNanos(), start);
+        }
+        if (lastAnswered.get(r.inbox()) == null || firstSendOrder.getOrDefault(last, -1L)
+            > firstSendOrder.getOrDefault(lastAnswered.get(r.inbox()), -1L)) {
+          lastAnswered.put(r.inbox(), last);
+        }
+      }
+    }
+
+    for (Plan.Msg m : plan.messages) {
+      List<Delivery> ds = byMsg.getOrDefault(m, List.of());
+      if (ds.isEmpty()) continue;
+      List<Seen> got = answers.getOrDefault(m, List.of());
+      boolean wasAccepted = acceptedAt.containsKey(m);
+      // Duplicate processing: one message, at most one answer; a first delivery is never "duplicate".
+      if (wasAccepted || !got.isEmpty()) {
+        dup.check(got.size() <= 1, m, m.user(), got.size() + " replies answer it (" + ds.size() + " deliveries)",
+            got.size() > 1 ? got.get(1).atNanos() : start, start);
+      }
+      if (!m.hostile() || m.kind() == Plan.Kind.ID_SQUAT) {
+        boolean anyAccepted = ds.stream().anyMatch(d -> d.answer() == Answer.ACCEPTED);
+        boolean takenAsDuplicate = !anyAccepted && ds.stream().anyMatch(d -> d.answer() == Answer.DUPLICATE);
+        if (!m.hostile()) {
+          dup.check(!takenAsDuplicate || !got.isEmpty(), m, m.user(), "its first delivery was answered "
+              + "\"duplicate\" and it was never answered: another sender's id was taken for it",
+              ds.getFirst().answeredNanos(), start);
+        }
+      }
+      // Stuck: accepted, and no answer (or notice) within the reply timeout of its intended send time.
+      if (wasAccepted && m.kind() != Plan.Kind.ID_SQUAT && m.kind() != Plan.Kind.CHAT_INTRUSION) {
+        long deadline = start + m.intendedNanos() + timeoutNanos;
+        boolean answeredInTime = got.stream().anyMatch(s -> s.atNanos() <= deadline);
+        boolean ok = answeredInTime || noticed.contains(m) || takeNotice(unattributedNotices, m.user());
+        stuck.check(ok, m, m.user(), got.isEmpty()
+            ? "accepted, and neither answered nor refused within " + options.replyTimeout.toMillis() + " ms"
+            : "answered only after " + (got.getFirst().atNanos() - start - m.intendedNanos()) / 1_000_000
+                + " ms (reply timeout " + options.replyTimeout.toMillis() + " ms)", deadline, start);
+      }
+    }
+
+    if (options.level == ProbeOptions.Level.LEDGER) {
+      long expected = 0;
+      for (Plan.Msg m : plan.messages) expected += (long) m.ledgerAdd() * answers.getOrDefault(m, List.of()).size();
+      Plan.Msg any = plan.messages.getFirst();
+      ledger.check(ledgerTotal != null && ledgerTotal == expected, any, "ledger",
+          ledgerTotal == null ? "the final ledger query got no \"ledger total=<n>\" reply"
+              : "the ledger holds " + ledgerTotal + ", the answered messages added " + expected, endNanos, start);
+    }
+
+    Map<String, PatternResult> patterns = new LinkedHashMap<>();
+    results.forEach((name, r) -> {
+      boolean applicable = switch (name) {
+        case "shared_state" -> context;
+        case "tool_race" -> options.level == ProbeOptions.Level.LEDGER;
+        default -> true;
+      };
+      patterns.put(name, new PatternResult(applicable ? r.checked : -1, r.violations, List.copyOf(r.examples)));
+    });
+
+    Histogram busy = histogram();
+    for (Delivery d : deliveries) {
+      if (d.answer() == Answer.BUSY) busy.recordValue(micros(d.answeredNanos() - start - d.msg().intendedNanos()));
+    }
+    Map<String, ProbeReport.Latency> latency = new LinkedHashMap<>();
+    latency.put("reply", latency(replied));
+    latency.put("busy", latency(busy));
+    latency.put("notice", latency(notices));
+    long lastSend = deliveries.stream().mapToLong(Delivery::answeredNanos).max().orElse(start);
+    double seconds = Math.max(1e-3, (lastSend - start) / 1e9);
+    long sent = deliveries.size();
+    long accepted = deliveries.stream().filter(d -> d.answer() == Answer.ACCEPTED).count();
+    var throughput = new ProbeReport.Throughput(sent, accepted, replies.size(), round(seconds),
+        round(sent / seconds), round(replies.size() / Math.max(1e-3, (endNanos - start) / 1e9)));
+    return new ProbeReport(patterns, latency, throughput, options.target.toString(), options.level.name(),
+        options.seed, problem);
+  }
+
+  private static boolean takeNotice(Map<String, Integer> notices, String user) {
+    Integer n = notices.get(user);
+    if (n == null || n == 0) return false;
+    notices.put(user, n - 1);
+    return true;
+  }
+
+  private boolean swappedPair(Plan.Msg a, Plan.Msg b) {
+    if (!a.user().equals(b.user())) return false;
+    return (b.swappedWithPrevious() && b.seq() == a.seq() + 1) || (a.swappedWithPrevious() && a.seq() == b.seq() + 1);
+  }
+
+  /** Why a context reply's list is wrong, or "" when it is exactly the reader's nonces, in order. */
+  private String contextProblem(String inbox, List<String> list, List<String> prev, Map<Plan.Msg, Long> sendOrder) {
+    Set<String> seen = new HashSet<>();
+    Plan.Msg before = null;
+    for (String n : list) {
+      Plan.Msg owner = plan.byNonce.get(n);
+      if (owner == null) return "it quotes " + n + ", a nonce no one sent";
+      if (!owner.user().equals(inbox)) return "it quotes " + owner.user() + "'s nonce " + n;
+      if (!seen.add(n)) return "it quotes " + n + " (of " + owner.id() + ") twice";
+      if (before != null && sendOrder.getOrDefault(owner, -1L) < sendOrder.getOrDefault(before, -1L)
+          && !swappedPair(before, owner)) {
+        return "it lists " + owner.id() + " after " + before.id() + " though it was sent before it";
+      }
+      before = owner;
+    }
+    if (prev.size() > list.size() || !list.subList(0, prev.size()).equals(prev)) {
+      for (String n : prev) {
+        if (!seen.contains(n)) return "it lost " + n + " that the previous reply listed";
+      }
+      return "it does not extend the previous reply's list";
+    }
+    return "";
+  }
+
+  private static Histogram histogram() {
+    return new Histogram(3_600_000_000L, 3);
+  }
+
+  private static long micros(long nanos) {
+    return Math.max(0, Math.min(3_600_000_000L, nanos / 1000));
+  }
+
+  private static ProbeReport.Latency latency(Histogram h) {
+    if (h.getTotalCount() == 0) return new ProbeReport.Latency(0, 0, 0, 0, 0, 0);
+    return new ProbeReport.Latency(h.getTotalCount(), ms(h.getValueAtPercentile(50)),
+        ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)),
+        ms(h.getMaxValue()));
+  }
+
+  private static double ms(long micros) {
+    return round(micros / 1000.0);
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+}

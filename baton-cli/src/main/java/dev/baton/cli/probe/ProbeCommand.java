@@ -1,0 +1,111 @@
+package dev.baton.cli.probe;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code baton probe}: a black-box load test and race detector for a chat agent running elsewhere. */
+@Command(name = "probe", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Drive a running chat agent with many users at once and report the concurrency failures "
+        + "it shows from outside: duplicates, interleaving, shared_state, tool_race, deadlock, order.",
+        "Exit 0: nothing found; 1: a failure found; 2: the target could not be driven. See docs/probe.md."})
+public final class ProbeCommand implements Callable<Integer> {
+
+  @Option(names = "--target", paramLabel = "URL", required = true,
+      description = "Base URL of the agent's message API, e.g. http://127.0.0.1:8080.")
+  URI target;
+
+  @Option(names = "--protocol", paramLabel = "P", defaultValue = "api",
+      description = "How to talk to it: api (Baton's message API; default).")
+  String protocol = "api";
+
+  @Option(names = "--jwt-secret", paramLabel = "S", description = "HS256 secret the target verifies tokens with "
+      + "(at least 32 bytes). Default: $BATON_PROBE_JWT_SECRET.")
+  Optional<String> jwtSecret = Optional.empty();
+
+  @Option(names = "--level", paramLabel = "L", defaultValue = "context",
+      description = "The probe contract level the target follows: echo, context (default) or ledger.")
+  String level = "context";
+
+  @Option(names = "--users", paramLabel = "N", defaultValue = "20", description = "Honest users (default: ${DEFAULT-VALUE}).")
+  int users = 20;
+
+  @Option(names = "--messages", paramLabel = "N", defaultValue = "400",
+      description = "Messages in all (default: ${DEFAULT-VALUE}); --duration overrides.")
+  int messages = 400;
+
+  @Option(names = "--rate", paramLabel = "R", defaultValue = "200",
+      description = "Messages per second, open loop (default: ${DEFAULT-VALUE}).")
+  double rate = 200;
+
+  @Option(names = "--duration", paramLabel = "SECONDS", description = "Run this long at --rate instead of --messages.")
+  Optional<Double> duration = Optional.empty();
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the workload (default: ${DEFAULT-VALUE}).")
+  long seed = 1;
+
+  @Option(names = "--hostile", paramLabel = "N", defaultValue = "0",
+      description = "Attacker users who try to reach the others' conversations and message ids (default: ${DEFAULT-VALUE}).")
+  int hostile = 0;
+
+  @Option(names = "--reply-timeout", paramLabel = "MS", defaultValue = "10000",
+      description = "An accepted message with no reply or busy/error within this is stuck (default: ${DEFAULT-VALUE}).")
+  long replyTimeoutMs = 10_000;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
+  Optional<Path> json = Optional.empty();
+
+  @Option(names = "--quiet", description = "No progress lines.")
+  boolean quiet;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ProbeOptions o = new ProbeOptions();
+    if (!protocol.equals("api")) {
+      err.println("baton probe: --protocol " + protocol.replaceAll("[^A-Za-z0-9_-]", "?")
+          + " is not supported yet; use api");
+      return 2;
+    }
+    o.target = target;
+    o.jwtSecret = jwtSecret.orElse(Optional.ofNullable(System.getenv("BATON_PROBE_JWT_SECRET")).orElse(""));
+    try {
+      o.level = ProbeOptions.Level.valueOf(level.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      err.println("baton probe: --level must be echo, context or ledger");
+      return 2;
+    }
+    if (users < 1 || rate <= 0 || hostile < 0 || replyTimeoutMs < 1) {
+      err.println("baton probe: --users, --rate and --reply-timeout must be positive, --hostile not negative");
+      return 2;
+    }
+    o.users = users;
+    o.rate = rate;
+    o.messages = duration.map(d -> (int) Math.max(1, Math.round(d * rate))).orElse(messages);
+    o.seed = seed;
+    o.hostile = hostile;
+    o.replyTimeout = Duration.ofMillis(replyTimeoutMs);
+    o.progress = !quiet;
+    ProbeReport report;
+    try {
+      report = new ProbeRun(o, err).run();
+    } catch (IllegalArgumentException e) {
+      err.println("baton probe: " + e.getMessage());
+      return 2;
+    }
+    report.print(out);
+    if (json.isPresent()) report.writeJson(json.get());
+    return report.exitCode();
+  }
+}

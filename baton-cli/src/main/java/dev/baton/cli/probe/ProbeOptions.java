@@ -1,0 +1,29 @@
+package dev.baton.cli.probe;
+
+import java.net.URI;
+import java.time.Duration;
+
+/** What one probe run does: the target, the workload and the limits. Mutable holder filled by the command. */
+final class ProbeOptions {
+
+  /** The probe contract level the target follows (docs/probe.md). */
+  enum Level { ECHO, CONTEXT, LEDGER }
+
+  URI target = URI.create("http://127.0.0.1:8080");
+  String jwtSecret = "";
+  Level level = Level.CONTEXT;
+  int users = 20;
+  int messages = 400;
+  double rate = 200;
+  long seed = 1;
+  int hostile = 0;
+  int hostileFlood = 50;
+  double redeliver = 0.1;
+  double swap = 0.05;
+  int burst = 8;
+  double burstChance = 0.02;
+  Duration replyTimeout = Duration.ofSeconds(10);
+  /** Long-poll wait of each reply reader. */
+  Duration pollWait = Duration.ofMillis(500);
+  boolean progress = true;
+}

@@ -1,0 +1,207 @@
+package dev.baton.cli.probe;
+
+import dev.baton.cli.probe.Recorder.Answer;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/*
+ * Overview: one probe run against a target of the message API. Readers long-poll every sender's replies while
+ * one virtual thread per sender sends its messages at their intended times (open loop: a sender that falls
+ * behind sends at once and its latency still counts from the intended time, so a slow target cannot hide its
+ * queueing). Then it waits for the accepted messages' replies up to --reply-timeout, lets late duplicates
+ * arrive, asks the ledger's total (level ledger) and hands everything to Checks.
+ *
+ * Concurrency: senders and readers share only the Recorder. The abort flag stops every sender when the target
+ * cannot be driven (every early delivery failed or was refused its token).
+ */
+final class ProbeRun {
+
+  private final ProbeOptions options;
+  private final PrintWriter progressOut;
+
+  ProbeRun(ProbeOptions options, PrintWriter progressOut) {
+    this.options = options;
+    this.progressOut = progressOut;
+  }
+
+  ProbeReport run() throws InterruptedException {
+    Plan plan = Plan.build(options);
+    long start = System.nanoTime() + 200_000_000L;
+    Recorder record = new Recorder(start);
+    AtomicBoolean stopReaders = new AtomicBoolean();
+    AtomicBoolean abort = new AtomicBoolean();
+    List<Thread> readers = new ArrayList<>();
+    try (ApiTarget target = new ApiTarget(options.target, options.jwtSecret, options.pollWait)) {
+      List<String> inboxes = new ArrayList<>(plan.users);
+      inboxes.addAll(plan.attackers);
+      inboxes.add(LEDGER_USER);
+      for (String u : inboxes) {
+        readers.add(Thread.ofVirtual().name("probe-read-" + u).start(() -> target.read(u, record, stopReaders::get)));
+      }
+      Thread progress = options.progress ? Thread.ofVirtual().start(() -> progress(record, plan)) : null;
+      List<Thread> senders = new ArrayList<>();
+      Map<String, List<Plan.Msg>> bySender = plan.bySender();
+      bySender.forEach((sender, msgs) -> senders.add(Thread.ofVirtual().name("probe-send-" + sender)
+          .start(() -> sendAll(target, record, msgs, abort))));
+      for (Thread t : senders) t.join();
+      // After the flood: the honest users deliver their first message again; it must stay answered once.
+      if (!plan.attackers.isEmpty() && !abort.get()) {
+        for (String u : plan.users.subList(0, Math.min(10, plan.users.size()))) {
+          bySender.get(u).stream().findFirst().ifPresent(m -> deliver(target, record, m, abort));
+        }
+      }
+      String problem = abort.get() ? abortReason(record) : "";
+      long deadline = System.nanoTime() + options.replyTimeout.toNanos();
+      while (problem.isEmpty() && System.nanoTime() < deadline && outstanding(plan, record) > 0) {
+        Thread.sleep(50);
+      }
+      // Let a second reply to an answered message arrive before judging (duplicates).
+      Thread.sleep(Math.min(1000, options.replyTimeout.toMillis() / 4));
+      Long ledgerTotal = null;
+      if (problem.isEmpty() && options.level == ProbeOptions.Level.LEDGER) {
+        ledgerTotal = askLedger(target, record);
+      }
+      long end = System.nanoTime();
+      if (problem.isEmpty() && record.accepted.get() > 0 && record.received.get() == 0) {
+        problem = "no reply arrived within " + options.replyTimeout.toMillis() + " ms for any of the "
+            + record.accepted.get() + " accepted messages: does the target answer on GET /v1/replies?";
+      }
+      stopReaders.set(true);
+      if (progress != null) progress.interrupt();
+      for (Thread t : readers) t.join(5000);
+      return new Checks(plan, options, record).judge(problem, ledgerTotal, end);
+    }
+  }
+
+  static final String LEDGER_USER = "ledger-auditor";
+
+  private Long askLedger(ApiTarget target, Recorder record) throws InterruptedException {
+    int[] status = new int[1];
+    int before = record.replies().size();
+    target.send(LEDGER_USER, "ledger-total", "probe: ledger total", "", status);
+    long deadline = System.nanoTime() + options.replyTimeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      List<Recorder.Seen> all = record.replies();
+      for (Recorder.Seen s : all.subList(Math.min(before, all.size()), all.size())) {
+        if (!s.inbox().equals(LEDGER_USER)) continue;
+        var m = Checks.LEDGER_TOTAL.matcher(s.text());
+        if (m.find()) return Long.parseLong(m.group(1));
+      }
+      Thread.sleep(20);
+    }
+    return null;
+  }
+
+  private void sendAll(ApiTarget target, Recorder record, List<Plan.Msg> msgs, AtomicBoolean abort) {
+    List<Plan.Msg> later = new ArrayList<>();
+    for (int i = 0; i < msgs.size() && !abort.get(); i++) {
+      Plan.Msg m = msgs.get(i);
+      Plan.Msg next = i + 1 < msgs.size() ? msgs.get(i + 1) : null;
+      waitUntil(record.startNanos + m.intendedNanos());
+      if (next != null && next.swappedWithPrevious()) { // swapped neighbours: the later one goes first
+        deliverWithTwins(target, record, next, abort, later);
+        deliverWithTwins(target, record, m, abort, later);
+        i++;
+      } else {
+        deliverWithTwins(target, record, m, abort, later);
+      }
+      if (later.size() > 1) deliver(target, record, later.removeFirst(), abort); // a late redelivery
+    }
+    for (Plan.Msg m : later) deliver(target, record, m, abort);
+  }
+
+  private void deliverWithTwins(ApiTarget target, Recorder record, Plan.Msg m, AtomicBoolean abort,
+      List<Plan.Msg> later) {
+    if (m.twinNow()) { // the same delivery twice at the same instant, over two connections
+      CountDownLatch go = new CountDownLatch(1);
+      Thread twin = Thread.ofVirtual().start(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        deliver(target, record, m, abort);
+      });
+      go.countDown();
+      deliver(target, record, m, abort);
+      try {
+        twin.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } else {
+      deliver(target, record, m, abort);
+    }
+    if (m.twinLater()) later.add(m);
+  }
+
+  private void deliver(ApiTarget target, Recorder record, Plan.Msg m, AtomicBoolean abort) {
+    int[] status = new int[1];
+    long order = record.nextSendOrder(m.user());
+    long called = System.nanoTime();
+    Answer a = target.send(m.user(), m.id(), Plan.text(m), m.chat(), status);
+    record.delivered(new Recorder.Delivery(m, order, called, System.nanoTime(), a, status[0]));
+    if (record.sent.get() >= 20 && record.accepted.get() == 0 && !m.hostile()) {
+      long bad = record.deliveries().stream()
+          .filter(d -> d.answer() == Answer.FAILED || d.answer() == Answer.UNAUTHORIZED).count();
+      if (bad == record.sent.get()) abort.set(true);
+    }
+  }
+
+  private String abortReason(Recorder record) {
+    List<Recorder.Delivery> ds = record.deliveries();
+    long unauthorized = ds.stream().filter(d -> d.answer() == Answer.UNAUTHORIZED).count();
+    if (unauthorized > 0) {
+      return "the target answered 401 to the probe's signed tokens: is --jwt-secret the target's HS256 secret?";
+    }
+    return "every request to " + options.target + " failed before an HTTP answer: is the target running there?";
+  }
+
+  /** Accepted honest messages whose answer (a reply quoting their nonce last, or a notice) has not come. */
+  private static int outstanding(Plan plan, Recorder record) {
+    Set<String> answered = new HashSet<>();
+    Set<String> noticed = new HashSet<>();
+    for (Recorder.Seen s : record.replies()) {
+      List<String> n = Checks.nonces(s.text());
+      if (!n.isEmpty()) answered.add(n.getLast());
+      else noticed.add(s.inbox() + "\n" + s.inReplyTo());
+    }
+    Set<Plan.Msg> accepted = new HashSet<>();
+    for (Recorder.Delivery d : record.deliveries()) {
+      if (d.answer() == Answer.ACCEPTED && !d.msg().hostile()) accepted.add(d.msg());
+    }
+    int open = 0;
+    for (Plan.Msg m : accepted) {
+      if (!answered.contains(m.nonce()) && !noticed.contains(m.user() + "\n" + m.id())) open++;
+    }
+    return open;
+  }
+
+  private static void waitUntil(long nanos) {
+    long d;
+    while ((d = nanos - System.nanoTime()) > 0) LockSupport.parkNanos(d);
+  }
+
+  private void progress(Recorder record, Plan plan) {
+    int total = plan.messages.size();
+    try {
+      while (true) {
+        Thread.sleep(1000);
+        int sent = record.sent.get();
+        int filled = (int) Math.min(30, 30L * sent / Math.max(1, total));
+        progressOut.printf("probe [%s%s] sent %d, accepted %d, replies %d%n", "#".repeat(filled),
+            ".".repeat(30 - filled), sent, record.accepted.get(), record.received.get());
+        progressOut.flush();
+      }
+    } catch (InterruptedException e) {
+      // the run is over
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.baton.cli.probe;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/*
+ * Overview: what the probe saw, and nothing it inferred: every delivery of a message with the target's answer
+ * and its times, every reply with the inbox it reached and when. The checks (Checks) read it after the run.
+ *
+ * Concurrency: thread-safe. Sender threads add deliveries and reply readers add replies concurrently; the
+ * per-sender send order is an atomic counter taken right before the request is written.
+ */
+final class Recorder {
+
+  /** The target's answer to one delivery. */
+  enum Answer { ACCEPTED, DUPLICATE, BUSY, REFUSED, UNAUTHORIZED, FAILED }
+
+  record Delivery(Plan.Msg msg, long sendOrder, long calledNanos, long answeredNanos, Answer answer, int status) {}
+
+  /** A reply as it reached {@code inbox}: its text, and what the target said about it where it says. */
+  record Seen(String inbox, String text, String kind, String inReplyTo, long atNanos) {}
+
+  final long startNanos;
+  private final List<Delivery> deliveries = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<Seen> replies = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, AtomicLong> sendOrder = new ConcurrentHashMap<>();
+  final AtomicInteger sent = new AtomicInteger();
+  final AtomicInteger accepted = new AtomicInteger();
+  final AtomicInteger received = new AtomicInteger();
+
+  Recorder(long startNanos) {
+    this.startNanos = startNanos;
+  }
+
+  /** The next position in {@code sender}'s send order: taken right before a delivery is written. */
+  long nextSendOrder(String sender) {
+    return sendOrder.computeIfAbsent(sender, k -> new AtomicLong()).getAndIncrement();
+  }
+
+  void delivered(Delivery d) {
+    deliveries.add(d);
+    sent.incrementAndGet();
+    if (d.answer() == Answer.ACCEPTED) accepted.incrementAndGet();
+  }
+
+  void replied(Seen s) {
+    replies.add(s);
+    received.incrementAndGet();
+  }
+
+  List<Delivery> deliveries() {
+    synchronized (deliveries) {
+      return List.copyOf(deliveries);
+    }
+  }
+
+  List<Seen> replies() {
+    synchronized (replies) {
+      return List.copyOf(replies);
+    }
+  }
+}
