@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -117,6 +118,7 @@ public final class NaiveBot implements AutoCloseable {
   private final ReentrantLock ledgerLock = new ReentrantLock();
   private final ReentrantLock contextLock = new ReentrantLock();
   private long ledgerBalance; // guarded by ledgerLock, except in TOOL_RACE
+  private final AtomicLong deadlockTurn = new AtomicLong();
   // INTERLEAVE: session state leaked into a shared field.
   private volatile Current current = new Current("", "");
 
@@ -573,8 +575,9 @@ public final class NaiveBot implements AutoCloseable {
   /** Modes with per-conversation FIFO: NONE, DUPLICATES, TOOL_RACE, DEADLOCK, INTERLEAVE. */
   private void processOrdered(Conversation c, Msg m) throws InterruptedException {
     if (fault == Fault.DEADLOCK) {
-      boolean ledgerFirst = m.id().length() % 2 == 0 || LEDGER_ADD.matcher(m.text()).find()
-          || m.text().contains(LEDGER_TOTAL);
+      // Two code paths take the two locks in opposite orders: every other message (in processing
+      // order, whatever its id looks like) goes ledger -> context, the others context -> ledger.
+      boolean ledgerFirst = (deadlockTurn.getAndIncrement() & 1) == 0;
       ReentrantLock first = ledgerFirst ? ledgerLock : contextLock;
       ReentrantLock second = ledgerFirst ? contextLock : ledgerLock;
       first.lockInterruptibly();
