@@ -284,9 +284,11 @@ public final class NaiveBot implements AutoCloseable {
       send(ex, 200, out);
       return;
     }
+    // Queued before the 202 goes out, so a client that sends its next message on the 202 can
+    // never have it queued ahead of this one.
+    accept(new Msg(sub, id, text, key));
     out.put("status", "accepted");
     send(ex, 202, out);
-    accept(new Msg(sub, id, text, key));
   }
 
   private void getReplies(HttpExchange ex) throws IOException, InterruptedException {

@@ -117,6 +117,22 @@ class NaiveBotTest {
   }
 
   @Test
+  void noneTakesOneOfManySimultaneousDeliveriesOfAnId() throws Exception {
+    try (NaiveBot bot = NaiveBot.start(0, SECRET, NaiveBot.Fault.NONE)) {
+      String t = token(SECRET, "dave", null);
+      List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        all.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bot.port() + "/v1/messages"))
+            .header("Authorization", "Bearer " + t)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"same\",\"text\":\"pnbbbbbbbbbb\"}")).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      assertThat(all).extracting(f -> f.join().statusCode()).containsOnlyOnce(202).contains(200);
+      assertThat(replies(bot, t, 1)).extracting(j -> j.get("text").asText()).containsExactly("codes: pnbbbbbbbbbb");
+    }
+  }
+
+  @Test
   void faultNamesParse() {
     assertThat(NaiveBot.Fault.parse("shared-state")).isEqualTo(NaiveBot.Fault.SHARED_STATE);
     assertThat(NaiveBot.Fault.parse("tool-race")).isEqualTo(NaiveBot.Fault.TOOL_RACE);
