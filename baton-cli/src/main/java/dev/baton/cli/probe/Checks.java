@@ -39,11 +39,13 @@ final class Checks {
     long checked;
     long violations;
     final List<Example> examples = new ArrayList<>();
+    final Map<Integer, Integer> bySecond = new HashMap<>();
 
     void check(boolean ok, Plan.Msg m, String user, String detail, long atNanos, long start) {
       checked++;
       if (ok) return;
       violations++;
+      bySecond.merge((int) Math.max(0, (atNanos - start) / 1_000_000_000L), 1, Integer::sum);
       if (examples.size() < MAX_EXAMPLES) {
         examples.add(new Example(m.id(), user, detail, (atNanos - start) / 1e9));
       }
@@ -231,8 +233,37 @@ final class Checks {
     long accepted = deliveries.stream().filter(d -> d.answer() == Answer.ACCEPTED).count();
     var throughput = new ProbeReport.Throughput(sent, accepted, replies.size(), round(seconds),
         round(sent / seconds), round(replies.size() / Math.max(1e-3, (endNanos - start) / 1e9)));
+    Map<String, List<ProbeReport.Point>> cdf = new LinkedHashMap<>();
+    Map<String, List<ProbeReport.Point>> bars = new LinkedHashMap<>();
+    Map<String, Histogram> hs = Map.of("reply", replied, "busy", busy, "notice", notices);
+    for (String outcome : latency.keySet()) {
+      Histogram h = hs.get(outcome);
+      List<ProbeReport.Point> c = new ArrayList<>();
+      List<ProbeReport.Point> b = new ArrayList<>();
+      if (h.getTotalCount() > 0) {
+        for (var v : h.percentiles(5)) {
+          c.add(new ProbeReport.Point(ms(v.getValueIteratedTo()), v.getPercentileLevelIteratedTo() / 100));
+        }
+        for (var v : h.logarithmicBucketValues(100, 2)) {
+          b.add(new ProbeReport.Point(ms(v.getValueIteratedTo()), v.getCountAddedInThisIterationStep()));
+        }
+      }
+      cdf.put(outcome, c);
+      bars.put(outcome, b);
+    }
+    int seconds2 = (int) Math.max(1, (endNanos - start) / 1_000_000_000L + 1);
+    long[][] ticks = new long[seconds2][3];
+    for (Delivery d : deliveries) ticks[bucket(d.calledNanos() - start, seconds2)][0]++;
+    for (Seen r : replies) ticks[bucket(r.atNanos() - start, seconds2)][1]++;
+    results.values().forEach(r -> r.bySecond.forEach((sec, n) -> ticks[Math.min(sec, seconds2 - 1)][2] += n));
+    List<ProbeReport.Tick> timeline = new ArrayList<>();
+    for (int t = 0; t < seconds2; t++) timeline.add(new ProbeReport.Tick(t, ticks[t][0], ticks[t][1], ticks[t][2]));
     return new ProbeReport(patterns, latency, throughput, options.target.toString(), options.level.name(),
-        options.seed, problem);
+        options.seed, problem, cdf, bars, timeline);
+  }
+
+  private static int bucket(long nanos, int n) {
+    return (int) Math.max(0, Math.min(n - 1, nanos / 1_000_000_000L));
   }
 
   private static boolean takeNotice(Map<String, Integer> notices, String user) {

@@ -63,6 +63,9 @@ public final class ProbeCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
   Optional<Path> json = Optional.empty();
 
+  @Option(names = "--html", paramLabel = "FILE", description = "Also write the report as one self-contained HTML page.")
+  Optional<Path> html = Optional.empty();
+
   @Option(names = "--quiet", description = "No progress lines.")
   boolean quiet;
 
@@ -106,6 +109,7 @@ public final class ProbeCommand implements Callable<Integer> {
     }
     report.print(out);
     if (json.isPresent()) report.writeJson(json.get());
+    if (html.isPresent()) java.nio.file.Files.writeString(html.get(), ProbeHtml.render(report));
     return report.exitCode();
   }
 }

@@ -15,7 +15,14 @@ import java.util.Map;
 
 /** The outcome of one probe run: a verdict per pattern with its evidence, latencies and throughput. */
 record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> latencyMs, Throughput throughput,
-    String target, String level, long seed, String problem) {
+    String target, String level, long seed, String problem, Map<String, List<Point>> cdf,
+    Map<String, List<Point>> histogram, List<Tick> timeline) {
+
+  /** A point of a latency CDF (ms, fraction) or histogram (upper bound ms, count). */
+  record Point(double x, double y) {}
+
+  /** One second of the run: deliveries sent, replies received, violations found (by when they happened). */
+  record Tick(int second, long sent, long replies, long violations) {}
 
   /** The patterns, in report order, with the guide's name for each. */
   static final Map<String, String> PATTERNS = patternNames();
@@ -70,6 +77,9 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
     ObjectNode l = root.putObject("latency_ms");
     latencyMs.forEach((outcome, v) -> l.putObject(outcome).put("count", v.count()).put("p50", v.p50())
         .put("p90", v.p90()).put("p99", v.p99()).put("p999", v.p999()).put("max", v.max()));
+    ArrayNode tl = root.putArray("timeline");
+    for (Tick t : timeline) tl.addObject().put("s", t.second()).put("sent", t.sent()).put("replies", t.replies())
+        .put("violations", t.violations());
     root.putObject("throughput").put("sent", throughput.sent()).put("accepted", throughput.accepted())
         .put("replies", throughput.replies()).put("seconds", throughput.seconds())
         .put("sent_per_s", throughput.sentPerSecond()).put("replies_per_s", throughput.repliesPerSecond());
@@ -98,6 +108,9 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
         out.printf(Locale.ROOT, "  %s: %s of %s at %.3f s: %s%n", name, e.message(), e.user(), e.atSeconds(),
             e.detail())));
     if (!problem.isEmpty()) out.println("  could not drive the target: " + problem);
+    else if (throughput.accepted() > 0 && throughput.replies() == 0) {
+      out.println("  no reply arrived at all: the target is stuck, or does not answer on GET /v1/replies");
+    }
     else out.println(violations() == 0 ? "  nothing found" : "  " + violations() + " violations found");
     out.flush();
   }

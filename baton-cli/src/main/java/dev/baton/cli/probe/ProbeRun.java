@@ -69,10 +69,6 @@ final class ProbeRun {
         ledgerTotal = askLedger(target, record);
       }
       long end = System.nanoTime();
-      if (problem.isEmpty() && record.accepted.get() > 0 && record.received.get() == 0) {
-        problem = "no reply arrived within " + options.replyTimeout.toMillis() + " ms for any of the "
-            + record.accepted.get() + " accepted messages: does the target answer on GET /v1/replies?";
-      }
       stopReaders.set(true);
       if (progress != null) progress.interrupt();
       for (Thread t : readers) t.join(5000);
