@@ -39,13 +39,13 @@ final class Checks {
     long checked;
     long violations;
     final List<Example> examples = new ArrayList<>();
-    final Map<Integer, Integer> bySecond = new HashMap<>();
+    final List<Long> when = new ArrayList<>();
 
     void check(boolean ok, Plan.Msg m, String user, String detail, long atNanos, long start) {
       checked++;
       if (ok) return;
       violations++;
-      bySecond.merge((int) Math.max(0, (atNanos - start) / 1_000_000_000L), 1, Integer::sum);
+      when.add(Math.max(0, atNanos - start));
       if (examples.size() < MAX_EXAMPLES) {
         examples.add(new Example(m.id(), user, detail, (atNanos - start) / 1e9));
       }
@@ -251,19 +251,25 @@ final class Checks {
       cdf.put(outcome, c);
       bars.put(outcome, b);
     }
-    int seconds2 = (int) Math.max(1, (endNanos - start) / 1_000_000_000L + 1);
-    long[][] ticks = new long[seconds2][3];
-    for (Delivery d : deliveries) ticks[bucket(d.calledNanos() - start, seconds2)][0]++;
-    for (Seen r : replies) ticks[bucket(r.atNanos() - start, seconds2)][1]++;
-    results.values().forEach(r -> r.bySecond.forEach((sec, n) -> ticks[Math.min(sec, seconds2 - 1)][2] += n));
+    long runNanos = Math.max(1, endNanos - start);
+    long tick = Math.max(100_000_000L, (runNanos / 60 + 99_999_999L) / 100_000_000L * 100_000_000L);
+    int n = (int) (runNanos / tick + 1);
+    long[][] ticks = new long[n][3];
+    for (Delivery d : deliveries) ticks[bucket(d.calledNanos() - start, tick, n)][0]++;
+    for (Seen r : replies) ticks[bucket(r.atNanos() - start, tick, n)][1]++;
+    results.values().forEach(r -> r.when.forEach(w -> ticks[bucket(w, tick, n)][2]++));
+    double perSecond = 1e9 / tick;
     List<ProbeReport.Tick> timeline = new ArrayList<>();
-    for (int t = 0; t < seconds2; t++) timeline.add(new ProbeReport.Tick(t, ticks[t][0], ticks[t][1], ticks[t][2]));
+    for (int t = 0; t < n; t++) {
+      timeline.add(new ProbeReport.Tick(round(t * tick / 1e9), round(ticks[t][0] * perSecond),
+          round(ticks[t][1] * perSecond), round(ticks[t][2] * perSecond)));
+    }
     return new ProbeReport(patterns, latency, throughput, options.target.toString(), options.level.name(),
         options.seed, problem, cdf, bars, timeline);
   }
 
-  private static int bucket(long nanos, int n) {
-    return (int) Math.max(0, Math.min(n - 1, nanos / 1_000_000_000L));
+  private static int bucket(long nanos, long tick, int n) {
+    return (int) Math.max(0, Math.min(n - 1, nanos / tick));
   }
 
   private static boolean takeNotice(Map<String, Integer> notices, String user) {

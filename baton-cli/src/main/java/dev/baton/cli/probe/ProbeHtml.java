@@ -116,25 +116,28 @@ final class ProbeHtml {
 
   private static String timeline(List<ProbeReport.Tick> ticks) {
     int w = 720, h = 240, pad = 36;
-    long max = 1;
+    double max = 1;
     for (var t : ticks) max = Math.max(max, Math.max(t.sent(), Math.max(t.replies(), t.violations())));
+    double span = ticks.isEmpty() ? 1 : ticks.getLast().at() + (ticks.size() > 1 ? ticks.get(1).at() : 1);
     StringBuilder s = svgStart("throughput and violations per second", w, h);
-    axes(s, w, h, pad, ticks.size() + " s", "per second (max " + max + ")");
+    axes(s, w, h, pad, String.format(Locale.ROOT, "%.1f s", span), String.format(Locale.ROOT, "per second (max %.0f)", max));
     double dx = (w - 2.0 * pad) / Math.max(1, ticks.size());
-    for (var t : ticks) {
-      double vh = (h - 2 * pad) * (double) t.violations() / max;
+    for (int i = 0; i < ticks.size(); i++) {
+      var t = ticks.get(i);
+      double vh = (h - 2 * pad) * t.violations() / max;
       if (t.violations() > 0) {
         s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-            + "fill=\"#dc2626\" opacity=\"0.6\"/>", pad + t.second() * dx, h - pad - vh, Math.max(1, dx - 1), vh));
+            + "fill=\"#dc2626\" opacity=\"0.6\"/>", pad + i * dx, h - pad - vh, Math.max(1, dx - 1), vh));
       }
     }
     String[] names = {"sent", "replies"};
     for (int k = 0; k < 2; k++) {
       s.append("<polyline fill=\"none\" stroke=\"").append(COLORS[k]).append("\" stroke-width=\"2\" points=\"");
-      for (var t : ticks) {
-        long v = k == 0 ? t.sent() : t.replies();
-        s.append(String.format(Locale.ROOT, "%.1f,%.1f ", pad + (t.second() + 0.5) * dx,
-            h - pad - (h - 2 * pad) * (double) v / max));
+      for (int i = 0; i < ticks.size(); i++) {
+        var t = ticks.get(i);
+        double v = k == 0 ? t.sent() : t.replies();
+        s.append(String.format(Locale.ROOT, "%.1f,%.1f ", pad + (i + 0.5) * dx,
+            h - pad - (h - 2 * pad) * v / max));
       }
       s.append("\"/><text x=\"").append(w - pad - 160 + 60 * k).append("\" y=\"").append(pad - 8)
           .append("\" fill=\"").append(COLORS[k]).append("\" font-size=\"12\">").append(names[k]).append("</text>");

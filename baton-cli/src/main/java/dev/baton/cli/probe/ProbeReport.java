@@ -21,8 +21,11 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
   /** A point of a latency CDF (ms, fraction) or histogram (upper bound ms, count). */
   record Point(double x, double y) {}
 
-  /** One second of the run: deliveries sent, replies received, violations found (by when they happened). */
-  record Tick(int second, long sent, long replies, long violations) {}
+  /**
+   * One slice of the run starting {@code at} seconds after the start (at most 60 slices, each 100 ms or more):
+   * deliveries sent, replies received and violations found in it (by when they happened), each per second.
+   */
+  record Tick(double at, double sent, double replies, double violations) {}
 
   /** The patterns, in report order, with the guide's name for each. */
   static final Map<String, String> PATTERNS = patternNames();
@@ -78,7 +81,7 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
     latencyMs.forEach((outcome, v) -> l.putObject(outcome).put("count", v.count()).put("p50", v.p50())
         .put("p90", v.p90()).put("p99", v.p99()).put("p999", v.p999()).put("max", v.max()));
     ArrayNode tl = root.putArray("timeline");
-    for (Tick t : timeline) tl.addObject().put("s", t.second()).put("sent", t.sent()).put("replies", t.replies())
+    for (Tick t : timeline) tl.addObject().put("at_s", t.at()).put("sent", t.sent()).put("replies", t.replies())
         .put("violations", t.violations());
     root.putObject("throughput").put("sent", throughput.sent()).put("accepted", throughput.accepted())
         .put("replies", throughput.replies()).put("seconds", throughput.seconds())
