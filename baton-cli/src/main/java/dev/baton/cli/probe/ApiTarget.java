@@ -30,7 +30,7 @@ import java.util.function.BooleanSupplier;
  * Concurrency: thread-safe; one HttpClient (virtual-thread executor) serves every sender and reader. Tokens are
  * minted once per user.
  */
-final class ApiTarget implements AutoCloseable {
+final class ApiTarget implements ProbeTarget {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -68,8 +68,8 @@ final class ApiTarget implements AutoCloseable {
     });
   }
 
-  /** One delivery: returns the answer and the HTTP status (-1 when the request failed). */
-  Recorder.Answer send(String user, String id, String text, String chat, int[] status) {
+  @Override
+  public Recorder.Answer send(String user, String id, String text, String chat, int[] status) {
     ObjectNode body = JSON.createObjectNode().put("id", id).put("text", text);
     if (!chat.isEmpty()) body.put("chat", chat);
     HttpRequest req = HttpRequest.newBuilder(base.resolve("/v1/messages")).timeout(Duration.ofSeconds(30))
@@ -96,7 +96,8 @@ final class ApiTarget implements AutoCloseable {
   }
 
   /** Long-polls {@code user}'s replies into the recorder until {@code stop} says so. */
-  void read(String user, Recorder record, BooleanSupplier stop) {
+  @Override
+  public void read(String user, Recorder record, BooleanSupplier stop) {
     String cursor = "";
     while (!stop.getAsBoolean()) {
       String q = "/v1/replies?wait_ms=" + pollWait.toMillis()
@@ -127,6 +128,11 @@ final class ApiTarget implements AutoCloseable {
         return;
       }
     }
+  }
+
+  @Override
+  public String unauthorizedHint() {
+    return "the target answered 401 to the probe's signed tokens: is --jwt-secret the target's HS256 secret?";
   }
 
   @Override

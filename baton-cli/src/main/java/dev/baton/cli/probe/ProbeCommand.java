@@ -20,12 +20,23 @@ import picocli.CommandLine.Spec;
 public final class ProbeCommand implements Callable<Integer> {
 
   @Option(names = "--target", paramLabel = "URL", required = true,
-      description = "Base URL of the agent's message API, e.g. http://127.0.0.1:8080.")
+      description = "api: base URL of the agent's message API, e.g. http://127.0.0.1:8080; telegram: its webhook "
+          + "URL, e.g. http://127.0.0.1:8080/webhooks/telegram.")
   URI target;
 
   @Option(names = "--protocol", paramLabel = "P", defaultValue = "api",
-      description = "How to talk to it: api (Baton's message API; default).")
+      description = "How to talk to it: api (Baton's message API; default) or telegram (signed webhooks, replies "
+          + "captured by a stand-in Bot API on --platform-port).")
   String protocol = "api";
+
+  @Option(names = "--webhook-secret", paramLabel = "S", description = "telegram: the webhook's secret token "
+      + "(X-Telegram-Bot-Api-Secret-Token). Default: $BATON_PROBE_WEBHOOK_SECRET.")
+  Optional<String> webhookSecret = Optional.empty();
+
+  @Option(names = "--platform-port", paramLabel = "PORT", defaultValue = "8081",
+      description = "telegram: the port of the stand-in Bot API the bot is pointed at as its API base URL "
+          + "(default: ${DEFAULT-VALUE}).")
+  int platformPort = 8081;
 
   @Option(names = "--jwt-secret", paramLabel = "S", description = "HS256 secret the target verifies tokens with "
       + "(at least 32 bytes). Default: $BATON_PROBE_JWT_SECRET.")
@@ -76,13 +87,26 @@ public final class ProbeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ProbeOptions o = new ProbeOptions();
-    if (!protocol.equals("api")) {
-      err.println("baton probe: --protocol " + protocol.replaceAll("[^A-Za-z0-9_-]", "?")
-          + " is not supported yet; use api");
+    switch (protocol) {
+      case "api" -> o.protocol = ProbeOptions.Protocol.API;
+      case "telegram" -> o.protocol = ProbeOptions.Protocol.TELEGRAM;
+      default -> {
+        err.println("baton probe: --protocol must be api or telegram");
+        return 2;
+      }
+    }
+    if (o.protocol == ProbeOptions.Protocol.TELEGRAM && hostile > 0) {
+      err.println("baton probe: --hostile applies to --protocol api (on Telegram the platform vouches for who "
+          + "sends what)");
       return 2;
     }
+    o.webhookSecret = webhookSecret.orElse(
+        Optional.ofNullable(System.getenv("BATON_PROBE_WEBHOOK_SECRET")).orElse(""));
+    o.platformPort = platformPort;
     o.target = target;
-    o.jwtSecret = jwtSecret.orElse(Optional.ofNullable(System.getenv("BATON_PROBE_JWT_SECRET")).orElse(""));
+    if (o.protocol == ProbeOptions.Protocol.API) {
+      o.jwtSecret = jwtSecret.orElse(Optional.ofNullable(System.getenv("BATON_PROBE_JWT_SECRET")).orElse(""));
+    }
     try {
       o.level = ProbeOptions.Level.valueOf(level.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {

@@ -9,6 +9,14 @@ final class ProbeOptions {
   /** The probe contract level the target follows (docs/probe.md). */
   enum Level { ECHO, CONTEXT, LEDGER }
 
+  /** How the probe talks to the target. */
+  enum Protocol { API, TELEGRAM }
+
+  Protocol protocol = Protocol.API;
+  String webhookSecret = "";
+  int platformPort = 0;
+  /** Called once the stand-in platform API listens, with its base URL (tests point the bot at it). */
+  java.util.function.Consumer<URI> platformReady = u -> {};
   URI target = URI.create("http://127.0.0.1:8080");
   String jwtSecret = "";
   Level level = Level.CONTEXT;

@@ -38,7 +38,8 @@ final class ProbeRun {
     AtomicBoolean stopReaders = new AtomicBoolean();
     AtomicBoolean abort = new AtomicBoolean();
     List<Thread> readers = new ArrayList<>();
-    try (ApiTarget target = new ApiTarget(options.target, options.jwtSecret, options.pollWait)) {
+    try (ProbeTarget target = options.protocol == ProbeOptions.Protocol.TELEGRAM
+        ? new TelegramTarget(options, record) : new ApiTarget(options.target, options.jwtSecret, options.pollWait)) {
       List<String> inboxes = new ArrayList<>(plan.users);
       inboxes.addAll(plan.attackers);
       inboxes.add(LEDGER_USER);
@@ -57,7 +58,7 @@ final class ProbeRun {
           bySender.get(u).stream().findFirst().ifPresent(m -> deliver(target, record, m, abort));
         }
       }
-      String problem = abort.get() ? abortReason(record) : "";
+      String problem = abort.get() ? abortReason(record, target) : "";
       long deadline = System.nanoTime() + options.replyTimeout.toNanos();
       while (problem.isEmpty() && System.nanoTime() < deadline && outstanding(plan, record) > 0) {
         Thread.sleep(50);
@@ -78,7 +79,7 @@ final class ProbeRun {
 
   static final String LEDGER_USER = "ledger-auditor";
 
-  private Long askLedger(ApiTarget target, Recorder record) throws InterruptedException {
+  private Long askLedger(ProbeTarget target, Recorder record) throws InterruptedException {
     int[] status = new int[1];
     int before = record.replies().size();
     target.send(LEDGER_USER, "ledger-total", "probe: ledger total", "", status);
@@ -95,7 +96,7 @@ final class ProbeRun {
     return null;
   }
 
-  private void sendAll(ApiTarget target, Recorder record, List<Plan.Msg> msgs, AtomicBoolean abort) {
+  private void sendAll(ProbeTarget target, Recorder record, List<Plan.Msg> msgs, AtomicBoolean abort) {
     List<Plan.Msg> later = new ArrayList<>();
     for (int i = 0; i < msgs.size() && !abort.get(); i++) {
       Plan.Msg m = msgs.get(i);
@@ -113,7 +114,7 @@ final class ProbeRun {
     for (Plan.Msg m : later) deliver(target, record, m, abort);
   }
 
-  private void deliverWithTwins(ApiTarget target, Recorder record, Plan.Msg m, AtomicBoolean abort,
+  private void deliverWithTwins(ProbeTarget target, Recorder record, Plan.Msg m, AtomicBoolean abort,
       List<Plan.Msg> later) {
     if (m.twinNow()) { // the same delivery twice at the same instant, over two connections
       CountDownLatch go = new CountDownLatch(1);
@@ -138,7 +139,7 @@ final class ProbeRun {
     if (m.twinLater()) later.add(m);
   }
 
-  private void deliver(ApiTarget target, Recorder record, Plan.Msg m, AtomicBoolean abort) {
+  private void deliver(ProbeTarget target, Recorder record, Plan.Msg m, AtomicBoolean abort) {
     int[] status = new int[1];
     long order = record.nextSendOrder(m.user());
     long called = System.nanoTime();
@@ -151,11 +152,11 @@ final class ProbeRun {
     }
   }
 
-  private String abortReason(Recorder record) {
+  private String abortReason(Recorder record, ProbeTarget target) {
     List<Recorder.Delivery> ds = record.deliveries();
     long unauthorized = ds.stream().filter(d -> d.answer() == Answer.UNAUTHORIZED).count();
     if (unauthorized > 0) {
-      return "the target answered 401 to the probe's signed tokens: is --jwt-secret the target's HS256 secret?";
+      return target.unauthorizedHint();
     }
     return "every request to " + options.target + " failed before an HTTP answer: is the target running there?";
   }

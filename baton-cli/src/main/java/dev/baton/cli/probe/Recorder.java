@@ -47,9 +47,21 @@ final class Recorder {
     if (d.answer() == Answer.ACCEPTED) accepted.incrementAndGet();
   }
 
-  void replied(Seen s) {
-    replies.add(s);
-    received.incrementAndGet();
+  /** Records a reply; returns its index (for {@link #edited}). */
+  int replied(Seen s) {
+    synchronized (replies) {
+      replies.add(s);
+      received.incrementAndGet();
+      return replies.size() - 1;
+    }
+  }
+
+  /** The reply at {@code index} was edited to {@code text} (a platform's editMessageText): its final text counts. */
+  void edited(int index, String text) {
+    synchronized (replies) {
+      Seen s = replies.get(index);
+      replies.set(index, new Seen(s.inbox(), text, s.kind(), s.inReplyTo(), s.atNanos()));
+    }
   }
 
   List<Delivery> deliveries() {
