@@ -113,8 +113,15 @@ public final class ProbeCommand implements Callable<Integer> {
       err.println("baton probe: --level must be echo, context or ledger");
       return 2;
     }
-    if (users < 1 || rate <= 0 || hostile < 0 || replyTimeoutMs < 1) {
-      err.println("baton probe: --users, --rate and --reply-timeout must be positive, --hostile not negative");
+    if (users < 1 || messages < 1 || rate <= 0 || hostile < 0 || replyTimeoutMs < 1
+        || duration.map(d -> d <= 0).orElse(false)) {
+      err.println("baton probe: --users, --messages, --rate, --duration and --reply-timeout must be positive, "
+          + "--hostile not negative");
+      return 2;
+    }
+    String scheme = target.getScheme() == null ? "" : target.getScheme();
+    if (!(scheme.equals("http") || scheme.equals("https")) || target.getHost() == null) {
+      err.println("baton probe: --target must be an http:// or https:// URL");
       return 2;
     }
     o.users = users;
