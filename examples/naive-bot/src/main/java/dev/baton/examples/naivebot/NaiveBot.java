@@ -17,11 +17,16 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.text.ParseException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Date;
@@ -42,12 +47,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A deliberately naive chat bot: a small HTTP server speaking a subset of Baton's message API,
  * written without Baton, that a {@link Fault} switches into one of the concurrency mistakes a
  * guide on agent concurrency warns about. {@link Fault#NONE} is the correct version. It exists to
  * prove that {@code baton probe} detects each mistake (and stays quiet on the correct bot).
+ *
+ * <p>With a Telegram Bot API base URL it also serves a Telegram webhook ({@code POST
+ * /webhooks/telegram}); its messages go through the very same processing (and faults), and the
+ * replies are sent back with {@code sendMessage}.
  */
 public final class NaiveBot implements AutoCloseable {
 
@@ -95,6 +105,9 @@ public final class NaiveBot implements AutoCloseable {
   static final String LEDGER_TOTAL = "ledger total";
   static final int MAX_REPLIES_PER_USER = 10_000;
   static final int MAX_WAIT_MS = 30_000;
+  static final String TELEGRAM_WEBHOOK = "/webhooks/telegram";
+  static final String TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
+  static final int TELEGRAM_RETRIES = 3;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -105,6 +118,13 @@ public final class NaiveBot implements AutoCloseable {
   private final ExecutorService httpExecutor;
   private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  // Telegram: null when the webhook is not served.
+  private final @Nullable URI telegramApi;
+  private final @Nullable URI sendMessageUri;
+  private final byte[] telegramSecret;
+  private final @Nullable HttpClient telegramHttp;
+  // Telegram dedup on update_id.
+  private final ConcurrentHashMap<Long, Boolean> updatesTaken = new ConcurrentHashMap<>();
 
   // Dedup on (sub, id).
   private final ConcurrentHashMap<String, Boolean> taken = new ConcurrentHashMap<>();
@@ -120,11 +140,16 @@ public final class NaiveBot implements AutoCloseable {
   private long ledgerBalance; // guarded by ledgerLock, except in TOOL_RACE
   private final AtomicLong deadlockTurn = new AtomicLong();
   // INTERLEAVE: session state leaked into a shared field.
-  private volatile Current current = new Current("", "");
+  private volatile Current current = new Current("", "", null);
 
-  private record Current(String key, String sub) {}
+  /** Where a Telegram message came from: its chat and message id. */
+  private record Tg(long chatId, long messageId) {}
 
-  private record Msg(String sub, String id, String text, String key) {}
+  /** INTERLEAVE's leaked "current conversation": its key, its user, and its Telegram chat if any. */
+  private record Current(String key, String sub, @Nullable Tg tg) {}
+
+  /** An accepted message; {@code tg} is set for a Telegram message (its reply goes to sendMessage). */
+  private record Msg(String sub, String id, String text, String key, @Nullable Tg tg) {}
 
   private record Reply(long n, String inReplyTo, String text) {}
 
@@ -169,10 +194,27 @@ public final class NaiveBot implements AutoCloseable {
     }
   }
 
-  private NaiveBot(int port, String jwtSecret, Fault fault, int workMs) throws IOException {
+  private NaiveBot(int port, String jwtSecret, Fault fault, int workMs, @Nullable URI telegramApi,
+      String telegramSecret, String botToken) throws IOException {
+    if (telegramApi != null && telegramSecret.isEmpty()) {
+      throw new IllegalArgumentException("a Telegram secret token is required with a Telegram API URL");
+    }
     this.fault = fault;
     this.workMs = Math.max(0, workMs);
     this.secret = jwtSecret.getBytes(StandardCharsets.UTF_8);
+    this.telegramApi = telegramApi;
+    this.telegramSecret = telegramSecret.getBytes(StandardCharsets.UTF_8);
+    if (telegramApi != null) {
+      String base = telegramApi.toString();
+      while (base.endsWith("/")) {
+        base = base.substring(0, base.length() - 1);
+      }
+      this.sendMessageUri = URI.create(base + "/bot" + botToken + "/sendMessage");
+      this.telegramHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    } else {
+      this.sendMessageUri = null;
+      this.telegramHttp = null;
+    }
     this.httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
     server.setExecutor(httpExecutor);
@@ -185,7 +227,17 @@ public final class NaiveBot implements AutoCloseable {
   }
 
   public static NaiveBot start(int port, String jwtSecret, Fault fault, int workMs) throws IOException {
-    return new NaiveBot(port, jwtSecret, fault, workMs);
+    return start(port, jwtSecret, fault, workMs, null, "", "probe");
+  }
+
+  /**
+   * Also serves the Telegram webhook when {@code telegramApi} (the Bot API base URL, e.g. {@code
+   * http://127.0.0.1:9001}) is given: {@code telegramSecret} (required then) is the webhook's secret
+   * token, {@code botToken} the token in {@code {telegramApi}/bot{botToken}/sendMessage}.
+   */
+  public static NaiveBot start(int port, String jwtSecret, Fault fault, int workMs, @Nullable URI telegramApi,
+      String telegramSecret, String botToken) throws IOException {
+    return new NaiveBot(port, jwtSecret, fault, workMs, telegramApi, telegramSecret, botToken);
   }
 
   public int port() {
@@ -208,6 +260,10 @@ public final class NaiveBot implements AutoCloseable {
     for (Thread t : workers) {
       t.interrupt();
     }
+    HttpClient h = telegramHttp;
+    if (h != null) {
+      h.shutdownNow();
+    }
   }
 
   // ---------------------------------------------------------------- HTTP
@@ -227,6 +283,12 @@ public final class NaiveBot implements AutoCloseable {
           error(ex, 405, "method_not_allowed", "use GET");
         } else {
           getReplies(ex);
+        }
+      } else if (path.equals(TELEGRAM_WEBHOOK) && telegramApi != null) {
+        if (!method.equals("POST")) {
+          error(ex, 405, "method_not_allowed", "use POST");
+        } else {
+          postTelegram(ex);
         }
       } else {
         error(ex, 404, "not_found", "no such endpoint");
@@ -286,9 +348,62 @@ public final class NaiveBot implements AutoCloseable {
     }
     // Queued before the 202 goes out, so a client that sends its next message on the 202 can
     // never have it queued ahead of this one.
-    accept(new Msg(sub, id, text, key));
+    accept(new Msg(sub, id, text, key, null));
     out.put("status", "accepted");
     send(ex, 202, out);
+  }
+
+  /**
+   * The Telegram webhook: secret token checked (constant time), the Update's message queued exactly
+   * like an API message (conversation {@code tg:<chat id>}, sender {@code from.id}), then {@code 200
+   * {"ok":true}}. Updates without a text message are acknowledged and ignored.
+   */
+  private void postTelegram(HttpExchange ex) throws IOException {
+    String given = ex.getRequestHeaders().getFirst(TELEGRAM_SECRET_HEADER);
+    if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), telegramSecret)) {
+      error(ex, 401, "unauthorized", "bad or missing " + TELEGRAM_SECRET_HEADER);
+      return;
+    }
+    JsonNode body;
+    try (InputStream in = ex.getRequestBody()) {
+      body = JSON.readTree(in);
+    } catch (IOException e) {
+      error(ex, 400, "bad_request", "body is not JSON");
+      return;
+    }
+    if (body == null || !body.isObject()) {
+      error(ex, 400, "bad_request", "body must be a JSON object (a Telegram Update)");
+      return;
+    }
+    JsonNode updateId = body.get("update_id");
+    if (updateId == null || !updateId.canConvertToLong() || !updateId.isIntegralNumber()) {
+      error(ex, 400, "bad_request", "update_id (an integer) is required");
+      return;
+    }
+    ObjectNode ok = JSON.createObjectNode();
+    ok.put("ok", true);
+    JsonNode message = body.get("message");
+    String text = message == null || !message.isObject() ? null : text(message, "text");
+    if (message == null || text == null) {
+      send(ex, 200, ok); // not a text message: acknowledged, ignored
+      return;
+    }
+    JsonNode chatId = message.path("chat").get("id");
+    JsonNode messageId = message.get("message_id");
+    if (chatId == null || !chatId.isIntegralNumber() || messageId == null || !messageId.isIntegralNumber()) {
+      error(ex, 400, "bad_request", "message.chat.id and message.message_id (integers) are required");
+      return;
+    }
+    JsonNode fromId = message.path("from").get("id");
+    String sender = fromId != null && fromId.isIntegralNumber() ? fromId.asText() : chatId.asText();
+    if (fault != Fault.DUPLICATES && updatesTaken.putIfAbsent(updateId.asLong(), Boolean.TRUE) != null) {
+      send(ex, 200, ok); // a redelivery: already taken
+      return;
+    }
+    Tg tg = new Tg(chatId.asLong(), messageId.asLong());
+    // Queued before the 200, like the API's 202.
+    accept(new Msg("tg:" + sender, Long.toString(tg.messageId()), text, "tg:" + tg.chatId(), tg));
+    send(ex, 200, ok);
   }
 
   private void getReplies(HttpExchange ex) throws IOException, InterruptedException {
@@ -383,7 +498,7 @@ public final class NaiveBot implements AutoCloseable {
     }
   }
 
-  private static String text(JsonNode body, String field) {
+  private static @Nullable String text(JsonNode body, String field) {
     JsonNode n = body.get(field);
     return n != null && n.isTextual() ? n.asText() : null;
   }
@@ -612,12 +727,12 @@ public final class NaiveBot implements AutoCloseable {
     synchronized (c) {
       c.nonces = now;
     }
-    inbox(m.sub()).add(m.id(), answer(m.text(), now));
+    deliver(m.sub(), m.tg(), m, answer(m.text(), now));
   }
 
   /** INTERLEAVE: "the current conversation" lives in a shared field, read again after the work. */
   private void processInterleave(Msg m) throws InterruptedException {
-    current = new Current(m.key(), m.sub());
+    current = new Current(m.key(), m.sub(), m.tg());
     ledgerTool(m.text());
     sleep(workMs);
     Current cur = current; // may be another message's by now
@@ -627,7 +742,7 @@ public final class NaiveBot implements AutoCloseable {
       now = with(c.nonces, nonce(m.text()));
       c.nonces = now;
     }
-    inbox(cur.sub()).add(m.id(), answer(m.text(), now));
+    deliver(cur.sub(), cur.tg(), m, answer(m.text(), now));
   }
 
   /** SHARED_STATE: plain HashMap, read-copy-modify-write, messages of a conversation in parallel. */
@@ -641,7 +756,7 @@ public final class NaiveBot implements AutoCloseable {
       copy.add(n);
     }
     sharedLists.put(m.key(), copy);
-    inbox(m.sub()).add(m.id(), answer(m.text(), List.copyOf(copy)));
+    deliver(m.sub(), m.tg(), m, answer(m.text(), List.copyOf(copy)));
   }
 
   /** REORDER: own thread after a random delay; the list is guarded, so only the order is off. */
@@ -653,8 +768,65 @@ public final class NaiveBot implements AutoCloseable {
       sleep(workMs);
       List<String> now = with(read, nonce(m.text()));
       c.nonces = now;
-      inbox(m.sub()).add(m.id(), answer(m.text(), now));
+      deliver(m.sub(), m.tg(), m, answer(m.text(), now));
     }
+  }
+
+  /**
+   * Delivers a reply to {@code m}: to {@code sub}'s inbox, or, when {@code to} is a Telegram chat,
+   * with sendMessage to that chat (from the calling worker, waiting for the answer, so one
+   * conversation's replies go out in order).
+   */
+  private void deliver(String sub, @Nullable Tg to, Msg m, String text) throws InterruptedException {
+    if (to == null) {
+      inbox(sub).add(m.id(), text);
+      return;
+    }
+    Tg own = m.tg();
+    sendTelegram(to.chatId(), own == null ? null : own.messageId(), text);
+  }
+
+  /** POSTs sendMessage; a non-2xx or I/O failure is retried {@value #TELEGRAM_RETRIES} times, then dropped. */
+  private void sendTelegram(long chatId, @Nullable Long replyTo, String text) throws InterruptedException {
+    HttpClient h = telegramHttp;
+    URI uri = sendMessageUri;
+    if (h == null || uri == null) {
+      return;
+    }
+    ObjectNode body = JSON.createObjectNode();
+    body.put("chat_id", chatId);
+    body.put("text", text);
+    if (replyTo != null) {
+      body.put("reply_to_message_id", replyTo.longValue());
+    }
+    HttpRequest req;
+    try {
+      req = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+          .timeout(Duration.ofSeconds(10))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    String why = "";
+    for (int attempt = 0; attempt <= TELEGRAM_RETRIES; attempt++) {
+      if (attempt > 0) {
+        Thread.sleep(50L << (attempt - 1));
+      }
+      try {
+        int status = h.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status / 100 == 2) {
+          return;
+        }
+        why = "HTTP " + status;
+      } catch (IOException e) {
+        if (closed) {
+          return;
+        }
+        why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+      }
+    }
+    System.err.println("naive-bot: sendMessage to chat " + chatId + " dropped after "
+        + (TELEGRAM_RETRIES + 1) + " attempts: " + why);
   }
 
   // ---------------------------------------------------------------- main
@@ -664,6 +836,9 @@ public final class NaiveBot implements AutoCloseable {
     String secret = null;
     Fault fault = Fault.NONE;
     int workMs = 2;
+    URI telegramApi = null;
+    String telegramSecret = null;
+    String botToken = "probe";
     PrintStream err = System.err;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -673,9 +848,13 @@ public final class NaiveBot implements AutoCloseable {
         case "--jwt-secret" -> secret = need(a, v);
         case "--fault" -> fault = Fault.parse(need(a, v));
         case "--work-ms" -> workMs = Integer.parseInt(need(a, v));
+        case "--telegram-api" -> telegramApi = URI.create(need(a, v));
+        case "--telegram-secret" -> telegramSecret = need(a, v);
+        case "--bot-token" -> botToken = need(a, v);
         case "-h", "--help" -> {
           System.out.println("usage: naive-bot --port P --jwt-secret S [--fault none|shared-state|duplicates"
-              + "|tool-race|deadlock|interleave|reorder] [--work-ms N]");
+              + "|tool-race|deadlock|interleave|reorder] [--work-ms N]"
+              + " [--telegram-api URL --telegram-secret S [--bot-token T]]");
           return;
         }
         default -> {
@@ -689,9 +868,16 @@ public final class NaiveBot implements AutoCloseable {
       err.println("naive-bot: --jwt-secret is required");
       System.exit(2);
     }
-    NaiveBot bot = start(port, secret, fault, workMs);
+    if (telegramApi != null && (telegramSecret == null || telegramSecret.isEmpty())) {
+      err.println("naive-bot: --telegram-secret is required with --telegram-api");
+      System.exit(2);
+    }
+    NaiveBot bot = start(port, secret, fault, workMs, telegramApi, telegramSecret == null ? "" : telegramSecret,
+        botToken);
     Runtime.getRuntime().addShutdownHook(new Thread(bot::close));
-    System.out.println("naive-bot listening on http://127.0.0.1:" + bot.port() + " fault=" + fault.label());
+    System.out.println("naive-bot listening on http://127.0.0.1:" + bot.port() + " fault=" + fault.label()
+        + (telegramApi == null ? "" : " telegram-webhook=http://127.0.0.1:" + bot.port() + TELEGRAM_WEBHOOK
+            + " telegram-api=" + telegramApi));
     System.out.flush();
     new java.util.concurrent.CountDownLatch(1).await();
   }
