@@ -60,4 +60,52 @@ class ProbeFindsFaultsTest {
       }
     }
   }
+
+  /** The same proof over Telegram: signed webhooks in, replies captured by the probe's stand-in Bot API. */
+  @ParameterizedTest(name = "telegram {0} -> {1}")
+  @CsvSource({
+      "none, ''",
+      "duplicates, duplicates",
+      "shared-state, shared_state",
+      "tool-race, tool_race",
+      "deadlock, deadlock",
+      "interleave, interleaving",
+      "reorder, order"})
+  void findsEachFaultsPatternOverTelegram(String fault, String pattern) throws Exception {
+    java.util.concurrent.atomic.AtomicReference<NaiveBot> bot = new java.util.concurrent.atomic.AtomicReference<>();
+    ProbeOptions o = new ProbeOptions();
+    o.protocol = ProbeOptions.Protocol.TELEGRAM;
+    o.webhookSecret = "probe-webhook-secret-0123456789abcdef";
+    o.level = ProbeOptions.Level.LEDGER;
+    o.users = 10;
+    o.messages = 200;
+    o.rate = 400;
+    o.seed = 3;
+    o.replyTimeout = java.time.Duration.ofSeconds(3);
+    o.progress = false;
+    o.platformReady = platform -> {
+      try {
+        NaiveBot b = NaiveBot.start(0, SECRET, NaiveBot.Fault.parse(fault), 2, platform, o.webhookSecret, "probe");
+        bot.set(b);
+        o.target = java.net.URI.create("http://127.0.0.1:" + b.port() + "/webhooks/telegram");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    try {
+      ProbeReport report = new ProbeRun(o, new PrintWriter(new StringWriter())).run();
+      StringWriter table = new StringWriter();
+      report.print(new PrintWriter(table));
+      if (pattern.isEmpty()) {
+        assertThat(report.exitCode()).as(table.toString()).isZero();
+        for (String p : PATTERNS) assertThat(report.patterns().get(p).checked()).as(p).isPositive();
+      } else {
+        assertThat(report.exitCode()).as(table.toString()).isEqualTo(1);
+        assertThat(report.patterns().get(pattern).violations()).as(table.toString()).isPositive();
+        assertThat(report.patterns().get(pattern).examples()).isNotEmpty();
+      }
+    } finally {
+      if (bot.get() != null) bot.get().close();
+    }
+  }
 }
