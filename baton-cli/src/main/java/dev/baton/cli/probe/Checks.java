@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the probe's judge. From the plan (who sent which nonce) and the record (what the target answered and
@@ -80,7 +81,7 @@ final class Checks {
    * Judges the run. {@code ledgerTotal}: the total the target answered to the final ledger query (level ledger),
    * null if it gave none.
    */
-  ProbeReport judge(String problem, Long ledgerTotal, long endNanos) {
+  ProbeReport judge(String problem, @Nullable Long ledgerTotal, long endNanos) {
     long start = record.startNanos;
     long timeoutNanos = options.replyTimeout.toNanos();
     List<Delivery> deliveries = record.deliveries();
@@ -98,12 +99,12 @@ final class Checks {
       if (d.answer() == Answer.ACCEPTED) acceptedAt.merge(d.msg(), d.answeredNanos(), Math::min);
     }
 
-    Result dup = results.get("duplicates");
-    Result inter = results.get("interleaving");
-    Result shared = results.get("shared_state");
-    Result stuck = results.get("deadlock");
-    Result order = results.get("order");
-    Result ledger = results.get("tool_race");
+    Result dup = java.util.Objects.requireNonNull(results.get("duplicates"));
+    Result inter = java.util.Objects.requireNonNull(results.get("interleaving"));
+    Result shared = java.util.Objects.requireNonNull(results.get("shared_state"));
+    Result stuck = java.util.Objects.requireNonNull(results.get("deadlock"));
+    Result order = java.util.Objects.requireNonNull(results.get("order"));
+    Result ledger = java.util.Objects.requireNonNull(results.get("tool_race"));
 
     Map<Plan.Msg, List<Seen>> answers = new HashMap<>();
     Set<Plan.Msg> noticed = new HashSet<>();
@@ -237,7 +238,7 @@ final class Checks {
     Map<String, List<ProbeReport.Point>> bars = new LinkedHashMap<>();
     Map<String, Histogram> hs = Map.of("reply", replied, "busy", busy, "notice", notices);
     for (String outcome : latency.keySet()) {
-      Histogram h = hs.get(outcome);
+      Histogram h = java.util.Objects.requireNonNull(hs.get(outcome));
       List<ProbeReport.Point> c = new ArrayList<>();
       List<ProbeReport.Point> b = new ArrayList<>();
       if (h.getTotalCount() > 0) {

@@ -128,7 +128,7 @@ final class Plan {
     for (String u : users) m.put(u, new ArrayList<>());
     for (String a : attackers) m.put(a, new ArrayList<>());
     messages.stream().sorted(java.util.Comparator.comparingLong(Msg::intendedNanos).thenComparingInt(Msg::index))
-        .forEach(msg -> m.get(msg.user()).add(msg));
+        .forEach(msg -> m.computeIfAbsent(msg.user(), k -> new ArrayList<>()).add(msg));
     return m;
   }
 }

@@ -36,7 +36,7 @@ final class ProbeHtml {
         + "<th>violations</th><th>verdict</th></tr>");
     r.patterns().forEach((name, p) -> {
       String cls = p.checked() < 0 ? "na" : p.violations() == 0 ? "ok" : "bad";
-      b.append("<tr><td>").append(esc(name)).append("</td><td>").append(esc(ProbeReport.PATTERNS.get(name)))
+      b.append("<tr><td>").append(esc(name)).append("</td><td>").append(esc(ProbeReport.PATTERNS.getOrDefault(name, "")))
           .append("</td><td>").append(p.checked() < 0 ? "-" : Long.toString(p.checked())).append("</td><td>")
           .append(p.violations()).append("</td><td class=\"").append(cls).append("\">")
           .append(p.checked() < 0 ? "not checked at this level" : p.violations() == 0 ? "ok" : "FOUND")

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: one probe run against a target of the message API. Readers long-poll every sender's replies while
@@ -55,7 +56,7 @@ final class ProbeRun {
       // After the flood: the honest users deliver their first message again; it must stay answered once.
       if (!plan.attackers.isEmpty() && !abort.get()) {
         for (String u : plan.users.subList(0, Math.min(10, plan.users.size()))) {
-          bySender.get(u).stream().findFirst().ifPresent(m -> deliver(target, record, m, abort));
+          bySender.getOrDefault(u, List.of()).stream().findFirst().ifPresent(m -> deliver(target, record, m, abort));
         }
       }
       String problem = abort.get() ? abortReason(record, target) : "";
@@ -65,7 +66,7 @@ final class ProbeRun {
       }
       // Let a second reply to an answered message arrive before judging (duplicates).
       Thread.sleep(Math.min(1000, options.replyTimeout.toMillis() / 4));
-      Long ledgerTotal = null;
+      @Nullable Long ledgerTotal = null;
       if (problem.isEmpty() && options.level == ProbeOptions.Level.LEDGER) {
         ledgerTotal = askLedger(target, record);
       }
@@ -79,7 +80,7 @@ final class ProbeRun {
 
   static final String LEDGER_USER = "ledger-auditor";
 
-  private Long askLedger(ProbeTarget target, Recorder record) throws InterruptedException {
+  private @Nullable Long askLedger(ProbeTarget target, Recorder record) throws InterruptedException {
     int[] status = new int[1];
     int before = record.replies().size();
     target.send(LEDGER_USER, "ledger-total", "probe: ledger total", "", status);

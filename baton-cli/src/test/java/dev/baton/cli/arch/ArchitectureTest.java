@@ -41,6 +41,8 @@ class ArchitectureTest {
     // Main code only: not test classes, and not the test jars other modules share (baton-core's fixtures).
     main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .withImportOption(location -> !location.contains("-tests.jar"))
+        // The examples (the naive bot on the test class path) are not Baton modules.
+        .withImportOption(location -> !location.contains("baton-example-") && !location.contains("/examples/"))
         .importPackages("dev.baton");
   }
 
