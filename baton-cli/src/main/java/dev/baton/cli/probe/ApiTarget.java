@@ -113,8 +113,10 @@ final class ApiTarget implements ProbeTarget {
         long now = System.nanoTime();
         JsonNode answer = JSON.readTree(res.body());
         for (JsonNode r : answer.path("replies")) {
+          java.util.List<String> covers = new java.util.ArrayList<>();
+          for (JsonNode c : r.path("covers")) if (c.isTextual()) covers.add(c.asText());
           record.replied(new Recorder.Seen(user, r.path("text").asText(""), r.path("kind").asText("reply"),
-              r.path("in_reply_to").asText(""), now));
+              r.path("in_reply_to").asText(""), now, covers));
         }
         String next = answer.path("next").asText("");
         if (!next.isEmpty()) cursor = next;

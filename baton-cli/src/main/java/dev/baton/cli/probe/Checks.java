@@ -71,7 +71,10 @@ final class Checks {
   static String excerpt(String text) {
     StringBuilder b = new StringBuilder();
     text.codePoints().limit(120).forEach(c -> {
-      if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) b.append(String.format("\\u%04x", c));
+      if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT
+          || Character.getType(c) == Character.SURROGATE) {
+        b.append(String.format("\\u%04x", c));
+      }
       else b.appendCodePoint(c);
     });
     return text.codePointCount(0, text.length()) > 120 ? b + "…" : b.toString();
@@ -93,11 +96,19 @@ final class Checks {
     Map<Plan.Msg, List<Delivery>> byMsg = new HashMap<>();
     Map<String, Plan.Msg> byUserId = new HashMap<>();
     for (Plan.Msg m : plan.messages) byUserId.put(m.user() + "\n" + m.id(), m);
+    Map<Plan.Msg, Long> acceptedCalled = new HashMap<>();
+    Map<Plan.Msg, Long> acceptedOrder = new HashMap<>();
     for (Delivery d : deliveries) {
       byMsg.computeIfAbsent(d.msg(), k -> new ArrayList<>()).add(d);
       firstSendOrder.merge(d.msg(), d.sendOrder(), Math::min);
-      if (d.answer() == Answer.ACCEPTED) acceptedAt.merge(d.msg(), d.answeredNanos(), Math::min);
+      if (d.answer() == Answer.ACCEPTED) {
+        acceptedAt.merge(d.msg(), d.answeredNanos(), Math::min);
+        acceptedCalled.merge(d.msg(), d.calledNanos(), Math::min);
+        acceptedOrder.merge(d.msg(), d.sendOrder(), Math::min);
+      }
     }
+    // A message refused once and taken on a redelivery stands, in its sender's order, where it was taken.
+    firstSendOrder.putAll(acceptedOrder);
 
     Result dup = java.util.Objects.requireNonNull(results.get("duplicates"));
     Result inter = java.util.Objects.requireNonNull(results.get("interleaving"));
@@ -108,6 +119,7 @@ final class Checks {
 
     Map<Plan.Msg, List<Seen>> answers = new HashMap<>();
     Set<Plan.Msg> noticed = new HashSet<>();
+    Set<Plan.Msg> covered = new HashSet<>();
     Map<String, Integer> unattributedNotices = new HashMap<>();
     Map<String, List<String>> lastList = new HashMap<>();
     Map<String, Plan.Msg> lastAnswered = new HashMap<>();
@@ -140,6 +152,10 @@ final class Checks {
         last = owner;
       }
       if (last == null || notice) continue;
+      for (String id : r.covers()) { // a reply that answers several messages at once (Baton's covers)
+        Plan.Msg c = byUserId.get(r.inbox() + "\n" + id);
+        if (c != null && c != last) covered.add(c);
+      }
       answers.computeIfAbsent(last, k -> new ArrayList<>()).add(r);
       if (answers.get(last).size() == 1) {
         replied.recordValue(micros(r.atNanos() - start - last.intendedNanos()));
@@ -182,7 +198,8 @@ final class Checks {
       }
       if (!m.hostile() || m.kind() == Plan.Kind.ID_SQUAT) {
         boolean anyAccepted = ds.stream().anyMatch(d -> d.answer() == Answer.ACCEPTED);
-        boolean takenAsDuplicate = !anyAccepted && ds.stream().anyMatch(d -> d.answer() == Answer.DUPLICATE);
+        Delivery firstSent = ds.stream().min(java.util.Comparator.comparingLong(Delivery::sendOrder)).orElseThrow();
+        boolean takenAsDuplicate = !anyAccepted && firstSent.answer() == Answer.DUPLICATE;
         if (!m.hostile()) {
           dup.check(!takenAsDuplicate || !got.isEmpty(), m, m.user(), "its first delivery was answered "
               + "\"duplicate\" and it was never answered: another sender's id was taken for it",
@@ -191,9 +208,10 @@ final class Checks {
       }
       // Stuck: accepted, and no answer (or notice) within the reply timeout of its intended send time.
       if (wasAccepted && m.kind() != Plan.Kind.ID_SQUAT && m.kind() != Plan.Kind.CHAT_INTRUSION) {
-        long deadline = start + m.intendedNanos() + timeoutNanos;
+        long deadline = Math.max(start + m.intendedNanos(), acceptedCalled.getOrDefault(m, start)) + timeoutNanos;
         boolean answeredInTime = got.stream().anyMatch(s -> s.atNanos() <= deadline);
-        boolean ok = answeredInTime || noticed.contains(m) || takeNotice(unattributedNotices, m.user());
+        boolean ok = answeredInTime || covered.contains(m) || noticed.contains(m)
+            || takeNotice(unattributedNotices, m.user());
         stuck.check(ok, m, m.user(), got.isEmpty()
             ? "accepted, and neither answered nor refused within " + options.replyTimeout.toMillis() + " ms"
             : "answered only after " + (got.getFirst().atNanos() - start - m.intendedNanos()) / 1_000_000
@@ -203,7 +221,11 @@ final class Checks {
 
     if (options.level == ProbeOptions.Level.LEDGER) {
       long expected = 0;
-      for (Plan.Msg m : plan.messages) expected += (long) m.ledgerAdd() * answers.getOrDefault(m, List.of()).size();
+      for (Plan.Msg m : plan.messages) {
+        int times = answers.getOrDefault(m, List.of()).size();
+        if (times == 0 && covered.contains(m)) times = 1;
+        expected += (long) m.ledgerAdd() * times;
+      }
       Plan.Msg any = plan.messages.getFirst();
       ledger.check(ledgerTotal != null && ledgerTotal == expected, any, "ledger",
           ledgerTotal == null ? "the final ledger query got no \"ledger total=<n>\" reply"

@@ -26,6 +26,8 @@ final class ProbeRun {
 
   private final ProbeOptions options;
   private final PrintWriter progressOut;
+  /** Whether the target took the final ledger question (else the ledger could not be checked). */
+  private boolean ledgerAccepted;
 
   ProbeRun(ProbeOptions options, PrintWriter progressOut) {
     this.options = options;
@@ -34,9 +36,21 @@ final class ProbeRun {
 
   ProbeReport run() throws InterruptedException {
     Plan plan = Plan.build(options);
+    AtomicBoolean stopReaders = new AtomicBoolean();
+    @Nullable Thread[] progress = new Thread[1];
+    try {
+      return run(plan, stopReaders, progress);
+    } finally { // also when a sender, a reader or the judge fails: no thread outlives the run
+      stopReaders.set(true);
+      Thread p = progress[0];
+      if (p != null) p.interrupt();
+    }
+  }
+
+  private ProbeReport run(Plan plan, AtomicBoolean stopReaders, @Nullable Thread[] progressThread)
+      throws InterruptedException {
     long start = System.nanoTime() + 200_000_000L;
     Recorder record = new Recorder(start);
-    AtomicBoolean stopReaders = new AtomicBoolean();
     AtomicBoolean abort = new AtomicBoolean();
     List<Thread> readers = new ArrayList<>();
     try (ProbeTarget target = options.protocol == ProbeOptions.Protocol.TELEGRAM
@@ -48,6 +62,7 @@ final class ProbeRun {
         readers.add(Thread.ofVirtual().name("probe-read-" + u).start(() -> target.read(u, record, stopReaders::get)));
       }
       Thread progress = options.progress ? Thread.ofVirtual().start(() -> progress(record, plan)) : null;
+      progressThread[0] = progress;
       List<Thread> senders = new ArrayList<>();
       Map<String, List<Plan.Msg>> bySender = plan.bySender();
       bySender.forEach((sender, msgs) -> senders.add(Thread.ofVirtual().name("probe-send-" + sender)
@@ -60,6 +75,13 @@ final class ProbeRun {
         }
       }
       String problem = abort.get() ? abortReason(record, target) : "";
+      long honestAccepted = record.deliveries().stream()
+          .filter(d -> d.answer() == Answer.ACCEPTED && !d.msg().hostile()).count();
+      if (problem.isEmpty() && honestAccepted == 0) {
+        problem = "the target accepted none of the " + record.sent.get() + " deliveries (HTTP "
+            + statuses(record) + "): is --target the bot's " + (options.protocol == ProbeOptions.Protocol.API
+                ? "message API base URL?" : "webhook URL?");
+      }
       long deadline = System.nanoTime() + options.replyTimeout.toNanos();
       while (problem.isEmpty() && System.nanoTime() < deadline && outstanding(plan, record) > 0) {
         Thread.sleep(50);
@@ -69,6 +91,9 @@ final class ProbeRun {
       @Nullable Long ledgerTotal = null;
       if (problem.isEmpty() && options.level == ProbeOptions.Level.LEDGER) {
         ledgerTotal = askLedger(target, record);
+        if (ledgerTotal == null && !ledgerAccepted) {
+          problem = "the final ledger query was never accepted (busy or failing): the ledger could not be checked";
+        }
       }
       long end = System.nanoTime();
       stopReaders.set(true);
@@ -83,8 +108,17 @@ final class ProbeRun {
   private @Nullable Long askLedger(ProbeTarget target, Recorder record) throws InterruptedException {
     int[] status = new int[1];
     int before = record.replies().size();
-    target.send(LEDGER_USER, "ledger-total", "probe: ledger total", "", status);
     long deadline = System.nanoTime() + options.replyTimeout.toNanos();
+    // Asked again (a new id) while the target answers busy or fails, until it takes the question.
+    for (int attempt = 1; ; attempt++) {
+      Answer a = target.send(LEDGER_USER, "ledger-total-" + attempt, "probe: ledger total", "", status);
+      if (a == Answer.ACCEPTED || a == Answer.DUPLICATE) {
+        ledgerAccepted = true;
+        break;
+      }
+      if (System.nanoTime() > deadline || attempt >= 20) return null;
+      Thread.sleep(100);
+    }
     while (System.nanoTime() < deadline) {
       List<Recorder.Seen> all = record.replies();
       for (Recorder.Seen s : all.subList(Math.min(before, all.size()), all.size())) {
@@ -151,6 +185,12 @@ final class ProbeRun {
           .filter(d -> d.answer() == Answer.FAILED || d.answer() == Answer.UNAUTHORIZED).count();
       if (bad == record.sent.get()) abort.set(true);
     }
+  }
+
+  private static String statuses(Recorder record) {
+    java.util.Map<Integer, Long> by = new java.util.TreeMap<>();
+    for (Recorder.Delivery d : record.deliveries()) by.merge(d.status(), 1L, Long::sum);
+    return by.toString();
   }
 
   private String abortReason(Recorder record, ProbeTarget target) {

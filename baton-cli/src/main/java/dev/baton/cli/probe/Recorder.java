@@ -22,7 +22,11 @@ final class Recorder {
   record Delivery(Plan.Msg msg, long sendOrder, long calledNanos, long answeredNanos, Answer answer, int status) {}
 
   /** A reply as it reached {@code inbox}: its text, and what the target said about it where it says. */
-  record Seen(String inbox, String text, String kind, String inReplyTo, long atNanos) {}
+  record Seen(String inbox, String text, String kind, String inReplyTo, long atNanos, List<String> covers) {
+    Seen(String inbox, String text, String kind, String inReplyTo, long atNanos) {
+      this(inbox, text, kind, inReplyTo, atNanos, List.of());
+    }
+  }
 
   final long startNanos;
   private final List<Delivery> deliveries = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -60,7 +64,7 @@ final class Recorder {
   void edited(int index, String text) {
     synchronized (replies) {
       Seen s = replies.get(index);
-      replies.set(index, new Seen(s.inbox(), text, s.kind(), s.inReplyTo(), s.atNanos()));
+      replies.set(index, new Seen(s.inbox(), text, s.kind(), s.inReplyTo(), s.atNanos(), s.covers()));
     }
   }
 

@@ -45,7 +45,7 @@ class ProbeFindsFaultsTest {
       cl.setErr(new PrintWriter(new StringWriter(), true));
       int exit = cl.execute("probe", "--target", "http://127.0.0.1:" + bot.port(), "--jwt-secret", SECRET,
           "--level", "ledger", "--users", "10", "--messages", "200", "--rate", "400", "--seed", "3",
-          "--reply-timeout", "3000", "--quiet", "--json", json.toString());
+          "--reply-timeout", pattern.isEmpty() ? "10000" : "3000", "--quiet", "--json", json.toString());
       JsonNode report = new ObjectMapper().readTree(json.toFile());
       if (pattern.isEmpty()) {
         assertThat(exit).as(out.toString()).isZero();
@@ -81,7 +81,7 @@ class ProbeFindsFaultsTest {
     o.messages = 200;
     o.rate = 400;
     o.seed = 3;
-    o.replyTimeout = java.time.Duration.ofSeconds(3);
+    o.replyTimeout = java.time.Duration.ofSeconds(pattern.isEmpty() ? 10 : 3);
     o.progress = false;
     o.platformReady = platform -> {
       try {
