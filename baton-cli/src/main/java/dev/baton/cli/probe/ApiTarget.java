@@ -75,24 +75,15 @@ final class ApiTarget implements ProbeTarget {
     HttpRequest req = HttpRequest.newBuilder(base.resolve("/v1/messages")).timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token(user)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
-    try {
-      HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
-      status[0] = res.statusCode();
-      return switch (res.statusCode()) {
-        case 202 -> Recorder.Answer.ACCEPTED;
-        case 200 -> Recorder.Answer.DUPLICATE;
-        case 429 -> Recorder.Answer.BUSY;
-        case 401 -> Recorder.Answer.UNAUTHORIZED;
-        default -> res.statusCode() < 500 ? Recorder.Answer.REFUSED : Recorder.Answer.FAILED;
-      };
-    } catch (IOException e) {
-      status[0] = -1;
-      return Recorder.Answer.FAILED;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      status[0] = -1;
-      return Recorder.Answer.FAILED;
-    }
+    int s = ProbeTarget.exchange(http, req);
+    status[0] = s;
+    return switch (s) {
+      case 202 -> Recorder.Answer.ACCEPTED;
+      case 200 -> Recorder.Answer.DUPLICATE;
+      case 429 -> Recorder.Answer.BUSY;
+      case 401 -> Recorder.Answer.UNAUTHORIZED;
+      default -> s >= 400 && s < 500 ? Recorder.Answer.REFUSED : Recorder.Answer.FAILED;
+    };
   }
 
   /** Long-polls {@code user}'s replies into the recorder until {@code stop} says so. */

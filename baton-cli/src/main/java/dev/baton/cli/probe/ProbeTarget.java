@@ -16,4 +16,16 @@ interface ProbeTarget extends AutoCloseable {
 
   @Override
   void close();
+
+  /** The status of one request, -1 when it got no HTTP answer (refused connection, timeout, interrupt). */
+  static int exchange(java.net.http.HttpClient http, java.net.http.HttpRequest req) {
+    try {
+      return http.send(req, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (java.io.IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
 }

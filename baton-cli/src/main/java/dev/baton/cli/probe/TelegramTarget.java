@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -97,22 +96,12 @@ final class TelegramTarget implements ProbeTarget {
     HttpRequest req = HttpRequest.newBuilder(options.target).timeout(Duration.ofSeconds(30))
         .header(SECRET_HEADER, secret).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(update.toString())).build();
-    try {
-      HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
-      status[0] = res.statusCode();
-      int s = res.statusCode();
-      if (s >= 200 && s < 300) return Recorder.Answer.ACCEPTED;
-      if (s == 401 || s == 403) return Recorder.Answer.UNAUTHORIZED;
-      if (s == 429) return Recorder.Answer.BUSY;
-      return s < 500 ? Recorder.Answer.REFUSED : Recorder.Answer.FAILED;
-    } catch (IOException e) {
-      status[0] = -1;
-      return Recorder.Answer.FAILED;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      status[0] = -1;
-      return Recorder.Answer.FAILED;
-    }
+    int s = ProbeTarget.exchange(http, req);
+    status[0] = s;
+    if (s >= 200 && s < 300) return Recorder.Answer.ACCEPTED;
+    if (s == 401 || s == 403) return Recorder.Answer.UNAUTHORIZED;
+    if (s == 429) return Recorder.Answer.BUSY;
+    return s >= 400 && s < 500 ? Recorder.Answer.REFUSED : Recorder.Answer.FAILED;
   }
 
   /** The stand-in Bot API: {@code POST /bot<token>/<method>}. */

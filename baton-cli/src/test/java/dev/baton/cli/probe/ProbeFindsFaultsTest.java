@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 /**
@@ -24,18 +24,23 @@ class ProbeFindsFaultsTest {
 
   static final String SECRET = "probe-test-secret-0123456789abcdef";
 
+  /** Each fault of the naive bot and the pattern it must be found as ("" = none). */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> faults() {
+    return java.util.stream.Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of("none", ""),
+        org.junit.jupiter.params.provider.Arguments.of("duplicates", "duplicates"),
+        org.junit.jupiter.params.provider.Arguments.of("shared-state", "shared_state"),
+        org.junit.jupiter.params.provider.Arguments.of("tool-race", "tool_race"),
+        org.junit.jupiter.params.provider.Arguments.of("deadlock", "deadlock"),
+        org.junit.jupiter.params.provider.Arguments.of("interleave", "interleaving"),
+        org.junit.jupiter.params.provider.Arguments.of("reorder", "order"));
+  }
+
   static final List<String> PATTERNS =
       List.of("duplicates", "interleaving", "shared_state", "tool_race", "deadlock", "order");
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource({
-      "none, ''",
-      "duplicates, duplicates",
-      "shared-state, shared_state",
-      "tool-race, tool_race",
-      "deadlock, deadlock",
-      "interleave, interleaving",
-      "reorder, order"})
+  @MethodSource("faults")
   void findsEachFaultsPattern(String fault, String pattern, @TempDir Path dir) throws Exception {
     try (NaiveBot bot = NaiveBot.start(0, SECRET, NaiveBot.Fault.parse(fault))) {
       Path json = dir.resolve("report.json");
@@ -63,14 +68,7 @@ class ProbeFindsFaultsTest {
 
   /** The same proof over Telegram: signed webhooks in, replies captured by the probe's stand-in Bot API. */
   @ParameterizedTest(name = "telegram {0} -> {1}")
-  @CsvSource({
-      "none, ''",
-      "duplicates, duplicates",
-      "shared-state, shared_state",
-      "tool-race, tool_race",
-      "deadlock, deadlock",
-      "interleave, interleaving",
-      "reorder, order"})
+  @MethodSource("faults")
   void findsEachFaultsPatternOverTelegram(String fault, String pattern) throws Exception {
     java.util.concurrent.atomic.AtomicReference<NaiveBot> bot = new java.util.concurrent.atomic.AtomicReference<>();
     ProbeOptions o = new ProbeOptions();
