@@ -196,15 +196,13 @@ final class Checks {
         dup.check(got.size() <= 1, m, m.user(), got.size() + " replies answer it (" + ds.size() + " deliveries)",
             got.size() > 1 ? got.get(1).atNanos() : start, start);
       }
-      if (!m.hostile() || m.kind() == Plan.Kind.ID_SQUAT) {
+      if (!m.hostile()) {
         boolean anyAccepted = ds.stream().anyMatch(d -> d.answer() == Answer.ACCEPTED);
         Delivery firstSent = ds.stream().min(java.util.Comparator.comparingLong(Delivery::sendOrder)).orElseThrow();
         boolean takenAsDuplicate = !anyAccepted && firstSent.answer() == Answer.DUPLICATE;
-        if (!m.hostile()) {
-          dup.check(!takenAsDuplicate || !got.isEmpty(), m, m.user(), "its first delivery was answered "
-              + "\"duplicate\" and it was never answered: another sender's id was taken for it",
-              ds.getFirst().answeredNanos(), start);
-        }
+        dup.check(!takenAsDuplicate || !got.isEmpty(), m, m.user(), "its first delivery was answered "
+            + "\"duplicate\" and it was never answered: another sender's id was taken for it",
+            ds.getFirst().answeredNanos(), start);
       }
       // Stuck: accepted, and no answer (or notice) within the reply timeout of its intended send time.
       if (wasAccepted && m.kind() != Plan.Kind.ID_SQUAT && m.kind() != Plan.Kind.CHAT_INTRUSION) {

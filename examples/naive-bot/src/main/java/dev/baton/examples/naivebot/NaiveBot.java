@@ -304,21 +304,30 @@ public final class NaiveBot implements AutoCloseable {
     }
   }
 
+  /** The request body as a JSON object, or null after answering 400 (not JSON: one message, else {@code notObject}). */
+  private static @Nullable JsonNode jsonObject(HttpExchange ex, String notObject) throws IOException {
+    JsonNode body;
+    try (InputStream in = ex.getRequestBody()) {
+      body = JSON.readTree(in);
+    } catch (IOException e) {
+      error(ex, 400, "bad_request", "body is not JSON");
+      return null;
+    }
+    if (body == null || !body.isObject()) {
+      error(ex, 400, "bad_request", notObject);
+      return null;
+    }
+    return body;
+  }
+
   private void postMessage(HttpExchange ex) throws IOException {
     JWTClaimsSet claims = authenticate(ex);
     if (claims == null) {
       return;
     }
     String sub = claims.getSubject();
-    JsonNode body;
-    try (InputStream in = ex.getRequestBody()) {
-      body = JSON.readTree(in);
-    } catch (IOException e) {
-      error(ex, 400, "bad_request", "body is not JSON");
-      return;
-    }
-    if (body == null || !body.isObject()) {
-      error(ex, 400, "bad_request", "body must be a JSON object");
+    JsonNode body = jsonObject(ex, "body must be a JSON object");
+    if (body == null) {
       return;
     }
     String id = text(body, "id");
@@ -364,15 +373,8 @@ public final class NaiveBot implements AutoCloseable {
       error(ex, 401, "unauthorized", "bad or missing " + TELEGRAM_SECRET_HEADER);
       return;
     }
-    JsonNode body;
-    try (InputStream in = ex.getRequestBody()) {
-      body = JSON.readTree(in);
-    } catch (IOException e) {
-      error(ex, 400, "bad_request", "body is not JSON");
-      return;
-    }
-    if (body == null || !body.isObject()) {
-      error(ex, 400, "bad_request", "body must be a JSON object (a Telegram Update)");
+    JsonNode body = jsonObject(ex, "body must be a JSON object (a Telegram Update)");
+    if (body == null) {
       return;
     }
     JsonNode updateId = body.get("update_id");
