@@ -34,4 +34,6 @@ final class ProbeOptions {
   /** Long-poll wait of each reply reader. */
   Duration pollWait = Duration.ofMillis(500);
   boolean progress = true;
+  /** A target other than the protocol's own (the demo drives an engine in process); null: {@link #protocol}'s. */
+  java.util.function.@org.jspecify.annotations.Nullable Function<Recorder, ProbeTarget> targetFactory;
 }

@@ -53,8 +53,7 @@ final class ProbeRun {
     Recorder record = new Recorder(start);
     AtomicBoolean abort = new AtomicBoolean();
     List<Thread> readers = new ArrayList<>();
-    try (ProbeTarget target = options.protocol == ProbeOptions.Protocol.TELEGRAM
-        ? new TelegramTarget(options, record) : new ApiTarget(options.target, options.jwtSecret, options.pollWait)) {
+    try (ProbeTarget target = openTarget(options, record)) {
       List<String> inboxes = new ArrayList<>(plan.users);
       inboxes.addAll(plan.attackers);
       inboxes.add(LEDGER_USER);
@@ -104,6 +103,15 @@ final class ProbeRun {
   }
 
   static final String LEDGER_USER = "ledger-auditor";
+
+  /** The target of {@code --protocol}, or the one a caller put in {@link ProbeOptions#targetFactory}. */
+  private static ProbeTarget openTarget(ProbeOptions options, Recorder record) {
+    if (options.targetFactory != null) return options.targetFactory.apply(record);
+    return switch (options.protocol) {
+      case TELEGRAM -> new TelegramTarget(options, record);
+      case API -> new ApiTarget(options.target, options.jwtSecret, options.pollWait);
+    };
+  }
 
   private @Nullable Long askLedger(ProbeTarget target, Recorder record) throws InterruptedException {
     int[] status = new int[1];
