@@ -55,6 +55,13 @@ final class AllScenarios {
   /** As above, with the live scenario's promise (P10) merged too and its figures at the top as {@code live}. */
   static void writeJson(DemoReport sessions, DemoReport tools, @org.jspecify.annotations.Nullable DemoReport hostile,
       @org.jspecify.annotations.Nullable DemoReport live, Path file) throws IOException {
+    writeJson(sessions, tools, hostile, live, java.util.Optional.empty(), file);
+  }
+
+  /** As above, with where the engine's log went and how many warnings and errors it holds. */
+  static void writeJson(DemoReport sessions, DemoReport tools, @org.jspecify.annotations.Nullable DemoReport hostile,
+      @org.jspecify.annotations.Nullable DemoReport live, java.util.Optional<DemoLog> log, Path file)
+      throws IOException {
     @SuppressWarnings("unchecked")
     Map<String, Object> root = new LinkedHashMap<>(BatonJson.MAPPER.convertValue(sessions, Map.class));
     List<DemoReport> both = new ArrayList<>(List.of(sessions, tools));
@@ -75,6 +82,8 @@ final class AllScenarios {
     if (hostile != null) scenarios.put("hostile", hostile);
     if (live != null) scenarios.put("live", live);
     root.put("scenarios", scenarios);
+    log.ifPresent(l -> root.put("engine_log", Map.of("file", l.file().toString(), "warnings", l.warnings(),
+        "errors", l.errors())));
     BatonJson.pretty().writeValue(file.toFile(), root);
   }
 }

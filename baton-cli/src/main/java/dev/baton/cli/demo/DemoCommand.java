@@ -63,17 +63,39 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON to FILE.")
   Optional<Path> json = Optional.empty();
 
+  @Option(names = "--html", paramLabel = "FILE", description = "Also write the probe's report of the sessions scenario"
+      + " as one self-contained HTML page (as baton probe --html does).")
+  Optional<Path> html = Optional.empty();
+
+  @Option(names = "--log", paramLabel = "FILE", description = "Where the engine's log goes while the demo runs (the"
+      + " gaps, expiries and refused attacks it provokes); default: a new file in the temporary directory.")
+  Optional<Path> log = Optional.empty();
+
   @Option(names = "--no-progress", description = "Do not show progress.")
   boolean noProgress;
 
   @Override
   public Integer call() throws Exception {
-    if (scenario.equals(AllScenarios.NAME)) return runAll();
+    Path logFile = log.isPresent() ? log.get() : java.nio.file.Files.createTempFile("baton-demo-", ".log");
+    Optional<DemoLog> engineLog = DemoLog.open(logFile);
+    try {
+      return runScenarios(engineLog);
+    } finally {
+      engineLog.ifPresent(l -> {
+        l.close();
+        System.out.println("  " + l.summary());
+      });
+    }
+  }
+
+  private int runScenarios(Optional<DemoLog> engineLog) throws Exception {
+    if (scenario.equals(AllScenarios.NAME)) return runAll(engineLog);
     Scenario s = SCENARIOS.stream().filter(x -> x.name().equals(scenario)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("unknown scenario '" + scenario + "'; choose one of "
             + SCENARIOS.stream().map(Scenario::name).collect(Collectors.joining(", "))));
     DemoReport report = run(s, transport);
     if (json.isPresent()) report.writeJson(json.get());
+    writeHtml(report);
     return report.passed() ? 0 : 1;
   }
 
@@ -81,16 +103,24 @@ public final class DemoCommand implements Callable<Integer> {
    * Sessions (over the chosen transport, HTTP by default), then tools in process, hostile (over HTTP) and live
    * (in process); exit 0 only if all four pass.
    */
-  private int runAll() throws Exception {
+  private int runAll(Optional<DemoLog> engineLog) throws Exception {
     DemoReport sessions = run(new SessionsScenario(), transport);
+    writeHtml(sessions);
     DemoReport tools = run(new ToolsScenario(), Optional.empty()); // in process: its checks sit in the tools
     DemoReport hostile = run(new HostileScenario(), Optional.empty()); // always over HTTP: attacks on the gateway
     DemoReport live = run(new LiveScenario(), Optional.empty()); // in process: its checks sit at the reply handler
-    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, hostile, live, json.get());
+    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, hostile, live, engineLog, json.get());
     boolean passed = AllScenarios.passed(List.of(sessions, tools, hostile, live));
     System.out.printf("%nbaton demo: %s%n", passed ? "every promise kept in all four scenarios"
         : "PROMISES VIOLATED");
     return passed ? 0 : 1;
+  }
+
+  /** The probe's page of the sessions scenario, when {@code --html} asks for it. */
+  private void writeHtml(DemoReport report) throws IOException {
+    if (html.isPresent() && report.probe() != null) {
+      java.nio.file.Files.writeString(html.get(), dev.baton.cli.probe.ProbeHtml.render(report.probe()));
+    }
   }
 
   private DemoReport run(Scenario s, Optional<String> transport) throws Exception {

@@ -1,6 +1,10 @@
 package dev.baton.cli.demo;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.cli.probe.ProbeReport;
 import dev.baton.spi.BatonJson;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -8,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The result of a demo run: for each promise checked, how many checks and how many violations; what
@@ -28,7 +33,24 @@ public record DemoReport(
     double messagesPerSecond,
     String transport,
     Map<String, Object> http,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, AttackResult> attacks) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, AttackResult> attacks,
+    @JsonIgnore @Nullable ProbeReport probe) {
+
+  /** A report without the probe's (every scenario but the sessions scenario). */
+  public DemoReport(String scenario, long seed, boolean passed, Map<String, PromiseResult> promises,
+      Map<String, Long> messages, Map<String, Object> load, Map<String, Long> engineCounters,
+      Map<String, Double> queueWaitMs, double seconds, double messagesPerSecond, String transport,
+      Map<String, Object> http, Map<String, AttackResult> attacks) {
+    this(scenario, seed, passed, promises, messages, load, engineCounters, queueWaitMs, seconds, messagesPerSecond,
+        transport, http, attacks, null);
+  }
+
+  /** The probe's report as {@code baton probe --json} writes it (the sessions scenario is the probe's run). */
+  @JsonProperty("probe")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public @Nullable JsonNode probeJson() {
+    return probe == null ? null : probe.toJson();
+  }
 
   /** A report without attacks (every scenario but the hostile one). */
   public DemoReport(String scenario, long seed, boolean passed, Map<String, PromiseResult> promises,
@@ -76,6 +98,15 @@ public record DemoReport(
       out.printf(Locale.ROOT, "  %-4s %,12d %,11d   %s%n", name, p.checked(), p.violations(), p.meaning());
       for (String e : p.examples()) out.println("         ! " + e);
     });
+    ProbeReport pr = probe;
+    if (pr != null) {
+      out.println();
+      out.printf(Locale.ROOT, "  judged from outside by the probe (baton probe, level %s):%n",
+          pr.level().toLowerCase(Locale.ROOT));
+      pr.patterns().forEach((name, r) -> out.printf(Locale.ROOT, "  %-14s %,9d checked %,6d found   %s%n", name,
+          Math.max(0, r.checked()), r.violations(), r.checked() < 0 ? "not checked at this level"
+              : ProbeReport.PATTERNS.getOrDefault(name, "")));
+    }
     if (!attacks.isEmpty()) {
       out.println();
       out.printf(Locale.ROOT, "  %-24s %-4s %8s %11s   %s%n", "attack", "", "checks", "violations", "what the attacker does");

@@ -1,78 +1,73 @@
 package dev.baton.cli.demo;
 
-import dev.baton.Admission;
 import dev.baton.Agent;
 import dev.baton.Baton;
-import dev.baton.InboundMessage;
+import dev.baton.cli.probe.EmbeddedProbe;
+import dev.baton.cli.probe.ProbeReport;
 import dev.baton.config.BatonConfig;
+import dev.baton.config.ChannelsConfig;
 import dev.baton.config.ConcurrencyConfig;
+import dev.baton.config.ServerConfig;
 import dev.baton.config.StorageConfig;
-import dev.baton.spi.ReplyHandler;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import dev.baton.spi.AgentProvider;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.Set;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
+import dev.baton.spi.ReplyHandler;
+import dev.baton.spi.Scheduler;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /*
- * Overview: the default demo. Many simulated users talk to the engine running the echo agent at once — over
- * HTTP through a gateway started in process (HttpUsers: JWT-signed POSTs, long-polled replies), or by
- * calling Baton.submit in process; the traffic injects duplicate deliveries (some from two threads at the same instant), swapped
- * messages and bursts that overflow queues. A PromiseChecker watches submit answers, every turn (through
- * CheckingAgent) and every reply, and the report says how often each promise was checked and broken.
+ * Overview: the default demo is `baton probe` driving an engine in this process. The probe's workload (many
+ * users, each message with its sender's nonce, redeliveries — some at the same instant —, swapped neighbours,
+ * bursts) reaches the engine over HTTP through a gateway started on 127.0.0.1 (JWT-signed POST /v1/messages,
+ * long-polled replies), or by Baton.submit in process; the probe's checks judge what came back (duplicates,
+ * interleaving, shared state, deadlock, order) exactly as they judge any bot with `baton probe`. What only the
+ * inside of a turn shows — turns at once (P3), the bound context (P7), state and transcript ownership (P1), a
+ * message run twice (P2) — is judged by InsideView around the agent. The report maps both onto the promises.
  *
- * Concurrency: one virtual thread per user (plus one per concurrent duplicate, and over HTTP one poller per
- * user); the calling thread only
- * reports progress and waits. Every wait is bounded by `settleTimeout`, so a lost message shows up as a P4
- * violation, not a hang.
+ * Concurrency: the probe runs its senders and readers on virtual threads; this thread waits for it. Every wait
+ * inside the probe is bounded by its reply timeout, so a lost message shows up as a P4 violation, not a hang.
  */
 public final class SessionsScenario implements Scenario {
 
-  /** How one delivery reaches the engine: {@code Baton.submit}, or {@code POST /v1/messages}. */
-  private interface Sender {
-    void deliver(String user, long seq) throws Exception;
-  }
+  /** One in this many users is slow (a turn takes queue_timeout_ms / 5), so its queue fills, overflows and expires. */
+  static final int SLOW_EVERY = 20;
 
   private final Function<BatonConfig, Agent> agents;
   private final boolean builtInAgent;
   private final UnaryOperator<ReplyHandler> replyPath;
 
-  /** Runs the agent named by {@code agent.type} (the echo agent in the demo's configuration). */
+  /** Runs the agent named by {@code agent.type} (the context agent in the demo's configuration). */
   public SessionsScenario() {
     this(SessionsScenario::agentFor, true, r -> r);
   }
 
-  /** Runs the given agent (tests use agents with planted bugs to show that the checks catch them). */
+  /** Runs the given agent, judged at probe level echo (tests plant bugs in agents to show they are caught). */
   SessionsScenario(Function<BatonConfig, Agent> agents) {
     this(agents, false, r -> r);
   }
 
   /**
-   * @param builtInAgent whether the agent is the one named by {@code agent.type} (the echo agent numbers its
-   *     replies' turns, which the HTTP check then requires)
-   * @param replyPath what the engine hands its replies to, given the checker's or the gateway's handler (tests
-   *     plant delivery faults here)
+   * @param builtInAgent whether the agent is the one named by {@code agent.type}: then the probe level follows it
+   *     ({@code context} for the context agent), else {@code echo}
+   * @param replyPath what the engine hands its replies to, given the probe's or the gateway's handler (tests plant
+   *     delivery faults here)
    */
   SessionsScenario(Function<BatonConfig, Agent> agents, boolean builtInAgent, UnaryOperator<ReplyHandler> replyPath) {
     this.agents = agents;
@@ -87,7 +82,7 @@ public final class SessionsScenario implements Scenario {
 
   @Override
   public String summary() {
-    return "many users, duplicates, reordering and bursts against the echo agent (P1 P2 P3 P4 P7 P9)";
+    return "the probe's workload against the context agent: duplicates, reordering, bursts (P1 P2 P3 P4 P7 P9)";
   }
 
   @Override
@@ -108,156 +103,138 @@ public final class SessionsScenario implements Scenario {
     }
   }
 
+  /** The probe's rate for {@code total} messages: about three seconds of sending, within 300–1,500/s. */
+  static double rate(long total) {
+    return Math.max(300, Math.min(1_500, total / 3.0));
+  }
+
   private DemoReport run(DemoOptions options, BatonConfig config, Progress progress) throws InterruptedException {
     boolean overHttp = options.transport() == DemoOptions.Transport.HTTP;
     ConcurrencyConfig cc = config.agent().concurrency();
-    PromiseChecker checker = new PromiseChecker(cc.maxConcurrentPerSession(), cc.maxConcurrentTotal(),
-        config.sessions().idSource(),
-        cc.maxConcurrentPerSession() > 1 || cc.queueMode() == ConcurrencyConfig.QueueMode.INTERRUPT,
-        overHttp ? "api" : DemoMessages.CHANNEL, overHttp);
-    List<Traffic.UserPlan> plans = Traffic.plan(options.users(), options.messages(), options.seed());
-    for (Traffic.UserPlan p : plans) {
-      for (List<Traffic.Send> g : p.groups()) for (Traffic.Send s : g) checker.planned(p.user(), s.seq());
-    }
-    long total = (long) options.users() * options.messages();
-    Duration settleTimeout = Duration.ofMillis(cc.queueTimeoutMs() + config.agent().turnTimeoutMs()
-        + config.ordering().gapTimeoutMs() + 5_000);
-    Set<String> slowUsers = plans.stream().filter(Traffic.UserPlan::slow).map(Traffic.UserPlan::user)
-        .collect(Collectors.toUnmodifiableSet());
+    String channel = overHttp ? "api" : DemoMessages.CHANNEL;
+    boolean reruns = cc.maxConcurrentPerSession() > 1 || cc.queueMode() == ConcurrencyConfig.QueueMode.INTERRUPT;
     Duration work = Duration.ofMillis(options.turnMillis());
-    Duration slowWork = Duration.ofMillis(Math.max(1, cc.queueTimeoutMs() / 5)); // 8 queued: the last expire
-    Agent agent = new CheckingAgent(agents.apply(config), checker, u -> slowUsers.contains(u) ? slowWork : work);
+    Duration slowWork = Duration.ofMillis(Math.max(1, cc.queueTimeoutMs() / 5));
+    InsideView inside = new InsideView(agents.apply(config), cc.maxConcurrentPerSession(), cc.maxConcurrentTotal(),
+        reruns, channel, config.sessions().idSource(), u -> slow(u) ? slowWork : work);
+    long total = (long) options.users() * options.messages();
+    if (total > Integer.MAX_VALUE) throw new IllegalArgumentException("--users x --messages is too large");
+    String level = builtInAgent && config.agent().type().equals("context") ? "context" : "echo";
+    Duration replyTimeout = Duration.ofMillis(cc.queueTimeoutMs() + config.agent().turnTimeoutMs()
+        + config.ordering().gapTimeoutMs() + 1_000); // queued at most this long, run at most that long
+    EmbeddedProbe.Workload w = new EmbeddedProbe.Workload(options.users(), (int) total, rate(total), options.seed(),
+        level, 0, replyTimeout, true); // with seq: the engine's ordering gate runs (gaps, late arrivals)
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    java.util.function.BiConsumer<Integer, Integer> bar = (sent, planned) -> progress.update(sent, planned);
 
     long start = System.nanoTime();
-    Map<String, Object> httpFigures = Map.of();
-    HttpUsers http = null;
-    Baton baton = null;
-    try (ExecutorService users = Executors.newVirtualThreadPerTaskExecutor()) {
-      Sender sender;
-      if (overHttp) {
-        http = new HttpUsers(config, agent, meters, checker, builtInAgent && config.agent().type().equals("echo"),
-            replyPath);
-        sender = http::deliver;
-      } else {
-        Baton b = baton = Baton.builder().config(config).agent(agent).replies(replyPath.apply(checker::replied))
-            .meterRegistry(meters).build();
-        sender = (user, seq) -> deliver(b, user, seq, checker);
+    ProbeReport probe;
+    if (overHttp) {
+      String secret = randomSecret();
+      ServerConfig s = config.server();
+      BatonConfig cfg = config
+          .withServer(new ServerConfig("127.0.0.1", 0, s.maxBodyBytes(), s.maxHeaderBytes(), s.requestTimeoutMs(),
+              s.idleTimeoutMs(), s.shutdownDrainMs()))
+          .withChannels(config.channels().withApi(new ChannelsConfig.ApiChannelConfig(true,
+              ChannelsConfig.JwtConfig.hs256(secret), Math.max(1000, config.channels().api().replyBuffer()),
+              config.channels().api().chats())));
+      HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
+      try (InProcessNode node = InProcessNode.start(cfg, inside, Scheduler.system(), meters, replyPath)) {
+        probe = EmbeddedProbe.overApi(w, URI.create("http://127.0.0.1:" + node.port()), secret, bar);
       }
-      HttpUsers h = http;
-      List<Future<Object>> running = plans.stream().map(p -> {
-        AtomicBoolean sent = new AtomicBoolean();
-        if (h != null) h.poll(p.user(), () -> sent.get() && allSettled(p, checker));
-        return users.<Object>submit(() -> {
-          try {
-            runUser(sender, p, checker, settleTimeout, users);
-          } finally {
-            sent.set(true);
-          }
-          return null;
-        });
-      }).toList();
-      awaitUsers(running, progress, checker, total, settleTimeout);
-      long settleDeadline = System.nanoTime() + settleTimeout.toNanos();
-      boolean settled;
-      do {
-        progress.update(checker.settledCount(), total);
-        settled = checker.awaitSettled(TimeUnit.MILLISECONDS.toNanos(100));
-      } while (!settled && System.nanoTime() < settleDeadline);
-      progress.finish(checker.settledCount(), total);
-      users.shutdownNow();
-    } finally {
-      if (http != null) {
-        http.close();
-        httpFigures = http.figures();
-      }
-      if (baton != null) baton.close();
+    } else {
+      BatonConfig cfg = config;
+      probe = EmbeddedProbe.inProcess(w, handler -> Baton.builder().config(cfg).agent(inside)
+          .replies(replyPath.apply(handler)).meterRegistry(meters).build(), channel, bar);
     }
+    progress.finish(total, total);
     double seconds = (System.nanoTime() - start) / 1e9;
-    checker.finish();
+    return report(options, cc, overHttp, inside, probe, meters, seconds);
+  }
 
+  /** Helidon logs through java.util.logging at INFO; the demo keeps it at WARNING (held: JUL refs are weak). */
+  private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
+
+  static boolean slow(String user) {
+    try {
+      return user.startsWith("u") && Integer.parseInt(user.substring(1)) % SLOW_EVERY == 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The promises, from both views: P1 = the inside's ownership checks + the probe's interleaving and shared
+   * state; P2 = a message run twice + the probe's duplicates; P3 and P7 from inside; P4 = the probe's deadlock
+   * (and a target it could not drive); P9 = the probe's order; over HTTP also the statuses the gateway answered.
+   */
+  private DemoReport report(DemoOptions options, ConcurrencyConfig cc, boolean overHttp, InsideView inside,
+      ProbeReport probe, SimpleMeterRegistry meters, double seconds) {
+    Tally p4 = new Tally("P4", "bounded waits: every accepted message ends processed or expired");
+    Tally p9 = new Tally("P9", "order: a session's messages run, and its replies arrive, in order");
+    Tally http = new Tally("HTTP", "the HTTP path: valid requests get 202/200/429/409");
+    addPattern(inside.p1, probe, "interleaving");
+    addPattern(inside.p1, probe, "shared_state");
+    addPattern(inside.p2, probe, "duplicates");
+    addPattern(p4, probe, "deadlock");
+    addPattern(p9, probe, "order");
+    if (!probe.problem().isEmpty()) p4.check(false, "the probe could not drive the engine: " + probe.problem());
+    probe.statuses().forEach((status, n) -> {
+      boolean expected = List.of("202", "200", "429", "409").contains(status);
+      http.add(n, expected ? 0 : n, expected ? List.of() : List.of(n + " deliveries answered "
+          + (status.equals("-1") ? "with no HTTP answer" : "HTTP " + status)));
+    });
     Map<String, DemoReport.PromiseResult> promises = new LinkedHashMap<>();
-    for (Tally t : checker.tallies()) promises.put(t.promise, t.result());
-    Map<String, Long> counts = checker.counts();
+    for (Tally t : List.of(inside.p1, inside.p2, inside.p3, p4, inside.p7, p9)) promises.put(t.promise, t.result());
+    if (overHttp) promises.put(http.promise, http.result());
+
+    Map<String, Long> counts = new LinkedHashMap<>();
+    counts.put("sent", (long) options.users() * options.messages());
+    counts.put("deliveries", probe.throughput().sent());
+    probe.answers().forEach((k, v) -> counts.put(k.equals("duplicate") ? "answered_duplicate" : k, v));
+    counts.put("processed", inside.processed());
+    counts.put(cc.maxConcurrentPerSession() > 1 || cc.queueMode() == ConcurrencyConfig.QueueMode.INTERRUPT
+        ? "turn_reruns" : "duplicates_processed", inside.extraRuns());
+    counts.put("replies", probe.latencyMs().get("reply").count());
+    counts.put("notices", probe.latencyMs().get("notice").count());
     Map<String, Object> load = new LinkedHashMap<>();
     load.put("users", options.users());
-    load.put("bursty_users", plans.stream().filter(Traffic.UserPlan::bursty).count());
-    load.put("slow_users", slowUsers.size());
     load.put("messages_per_user", options.messages());
-    load.put("duplicated", plans.stream().mapToLong(Traffic.UserPlan::duplicates).sum());
-    load.put("reordered_pairs", plans.stream().mapToLong(Traffic.UserPlan::reorderedPairs).sum());
-    load.put("peak_running_turns", checker.peakRunning());
+    load.put("rate_per_s", rate(counts.get("sent")));
+    load.put("slow_users", java.util.stream.IntStream.rangeClosed(1, options.users())
+        .filter(i -> i % SLOW_EVERY == 0).count());
+    load.put("peak_running_turns", inside.peakRunning());
     load.put("max_concurrent_total", cc.maxConcurrentTotal());
-    load.put("peak_turns_in_one_session", checker.peakSessionRunning());
+    load.put("peak_turns_in_one_session", inside.peakSessionRunning());
     load.put("max_concurrent_per_session", cc.maxConcurrentPerSession());
     load.put("max_queue_per_session", cc.maxQueuePerSession());
     Map<String, Long> engine = new TreeMap<>(); // the engine's own counters, shown beside what was observed
     for (Meter m : meters.getMeters()) {
       if (m instanceof Counter c) engine.put(m.getId().getName(), (long) c.count());
     }
+    Map<String, Object> httpFigures = new LinkedHashMap<>();
+    if (overHttp) {
+      httpFigures.put("statuses", probe.statuses());
+      ProbeReport.Latency r = probe.latencyMs().get("reply");
+      httpFigures.put("reply_latency_ms", Map.of("p50", r.p50(), "p99", r.p99(), "max", r.max()));
+    }
     return new DemoReport(name(), options.seed(), DemoReport.passed(promises), promises, counts, load, engine,
-        DemoReport.percentilesMs(checker.queueWaitsNanos()), seconds, counts.getOrDefault("processed", 0L) / seconds,
-        overHttp ? "http" : "inprocess", httpFigures);
+        DemoReport.percentilesMs(inside.queueWaitsNanos()), seconds, probe.throughput().sentPerSecond(),
+        overHttp ? "http" : "inprocess", httpFigures, Map.of(), probe);
   }
 
-  private static void runUser(Sender baton, Traffic.UserPlan plan, PromiseChecker checker, Duration settleTimeout,
-      ExecutorService threads) throws Exception {
-    for (List<Traffic.Send> group : plan.groups()) {
-      for (Traffic.Send s : group) {
-        if (s.dup() == Traffic.Dup.CONCURRENT) concurrentDeliveries(baton, plan.user(), s.seq(), threads);
-        else baton.deliver(plan.user(), s.seq());
-      }
-      if (!plan.bursty()) {
-        for (Traffic.Send s : group) awaitSettled(checker.tracked(DemoMessages.id(plan.user(), s.seq())), settleTimeout);
-      }
-      for (Traffic.Send s : group) {
-        if (s.dup() == Traffic.Dup.LATER) baton.deliver(plan.user(), s.seq()); // a platform retry
-      }
-    }
+  /** Adds one of the probe's patterns to a promise's tally, with its evidence. */
+  private static void addPattern(Tally tally, ProbeReport probe, String pattern) {
+    ProbeReport.PatternResult r = probe.patterns().get(pattern);
+    if (r == null || r.checked() < 0) return;
+    tally.add(r.checked(), r.violations(), r.examples().stream().map(e -> String.format(Locale.ROOT,
+        "%s: %s of %s at %.3f s: %s", pattern, e.message(), e.user(), e.atSeconds(), e.detail())).toList());
   }
 
-  /** The first delivery and its duplicate at once, from this thread and a second one released by a latch. */
-  private static void concurrentDeliveries(Sender baton, String user, long seq, ExecutorService threads)
-      throws Exception {
-    CountDownLatch go = new CountDownLatch(1);
-    Future<?> other = threads.submit(() -> {
-      go.await();
-      baton.deliver(user, seq);
-      return null;
-    });
-    go.countDown();
-    baton.deliver(user, seq);
-    other.get(30, TimeUnit.SECONDS);
-  }
-
-  private static void deliver(Baton baton, String user, long seq, PromiseChecker checker) {
-    InboundMessage m = DemoMessages.message(user, seq, Instant.now());
-    long called = System.nanoTime();
-    Admission a = baton.submit(m);
-    checker.delivered(m.messageId(), a, called, System.nanoTime());
-  }
-
-  /** Waits for the users' threads (bounded), reporting progress; a user's failure stops the run. */
-  private static void awaitUsers(List<Future<Object>> running, Progress progress, PromiseChecker checker, long total,
-      Duration settleTimeout) throws InterruptedException {
-    long sendDeadline = System.nanoTime() + settleTimeout.toNanos() * 4;
-    for (Future<?> f : running) {
-      while (!f.isDone() && System.nanoTime() < sendDeadline) {
-        progress.update(checker.settledCount(), total);
-        try {
-          f.get(100, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-          // keep reporting progress
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw new IllegalStateException("a simulated user failed: " + e.getCause(), e.getCause());
-        }
-      }
-    }
-  }
-
-  private static boolean allSettled(Traffic.UserPlan p, PromiseChecker checker) {
-    return p.groups().stream().flatMap(List::stream)
-        .allMatch(s -> checker.tracked(DemoMessages.id(p.user(), s.seq())).settled.isDone());
+  private static String randomSecret() {
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
   private static void deleteQuietly(Path dir) {
@@ -265,16 +242,6 @@ public final class SessionsScenario implements Scenario {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (IOException e) {
       // a temporary directory left behind is harmless
-    }
-  }
-
-  private static void awaitSettled(PromiseChecker.Tracked t, Duration timeout) throws InterruptedException {
-    try {
-      t.settled.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      // counted as a P4 violation at the end; the user moves on
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(e);
     }
   }
 

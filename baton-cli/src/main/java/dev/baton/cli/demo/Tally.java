@@ -32,6 +32,15 @@ final class Tally {
     return ok;
   }
 
+  /** Adds checks made elsewhere (the probe's), with their examples. */
+  void add(long moreChecked, long moreViolations, List<String> moreExamples) {
+    checked.addAndGet(moreChecked);
+    long before = violations.getAndAdd(moreViolations);
+    for (String e : moreExamples) {
+      if (before++ < EXAMPLES) examples.add(e);
+    }
+  }
+
   long checked() {
     return checked.get();
   }

@@ -39,10 +39,13 @@ final class ApiTarget implements ProbeTarget {
   private final HttpClient http;
   private final Map<String, String> tokens = new ConcurrentHashMap<>();
   private final Duration pollWait;
+  private final Map<String, Integer> seqs;
 
-  ApiTarget(URI base, String jwtSecret, Duration pollWait) {
+  /** {@code seqs}: the {@code seq} to send with each message id (none for an id it does not hold). */
+  ApiTarget(URI base, String jwtSecret, Duration pollWait, Map<String, Integer> seqs) {
     this.base = base;
     this.pollWait = pollWait;
+    this.seqs = seqs;
     try {
       byte[] key = jwtSecret.getBytes(StandardCharsets.UTF_8);
       if (key.length < 32) throw new IllegalArgumentException("--jwt-secret must be at least 32 bytes (HS256)");
@@ -72,6 +75,8 @@ final class ApiTarget implements ProbeTarget {
   public Recorder.Answer send(String user, String id, String text, String chat, int[] status) {
     ObjectNode body = JSON.createObjectNode().put("id", id).put("text", text);
     if (!chat.isEmpty()) body.put("chat", chat);
+    Integer seq = seqs.get(id);
+    if (seq != null) body.put("seq", seq);
     HttpRequest req = HttpRequest.newBuilder(base.resolve("/v1/messages")).timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token(user)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();

@@ -173,11 +173,8 @@ final class Checks {
       if (last.user().equals(r.inbox()) && answers.get(last).size() == 1) {
         Plan.Msg before = lastAnswered.get(r.inbox());
         if (before != null) {
-          long a = firstSendOrder.getOrDefault(before, -1L);
-          long b = firstSendOrder.getOrDefault(last, -1L);
-          boolean swapped = swappedPair(before, last);
-          order.check(b > a || swapped, last, r.inbox(), "answered after " + before.id() + " though it was sent "
-              + "before it", r.atNanos(), start);
+          order.check(!inversion(before, last, firstSendOrder), last, r.inbox(), "answered after " + before.id()
+              + " though it was sent before it" + (options.sendSeq ? " with a lower seq" : ""), r.atNanos(), start);
         }
         if (lastAnswered.get(r.inbox()) == null || firstSendOrder.getOrDefault(last, -1L)
             > firstSendOrder.getOrDefault(lastAnswered.get(r.inbox()), -1L)) {
@@ -285,8 +282,15 @@ final class Checks {
       timeline.add(new ProbeReport.Tick(round(t * tick / 1e9), round(ticks[t][0] * perSecond),
           round(ticks[t][1] * perSecond), round(ticks[t][2] * perSecond)));
     }
+    Map<String, Long> answerCounts = new LinkedHashMap<>();
+    for (Answer a : Answer.values()) answerCounts.put(a.name().toLowerCase(java.util.Locale.ROOT), 0L);
+    Map<String, Long> statuses = new java.util.TreeMap<>();
+    for (Delivery d : deliveries) {
+      answerCounts.merge(d.answer().name().toLowerCase(java.util.Locale.ROOT), 1L, Long::sum);
+      statuses.merge(Integer.toString(d.status()), 1L, Long::sum);
+    }
     return new ProbeReport(patterns, latency, throughput, options.target.toString(), options.level.name(),
-        options.seed, problem, cdf, bars, timeline);
+        options.seed, problem, cdf, bars, timeline, answerCounts, statuses);
   }
 
   private static int bucket(long nanos, long tick, int n) {
@@ -305,6 +309,18 @@ final class Checks {
     return (b.swappedWithPrevious() && b.seq() == a.seq() + 1) || (a.swappedWithPrevious() && a.seq() == b.seq() + 1);
   }
 
+  /**
+   * Whether {@code b}, answered or listed after {@code a}, should have come before it: it was sent (taken) before
+   * {@code a} and is not one of a pair the probe swapped. With {@code --seq} the target may also follow the
+   * messages' sequence numbers, so a message taken after a later-numbered one (a late redelivery) or put back in
+   * number order is right either way: only a message both sent before and numbered below {@code a} is out of order.
+   */
+  private boolean inversion(Plan.Msg a, Plan.Msg b, Map<Plan.Msg, Long> sendOrder) {
+    boolean sentBefore = sendOrder.getOrDefault(b, -1L) < sendOrder.getOrDefault(a, -1L);
+    if (options.sendSeq) return sentBefore && b.seq() < a.seq();
+    return sentBefore && !swappedPair(a, b);
+  }
+
   /** Why a context reply's list is wrong, or "" when it is exactly the reader's nonces, in order. */
   private String contextProblem(String inbox, List<String> list, List<String> prev, Map<Plan.Msg, Long> sendOrder) {
     Set<String> seen = new HashSet<>();
@@ -314,8 +330,7 @@ final class Checks {
       if (owner == null) return "it quotes " + n + ", a nonce no one sent";
       if (!owner.user().equals(inbox)) return "it quotes " + owner.user() + "'s nonce " + n;
       if (!seen.add(n)) return "it quotes " + n + " (of " + owner.id() + ") twice";
-      if (before != null && sendOrder.getOrDefault(owner, -1L) < sendOrder.getOrDefault(before, -1L)
-          && !swappedPair(before, owner)) {
+      if (before != null && inversion(before, owner, sendOrder)) {
         return "it lists " + owner.id() + " after " + before.id() + " though it was sent before it";
       }
       before = owner;

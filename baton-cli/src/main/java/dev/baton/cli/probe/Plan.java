@@ -122,6 +122,13 @@ final class Plan {
     return new Plan(out, users, attackers);
   }
 
+  /** Each honest message's id and its per-user sequence number (1, 2, ...). */
+  Map<String, Integer> seqById() {
+    Map<String, Integer> m = new HashMap<>();
+    for (Msg msg : messages) if (!msg.hostile()) m.put(msg.id(), msg.seq());
+    return Map.copyOf(m);
+  }
+
   /** The honest messages and the hostile ones, per sender, in intended-time order (stable). */
   Map<String, List<Msg>> bySender() {
     Map<String, List<Msg>> m = new java.util.LinkedHashMap<>();

@@ -77,6 +77,10 @@ public final class ProbeCommand implements Callable<Integer> {
   @Option(names = "--html", paramLabel = "FILE", description = "Also write the report as one self-contained HTML page.")
   Optional<Path> html = Optional.empty();
 
+  @Option(names = "--seq", description = "Send each message's per-user sequence number as `seq` (Baton's order key, API"
+      + " only); order is then also judged by it.")
+  boolean seq;
+
   @Option(names = "--quiet", description = "No progress lines.")
   boolean quiet;
 
@@ -131,6 +135,7 @@ public final class ProbeCommand implements Callable<Integer> {
     o.hostile = hostile;
     o.replyTimeout = Duration.ofMillis(replyTimeoutMs);
     o.progress = !quiet;
+    o.sendSeq = seq && o.protocol == ProbeOptions.Protocol.API;
     ProbeReport report;
     try {
       report = new ProbeRun(o, err).run();

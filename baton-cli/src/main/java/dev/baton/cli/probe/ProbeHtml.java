@@ -10,13 +10,13 @@ import java.util.Map;
  *
  * Stateless.
  */
-final class ProbeHtml {
+public final class ProbeHtml {
 
   private ProbeHtml() {}
 
   private static final String[] COLORS = {"#2563eb", "#d97706", "#7c3aed"};
 
-  static String render(ProbeReport r) {
+  public static String render(ProbeReport r) {
     StringBuilder b = new StringBuilder(16_384);
     String verdict = !r.problem().isEmpty() ? "could not drive the target"
         : r.violations() == 0 ? "nothing found" : r.violations() + " violations found";

@@ -13,22 +13,26 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The outcome of one probe run: a verdict per pattern with its evidence, latencies and throughput. */
-record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> latencyMs, Throughput throughput,
+/**
+ * The outcome of one probe run: a verdict per pattern with its evidence, latencies and throughput, and how the
+ * target answered the deliveries ({@code answers}: accepted, duplicate, busy, refused, unauthorized, failed;
+ * {@code statuses}: by HTTP status, -1 for none).
+ */
+public record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> latencyMs, Throughput throughput,
     String target, String level, long seed, String problem, Map<String, List<Point>> cdf,
-    Map<String, List<Point>> histogram, List<Tick> timeline) {
+    Map<String, List<Point>> histogram, List<Tick> timeline, Map<String, Long> answers, Map<String, Long> statuses) {
 
   /** A point of a latency CDF (ms, fraction) or histogram (upper bound ms, count). */
-  record Point(double x, double y) {}
+  public record Point(double x, double y) {}
 
   /**
    * One slice of the run starting {@code at} seconds after the start (at most 60 slices, each 100 ms or more):
    * deliveries sent, replies received and violations found in it (by when they happened), each per second.
    */
-  record Tick(double at, double sent, double replies, double violations) {}
+  public record Tick(double at, double sent, double replies, double violations) {}
 
   /** The patterns, in report order, with the guide's name for each. */
-  static final Map<String, String> PATTERNS = patternNames();
+  public static final Map<String, String> PATTERNS = patternNames();
 
   private static Map<String, String> patternNames() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -41,27 +45,27 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
     return java.util.Collections.unmodifiableMap(m);
   }
 
-  record Example(String message, String user, String detail, double atSeconds) {}
+  public record Example(String message, String user, String detail, double atSeconds) {}
 
   /** {@code checked} = -1: not applicable at this level. */
-  record PatternResult(long checked, long violations, List<Example> examples) {}
+  public record PatternResult(long checked, long violations, List<Example> examples) {}
 
-  record Latency(long count, double p50, double p90, double p99, double p999, double max) {}
+  public record Latency(long count, double p50, double p90, double p99, double p999, double max) {}
 
-  record Throughput(long sent, long accepted, long replies, double seconds, double sentPerSecond,
+  public record Throughput(long sent, long accepted, long replies, double seconds, double sentPerSecond,
       double repliesPerSecond) {}
 
-  long violations() {
+  public long violations() {
     return patterns.values().stream().mapToLong(PatternResult::violations).sum();
   }
 
   /** 0 = nothing found, 1 = a failure found, 2 = the target could not be driven. */
-  int exitCode() {
+  public int exitCode() {
     if (!problem.isEmpty()) return 2;
     return violations() > 0 ? 1 : 0;
   }
 
-  ObjectNode toJson() {
+  public ObjectNode toJson() {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.createObjectNode();
     root.put("target", target).put("level", level.toLowerCase(Locale.ROOT)).put("seed", seed);
@@ -77,6 +81,10 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
             .put("at_s", e.atSeconds());
       }
     });
+    ObjectNode an = root.putObject("answers");
+    answers.forEach(an::put);
+    ObjectNode st = root.putObject("statuses");
+    statuses.forEach(st::put);
     ObjectNode l = root.putObject("latency_ms");
     latencyMs.forEach((outcome, v) -> l.putObject(outcome).put("count", v.count()).put("p50", v.p50())
         .put("p90", v.p90()).put("p99", v.p99()).put("p999", v.p999()).put("max", v.max()));
@@ -89,13 +97,13 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
     return root;
   }
 
-  void writeJson(Path file) throws IOException {
+  public void writeJson(Path file) throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     Files.writeString(file, json.writeValueAsString(toJson()) + "\n");
   }
 
   /** The terminal table: one row per pattern, then latency and throughput, then the first examples. */
-  void print(PrintWriter out) {
+  public void print(PrintWriter out) {
     out.printf("probe %s (level %s, seed %d)%n", target, level.toLowerCase(Locale.ROOT), seed);
     out.printf("  %-14s %9s %10s  %s%n", "pattern", "checked", "violations", "verdict");
     patterns.forEach((name, r) -> out.printf("  %-14s %9s %10d  %s%n", name,
@@ -107,6 +115,8 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
     out.printf(Locale.ROOT, "  throughput: %d sent (%d accepted) in %.1f s = %.0f/s; %d replies%n",
         throughput.sent(), throughput.accepted(), throughput.seconds(), throughput.sentPerSecond(),
         throughput.replies());
+    out.println("  answers: " + answers.entrySet().stream().filter(e -> e.getValue() > 0)
+        .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
     patterns.forEach((name, r) -> r.examples().stream().limit(3).forEach(e ->
         out.printf(Locale.ROOT, "  %s: %s of %s at %.3f s: %s%n", name, e.message(), e.user(), e.atSeconds(),
             e.detail())));

@@ -53,7 +53,7 @@ final class ProbeRun {
     Recorder record = new Recorder(start);
     AtomicBoolean abort = new AtomicBoolean();
     List<Thread> readers = new ArrayList<>();
-    try (ProbeTarget target = openTarget(options, record)) {
+    try (ProbeTarget target = openTarget(options, record, options.sendSeq ? plan.seqById() : Map.of())) {
       List<String> inboxes = new ArrayList<>(plan.users);
       inboxes.addAll(plan.attackers);
       inboxes.add(LEDGER_USER);
@@ -104,12 +104,15 @@ final class ProbeRun {
 
   static final String LEDGER_USER = "ledger-auditor";
 
-  /** The target of {@code --protocol}, or the one a caller put in {@link ProbeOptions#targetFactory}. */
-  private static ProbeTarget openTarget(ProbeOptions options, Recorder record) {
-    if (options.targetFactory != null) return options.targetFactory.apply(record);
+  /**
+   * The target of {@code --protocol}, or the one a caller put in {@link ProbeOptions#targetFactory}; {@code seqs}:
+   * each message id's sequence number to send with it (empty: none).
+   */
+  private static ProbeTarget openTarget(ProbeOptions options, Recorder record, Map<String, Integer> seqs) {
+    if (options.targetFactory != null) return options.targetFactory.apply(record, seqs);
     return switch (options.protocol) {
       case TELEGRAM -> new TelegramTarget(options, record);
-      case API -> new ApiTarget(options.target, options.jwtSecret, options.pollWait);
+      case API -> new ApiTarget(options.target, options.jwtSecret, options.pollWait, seqs);
     };
   }
 
@@ -230,6 +233,13 @@ final class ProbeRun {
     return open;
   }
 
+  /** Honest messages sent and answered (a reply, a notice) or refused (busy, rejected): the demo's progress. */
+  private static int resolved(Plan plan, Recorder record) {
+    Set<Plan.Msg> sent = new HashSet<>();
+    for (Recorder.Delivery d : record.deliveries()) if (!d.msg().hostile()) sent.add(d.msg());
+    return Math.max(0, sent.size() - outstanding(plan, record));
+  }
+
   private static void waitUntil(long nanos) {
     long d;
     while ((d = nanos - System.nanoTime()) > 0) LockSupport.parkNanos(d);
@@ -237,10 +247,15 @@ final class ProbeRun {
 
   private void progress(Recorder record, Plan plan) {
     int total = plan.messages.size();
+    var sink = options.progressSink;
     try {
       while (true) {
-        Thread.sleep(1000);
+        Thread.sleep(sink != null ? 200 : 1000);
         int sent = record.sent.get();
+        if (sink != null) {
+          sink.accept(resolved(plan, record), plan.messages.size());
+          continue;
+        }
         int filled = (int) Math.min(30, 30L * sent / Math.max(1, total));
         progressOut.printf("probe [%s%s] sent %d, accepted %d, replies %d%n", "#".repeat(filled),
             ".".repeat(30 - filled), sent, record.accepted.get(), record.received.get());
