@@ -195,8 +195,8 @@ public final class SessionsScenario implements Scenario {
     counts.put("processed", inside.processed());
     counts.put(cc.maxConcurrentPerSession() > 1 || cc.queueMode() == ConcurrencyConfig.QueueMode.INTERRUPT
         ? "turn_reruns" : "duplicates_processed", inside.extraRuns());
-    counts.put("replies", probe.latencyMs().get("reply").count());
-    counts.put("notices", probe.latencyMs().get("notice").count());
+    counts.put("replies", probe.latency("reply").count());
+    counts.put("notices", probe.latency("notice").count());
     Map<String, Object> load = new LinkedHashMap<>();
     load.put("users", options.users());
     load.put("messages_per_user", options.messages());
@@ -215,7 +215,7 @@ public final class SessionsScenario implements Scenario {
     Map<String, Object> httpFigures = new LinkedHashMap<>();
     if (overHttp) {
       httpFigures.put("statuses", probe.statuses());
-      ProbeReport.Latency r = probe.latencyMs().get("reply");
+      ProbeReport.Latency r = probe.latency("reply");
       httpFigures.put("reply_latency_ms", Map.of("p50", r.p50(), "p99", r.p99(), "max", r.max()));
     }
     return new DemoReport(name(), options.seed(), DemoReport.passed(promises), promises, counts, load, engine,

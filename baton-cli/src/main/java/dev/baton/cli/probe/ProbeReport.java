@@ -55,6 +55,11 @@ public record ProbeReport(Map<String, PatternResult> patterns, Map<String, Laten
   public record Throughput(long sent, long accepted, long replies, double seconds, double sentPerSecond,
       double repliesPerSecond) {}
 
+  /** The latency of one outcome ({@code reply}, {@code busy}, {@code notice}); all zero when none was seen. */
+  public Latency latency(String outcome) {
+    return latencyMs.getOrDefault(outcome, new Latency(0, 0, 0, 0, 0, 0));
+  }
+
   public long violations() {
     return patterns.values().stream().mapToLong(PatternResult::violations).sum();
   }

@@ -108,4 +108,27 @@ class SessionsScenarioTest {
     }
     assertThat(probe.path("latency_ms").path("reply").path("p99").isNumber()).isTrue();
   }
+
+  /** The engine's warnings go to the file the report names, as many as it says; none reach the console. */
+  @Test
+  void theEnginesWarningsGoToTheNamedLogFile(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("engine.log");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream before = System.out;
+    int exit;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      exit = Main.commandLine().execute("demo", "--scenario", "sessions", "--users", "40", "--messages", "10",
+          "--seed", "5", "--no-progress", "--transport", "inprocess", "--log", log.toString());
+    } finally {
+      System.setOut(before);
+    }
+    String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(exit).as(printed).isZero();
+    java.util.List<String> lines = java.nio.file.Files.readAllLines(log);
+    long warnings = lines.stream().filter(l -> l.contains(" WARN ")).count();
+    assertThat(warnings).as("slow users' queued messages expire, and the engine says so").isPositive();
+    assertThat(lines).filteredOn(l -> l.contains(" WARN ")).anyMatch(l -> l.contains("expired"));
+    assertThat(printed).contains("the engine's log (" + warnings + " warnings, 0 errors): " + log);
+  }
 }
