@@ -86,6 +86,7 @@ final class SlackTarget implements ProbeTarget {
   /** The ts of each bot message posted, to its reply's index in the Recorder. */
   private final Map<String, Integer> replyIndexOf = new ConcurrentHashMap<>();
   private final Map<String, Stream> streams = new ConcurrentHashMap<>();
+  private final AtomicInteger streamsStopped = new AtomicInteger();
 
   SlackTarget(ProbeOptions o, Recorder record) {
     this.options = o;
@@ -308,6 +309,7 @@ final class SlackTarget implements ProbeTarget {
               stream.index = record.replied(new Recorder.Seen(stream.inbox, stream.text.toString(), "reply",
                   stream.inReplyTo, now));
               replyIndexOf.put(ts, stream.index);
+              streamsStopped.incrementAndGet();
             }
           }
           answer(ex, ok.put("channel", channel).put("ts", ts).toString());
@@ -340,6 +342,11 @@ final class SlackTarget implements ProbeTarget {
     try (OutputStream out = ex.getResponseBody()) {
       out.write(b);
     }
+  }
+
+  /** How many native streams were stopped (each one reply). */
+  int streamsStopped() {
+    return streamsStopped.get();
   }
 
   @Override
