@@ -204,7 +204,7 @@ final class SlackTarget implements ProbeTarget {
 
   private static void form(ObjectNode into, @Nullable String raw) {
     if (raw == null || raw.isEmpty()) return;
-    for (String part : raw.split("&")) {
+    for (String part : raw.split("&", -1)) {
       if (part.isEmpty()) continue;
       int eq = part.indexOf('=');
       String k = eq < 0 ? part : part.substring(0, eq);
