@@ -20,15 +20,16 @@ import picocli.CommandLine;
 /**
  * {@code baton probe --protocol slack} against a real {@code baton serve} with its Slack channel: signed Events
  * API webhooks over loopback, replies captured by the probe's stand-in Web API that Baton's
- * {@code channels.slack.api_base_url} points at. Nothing is found, and each pattern was checked; with
- * {@code streaming: native} and an agent that streams, the replies come as native streams and are judged so.
+ * {@code channels.slack.api_base_url} points at. Nothing is found, and each pattern was checked; with an agent
+ * that streams, under {@code streaming: edit} (chat.postMessage, then chat.update) and {@code streaming: native}
+ * (chat.startStream, chat.appendStream, chat.stopStream: most replies come so), the final texts are judged.
  */
 class ProbeSlackTest {
 
   static final String SIGNING_SECRET = "probe-signing-secret-0123456789abcdef";
 
   @ParameterizedTest(name = "{0} streaming {1}")
-  @CsvSource({"echo, edit", "context, edit", "probe-streaming-context, native"})
+  @CsvSource({"echo, edit", "context, edit", "probe-streaming-context, edit", "probe-streaming-context, native"})
   void findsNothingInBatonOverSlack(String agent, String streaming, @TempDir Path dir) throws Exception {
     AtomicReference<ServeCommand.Running> running = new AtomicReference<>();
     AtomicReference<SlackTarget> slack = new AtomicReference<>();
