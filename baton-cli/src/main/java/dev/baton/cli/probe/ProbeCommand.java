@@ -20,22 +20,24 @@ import picocli.CommandLine.Spec;
 public final class ProbeCommand implements Callable<Integer> {
 
   @Option(names = "--target", paramLabel = "URL", required = true,
-      description = "api: base URL of the agent's message API, e.g. http://127.0.0.1:8080; telegram: its webhook "
-          + "URL, e.g. http://127.0.0.1:8080/webhooks/telegram.")
+      description = "api: base URL of the agent's message API, e.g. http://127.0.0.1:8080; telegram, slack: its webhook "
+          + "URL, e.g. http://127.0.0.1:8080/webhooks/telegram or .../webhooks/slack.")
   URI target;
 
   @Option(names = "--protocol", paramLabel = "P", defaultValue = "api",
-      description = "How to talk to it: api (Baton's message API; default) or telegram (signed webhooks, replies "
-          + "captured by a stand-in Bot API on --platform-port).")
+      description = "How to talk to it: api (Baton's message API; default) telegram or slack (signed webhooks, "
+          + "replies captured by a stand-in Bot API or Web API on --platform-port).")
   String protocol = "api";
 
   @Option(names = "--webhook-secret", paramLabel = "S", description = "telegram: the webhook's secret token "
-      + "(X-Telegram-Bot-Api-Secret-Token). Default: $BATON_PROBE_WEBHOOK_SECRET.")
+      + "(X-Telegram-Bot-Api-Secret-Token); slack: the app's signing secret (X-Slack-Signature). Default: "
+      + "$BATON_PROBE_WEBHOOK_SECRET.")
   Optional<String> webhookSecret = Optional.empty();
 
   @Option(names = "--platform-port", paramLabel = "PORT", defaultValue = "8081",
-      description = "telegram: the port of the stand-in Bot API the bot is pointed at as its API base URL "
-          + "(default: ${DEFAULT-VALUE}).")
+      description = "telegram, slack: the port of the stand-in Bot API (telegram: "
+          + "http://127.0.0.1:PORT) or Web API (slack: http://127.0.0.1:PORT/api) the bot is pointed at as its API "
+          + "base URL (default: ${DEFAULT-VALUE}).")
   int platformPort = 8081;
 
   @Option(names = "--jwt-secret", paramLabel = "S", description = "HS256 secret the target verifies tokens with "
@@ -94,14 +96,15 @@ public final class ProbeCommand implements Callable<Integer> {
     switch (protocol) {
       case "api" -> o.protocol = ProbeOptions.Protocol.API;
       case "telegram" -> o.protocol = ProbeOptions.Protocol.TELEGRAM;
+      case "slack" -> o.protocol = ProbeOptions.Protocol.SLACK;
       default -> {
-        err.println("baton probe: --protocol must be api or telegram");
+        err.println("baton probe: --protocol must be api, telegram or slack");
         return 2;
       }
     }
-    if (o.protocol == ProbeOptions.Protocol.TELEGRAM && hostile > 0) {
-      err.println("baton probe: --hostile applies to --protocol api (on Telegram the platform vouches for who "
-          + "sends what)");
+    if (o.protocol != ProbeOptions.Protocol.API && hostile > 0) {
+      err.println("baton probe: --hostile applies to --protocol api (on Telegram and Slack the platform vouches "
+          + "for who sends what)");
       return 2;
     }
     o.webhookSecret = webhookSecret.orElse(

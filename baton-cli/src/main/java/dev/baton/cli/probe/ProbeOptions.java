@@ -10,7 +10,7 @@ final class ProbeOptions {
   enum Level { ECHO, CONTEXT, LEDGER }
 
   /** How the probe talks to the target. */
-  enum Protocol { API, TELEGRAM }
+  enum Protocol { API, TELEGRAM, SLACK }
 
   Protocol protocol = Protocol.API;
   String webhookSecret = "";

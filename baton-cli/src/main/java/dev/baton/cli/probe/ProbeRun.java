@@ -112,6 +112,7 @@ final class ProbeRun {
     if (options.targetFactory != null) return options.targetFactory.apply(record, seqs);
     return switch (options.protocol) {
       case TELEGRAM -> new TelegramTarget(options, record);
+      case SLACK -> new SlackTarget(options, record);
       case API -> new ApiTarget(options.target, options.jwtSecret, options.pollWait, seqs);
     };
   }

@@ -108,6 +108,8 @@ public final class NaiveBot implements AutoCloseable {
   static final String TELEGRAM_WEBHOOK = "/webhooks/telegram";
   static final String TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
   static final int TELEGRAM_RETRIES = 3;
+  static final String SLACK_WEBHOOK = "/webhooks/slack";
+  static final long SLACK_WINDOW_SECONDS = 300;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -122,9 +124,16 @@ public final class NaiveBot implements AutoCloseable {
   private final @Nullable URI telegramApi;
   private final @Nullable URI sendMessageUri;
   private final byte[] telegramSecret;
-  private final @Nullable HttpClient telegramHttp;
+  // The client of both platforms' APIs; null when neither webhook is served.
+  private final @Nullable HttpClient platformHttp;
   // Telegram dedup on update_id.
   private final ConcurrentHashMap<Long, Boolean> updatesTaken = new ConcurrentHashMap<>();
+  // Slack: null when the webhook is not served.
+  private final @Nullable URI postMessageUri;
+  private final byte[] slackSecret;
+  private final String botToken;
+  // Slack dedup on channel + ts (the event_id when there is no ts).
+  private final ConcurrentHashMap<String, Boolean> eventsTaken = new ConcurrentHashMap<>();
 
   // Dedup on (sub, id).
   private final ConcurrentHashMap<String, Boolean> taken = new ConcurrentHashMap<>();
@@ -142,14 +151,23 @@ public final class NaiveBot implements AutoCloseable {
   // INTERLEAVE: session state leaked into a shared field.
   private volatile Current current = new Current("", "", null);
 
+  /** Where a platform message came from, and so where its reply goes. */
+  private sealed interface Dest permits Tg, Sl {}
+
   /** Where a Telegram message came from: its chat and message id. */
-  private record Tg(long chatId, long messageId) {}
+  private record Tg(long chatId, long messageId) implements Dest {}
 
-  /** INTERLEAVE's leaked "current conversation": its key, its user, and its Telegram chat if any. */
-  private record Current(String key, String sub, @Nullable Tg tg) {}
+  /** Where a Slack message came from: its channel and ts. */
+  private record Sl(String channel, String ts) implements Dest {}
 
-  /** An accepted message; {@code tg} is set for a Telegram message (its reply goes to sendMessage). */
-  private record Msg(String sub, String id, String text, String key, @Nullable Tg tg) {}
+  /** INTERLEAVE's leaked "current conversation": its key, its user, and its platform chat if any. */
+  private record Current(String key, String sub, @Nullable Dest dest) {}
+
+  /**
+   * An accepted message; {@code dest} is set for a platform message (its reply goes to sendMessage or
+   * chat.postMessage).
+   */
+  private record Msg(String sub, String id, String text, String key, @Nullable Dest dest) {}
 
   private record Reply(long n, String inReplyTo, String text) {}
 
@@ -195,26 +213,28 @@ public final class NaiveBot implements AutoCloseable {
   }
 
   private NaiveBot(int port, String jwtSecret, Fault fault, int workMs, @Nullable URI telegramApi,
-      String telegramSecret, String botToken) throws IOException {
+      String telegramSecret, @Nullable URI slackApi, String slackSecret, String botToken) throws IOException {
     if (telegramApi != null && telegramSecret.isEmpty()) {
       throw new IllegalArgumentException("a Telegram secret token is required with a Telegram API URL");
     }
+    if (slackApi != null && slackSecret.isEmpty()) {
+      throw new IllegalArgumentException("a Slack signing secret is required with a Slack API URL");
+    }
+    this.botToken = botToken;
+    this.slackSecret = slackSecret.getBytes(StandardCharsets.UTF_8);
+    this.postMessageUri = slackApi == null ? null : URI.create(trimSlashes(slackApi.toString()) + "/chat.postMessage");
     this.fault = fault;
     this.workMs = Math.max(0, workMs);
     this.secret = jwtSecret.getBytes(StandardCharsets.UTF_8);
     this.telegramApi = telegramApi;
     this.telegramSecret = telegramSecret.getBytes(StandardCharsets.UTF_8);
     if (telegramApi != null) {
-      String base = telegramApi.toString();
-      while (base.endsWith("/")) {
-        base = base.substring(0, base.length() - 1);
-      }
-      this.sendMessageUri = URI.create(base + "/bot" + botToken + "/sendMessage");
-      this.telegramHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      this.sendMessageUri = URI.create(trimSlashes(telegramApi.toString()) + "/bot" + botToken + "/sendMessage");
     } else {
       this.sendMessageUri = null;
-      this.telegramHttp = null;
     }
+    this.platformHttp = telegramApi == null && slackApi == null ? null
+        : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     this.httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
     server.setExecutor(httpExecutor);
@@ -237,7 +257,27 @@ public final class NaiveBot implements AutoCloseable {
    */
   public static NaiveBot start(int port, String jwtSecret, Fault fault, int workMs, @Nullable URI telegramApi,
       String telegramSecret, String botToken) throws IOException {
-    return new NaiveBot(port, jwtSecret, fault, workMs, telegramApi, telegramSecret, botToken);
+    return new NaiveBot(port, jwtSecret, fault, workMs, telegramApi, telegramSecret, null, "", botToken);
+  }
+
+  /**
+   * Also serves the Slack Events API webhook ({@code POST /webhooks/slack}) when {@code slackApi} (the Web API
+   * base URL, e.g. {@code http://127.0.0.1:9001/api}) is given: {@code slackSecret} (required then) is the app's
+   * signing secret, {@code botToken} the bearer token of {@code {slackApi}/chat.postMessage}.
+   * {@code telegramApi} may be null (no Telegram webhook), as may {@code slackApi}.
+   */
+  public static NaiveBot start(int port, String jwtSecret, Fault fault, int workMs, @Nullable URI telegramApi,
+      String telegramSecret, @Nullable URI slackApi, String slackSecret, String botToken) throws IOException {
+    return new NaiveBot(port, jwtSecret, fault, workMs, telegramApi, telegramSecret, slackApi, slackSecret,
+        botToken);
+  }
+
+  private static String trimSlashes(String base) {
+    String b = base;
+    while (b.endsWith("/")) {
+      b = b.substring(0, b.length() - 1);
+    }
+    return b;
   }
 
   public int port() {
@@ -260,7 +300,7 @@ public final class NaiveBot implements AutoCloseable {
     for (Thread t : workers) {
       t.interrupt();
     }
-    HttpClient h = telegramHttp;
+    HttpClient h = platformHttp;
     if (h != null) {
       h.shutdownNow();
     }
@@ -289,6 +329,12 @@ public final class NaiveBot implements AutoCloseable {
           error(ex, 405, "method_not_allowed", "use POST");
         } else {
           postTelegram(ex);
+        }
+      } else if (path.equals(SLACK_WEBHOOK) && postMessageUri != null) {
+        if (!method.equals("POST")) {
+          error(ex, 405, "method_not_allowed", "use POST");
+        } else {
+          postSlack(ex);
         }
       } else {
         error(ex, 404, "not_found", "no such endpoint");
@@ -406,6 +452,92 @@ public final class NaiveBot implements AutoCloseable {
     // Queued before the 200, like the API's 202.
     accept(new Msg("tg:" + sender, Long.toString(tg.messageId()), text, "tg:" + tg.chatId(), tg));
     send(ex, 200, ok);
+  }
+
+  /**
+   * The Slack Events API webhook: the request signature checked like Slack says (v0, HMAC-SHA256 of
+   * {@code v0:<timestamp>:<body>} with the signing secret, constant-time compare, timestamp within 5 minutes),
+   * url_verification answered with its challenge, a user's {@code message} event queued exactly like an API
+   * message (conversation {@code sl:<channel>}, sender {@code event.user}), then {@code 200 {"ok":true}}. Retries
+   * ({@code X-Slack-Retry-Num}) meet the dedup on channel + ts. Bot messages, subtypes and other events are
+   * acknowledged and ignored.
+   */
+  private void postSlack(HttpExchange ex) throws IOException {
+    byte[] raw;
+    try (InputStream in = ex.getRequestBody()) {
+      raw = in.readNBytes(1 << 20);
+    }
+    String ts = ex.getRequestHeaders().getFirst("X-Slack-Request-Timestamp");
+    String sig = ex.getRequestHeaders().getFirst("X-Slack-Signature");
+    long seconds;
+    try {
+      seconds = ts == null ? Long.MIN_VALUE : Long.parseLong(ts);
+    } catch (NumberFormatException e) {
+      seconds = Long.MIN_VALUE;
+    }
+    if (seconds == Long.MIN_VALUE || Math.abs(System.currentTimeMillis() / 1000 - seconds) > SLACK_WINDOW_SECONDS) {
+      error(ex, 401, "unauthorized", "missing, bad or stale X-Slack-Request-Timestamp");
+      return;
+    }
+    if (sig == null || !MessageDigest.isEqual(sig.getBytes(StandardCharsets.UTF_8),
+        slackSignature(ts, raw).getBytes(StandardCharsets.UTF_8))) {
+      error(ex, 401, "unauthorized", "bad or missing X-Slack-Signature");
+      return;
+    }
+    JsonNode body;
+    try {
+      body = JSON.readTree(raw);
+    } catch (IOException e) {
+      error(ex, 400, "bad_request", "body is not JSON");
+      return;
+    }
+    if (body == null || !body.isObject()) {
+      error(ex, 400, "bad_request", "body must be a JSON object (a Slack event)");
+      return;
+    }
+    ObjectNode ok = JSON.createObjectNode();
+    String type = text(body, "type");
+    if ("url_verification".equals(type)) {
+      ok.put("challenge", String.valueOf(text(body, "challenge")));
+      send(ex, 200, ok);
+      return;
+    }
+    ok.put("ok", true);
+    JsonNode event = body.get("event");
+    if (!"event_callback".equals(type) || event == null || !event.isObject()
+        || !"message".equals(text(event, "type")) || event.hasNonNull("bot_id") || event.hasNonNull("subtype")) {
+      send(ex, 200, ok); // not a user's message: acknowledged, ignored
+      return;
+    }
+    String user = text(event, "user");
+    String channel = text(event, "channel");
+    String text = text(event, "text");
+    String messageTs = text(event, "ts");
+    String eventId = text(body, "event_id");
+    if (user == null || channel == null || text == null || (messageTs == null && eventId == null)) {
+      error(ex, 400, "bad_request", "event.user, event.channel, event.text and event.ts or event_id are required");
+      return;
+    }
+    String id = messageTs == null ? eventId : channel + ":" + messageTs;
+    if (fault != Fault.DUPLICATES && eventsTaken.putIfAbsent(id, Boolean.TRUE) != null) {
+      send(ex, 200, ok); // a retry or a second delivery: already taken
+      return;
+    }
+    Sl sl = new Sl(channel, messageTs == null ? "" : messageTs);
+    // Queued before the 200, like the API's 202.
+    accept(new Msg("sl:" + user, id, text, "sl:" + channel, sl));
+    send(ex, 200, ok);
+  }
+
+  private String slackSignature(String ts, byte[] body) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(slackSecret, "HmacSHA256"));
+      mac.update(("v0:" + ts + ":").getBytes(StandardCharsets.UTF_8));
+      return "v0=" + java.util.HexFormat.of().formatHex(mac.doFinal(body));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void getReplies(HttpExchange ex) throws IOException, InterruptedException {
@@ -729,12 +861,12 @@ public final class NaiveBot implements AutoCloseable {
     synchronized (c) {
       c.nonces = now;
     }
-    deliver(m.sub(), m.tg(), m, answer(m.text(), now));
+    deliver(m.sub(), m.dest(), m, answer(m.text(), now));
   }
 
   /** INTERLEAVE: "the current conversation" lives in a shared field, read again after the work. */
   private void processInterleave(Msg m) throws InterruptedException {
-    current = new Current(m.key(), m.sub(), m.tg());
+    current = new Current(m.key(), m.sub(), m.dest());
     ledgerTool(m.text());
     sleep(workMs);
     Current cur = current; // may be another message's by now
@@ -744,7 +876,7 @@ public final class NaiveBot implements AutoCloseable {
       now = with(c.nonces, nonce(m.text()));
       c.nonces = now;
     }
-    deliver(cur.sub(), cur.tg(), m, answer(m.text(), now));
+    deliver(cur.sub(), cur.dest(), m, answer(m.text(), now));
   }
 
   /** SHARED_STATE: plain HashMap, read-copy-modify-write, messages of a conversation in parallel. */
@@ -758,7 +890,7 @@ public final class NaiveBot implements AutoCloseable {
       copy.add(n);
     }
     sharedLists.put(m.key(), copy);
-    deliver(m.sub(), m.tg(), m, answer(m.text(), List.copyOf(copy)));
+    deliver(m.sub(), m.dest(), m, answer(m.text(), List.copyOf(copy)));
   }
 
   /** REORDER: own thread after a random delay; the list is guarded, so only the order is off. */
@@ -770,7 +902,7 @@ public final class NaiveBot implements AutoCloseable {
       sleep(workMs);
       List<String> now = with(read, nonce(m.text()));
       c.nonces = now;
-      deliver(m.sub(), m.tg(), m, answer(m.text(), now));
+      deliver(m.sub(), m.dest(), m, answer(m.text(), now));
     }
   }
 
@@ -779,18 +911,18 @@ public final class NaiveBot implements AutoCloseable {
    * with sendMessage to that chat (from the calling worker, waiting for the answer, so one
    * conversation's replies go out in order).
    */
-  private void deliver(String sub, @Nullable Tg to, Msg m, String text) throws InterruptedException {
-    if (to == null) {
-      inbox(sub).add(m.id(), text);
-      return;
+  private void deliver(String sub, @Nullable Dest to, Msg m, String text) throws InterruptedException {
+    Dest own = m.dest();
+    switch (to) {
+      case null -> inbox(sub).add(m.id(), text);
+      case Tg tg -> sendTelegram(tg.chatId(), own instanceof Tg t ? t.messageId() : null, text);
+      case Sl sl -> sendSlack(sl.channel(), own instanceof Sl o ? o.ts() : null, text);
     }
-    Tg own = m.tg();
-    sendTelegram(to.chatId(), own == null ? null : own.messageId(), text);
   }
 
   /** POSTs sendMessage; a non-2xx or I/O failure is retried {@value #TELEGRAM_RETRIES} times, then dropped. */
   private void sendTelegram(long chatId, @Nullable Long replyTo, String text) throws InterruptedException {
-    HttpClient h = telegramHttp;
+    HttpClient h = platformHttp;
     URI uri = sendMessageUri;
     if (h == null || uri == null) {
       return;
@@ -809,17 +941,58 @@ public final class NaiveBot implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+    postWithRetries(h, req, false, "sendMessage to chat " + chatId);
+  }
+
+  /**
+   * POSTs chat.postMessage {@code {"channel","text","thread_ts"}} with the bot token; a non-2xx, an answer
+   * without {@code "ok":true} or an I/O failure is retried {@value #TELEGRAM_RETRIES} times, then dropped.
+   */
+  private void sendSlack(String channel, @Nullable String threadTs, String text) throws InterruptedException {
+    HttpClient h = platformHttp;
+    URI uri = postMessageUri;
+    if (h == null || uri == null) {
+      return;
+    }
+    ObjectNode body = JSON.createObjectNode();
+    body.put("channel", channel);
+    body.put("text", text);
+    if (threadTs != null && !threadTs.isEmpty()) {
+      body.put("thread_ts", threadTs);
+    }
+    HttpRequest req;
+    try {
+      req = HttpRequest.newBuilder(uri).header("Content-Type", "application/json; charset=utf-8")
+          .header("Authorization", "Bearer " + botToken).timeout(Duration.ofSeconds(10))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    postWithRetries(h, req, true, "chat.postMessage to channel " + channel);
+  }
+
+  /** One platform call, retried after 50, 100, 200 ms; {@code slack}: the answer must also say {@code "ok":true}. */
+  private void postWithRetries(HttpClient h, HttpRequest req, boolean slack, String what) throws InterruptedException {
     String why = "";
     for (int attempt = 0; attempt <= TELEGRAM_RETRIES; attempt++) {
       if (attempt > 0) {
         Thread.sleep(50L << (attempt - 1));
       }
       try {
-        int status = h.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
-        if (status / 100 == 2) {
+        HttpResponse<byte[]> res = h.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        int status = res.statusCode();
+        if (status / 100 == 2 && !slack) {
           return;
         }
-        why = "HTTP " + status;
+        if (status / 100 == 2) {
+          JsonNode answer = JSON.readTree(res.body());
+          if (answer != null && answer.path("ok").asBoolean(false)) {
+            return;
+          }
+          why = "error " + (answer == null ? "(no body)" : answer.path("error").asText("(none)"));
+        } else {
+          why = "HTTP " + status;
+        }
       } catch (IOException e) {
         if (closed) {
           return;
@@ -827,8 +1000,7 @@ public final class NaiveBot implements AutoCloseable {
         why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
       }
     }
-    System.err.println("naive-bot: sendMessage to chat " + chatId + " dropped after "
-        + (TELEGRAM_RETRIES + 1) + " attempts: " + why);
+    System.err.println("naive-bot: " + what + " dropped after " + (TELEGRAM_RETRIES + 1) + " attempts: " + why);
   }
 
   // ---------------------------------------------------------------- main
@@ -840,6 +1012,8 @@ public final class NaiveBot implements AutoCloseable {
     int workMs = 2;
     URI telegramApi = null;
     String telegramSecret = null;
+    URI slackApi = null;
+    String slackSecret = null;
     String botToken = "probe";
     PrintStream err = System.err;
     for (int i = 0; i < args.length; i++) {
@@ -852,11 +1026,13 @@ public final class NaiveBot implements AutoCloseable {
         case "--work-ms" -> workMs = Integer.parseInt(need(a, v));
         case "--telegram-api" -> telegramApi = URI.create(need(a, v));
         case "--telegram-secret" -> telegramSecret = need(a, v);
+        case "--slack-api" -> slackApi = URI.create(need(a, v));
+        case "--slack-secret" -> slackSecret = need(a, v);
         case "--bot-token" -> botToken = need(a, v);
         case "-h", "--help" -> {
           System.out.println("usage: naive-bot --port P --jwt-secret S [--fault none|shared-state|duplicates"
               + "|tool-race|deadlock|interleave|reorder] [--work-ms N]"
-              + " [--telegram-api URL --telegram-secret S [--bot-token T]]");
+              + " [--telegram-api URL --telegram-secret S] [--slack-api URL --slack-secret S] [--bot-token T]");
           return;
         }
         default -> {
@@ -874,12 +1050,18 @@ public final class NaiveBot implements AutoCloseable {
       err.println("naive-bot: --telegram-secret is required with --telegram-api");
       System.exit(2);
     }
+    if (slackApi != null && (slackSecret == null || slackSecret.isEmpty())) {
+      err.println("naive-bot: --slack-secret is required with --slack-api");
+      System.exit(2);
+    }
     NaiveBot bot = start(port, secret, fault, workMs, telegramApi, telegramSecret == null ? "" : telegramSecret,
-        botToken);
+        slackApi, slackSecret == null ? "" : slackSecret, botToken);
     Runtime.getRuntime().addShutdownHook(new Thread(bot::close));
     System.out.println("naive-bot listening on http://127.0.0.1:" + bot.port() + " fault=" + fault.label()
         + (telegramApi == null ? "" : " telegram-webhook=http://127.0.0.1:" + bot.port() + TELEGRAM_WEBHOOK
-            + " telegram-api=" + telegramApi));
+            + " telegram-api=" + telegramApi)
+        + (slackApi == null ? "" : " slack-webhook=http://127.0.0.1:" + bot.port() + SLACK_WEBHOOK
+            + " slack-api=" + slackApi));
     System.out.flush();
     new java.util.concurrent.CountDownLatch(1).await();
   }
