@@ -60,7 +60,7 @@ class ProbeSlackTest {
         throw new UncheckedIOException(e);
       }
     };
-    o.targetFactory = record -> {
+    o.targetFactory = (record, seqs) -> {
       SlackTarget t = new SlackTarget(o, record);
       slack.set(t);
       return t;
