@@ -4,6 +4,7 @@ import dev.baton.Agent;
 import dev.baton.BatonContext;
 import dev.baton.IdSource;
 import dev.baton.InboundMessage;
+import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.Transcript;
 import dev.baton.Turn;
@@ -28,7 +29,7 @@ import org.slf4j.MDC;
  * under test adds what no reply reveals: how many turns really run at once (P3, counted around the delegate's
  * whole turn), whether the context bound inside the turn is that turn's (P7: BatonContext.current(), the MDC,
  * the context's message ids), whether the session's state, transcript and messages hold only its user's data
- * (P1: the session state records its first owner; each probe message's nonce belongs to its sender), and whether
+ * (P1: the session state records its first owner; the probe's plan says whose each nonce is), and whether
  * a message is run by two turns (P2). It also makes some users slow, so their queues fill and expire (P4 paths).
  *
  * Concurrency: called on the engine's turn threads at once; counters are atomic, maps concurrent, and nothing
@@ -56,19 +57,21 @@ final class InsideView implements Agent {
   private final AtomicInteger peakSessionRunning = new AtomicInteger();
   private final Map<SessionKey, AtomicInteger> runningBySession = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
-  /** Each nonce's sender, as its message first reached a turn. */
-  private final Map<String, String> nonceOwner = new ConcurrentHashMap<>();
+  /** Each nonce's sender, from the probe's plan. */
+  private final Map<String, String> nonceOwner;
   private final List<Long> queueWaitsMicros = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong reruns = new AtomicLong();
 
   /**
    * @param rerunsAllowed whether one message may be seen by two turns (overlapping turns of a session re-run
    *     after a lost compare-and-set; queue mode interrupt hands a cancelled turn's messages to the next)
+   * @param nonceOwners who sent each nonce of the workload
    * @param workByUser how long the simulated model call of a user's turn takes
    */
   InsideView(Agent delegate, int maxPerSession, int maxTotal, boolean rerunsAllowed, String channel,
-      IdSource idSource, Function<String, Duration> workByUser) {
+      IdSource idSource, Map<String, String> nonceOwners, Function<String, Duration> workByUser) {
     this.delegate = delegate;
+    this.nonceOwner = nonceOwners;
     this.maxPerSession = maxPerSession;
     this.maxTotal = maxTotal;
     this.rerunsAllowed = rerunsAllowed;
@@ -118,7 +121,6 @@ final class InsideView implements Agent {
     p1.check(owner.map(user::equals).orElse(true), "session state of " + session + " belonged to " + owner.orElse(""));
     Instant now = Instant.now();
     for (Turn.Message m : turn.messages()) {
-      for (String n : nonces(m.text())) nonceOwner.putIfAbsent(n, m.sender());
       p1.check(m.sender().equals(user) && ownedBy(m.text(), user),
           "turn of " + user + " got message " + m.id() + " from " + m.sender());
       int n = runs.computeIfAbsent(m.id(), k -> new AtomicInteger()).incrementAndGet();
@@ -132,12 +134,21 @@ final class InsideView implements Agent {
     }
   }
 
-  /** Whether every nonce of {@code text} was sent by {@code user} (a nonce not seen yet counts as the sender's). */
+  /** Whether every nonce of {@code text} was sent by {@code user} (one the plan does not know is judged outside). */
   private boolean ownedBy(String text, String user) {
     for (String n : nonces(text)) {
       if (!nonceOwner.getOrDefault(n, user).equals(user)) return false;
     }
     return true;
+  }
+
+  /**
+   * The reply path in process (over HTTP the probe sees the gateway route it): a reply must be committed to the
+   * session of the chat it is addressed to, and quote only that user's nonces.
+   */
+  void checkReply(Reply r) {
+    p1.check(r.session().equals(sessionOf(r.chat())), "reply to " + r.inReplyTo() + " for chat " + r.chat()
+        + " was committed to session " + r.session());
   }
 
   private static List<String> nonces(String text) {

@@ -41,7 +41,7 @@ final class ApiTarget implements ProbeTarget {
   private final Duration pollWait;
   private final Map<String, Integer> seqs;
 
-  /** {@code seqs}: the {@code seq} to send with each message id (none for an id it does not hold). */
+  /** {@code seqs}: the {@code seq} to send with each message, by {@code "user\nid"} (none for one it does not hold). */
   ApiTarget(URI base, String jwtSecret, Duration pollWait, Map<String, Integer> seqs) {
     this.base = base;
     this.pollWait = pollWait;
@@ -75,7 +75,7 @@ final class ApiTarget implements ProbeTarget {
   public Recorder.Answer send(String user, String id, String text, String chat, int[] status) {
     ObjectNode body = JSON.createObjectNode().put("id", id).put("text", text);
     if (!chat.isEmpty()) body.put("chat", chat);
-    Integer seq = seqs.get(id);
+    Integer seq = seqs.get(user + "\n" + id);
     if (seq != null) body.put("seq", seq);
     HttpRequest req = HttpRequest.newBuilder(base.resolve("/v1/messages")).timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token(user)).header("Content-Type", "application/json")

@@ -30,6 +30,10 @@ final class Checks {
   static final Pattern NONCE = Pattern.compile("\\bpn[0-9a-z]{10}\\b");
   static final Pattern LEDGER_TOTAL = Pattern.compile("ledger total=(-?[0-9]{1,18})");
   static final int MAX_EXAMPLES = 20;
+  /** How many of a reader's latest answers each answer's order is judged against. */
+  static final int ORDER_WINDOW = 64;
+  /** With --seq: a swapped pair taken within this of each other must be answered in seq order. */
+  static final long RESTORE_WINDOW_NANOS = 50_000_000L;
 
   private final Plan plan;
   private final ProbeOptions options;
@@ -118,23 +122,26 @@ final class Checks {
     Result ledger = java.util.Objects.requireNonNull(results.get("tool_race"));
 
     Map<Plan.Msg, List<Seen>> answers = new HashMap<>();
-    Set<Plan.Msg> noticed = new HashSet<>();
+    // Notices about a message: a busy one may answer a refused delivery (Baton's 429 also sends the busy text),
+    // so it excuses an accepted delivery only when there are more of them than refused deliveries.
+    Map<Plan.Msg, Integer> refusalNotices = new HashMap<>();
+    Set<Plan.Msg> finalNotices = new HashSet<>();
+    Map<String, java.util.ArrayDeque<Plan.Msg>> answeredRecently = new HashMap<>();
     Set<Plan.Msg> covered = new HashSet<>();
     Map<String, Integer> unattributedNotices = new HashMap<>();
     Map<String, List<String>> lastList = new HashMap<>();
-    Map<String, Plan.Msg> lastAnswered = new HashMap<>();
     boolean context = options.level != ProbeOptions.Level.ECHO;
     Histogram replied = histogram();
     Histogram notices = histogram();
 
     for (Seen r : replies) {
       List<String> found = nonces(r.text());
-      boolean notice = found.isEmpty() || r.kind().equals("busy") || r.kind().equals("error")
-          || r.kind().equals("cancelled");
+      boolean notice = Recorder.isNotice(r.kind(), found);
       if (notice) {
         Plan.Msg about = byUserId.get(r.inbox() + "\n" + r.inReplyTo());
         if (about != null) {
-          noticed.add(about);
+          if (Recorder.isFinalNotice(r.kind())) finalNotices.add(about);
+          else refusalNotices.merge(about, 1, Integer::sum);
           notices.recordValue(micros(r.atNanos() - start - about.intendedNanos()));
         } else {
           unattributedNotices.merge(r.inbox(), 1, Integer::sum);
@@ -169,23 +176,31 @@ final class Checks {
         lastList.put(r.inbox(), found);
       }
 
-      // Order: consecutive answers to one reader follow its send order (a pair the probe swapped may go either way).
+      // Order: no answer to one reader comes after an answer to a message sent after it (a pair the probe swapped
+      // may go either way). Judged against the reader's last ORDER_WINDOW answers, so a message taken late does
+      // not hide the inversions around it.
       if (last.user().equals(r.inbox()) && answers.get(last).size() == 1) {
-        Plan.Msg before = lastAnswered.get(r.inbox());
-        if (before != null) {
-          order.check(!inversion(before, last, firstSendOrder), last, r.inbox(), "answered after " + before.id()
-              + " though it was sent before it" + (options.sendSeq ? " with a lower seq" : ""), r.atNanos(), start);
+        java.util.ArrayDeque<Plan.Msg> recent = answeredRecently.computeIfAbsent(r.inbox(), k -> new java.util.ArrayDeque<>());
+        Plan.Msg overtaken = null;
+        for (Plan.Msg before : recent) {
+          if (inversion(before, last, firstSendOrder)) overtaken = before;
         }
-        if (lastAnswered.get(r.inbox()) == null || firstSendOrder.getOrDefault(last, -1L)
-            > firstSendOrder.getOrDefault(lastAnswered.get(r.inbox()), -1L)) {
-          lastAnswered.put(r.inbox(), last);
-        }
+        order.check(overtaken == null, last, r.inbox(), "answered after " + (overtaken == null ? "" : overtaken.id())
+            + " though it was sent before it" + (options.sendSeq ? " with a lower seq" : ""), r.atNanos(), start);
+        recent.addLast(last);
+        if (recent.size() > ORDER_WINDOW) recent.removeFirst();
       }
     }
 
     for (Plan.Msg m : plan.messages) {
       List<Delivery> ds = byMsg.getOrDefault(m, List.of());
-      if (ds.isEmpty()) continue;
+      if (ds.isEmpty()) {
+        // Every honest message is sent unless the run was cut short (then `problem` says why).
+        if (!m.hostile() && problem.isEmpty()) {
+          stuck.check(false, m, m.user(), "the probe never sent it (its sender stopped early)", endNanos, start);
+        }
+        continue;
+      }
       List<Seen> got = answers.getOrDefault(m, List.of());
       boolean wasAccepted = acceptedAt.containsKey(m);
       // Duplicate processing: one message, at most one answer; a first delivery is never "duplicate".
@@ -205,12 +220,32 @@ final class Checks {
       if (wasAccepted && m.kind() != Plan.Kind.ID_SQUAT && m.kind() != Plan.Kind.CHAT_INTRUSION) {
         long deadline = Math.max(start + m.intendedNanos(), acceptedCalled.getOrDefault(m, start)) + timeoutNanos;
         boolean answeredInTime = got.stream().anyMatch(s -> s.atNanos() <= deadline);
-        boolean ok = answeredInTime || covered.contains(m) || noticed.contains(m)
-            || takeNotice(unattributedNotices, m.user());
+        long refused = ds.stream().filter(d -> d.answer() == Answer.BUSY || d.answer() == Answer.REFUSED).count();
+        boolean noticed = finalNotices.contains(m) || refusalNotices.getOrDefault(m, 0) > refused;
+        boolean ok = answeredInTime || covered.contains(m) || noticed || takeNotice(unattributedNotices, m.user());
         stuck.check(ok, m, m.user(), got.isEmpty()
             ? "accepted, and neither answered nor refused within " + options.replyTimeout.toMillis() + " ms"
             : "answered only after " + (got.getFirst().atNanos() - start - m.intendedNanos()) / 1_000_000
                 + " ms (reply timeout " + options.replyTimeout.toMillis() + " ms)", deadline, start);
+      }
+    }
+
+    // With --seq a target that keeps order by it puts a swapped pair back: when both were taken on their first
+    // delivery within RESTORE_WINDOW of each other, the lower-numbered one must be answered first.
+    if (options.sendSeq) {
+      Map<String, Plan.Msg> byUserSeq = new HashMap<>();
+      for (Plan.Msg m : plan.messages) if (!m.hostile()) byUserSeq.put(m.user() + "\n" + m.seq(), m);
+      for (Plan.Msg hi : plan.messages) {
+        if (hi.hostile() || !hi.swappedWithPrevious()) continue;
+        Plan.Msg lo = byUserSeq.get(hi.user() + "\n" + (hi.seq() - 1));
+        if (lo == null || !takenFirstTime(byMsg.get(hi)) || !takenFirstTime(byMsg.get(lo))) continue;
+        long gap = acceptedCalled.getOrDefault(lo, 0L) - acceptedAt.getOrDefault(hi, 0L);
+        List<Seen> hiGot = answers.getOrDefault(hi, List.of());
+        List<Seen> loGot = answers.getOrDefault(lo, List.of());
+        if (gap > RESTORE_WINDOW_NANOS || hiGot.isEmpty() || loGot.isEmpty()) continue;
+        order.check(loGot.getFirst().atNanos() <= hiGot.getFirst().atNanos(), lo, lo.user(), "sent right after "
+            + hi.id() + " with the lower seq, but answered after it: the order key was not followed",
+            hiGot.getFirst().atNanos(), start);
       }
     }
 
@@ -291,6 +326,13 @@ final class Checks {
     }
     return new ProbeReport(patterns, latency, throughput, options.target.toString(), options.level.name(),
         options.seed, problem, cdf, bars, timeline, answerCounts, statuses);
+  }
+
+  /** Whether the message's first delivery was the one taken (accepted), not a refused one retried. */
+  private static boolean takenFirstTime(@Nullable List<Delivery> ds) {
+    if (ds == null || ds.isEmpty()) return false;
+    return ds.stream().min(java.util.Comparator.comparingLong(Delivery::sendOrder)).orElseThrow().answer()
+        == Answer.ACCEPTED;
   }
 
   private static int bucket(long nanos, long tick, int n) {

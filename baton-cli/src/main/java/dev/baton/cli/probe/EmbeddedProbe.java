@@ -5,7 +5,9 @@ import dev.baton.spi.ReplyHandler;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -59,6 +61,16 @@ public final class EmbeddedProbe {
     o.target = URI.create("inprocess:" + channel);
     o.targetFactory = (record, seqs) -> new InProcessTarget(engine, channel, record, seqs);
     return new ProbeRun(o, new PrintWriter(java.io.Writer.nullWriter())).run();
+  }
+
+  /**
+   * Who sent each nonce of the workload (the plan is decided from the seed alone), so an observer inside the
+   * target can tell whose data a text holds.
+   */
+  public static Map<String, String> nonceOwners(Workload w) {
+    Map<String, String> owners = new HashMap<>();
+    for (Plan.Msg m : Plan.build(options(w, (a, b) -> {})).messages) owners.put(m.nonce(), m.user());
+    return Map.copyOf(owners);
   }
 
   private static ProbeOptions options(Workload w, BiConsumer<Integer, Integer> progress) {

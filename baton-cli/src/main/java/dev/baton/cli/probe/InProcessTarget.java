@@ -32,7 +32,7 @@ final class InProcessTarget implements ProbeTarget {
 
   /**
    * {@code engine}: builds the engine with the given reply handler; the target closes it. {@code seqs}: each
-   * message id's sequence number, sent as its order key ({@code OrderKey.sequence}); none for other ids.
+   * message's sequence number by {@code "user\nid"}, sent as its order key ({@code OrderKey.sequence}).
    */
   InProcessTarget(Function<ReplyHandler, Baton> engine, String channel, Recorder record, Map<String, Integer> seqs) {
     this.channel = channel;
@@ -48,7 +48,7 @@ final class InProcessTarget implements ProbeTarget {
 
   @Override
   public Recorder.Answer send(String user, String id, String text, String chat, int[] status) {
-    Integer seq = seqs.get(id);
+    Integer seq = seqs.get(user + "\n" + id);
     InboundMessage m = new InboundMessage(channel, id, user, chat, seq == null ? OrderKey.none()
         : OrderKey.sequence(seq), text, Instant.now(), Map.of());
     Admission a;

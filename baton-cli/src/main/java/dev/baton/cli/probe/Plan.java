@@ -122,10 +122,14 @@ final class Plan {
     return new Plan(out, users, attackers);
   }
 
-  /** Each honest message's id and its per-user sequence number (1, 2, ...). */
+  /**
+   * The order key each honest message is sent with under {@code --seq}, by {@code "user\nid"}: its per-user
+   * position from 0 (a Baton session's sequence starts at 0). Keyed by sender too, so an attacker squatting a
+   * victim's id sends no seq of the victim's.
+   */
   Map<String, Integer> seqById() {
     Map<String, Integer> m = new HashMap<>();
-    for (Msg msg : messages) if (!msg.hostile()) m.put(msg.id(), msg.seq());
+    for (Msg msg : messages) if (!msg.hostile()) m.put(msg.user() + "\n" + msg.id(), msg.seq() - 1);
     return Map.copyOf(m);
   }
 

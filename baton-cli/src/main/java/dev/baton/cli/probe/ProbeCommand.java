@@ -138,7 +138,11 @@ public final class ProbeCommand implements Callable<Integer> {
     o.hostile = hostile;
     o.replyTimeout = Duration.ofMillis(replyTimeoutMs);
     o.progress = !quiet;
-    o.sendSeq = seq && o.protocol == ProbeOptions.Protocol.API;
+    if (seq && o.protocol != ProbeOptions.Protocol.API) {
+      err.println("baton probe: --seq applies to --protocol api (the platforms order their updates themselves)");
+      return 2;
+    }
+    o.sendSeq = seq;
     ProbeReport report;
     try {
       report = new ProbeRun(o, err).run();

@@ -34,7 +34,7 @@ final class ProbeOptions {
   /** Long-poll wait of each reply reader. */
   Duration pollWait = Duration.ofMillis(500);
   boolean progress = true;
-  /** Told (deliveries sent, messages planned) instead of the progress lines, when set (the demo's bar). */
+  /** Told (messages resolved, messages planned) instead of the progress lines, when set (the demo's bar). */
   java.util.function.@org.jspecify.annotations.Nullable BiConsumer<Integer, Integer> progressSink;
   /** A target other than the protocol's own (the demo drives an engine in process); null: {@link #protocol}'s. */
   java.util.function.@org.jspecify.annotations.Nullable BiFunction<Recorder, java.util.Map<String, Integer>,

@@ -43,7 +43,10 @@ final class ProbeRun {
     } finally { // also when a sender, a reader or the judge fails: no thread outlives the run
       stopReaders.set(true);
       Thread p = progress[0];
-      if (p != null) p.interrupt();
+      if (p != null) {
+        p.interrupt();
+        p.join(2000); // so it draws nothing after the run's caller moved on
+      }
     }
   }
 
@@ -78,8 +81,9 @@ final class ProbeRun {
           .filter(d -> d.answer() == Answer.ACCEPTED && !d.msg().hostile()).count();
       if (problem.isEmpty() && honestAccepted == 0) {
         problem = "the target accepted none of the " + record.sent.get() + " deliveries (HTTP "
-            + statuses(record) + "): is --target the bot's " + (options.protocol == ProbeOptions.Protocol.API
-                ? "message API base URL?" : "webhook URL?");
+            + statuses(record) + ")" + (options.targetFactory != null ? ""
+                : ": is --target the bot's " + (options.protocol == ProbeOptions.Protocol.API
+                    ? "message API base URL?" : "webhook URL?"));
       }
       long deadline = System.nanoTime() + options.replyTimeout.toNanos();
       while (problem.isEmpty() && System.nanoTime() < deadline && outstanding(plan, record) > 0) {
@@ -96,7 +100,10 @@ final class ProbeRun {
       }
       long end = System.nanoTime();
       stopReaders.set(true);
-      if (progress != null) progress.interrupt();
+      if (progress != null) {
+        progress.interrupt();
+        progress.join(2000);
+      }
       for (Thread t : readers) t.join(5000);
       return new Checks(plan, options, record).judge(problem, ledgerTotal, end);
     }
@@ -216,29 +223,27 @@ final class ProbeRun {
 
   /** Accepted honest messages whose answer (a reply quoting their nonce last, or a notice) has not come. */
   private static int outstanding(Plan plan, Recorder record) {
-    Set<String> answered = new HashSet<>();
-    Set<String> noticed = new HashSet<>();
-    for (Recorder.Seen s : record.replies()) {
-      List<String> n = Checks.nonces(s.text());
-      if (!n.isEmpty()) answered.add(n.getLast());
-      else noticed.add(s.inbox() + "\n" + s.inReplyTo());
-    }
-    Set<Plan.Msg> accepted = new HashSet<>();
+    return (int) open(record).values().stream().filter(b -> b).count();
+  }
+
+  /** Each honest message sent so far, and whether it is accepted and still waits for its answer. */
+  private static Map<Plan.Msg, Boolean> open(Recorder record) {
+    Map<Plan.Msg, long[]> byMsg = new java.util.HashMap<>(); // [accepted?, refused deliveries]
     for (Recorder.Delivery d : record.deliveries()) {
-      if (d.answer() == Answer.ACCEPTED && !d.msg().hostile()) accepted.add(d.msg());
+      if (d.msg().hostile()) continue;
+      long[] c = byMsg.computeIfAbsent(d.msg(), k -> new long[2]);
+      if (d.answer() == Answer.ACCEPTED) c[0] = 1;
+      if (d.answer() == Answer.BUSY || d.answer() == Answer.REFUSED) c[1]++;
     }
-    int open = 0;
-    for (Plan.Msg m : accepted) {
-      if (!answered.contains(m.nonce()) && !noticed.contains(m.user() + "\n" + m.id())) open++;
-    }
+    Map<Plan.Msg, Boolean> open = new java.util.HashMap<>();
+    byMsg.forEach((m, c) -> open.put(m, c[0] == 1 && !record.seemsAnswered(m, c[1])));
     return open;
   }
 
   /** Honest messages sent and answered (a reply, a notice) or refused (busy, rejected): the demo's progress. */
-  private static int resolved(Plan plan, Recorder record) {
-    Set<Plan.Msg> sent = new HashSet<>();
-    for (Recorder.Delivery d : record.deliveries()) if (!d.msg().hostile()) sent.add(d.msg());
-    return Math.max(0, sent.size() - outstanding(plan, record));
+  private static int resolved(Recorder record) {
+    Map<Plan.Msg, Boolean> open = open(record);
+    return (int) open.values().stream().filter(b -> !b).count();
   }
 
   private static void waitUntil(long nanos) {
@@ -254,7 +259,7 @@ final class ProbeRun {
         Thread.sleep(sink != null ? 200 : 1000);
         int sent = record.sent.get();
         if (sink != null) {
-          sink.accept(resolved(plan, record), plan.messages.size());
+          sink.accept(resolved(record), plan.messages.size());
           continue;
         }
         int filled = (int) Math.min(30, 30L * sent / Math.max(1, total));

@@ -51,8 +51,32 @@ final class Recorder {
     if (d.answer() == Answer.ACCEPTED) accepted.incrementAndGet();
   }
 
+  /** The nonce each reply quotes last, as it came (for the wait at the end and the progress, not the checks). */
+  private final java.util.Set<String> lastNonces = ConcurrentHashMap.newKeySet();
+  /** Per "user\nid": notices that may stand for a refusal (busy, or no kind), and the final ones (error, cancelled). */
+  private final Map<String, AtomicInteger> refusalNotices = new ConcurrentHashMap<>();
+  private final java.util.Set<String> finalNotices = ConcurrentHashMap.newKeySet();
+
+  /** Whether a reply of this kind and text is a notice: no nonce, or kind busy/error/cancelled (docs/probe.md). */
+  static boolean isNotice(String kind, List<String> nonces) {
+    return nonces.isEmpty() || kind.equals("busy") || isFinalNotice(kind);
+  }
+
+  /** Whether a notice ends its message for good (an error or a cancel), rather than refusing one delivery. */
+  static boolean isFinalNotice(String kind) {
+    return kind.equals("error") || kind.equals("cancelled");
+  }
+
   /** Records a reply; returns its index (for {@link #edited}). */
   int replied(Seen s) {
+    List<String> nonces = Checks.nonces(s.text());
+    if (isNotice(s.kind(), nonces)) {
+      String key = s.inbox() + "\n" + s.inReplyTo();
+      if (isFinalNotice(s.kind())) finalNotices.add(key);
+      else refusalNotices.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    } else {
+      lastNonces.add(nonces.getLast());
+    }
     synchronized (replies) {
       replies.add(s);
       received.incrementAndGet();
@@ -62,10 +86,24 @@ final class Recorder {
 
   /** The reply at {@code index} was edited to {@code text} (a platform's editMessageText): its final text counts. */
   void edited(int index, String text) {
+    List<String> nonces = Checks.nonces(text);
+    if (!nonces.isEmpty()) lastNonces.add(nonces.getLast());
     synchronized (replies) {
       Seen s = replies.get(index);
       replies.set(index, new Seen(s.inbox(), text, s.kind(), s.inReplyTo(), s.atNanos(), s.covers()));
     }
+  }
+
+  /**
+   * Whether {@code m} has been answered as far as the wait at the end can tell (Checks decides for real): a reply
+   * quoting its nonce last, a final notice, or more refusal notices than deliveries of it that were refused.
+   */
+  boolean seemsAnswered(Plan.Msg m, long refusedDeliveries) {
+    if (lastNonces.contains(m.nonce())) return true;
+    String key = m.user() + "\n" + m.id();
+    if (finalNotices.contains(key)) return true;
+    AtomicInteger n = refusalNotices.get(key);
+    return n != null && n.get() > refusedDeliveries;
   }
 
   List<Delivery> deliveries() {

@@ -34,8 +34,13 @@ class InsideViewTest {
 
   private static final Agent NOTHING = turn -> {};
 
+  /** Who sent each nonce these tests use, as the probe's plan would say. */
+  private static final Map<String, String> OWNERS = Map.of("pn0000000001", "u1", "pn0000000002", "u1",
+      "pn0000000003", "u2", "pn00000000u1", "u1", "pn00000001u1", "u1", "pn00000000u2", "u2");
+
   private static InsideView view(Agent delegate, int maxPerSession, int maxTotal, boolean reruns) {
-    return new InsideView(delegate, maxPerSession, maxTotal, reruns, "demo", IdSource.USER_ID, u -> Duration.ZERO);
+    return new InsideView(delegate, maxPerSession, maxTotal, reruns, "demo", IdSource.USER_ID, OWNERS,
+        u -> Duration.ZERO);
   }
 
   private static SessionKey session(String user) {
@@ -131,7 +136,7 @@ class InsideViewTest {
   @Test
   void anotherUsersNonceInTheTranscriptOrStateIsAP1Violation() throws Exception {
     InsideView v = view(NOTHING, 1, 4, false);
-    call(v, turn("u2", new ConcurrentHashMap<>(), List.of(), "u2-0", "pn00000000u2"));
+    // u2's message never reached a turn here: the plan alone says whose nonce it is
     call(v, turn("u1", new ConcurrentHashMap<>(), List.of("probe pn00000000u2: remember"), "u1-0", "pn00000000u1"));
     assertThat(v.p1.violations()).isEqualTo(1);
     assertThat(v.p1.examples()).anyMatch(e -> e.contains("transcript of") && e.contains("pn00000000u2"));
@@ -139,6 +144,28 @@ class InsideViewTest {
     call(v, turn("u1", foreign, List.of(), "u1-1", "pn00000001u1"));
     assertThat(v.p1.violations()).isEqualTo(2);
     assertThat(v.p1.examples()).anyMatch(e -> e.contains("belonged to u2"));
+  }
+
+  /** A message whose text holds another user's nonce reaches this user's turn (the engine mixed two messages). */
+  @Test
+  void anotherUsersNonceInATurnsMessageIsAP1Violation() throws Exception {
+    InsideView v = view(NOTHING, 1, 4, false);
+    call(v, turn("u1", new ConcurrentHashMap<>(), List.of(), "u1-0", "pn00000000u2"));
+    assertThat(v.p1.violations()).isEqualTo(1);
+    assertThat(v.p1.examples()).anyMatch(e -> e.contains("turn of u1 got message u1-0"));
+  }
+
+  /** In process the demo also checks the reply path: a reply committed to another chat's session. */
+  @Test
+  void aReplyCommittedToAnotherSessionIsAP1Violation() {
+    InsideView v = view(NOTHING, 1, 4, false);
+    v.checkReply(new dev.baton.Reply(session("u1"), 1, "demo", "u1", "u1-0", dev.baton.Reply.Kind.REPLY, "ok",
+        java.util.OptionalLong.empty(), Map.of()));
+    assertThat(v.p1.violations()).isZero();
+    v.checkReply(new dev.baton.Reply(session("u2"), 2, "demo", "u1", "u1-1", dev.baton.Reply.Kind.REPLY, "ok",
+        java.util.OptionalLong.empty(), Map.of()));
+    assertThat(v.p1.violations()).isEqualTo(1);
+    assertThat(v.p1.examples()).anyMatch(e -> e.contains("for chat u1 was committed to session"));
   }
 
   @Test
