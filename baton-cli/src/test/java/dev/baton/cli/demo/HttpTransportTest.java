@@ -95,26 +95,4 @@ class HttpTransportTest {
     assertThat(r.promises().get("P2").violations()).isPositive();
     assertThat(r.promises().get("P2").examples()).anyMatch(e -> e.startsWith("duplicates: u2-"));
   }
-
-  /**
-   * A refused delivery gets 429 and a busy notice; its redelivery is accepted. If the accepted one's reply is lost,
-   * the earlier busy notice must not count as its answer: P4 (deadlock) still fires.
-   */
-  @Test
-  void aBusyNoticeDoesNotExcuseALostReplyToTheRedelivery() throws Exception {
-    java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
-    SessionsScenario lossy = new SessionsScenario(SessionsScenario::agentFor, true, router -> reply -> {
-      if (reply.kind() == Reply.Kind.BUSY) refused.add(reply.inReplyTo());
-      if (reply.kind() == Reply.Kind.REPLY && refused.contains(reply.inReplyTo())) {
-        dropped.incrementAndGet();
-        return;
-      }
-      router.onReply(reply);
-    });
-    DemoReport r = lossy.run(SessionsScenarioTest.failingFast(overHttp(15)), Progress.none());
-    org.junit.jupiter.api.Assumptions.assumeTrue(dropped.get() > 0, "no refused message was redelivered and run");
-    assertThat(r.promises().get("P4").violations()).isPositive();
-    assertThat(r.promises().get("P4").examples()).anyMatch(e -> e.startsWith("deadlock: "));
-  }
 }
