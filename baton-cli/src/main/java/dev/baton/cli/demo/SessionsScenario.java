@@ -52,6 +52,8 @@ public final class SessionsScenario implements Scenario {
   private final Function<BatonConfig, Agent> agents;
   private final boolean builtInAgent;
   private final UnaryOperator<ReplyHandler> replyPath;
+  /** What the engine runs with, given the configuration the checks expect (tests plant engine faults here). */
+  private UnaryOperator<BatonConfig> engineConfig = c -> c;
 
   /** Runs the agent named by {@code agent.type} (the context agent in the demo's configuration). */
   public SessionsScenario() {
@@ -73,6 +75,12 @@ public final class SessionsScenario implements Scenario {
     this.agents = agents;
     this.builtInAgent = builtInAgent;
     this.replyPath = replyPath;
+  }
+
+  /** The engine runs with {@code change} applied to its configuration; the checks still expect the original. */
+  SessionsScenario withEngineConfig(UnaryOperator<BatonConfig> change) {
+    this.engineConfig = change;
+    return this;
   }
 
   @Override
@@ -123,7 +131,8 @@ public final class SessionsScenario implements Scenario {
     Duration replyTimeout = Duration.ofMillis(cc.queueTimeoutMs() + config.agent().turnTimeoutMs()
         + config.ordering().gapTimeoutMs() + 1_000); // queued at most this long, run at most that long
     EmbeddedProbe.Workload w = new EmbeddedProbe.Workload(options.users(), (int) total, rate(total), options.seed(),
-        level, 0, replyTimeout, true); // with seq: the engine's ordering gate runs (gaps, late arrivals)
+        level, 0, replyTimeout, true, // with seq: the engine's ordering gate runs (gaps, late arrivals)
+        Duration.ofMillis(config.ordering().gapTimeoutMs()));
     InsideView inside = new InsideView(agents.apply(config), cc.maxConcurrentPerSession(), cc.maxConcurrentTotal(),
         reruns, channel, config.sessions().idSource(), EmbeddedProbe.nonceOwners(w),
         u -> slow(u) ? slowWork : work);
@@ -135,7 +144,7 @@ public final class SessionsScenario implements Scenario {
     if (overHttp) {
       String secret = randomSecret();
       ServerConfig s = config.server();
-      BatonConfig cfg = config
+      BatonConfig cfg = engineConfig.apply(config)
           .withServer(new ServerConfig("127.0.0.1", 0, s.maxBodyBytes(), s.maxHeaderBytes(), s.requestTimeoutMs(),
               s.idleTimeoutMs(), s.shutdownDrainMs()))
           .withChannels(config.channels().withApi(new ChannelsConfig.ApiChannelConfig(true,
@@ -146,7 +155,7 @@ public final class SessionsScenario implements Scenario {
         probe = EmbeddedProbe.overApi(w, URI.create("http://127.0.0.1:" + node.port()), secret, bar);
       }
     } else {
-      BatonConfig cfg = config;
+      BatonConfig cfg = engineConfig.apply(config);
       ReplyHandler checked = r -> inside.checkReply(r);
       probe = EmbeddedProbe.inProcess(w, handler -> Baton.builder().config(cfg).agent(inside)
           .replies(replyPath.apply(new ReplyHandler() {

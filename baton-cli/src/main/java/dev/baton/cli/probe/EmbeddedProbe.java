@@ -24,10 +24,11 @@ public final class EmbeddedProbe {
    * loop), every choice from {@code seed}; {@code level} is {@code echo}, {@code context} or {@code ledger}
    * (docs/probe.md); {@code hostile} attackers (over the API only); an accepted message without an answer within
    * {@code replyTimeout} is stuck; {@code sendSeq}: each message carries its per-user sequence number as its order
-   * key (Baton's {@code seq}), and order is judged by it too.
+   * key (Baton's {@code seq}), and order is judged by it too; {@code seqHold}: how long the target holds a message
+   * behind a gap ({@code ordering.gap_timeout_ms}).
    */
   public record Workload(int users, int messages, double rate, long seed, String level, int hostile,
-      Duration replyTimeout, boolean sendSeq) {
+      Duration replyTimeout, boolean sendSeq, Duration seqHold) {
     public Workload {
       if (users < 1 || messages < 1 || rate <= 0 || hostile < 0 || replyTimeout.isNegative()) {
         throw new IllegalArgumentException("users, messages and rate must be positive, hostile not negative");
@@ -85,6 +86,7 @@ public final class EmbeddedProbe {
     o.progress = true;
     o.progressSink = progress;
     o.sendSeq = w.sendSeq();
+    o.seqHold = w.seqHold();
     return o;
   }
 }

@@ -83,6 +83,11 @@ public final class ProbeCommand implements Callable<Integer> {
       + " only); order is then also judged by it.")
   boolean seq;
 
+  @Option(names = "--seq-hold", paramLabel = "MS", defaultValue = "1000", description = "With --seq: how long the target"
+      + " holds a message behind a gap in seq (Baton: ordering.gap_timeout_ms, default 2000); a swapped pair taken"
+      + " within it must be answered in seq order (default: ${DEFAULT-VALUE}).")
+  long seqHoldMs = 1000;
+
   @Option(names = "--quiet", description = "No progress lines.")
   boolean quiet;
 
@@ -143,6 +148,11 @@ public final class ProbeCommand implements Callable<Integer> {
       return 2;
     }
     o.sendSeq = seq;
+    if (seqHoldMs < 0) {
+      err.println("baton probe: --seq-hold must not be negative");
+      return 2;
+    }
+    o.seqHold = Duration.ofMillis(seqHoldMs);
     ProbeReport report;
     try {
       report = new ProbeRun(o, err).run();

@@ -44,4 +44,9 @@ final class ProbeOptions {
    * may restore the order by); order is then judged by it as well as by arrival.
    */
   boolean sendSeq;
+  /**
+   * With {@link #sendSeq}: how long the target holds a message behind a gap in {@code seq} (Baton's
+   * {@code ordering.gap_timeout_ms}); a swapped pair both taken within it must be answered in seq order.
+   */
+  Duration seqHold = Duration.ofSeconds(1);
 }

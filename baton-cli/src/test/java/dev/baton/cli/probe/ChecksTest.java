@@ -80,7 +80,8 @@ class ChecksTest {
     Plan.Msg lo = plan.messages.get(0);
     Plan.Msg hi = plan.messages.get(1);
     assertThat(hi.swappedWithPrevious()).isTrue();
-    // hi is sent first, lo 1 ms after its answer: a target that follows seq holds hi until lo came
+    // hi is sent first, lo 1 ms after its answer, both taken within the 1 s hold: a target that follows seq
+    // holds hi until lo came
     Recorder inArrivalOrder = new Recorder(0);
     inArrivalOrder.delivered(new Delivery(hi, 0, 1 * MS, 2 * MS, Answer.ACCEPTED, 202));
     inArrivalOrder.delivered(new Delivery(lo, 1, 3 * MS, 4 * MS, Answer.ACCEPTED, 202));
