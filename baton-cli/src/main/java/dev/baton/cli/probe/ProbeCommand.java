@@ -29,6 +29,11 @@ public final class ProbeCommand implements Callable<Integer> {
           + "captured by a stand-in Bot API on --platform-port).")
   String protocol = "api";
 
+  @Option(names = "--replies", paramLabel = "HOW", defaultValue = "poll",
+      description = "api: read replies by long poll on GET /v1/replies (poll; default) or from the server-sent "
+          + "events of GET /v1/events (events).")
+  String replies = "poll";
+
   @Option(names = "--webhook-secret", paramLabel = "S", description = "telegram: the webhook's secret token "
       + "(X-Telegram-Bot-Api-Secret-Token). Default: $BATON_PROBE_WEBHOOK_SECRET.")
   Optional<String> webhookSecret = Optional.empty();
@@ -92,6 +97,14 @@ public final class ProbeCommand implements Callable<Integer> {
       case "telegram" -> o.protocol = ProbeOptions.Protocol.TELEGRAM;
       default -> {
         err.println("baton probe: --protocol must be api or telegram");
+        return 2;
+      }
+    }
+    switch (replies) {
+      case "poll" -> o.replies = ProbeOptions.Replies.POLL;
+      case "events" -> o.replies = ProbeOptions.Replies.EVENTS;
+      default -> {
+        err.println("baton probe: --replies must be poll or events");
         return 2;
       }
     }

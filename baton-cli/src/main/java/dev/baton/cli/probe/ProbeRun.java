@@ -73,7 +73,8 @@ final class ProbeRun {
           bySender.getOrDefault(u, List.of()).stream().findFirst().ifPresent(m -> deliver(target, record, m, abort));
         }
       }
-      String problem = abort.get() ? abortReason(record, target) : "";
+      String problem = !record.cannotDrive().isEmpty() ? record.cannotDrive()
+          : abort.get() ? abortReason(record, target) : "";
       long honestAccepted = record.deliveries().stream()
           .filter(d -> d.answer() == Answer.ACCEPTED && !d.msg().hostile()).count();
       if (problem.isEmpty() && honestAccepted == 0) {
@@ -109,7 +110,8 @@ final class ProbeRun {
     if (options.targetFactory != null) return options.targetFactory.apply(record);
     return switch (options.protocol) {
       case TELEGRAM -> new TelegramTarget(options, record);
-      case API -> new ApiTarget(options.target, options.jwtSecret, options.pollWait);
+      case API -> new ApiTarget(options.target, options.jwtSecret, options.pollWait,
+          options.replies == ProbeOptions.Replies.EVENTS);
     };
   }
 
@@ -188,6 +190,7 @@ final class ProbeRun {
     long called = System.nanoTime();
     Answer a = target.send(m.user(), m.id(), Plan.text(m), m.chat(), status);
     record.delivered(new Recorder.Delivery(m, order, called, System.nanoTime(), a, status[0]));
+    if (!record.cannotDrive().isEmpty()) abort.set(true); // a reader found the target cannot be driven
     if (record.sent.get() >= 20 && record.accepted.get() == 0 && !m.hostile()) {
       long bad = record.deliveries().stream()
           .filter(d -> d.answer() == Answer.FAILED || d.answer() == Answer.UNAUTHORIZED).count();

@@ -36,6 +36,9 @@ final class Recorder {
   final AtomicInteger accepted = new AtomicInteger();
   final AtomicInteger received = new AtomicInteger();
 
+  /** Why the target cannot be driven, as one sentence, when a reader found out (e.g. no GET /v1/events); "" if not. */
+  private volatile String cannotDrive = "";
+
   Recorder(long startNanos) {
     this.startNanos = startNanos;
   }
@@ -66,6 +69,17 @@ final class Recorder {
       Seen s = replies.get(index);
       replies.set(index, new Seen(s.inbox(), text, s.kind(), s.inReplyTo(), s.atNanos(), s.covers()));
     }
+  }
+
+  /** A reader found that the target cannot be driven: the run stops and ends with exit 2 and this sentence. */
+  void cannotDrive(String sentence) {
+    synchronized (this) {
+      if (cannotDrive.isEmpty()) cannotDrive = sentence;
+    }
+  }
+
+  String cannotDrive() {
+    return cannotDrive;
   }
 
   List<Delivery> deliveries() {

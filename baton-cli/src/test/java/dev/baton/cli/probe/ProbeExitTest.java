@@ -52,6 +52,17 @@ class ProbeExitTest {
   }
 
   @Test
+  void repliesOverEventsFromATargetWithoutThemIsExit2() throws Exception {
+    try (NaiveBot bot = NaiveBot.start(0, SECRET, NaiveBot.Fault.NONE)) {
+      Run r = probe("--target", "http://127.0.0.1:" + bot.port(), "--jwt-secret", SECRET, "--replies", "events",
+          "--users", "3", "--messages", "40", "--rate", "1000", "--quiet", "--reply-timeout", "1000");
+      assertThat(r.exit()).as(r.out()).isEqualTo(2);
+      assertThat(r.out()).contains("could not drive the target: the target answered 404 to GET /v1/events: it "
+          + "serves no event stream, so --replies events cannot read its replies (use --replies poll)");
+    }
+  }
+
+  @Test
   void badFlagsAreRefusedWithAMessage() {
     assertThat(probe("--target", "ftp://x", "--jwt-secret", SECRET).err()).contains("http:// or https://");
     assertThat(probe("--target", "http://127.0.0.1:1", "--jwt-secret", SECRET, "--level", "nope").exit())
@@ -61,5 +72,7 @@ class ProbeExitTest {
     assertThat(shortSecret.err()).contains("at least 32 bytes");
     assertThat(probe("--target", "http://127.0.0.1:1", "--protocol", "telegram", "--hostile", "2").err())
         .contains("--hostile applies to --protocol api");
+    assertThat(probe("--target", "http://127.0.0.1:1", "--jwt-secret", SECRET, "--replies", "push").err())
+        .contains("--replies must be poll or events");
   }
 }
