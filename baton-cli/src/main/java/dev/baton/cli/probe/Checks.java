@@ -199,7 +199,10 @@ final class Checks {
       if (!m.hostile()) {
         boolean anyAccepted = ds.stream().anyMatch(d -> d.answer() == Answer.ACCEPTED);
         Delivery firstSent = ds.stream().min(java.util.Comparator.comparingLong(Delivery::sendOrder)).orElseThrow();
-        boolean takenAsDuplicate = !anyAccepted && firstSent.answer() == Answer.DUPLICATE;
+        // A delivery of it answered busy or refused (409 reject/drop) is the one the duplicate answer refers to:
+        // twins in flight together, one refused (or dropped, and kept) while the other found its id taken.
+        boolean refusedOnce = ds.stream().anyMatch(d -> d.answer() == Answer.BUSY || d.answer() == Answer.REFUSED);
+        boolean takenAsDuplicate = !anyAccepted && !refusedOnce && firstSent.answer() == Answer.DUPLICATE;
         dup.check(!takenAsDuplicate || !got.isEmpty(), m, m.user(), "its first delivery was answered "
             + "\"duplicate\" and it was never answered: another sender's id was taken for it",
             ds.getFirst().answeredNanos(), start);
@@ -252,7 +255,9 @@ final class Checks {
     double seconds = Math.max(1e-3, (lastSend - start) / 1e9);
     long sent = deliveries.size();
     long accepted = deliveries.stream().filter(d -> d.answer() == Answer.ACCEPTED).count();
-    var throughput = new ProbeReport.Throughput(sent, accepted, replies.size(), round(seconds),
+    long busyAnswers = deliveries.stream().filter(d -> d.answer() == Answer.BUSY).count();
+    long refused = deliveries.stream().filter(d -> d.answer() == Answer.REFUSED).count();
+    var throughput = new ProbeReport.Throughput(sent, accepted, busyAnswers, refused, replies.size(), round(seconds),
         round(sent / seconds), round(replies.size() / Math.max(1e-3, (endNanos - start) / 1e9)));
     Map<String, List<ProbeReport.Point>> cdf = new LinkedHashMap<>();
     Map<String, List<ProbeReport.Point>> bars = new LinkedHashMap<>();

@@ -48,8 +48,9 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
 
   record Latency(long count, double p50, double p90, double p99, double p999, double max) {}
 
-  record Throughput(long sent, long accepted, long replies, double seconds, double sentPerSecond,
-      double repliesPerSecond) {}
+  /** {@code busy}: deliveries answered 429; {@code refused}: answered another 4xx (409: rejected, dropped). */
+  record Throughput(long sent, long accepted, long busy, long refused, long replies, double seconds,
+      double sentPerSecond, double repliesPerSecond) {}
 
   long violations() {
     return patterns.values().stream().mapToLong(PatternResult::violations).sum();
@@ -84,6 +85,7 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
     for (Tick t : timeline) tl.addObject().put("at_s", t.at()).put("sent", t.sent()).put("replies", t.replies())
         .put("violations", t.violations());
     root.putObject("throughput").put("sent", throughput.sent()).put("accepted", throughput.accepted())
+        .put("busy", throughput.busy()).put("refused", throughput.refused())
         .put("replies", throughput.replies()).put("seconds", throughput.seconds())
         .put("sent_per_s", throughput.sentPerSecond()).put("replies_per_s", throughput.repliesPerSecond());
     return root;
@@ -104,9 +106,9 @@ record ProbeReport(Map<String, PatternResult> patterns, Map<String, Latency> lat
     latencyMs.forEach((outcome, v) -> out.printf(Locale.ROOT,
         "  latency %-7s n=%d p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", outcome, v.count(), v.p50(), v.p99(),
         v.max()));
-    out.printf(Locale.ROOT, "  throughput: %d sent (%d accepted) in %.1f s = %.0f/s; %d replies%n",
-        throughput.sent(), throughput.accepted(), throughput.seconds(), throughput.sentPerSecond(),
-        throughput.replies());
+    out.printf(Locale.ROOT, "  throughput: %d sent (%d accepted, %d busy, %d refused) in %.1f s = %.0f/s; %d "
+        + "replies%n", throughput.sent(), throughput.accepted(), throughput.busy(), throughput.refused(),
+        throughput.seconds(), throughput.sentPerSecond(), throughput.replies());
     patterns.forEach((name, r) -> r.examples().stream().limit(3).forEach(e ->
         out.printf(Locale.ROOT, "  %s: %s of %s at %.3f s: %s%n", name, e.message(), e.user(), e.atSeconds(),
             e.detail())));
