@@ -273,7 +273,7 @@ final class ApiTarget implements ProbeTarget {
     if (!id.isEmpty() && !seen.add(id)) return; // the same reply offered again (the cursor did not move)
     List<String> covers = new ArrayList<>();
     for (JsonNode c : r.path("covers")) if (c.isTextual()) covers.add(c.asText());
-    record.replied(new Recorder.Seen(user, r.path("text").asText(""), r.path("kind").asText("reply"),
+    record.replied(new Recorder.Seen(user, r.path("text").asText(""), r.path("kind").asText(""),
         r.path("in_reply_to").asText(""), now, covers));
   }
 

@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * Overview: the probe's judge. From the plan (who sent which nonce) and the record (what the target answered and
  * which replies reached which inbox, when) it decides each pattern of the guide, with evidence. It sees the
  * target only from outside: a reply is attributed to the message whose nonce it quotes last (the probe contract,
- * docs/probe.md), a reply without a nonce (or of kind busy/error/cancelled) is a notice.
+ * docs/probe.md), a reply of kind busy/error/cancelled, or without a nonce and without a kind, is a notice; one
+ * of kind reply without a nonce answers nothing.
  *
  * Not thread-safe; called once, after the run.
  */
@@ -121,6 +122,7 @@ final class Checks {
     Set<Plan.Msg> noticed = new HashSet<>();
     Set<Plan.Msg> covered = new HashSet<>();
     Map<String, Integer> unattributedNotices = new HashMap<>();
+    Map<Plan.Msg, Seen> blank = new HashMap<>();
     Map<String, List<String>> lastList = new HashMap<>();
     Map<String, Plan.Msg> lastAnswered = new HashMap<>();
     boolean context = options.level != ProbeOptions.Level.ECHO;
@@ -129,8 +131,12 @@ final class Checks {
 
     for (Seen r : replies) {
       List<String> found = nonces(r.text());
-      boolean notice = found.isEmpty() || r.kind().equals("busy") || r.kind().equals("error")
-          || r.kind().equals("cancelled");
+      boolean notice = isNotice(r, found);
+      if (!notice && found.isEmpty()) { // kind "reply" and no nonce: it answers nothing the probe can check
+        Plan.Msg about = byUserId.get(r.inbox() + "\n" + r.inReplyTo());
+        if (about != null) blank.putIfAbsent(about, r);
+        continue;
+      }
       if (notice) {
         Plan.Msg about = byUserId.get(r.inbox() + "\n" + r.inReplyTo());
         if (about != null) {
@@ -213,7 +219,11 @@ final class Checks {
         boolean answeredInTime = got.stream().anyMatch(s -> s.atNanos() <= deadline);
         boolean ok = answeredInTime || covered.contains(m) || noticed.contains(m)
             || takeNotice(unattributedNotices, m.user());
-        stuck.check(ok, m, m.user(), got.isEmpty()
+        Seen nonceless = blank.get(m);
+        stuck.check(ok, m, m.user(), got.isEmpty() && nonceless != null
+            ? "accepted, and answered only by a reply of kind \"reply\" without its nonce (no answer to check): \""
+                + excerpt(nonceless.text()) + "\""
+            : got.isEmpty()
             ? "accepted, and neither answered nor refused within " + options.replyTimeout.toMillis() + " ms"
             : "answered only after " + (got.getFirst().atNanos() - start - m.intendedNanos()) / 1_000_000
                 + " ms (reply timeout " + options.replyTimeout.toMillis() + " ms)", deadline, start);
@@ -292,6 +302,16 @@ final class Checks {
     }
     return new ProbeReport(patterns, latency, throughput, options.target.toString(), options.level.name(),
         options.seed, problem, cdf, bars, timeline);
+  }
+
+  /**
+   * Whether a reply is a notice (it answers a message without being judged as its answer): kind busy, error or
+   * cancelled, or no nonce and no kind at all (a platform's message, a non-Baton bot's busy text). A reply that
+   * says it is of kind {@code reply} and quotes no nonce is not one: it would excuse a stuck message.
+   */
+  static boolean isNotice(Seen r, List<String> found) {
+    return r.kind().equals("busy") || r.kind().equals("error") || r.kind().equals("cancelled")
+        || (found.isEmpty() && !r.kind().equals("reply"));
   }
 
   private static int bucket(long nanos, long tick, int n) {

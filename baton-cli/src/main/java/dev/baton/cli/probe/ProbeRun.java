@@ -219,8 +219,8 @@ final class ProbeRun {
     Set<String> noticed = new HashSet<>();
     for (Recorder.Seen s : record.replies()) {
       List<String> n = Checks.nonces(s.text());
-      if (!n.isEmpty()) answered.add(n.getLast());
-      else noticed.add(s.inbox() + "\n" + s.inReplyTo());
+      if (Checks.isNotice(s, n)) noticed.add(s.inbox() + "\n" + s.inReplyTo());
+      else if (!n.isEmpty()) answered.add(n.getLast());
     }
     Set<Plan.Msg> accepted = new HashSet<>();
     for (Recorder.Delivery d : record.deliveries()) {

@@ -21,7 +21,10 @@ final class Recorder {
 
   record Delivery(Plan.Msg msg, long sendOrder, long calledNanos, long answeredNanos, Answer answer, int status) {}
 
-  /** A reply as it reached {@code inbox}: its text, and what the target said about it where it says. */
+  /**
+   * A reply as it reached {@code inbox}: its text, and what the target said about it where it says ({@code kind}
+   * "" when it gave none, as on a platform: Telegram's messages carry no kind).
+   */
   record Seen(String inbox, String text, String kind, String inReplyTo, long atNanos, List<String> covers) {
     Seen(String inbox, String text, String kind, String inReplyTo, long atNanos) {
       this(inbox, text, kind, inReplyTo, atNanos, List.of());

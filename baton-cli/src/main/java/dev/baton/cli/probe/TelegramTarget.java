@@ -126,7 +126,7 @@ final class TelegramTarget implements ProbeTarget {
           long chat = req.path("chat_id").asLong(0);
           long messageId = nextBotMessage.getAndIncrement();
           String inReplyTo = messageIdOf.getOrDefault(req.path("reply_to_message_id").asLong(-1), "");
-          int index = record.replied(new Recorder.Seen(userOf(chat), req.path("text").asText(""), "reply",
+          int index = record.replied(new Recorder.Seen(userOf(chat), req.path("text").asText(""), "",
               inReplyTo, now));
           replyIndexOf.put(messageId, index);
           answer(ex, 200, "{\"ok\":true,\"result\":{\"message_id\":" + messageId + ",\"chat\":{\"id\":" + chat

@@ -38,7 +38,7 @@ class ProbeOddTargetTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** How the fake serves its replies. */
-  enum Mode { IGNORES_AFTER, DROPPING_STREAM, REPLAYING_STREAM }
+  enum Mode { IGNORES_AFTER, DROPPING_STREAM, REPLAYING_STREAM, NO_NONCE, NO_NONCE_NO_KIND }
 
   /** An echo bot: each new message id gets one reply quoting its text; replies numbered per user from 1. */
   static final class Fake implements AutoCloseable {
@@ -78,15 +78,18 @@ class ProbeOddTargetTest {
               fresh = ids.computeIfAbsent(user, k -> new HashSet<>()).add(id);
               if (fresh) {
                 List<ObjectNode> box = replies.computeIfAbsent(user, k -> new ArrayList<>());
-                box.add(JSON.createObjectNode().put("id", user + "/" + (box.size() + 1)).put("in_reply_to", id)
-                    .put("kind", "reply").put("text", "echo: " + body.path("text").asText()));
+                boolean nonce = mode != Mode.NO_NONCE && mode != Mode.NO_NONCE_NO_KIND;
+                ObjectNode r = JSON.createObjectNode().put("id", user + "/" + (box.size() + 1)).put("in_reply_to", id)
+                    .put("text", nonce ? "echo: " + body.path("text").asText() : "working on it");
+                if (mode != Mode.NO_NONCE_NO_KIND) r.put("kind", "reply");
+                box.add(r);
                 replies.notifyAll();
               }
             }
             answer(ex, fresh ? 202 : 200, "{}");
           }
           case "/v1/replies" -> {
-            if (mode != Mode.IGNORES_AFTER) {
+            if (mode == Mode.DROPPING_STREAM || mode == Mode.REPLAYING_STREAM) {
               answer(ex, 200, "{\"replies\":[],\"next\":\"0\"}"); // the events reader's acknowledgements
               return;
             }
@@ -171,11 +174,15 @@ class ProbeOddTargetTest {
   }
 
   static JsonNode probe(Fake fake, Path dir, String replies) throws IOException {
+    return probe(fake, dir, replies, 0);
+  }
+
+  static JsonNode probe(Fake fake, Path dir, String replies, int exit) throws IOException {
     Path json = dir.resolve("report.json");
     ProbeExitTest.Run r = ProbeExitTest.probe("--target", "http://127.0.0.1:" + fake.port(), "--jwt-secret", SECRET,
         "--replies", replies, "--level", "echo", "--users", "4", "--messages", "80", "--rate", "400", "--quiet",
-        "--reply-timeout", "5000", "--json", json.toString());
-    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        "--reply-timeout", exit == 0 ? "5000" : "1000", "--json", json.toString());
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(exit);
     JsonNode report = JSON.readTree(json.toFile());
     assertThat(report.at("/patterns/duplicates/checked").asLong()).isPositive();
     assertThat(report.at("/patterns/deadlock/checked").asLong()).isPositive();
@@ -206,6 +213,26 @@ class ProbeOddTargetTest {
     try (Fake fake = new Fake(Mode.REPLAYING_STREAM)) {
       JsonNode report = probe(fake, dir, "events");
       assertThat(report.at("/throughput/replies").asLong()).isEqualTo(report.at("/throughput/accepted").asLong());
+    }
+  }
+
+  @Test
+  void aReplyOfKindReplyWithoutTheNonceAnswersNothing(@TempDir Path dir) throws Exception {
+    try (Fake fake = new Fake(Mode.NO_NONCE)) {
+      JsonNode report = probe(fake, dir, "poll", 1);
+      assertThat(report.at("/patterns/deadlock/violations").asLong())
+          .isEqualTo(report.at("/patterns/deadlock/checked").asLong()).isPositive();
+      assertThat(report.at("/patterns/deadlock/examples/0/detail").asText())
+          .contains("answered only by a reply of kind \"reply\" without its nonce", "working on it");
+    }
+  }
+
+  @Test
+  void aReplyWithoutNonceOrKindIsANotice(@TempDir Path dir) throws Exception {
+    // The documented limit: without a kind the probe cannot tell an answer from a busy text, so it excuses.
+    try (Fake fake = new Fake(Mode.NO_NONCE_NO_KIND)) {
+      JsonNode report = probe(fake, dir, "poll");
+      assertThat(report.at("/latency_ms/notice/count").asLong()).isEqualTo(report.at("/throughput/accepted").asLong());
     }
   }
 }
