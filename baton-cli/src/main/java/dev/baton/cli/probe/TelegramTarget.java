@@ -45,6 +45,7 @@ final class TelegramTarget implements ProbeTarget {
   private final Recorder record;
   private final HttpClient http;
   private final HttpServer platform;
+  private final java.util.concurrent.ExecutorService platformThreads;
   private final AtomicLong nextUpdate = new AtomicLong(1);
   private final Map<String, Long> updateOf = new ConcurrentHashMap<>();
   private final Map<Long, String> messageIdOf = new ConcurrentHashMap<>();
@@ -56,17 +57,33 @@ final class TelegramTarget implements ProbeTarget {
     this.secret = o.webhookSecret;
     this.record = record;
     if (secret.isEmpty()) throw new IllegalArgumentException("--protocol telegram needs --webhook-secret");
-    this.http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor())
-        .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     try {
       platform = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), o.platformPort), 1024);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot listen on --platform-port " + o.platformPort + ": " + e.getMessage());
+      throw new IllegalArgumentException("cannot listen on --platform-port " + o.platformPort + " ("
+          + e.getMessage() + "): is another program using it? Choose a free port with --platform-port");
     }
-    platform.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    platform.createContext("/", this::botApi);
-    platform.start();
-    o.platformReady.accept(URI.create("http://127.0.0.1:" + platform.getAddress().getPort()));
+    // Nothing else exists yet if the port is taken; from here on a failure closes what was made.
+    platformThreads = Executors.newVirtualThreadPerTaskExecutor();
+    HttpClient client = null;
+    try {
+      client = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor())
+          .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+      platform.setExecutor(platformThreads);
+      platform.createContext("/", this::botApi);
+      platform.start();
+      o.platformReady.accept(URI.create("http://127.0.0.1:" + platform.getAddress().getPort()));
+    } catch (RuntimeException | Error e) {
+      try {
+        platform.stop(0);
+      } catch (RuntimeException ignored) {
+        // not started: nothing to stop
+      }
+      platformThreads.shutdownNow();
+      if (client != null) client.shutdownNow();
+      throw e;
+    }
+    this.http = client;
   }
 
   static long telegramId(String user) {
@@ -166,6 +183,7 @@ final class TelegramTarget implements ProbeTarget {
   @Override
   public void close() {
     platform.stop(0);
+    platformThreads.shutdownNow();
     http.shutdownNow();
   }
 }

@@ -63,6 +63,25 @@ class ProbeExitTest {
   }
 
   @Test
+  void aTakenPlatformPortIsExit2AndLeavesNothingRunning() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      long clientsBefore = selectorThreads();
+      Run r = probe("--target", "http://127.0.0.1:1/webhooks/telegram", "--protocol", "telegram",
+          "--webhook-secret", "s3cret", "--platform-port", Integer.toString(taken.getLocalPort()), "--quiet");
+      assertThat(r.exit()).isEqualTo(2);
+      assertThat(selectorThreads()).as("no HTTP client was left running").isLessThanOrEqualTo(clientsBefore);
+      assertThat(r.err()).contains("cannot listen on --platform-port " + taken.getLocalPort(),
+          "Choose a free port with --platform-port");
+    }
+  }
+
+  /** Live selector threads of java.net.http clients (one per client that was built and not shut down). */
+  private static long selectorThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().contains("SelectorManager")).count();
+  }
+
+  @Test
   void badFlagsAreRefusedWithAMessage() {
     assertThat(probe("--target", "ftp://x", "--jwt-secret", SECRET).err()).contains("http:// or https://");
     assertThat(probe("--target", "http://127.0.0.1:1", "--jwt-secret", SECRET, "--level", "nope").exit())
