@@ -62,6 +62,7 @@ final class Recorder {
     synchronized (replies) {
       replies.add(s);
       received.incrementAndGet();
+      replies.notifyAll();
       return replies.size() - 1;
     }
   }
@@ -83,6 +84,19 @@ final class Recorder {
 
   String cannotDrive() {
     return cannotDrive;
+  }
+
+  /** Waits until at least {@code count} replies were recorded or {@code timeoutNanos} passed; true if they were. */
+  boolean awaitReplies(int count, long timeoutNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    synchronized (replies) {
+      while (replies.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return false;
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(replies, left);
+      }
+      return true;
+    }
   }
 
   List<Delivery> deliveries() {

@@ -26,8 +26,9 @@ import java.util.function.BooleanSupplier;
  * Overview: the probe as Telegram. It posts each message as a Bot API Update to the bot's webhook (--target,
  * with the X-Telegram-Bot-Api-Secret-Token header), and runs a stand-in Bot API on --platform-port that the bot
  * is pointed at as its API base URL: every sendMessage there is a reply (to the user whose private chat it
- * names), an editMessageText replaces the text of the message it edits, sendMessageDraft and anything else is
- * answered ok and ignored. A redelivery is the same Update (same update_id) posted again.
+ * names; a text over 4096 characters is refused 400 "Bad Request: message is too long", as Telegram does), an
+ * editMessageText replaces the text of the message it edits, sendMessageDraft and anything else is answered ok
+ * and ignored. A redelivery is the same Update (same update_id) posted again.
  *
  * Users are numbered: u<N> is Telegram user and private chat 100000+N; the ledger auditor is 999999.
  *
@@ -39,6 +40,8 @@ final class TelegramTarget implements ProbeTarget {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
   static final long AUDITOR = 999_999;
+  /** The Bot API's longest sendMessage text: 4096 characters (UTF-16 code units) after entity parsing. */
+  static final int MAX_TEXT = 4096;
 
   private final ProbeOptions options;
   private final String secret;
@@ -140,6 +143,10 @@ final class TelegramTarget implements ProbeTarget {
       }
       switch (method) {
         case "sendMessage" -> {
+          if (req.path("text").asText("").length() > MAX_TEXT) { // as the real Bot API: the user sees nothing
+            answer(ex, 400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: message is too long\"}");
+            return;
+          }
           long chat = req.path("chat_id").asLong(0);
           long messageId = nextBotMessage.getAndIncrement();
           String inReplyTo = messageIdOf.getOrDefault(req.path("reply_to_message_id").asLong(-1), "");
