@@ -13,14 +13,15 @@ import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /*
- * Overview: one probe run against a target of the message API. Readers long-poll every sender's replies while
+ * Overview: one probe run against a target of the message API. Readers collect every sender's replies (long
+ * poll, or an event stream: the target's read) while
  * one virtual thread per sender sends its messages at their intended times (open loop: a sender that falls
  * behind sends at once and its latency still counts from the intended time, so a slow target cannot hide its
  * queueing). Then it waits for the accepted messages' replies up to --reply-timeout, lets late duplicates
  * arrive, asks the ledger's total (level ledger) and hands everything to Checks.
  *
  * Concurrency: senders and readers share only the Recorder. The abort flag stops every sender when the target
- * cannot be driven (every early delivery failed or was refused its token).
+ * cannot be driven (every early delivery failed or was refused its token, or a reader said so in the Recorder).
  */
 final class ProbeRun {
 
