@@ -220,7 +220,10 @@ final class Checks {
         boolean ok = answeredInTime || covered.contains(m) || noticed.contains(m)
             || takeNotice(unattributedNotices, m.user());
         Seen nonceless = blank.get(m);
-        stuck.check(ok, m, m.user(), got.isEmpty() && nonceless != null
+        Recorder.Refused lost = refusedFor(m);
+        stuck.check(ok, m, m.user(), got.isEmpty() && lost != null
+            ? "accepted, and its reply never reached the user: " + lost.why()
+            : got.isEmpty() && nonceless != null
             ? "accepted, and answered only by a reply of kind \"reply\" without its nonce (no answer to check): \""
                 + excerpt(nonceless.text()) + "\""
             : got.isEmpty()
@@ -312,6 +315,17 @@ final class Checks {
   static boolean isNotice(Seen r, List<String> found) {
     return r.kind().equals("busy") || r.kind().equals("error") || r.kind().equals("cancelled")
         || (found.isEmpty() && !r.kind().equals("reply"));
+  }
+
+  /** A reply refused by the platform that answered {@code m}, or else one to its user naming no message. */
+  private Recorder.@Nullable Refused refusedFor(Plan.Msg m) {
+    Recorder.Refused any = null;
+    for (Recorder.Refused r : record.refusedReplies()) {
+      if (!r.inbox().equals(m.user())) continue;
+      if (r.inReplyTo().equals(m.id())) return r;
+      if (r.inReplyTo().isEmpty() && any == null) any = r;
+    }
+    return any;
   }
 
   private static int bucket(long nanos, long tick, int n) {

@@ -31,7 +31,11 @@ final class Recorder {
     }
   }
 
+  /** A reply the platform refused to deliver to {@code inbox} (the stand-in Bot API, as the real one would). */
+  record Refused(String inbox, String inReplyTo, String why, long atNanos) {}
+
   final long startNanos;
+  private final List<Refused> refused = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<Delivery> deliveries = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<Seen> replies = java.util.Collections.synchronizedList(new ArrayList<>());
   private final Map<String, AtomicLong> sendOrder = new ConcurrentHashMap<>();
@@ -72,6 +76,17 @@ final class Recorder {
     synchronized (replies) {
       Seen s = replies.get(index);
       replies.set(index, new Seen(s.inbox(), text, s.kind(), s.inReplyTo(), s.atNanos(), s.covers()));
+    }
+  }
+
+  /** The platform refused a reply: it never reached the user (kept as evidence for the message it answered). */
+  void replyRefused(Refused r) {
+    refused.add(r);
+  }
+
+  List<Refused> refusedReplies() {
+    synchronized (refused) {
+      return List.copyOf(refused);
     }
   }
 

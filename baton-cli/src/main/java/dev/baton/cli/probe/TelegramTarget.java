@@ -143,7 +143,11 @@ final class TelegramTarget implements ProbeTarget {
       }
       switch (method) {
         case "sendMessage" -> {
-          if (req.path("text").asText("").length() > MAX_TEXT) { // as the real Bot API: the user sees nothing
+          int length = req.path("text").asText("").length();
+          if (length > MAX_TEXT) { // as the real Bot API: the user sees nothing
+            record.replyRefused(new Recorder.Refused(userOf(req.path("chat_id").asLong(0)),
+                messageIdOf.getOrDefault(req.path("reply_to_message_id").asLong(-1), ""), "the Bot API refused its "
+                    + "sendMessage of " + length + " characters (at most " + MAX_TEXT + "): message is too long", now));
             answer(ex, 400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: message is too long\"}");
             return;
           }

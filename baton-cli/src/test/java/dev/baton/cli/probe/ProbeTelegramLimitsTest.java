@@ -88,6 +88,33 @@ class ProbeTelegramLimitsTest {
         running.stop();
       }
       assertThat(record.replies()).as("the long reply was never delivered, in parts or whole").hasSize(1);
+      assertThat(record.refusedReplies()).singleElement().satisfies(r -> {
+        assertThat(r.inbox()).isEqualTo("u1");
+        assertThat(r.why()).contains("sendMessage of 4099 characters", "message is too long");
+      });
     }
+  }
+
+  @Test
+  void theJudgeNamesARefusedReplyAsWhyAMessageWentUnanswered() {
+    ProbeOptions o = new ProbeOptions();
+    o.level = ProbeOptions.Level.ECHO;
+    o.users = 1;
+    o.messages = 1;
+    o.redeliver = 0;
+    o.swap = 0;
+    o.burstChance = 0;
+    o.replyTimeout = Duration.ofMillis(1);
+    Plan plan = Plan.build(o);
+    Plan.Msg m = plan.messages.getFirst();
+    Recorder record = new Recorder(System.nanoTime());
+    record.delivered(new Recorder.Delivery(m, 0, record.startNanos, record.startNanos, Recorder.Answer.ACCEPTED,
+        200));
+    record.replyRefused(new Recorder.Refused(m.user(), m.id(), "the Bot API refused it: message is too long",
+        record.startNanos));
+    ProbeReport report = new Checks(plan, o, record).judge("", null, record.startNanos + 1_000_000_000L);
+    assertThat(report.patterns().get("deadlock").examples()).singleElement().satisfies(e ->
+        assertThat(e.detail()).isEqualTo("accepted, and its reply never reached the user: the Bot API refused it: "
+            + "message is too long"));
   }
 }
