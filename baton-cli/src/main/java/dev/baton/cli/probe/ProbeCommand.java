@@ -108,6 +108,10 @@ public final class ProbeCommand implements Callable<Integer> {
         return 2;
       }
     }
+    if (o.protocol != ProbeOptions.Protocol.API && o.replies == ProbeOptions.Replies.EVENTS) {
+      err.println("baton probe: --replies applies to --protocol api (a platform's replies reach its stand-in API)");
+      return 2;
+    }
     if (o.protocol == ProbeOptions.Protocol.TELEGRAM && hostile > 0) {
       err.println("baton probe: --hostile applies to --protocol api (on Telegram the platform vouches for who "
           + "sends what)");

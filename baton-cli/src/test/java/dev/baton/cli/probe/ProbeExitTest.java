@@ -93,5 +93,7 @@ class ProbeExitTest {
         .contains("--hostile applies to --protocol api");
     assertThat(probe("--target", "http://127.0.0.1:1", "--jwt-secret", SECRET, "--replies", "push").err())
         .contains("--replies must be poll or events");
+    assertThat(probe("--target", "http://127.0.0.1:1", "--protocol", "telegram", "--replies", "events").err())
+        .contains("--replies applies to --protocol api");
   }
 }
