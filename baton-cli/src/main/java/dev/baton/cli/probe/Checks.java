@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * Overview: the probe's judge. From the plan (who sent which nonce) and the record (what the target answered and
  * which replies reached which inbox, when) it decides each pattern of the guide, with evidence. It sees the
  * target only from outside: a reply is attributed to the message whose nonce it quotes last (the probe contract,
- * docs/probe.md), a reply without a nonce (or of kind busy/error/cancelled) is a notice.
+ * docs/probe.md), a reply of kind busy/error/cancelled, or without a nonce and without a kind, is a notice; one
+ * of kind reply without a nonce answers nothing.
  *
  * Not thread-safe; called once, after the run.
  */
@@ -127,6 +128,7 @@ final class Checks {
     Map<String, java.util.ArrayDeque<Plan.Msg>> answeredRecently = new HashMap<>();
     Set<Plan.Msg> covered = new HashSet<>();
     Map<String, Integer> unattributedNotices = new HashMap<>();
+    Map<Plan.Msg, Seen> blank = new HashMap<>();
     Map<String, List<String>> lastList = new HashMap<>();
     boolean context = options.level != ProbeOptions.Level.ECHO;
     Histogram replied = histogram();
@@ -135,6 +137,11 @@ final class Checks {
     for (Seen r : replies) {
       List<String> found = nonces(r.text());
       boolean notice = Recorder.isNotice(r.kind(), found);
+      if (!notice && found.isEmpty()) { // kind "reply" and no nonce: it answers nothing the probe can check
+        Plan.Msg about = byUserId.get(r.inbox() + "\n" + r.inReplyTo());
+        if (about != null) blank.putIfAbsent(about, r);
+        continue;
+      }
       if (notice) {
         Plan.Msg about = byUserId.get(r.inbox() + "\n" + r.inReplyTo());
         if (about != null) {
@@ -209,7 +216,10 @@ final class Checks {
       if (!m.hostile()) {
         boolean anyAccepted = ds.stream().anyMatch(d -> d.answer() == Answer.ACCEPTED);
         Delivery firstSent = ds.stream().min(java.util.Comparator.comparingLong(Delivery::sendOrder)).orElseThrow();
-        boolean takenAsDuplicate = !anyAccepted && firstSent.answer() == Answer.DUPLICATE;
+        // A delivery of it answered busy or refused (409 reject/drop) is the one the duplicate answer refers to:
+        // twins in flight together, one refused (or dropped, and kept) while the other found its id taken.
+        boolean refusedOnce = ds.stream().anyMatch(d -> d.answer() == Answer.BUSY || d.answer() == Answer.REFUSED);
+        boolean takenAsDuplicate = !anyAccepted && !refusedOnce && firstSent.answer() == Answer.DUPLICATE;
         dup.check(!takenAsDuplicate || !got.isEmpty(), m, m.user(), "its first delivery was answered "
             + "\"duplicate\" and it was never answered: another sender's id was taken for it",
             ds.getFirst().answeredNanos(), start);
@@ -221,7 +231,14 @@ final class Checks {
         long refused = ds.stream().filter(d -> d.answer() == Answer.BUSY || d.answer() == Answer.REFUSED).count();
         boolean noticed = finalNotices.contains(m) || refusalNotices.getOrDefault(m, 0) > refused;
         boolean ok = answeredInTime || covered.contains(m) || noticed || takeNotice(unattributedNotices, m.user());
-        stuck.check(ok, m, m.user(), got.isEmpty()
+        Seen nonceless = blank.get(m);
+        Recorder.Refused lost = refusedFor(m);
+        stuck.check(ok, m, m.user(), got.isEmpty() && lost != null
+            ? "accepted, and its reply never reached the user: " + lost.why()
+            : got.isEmpty() && nonceless != null
+            ? "accepted, and answered only by a reply of kind \"reply\" without its nonce (no answer to check): \""
+                + excerpt(nonceless.text()) + "\""
+            : got.isEmpty()
             ? "accepted, and neither answered nor refused within " + options.replyTimeout.toMillis() + " ms"
             : "answered only after " + (got.getFirst().atNanos() - start - m.intendedNanos()) / 1_000_000
                 + " ms (reply timeout " + options.replyTimeout.toMillis() + " ms)", deadline, start);
@@ -284,7 +301,9 @@ final class Checks {
     double seconds = Math.max(1e-3, (lastSend - start) / 1e9);
     long sent = deliveries.size();
     long accepted = deliveries.stream().filter(d -> d.answer() == Answer.ACCEPTED).count();
-    var throughput = new ProbeReport.Throughput(sent, accepted, replies.size(), round(seconds),
+    long busyAnswers = deliveries.stream().filter(d -> d.answer() == Answer.BUSY).count();
+    long refused = deliveries.stream().filter(d -> d.answer() == Answer.REFUSED).count();
+    var throughput = new ProbeReport.Throughput(sent, accepted, busyAnswers, refused, replies.size(), round(seconds),
         round(sent / seconds), round(replies.size() / Math.max(1e-3, (endNanos - start) / 1e9)));
     Map<String, List<ProbeReport.Point>> cdf = new LinkedHashMap<>();
     Map<String, List<ProbeReport.Point>> bars = new LinkedHashMap<>();
@@ -333,6 +352,17 @@ final class Checks {
     if (ds == null || ds.isEmpty()) return false;
     return ds.stream().min(java.util.Comparator.comparingLong(Delivery::sendOrder)).orElseThrow().answer()
         == Answer.ACCEPTED;
+  }
+
+  /** A reply refused by the platform that answered {@code m}, or else one to its user naming no message. */
+  private Recorder.@Nullable Refused refusedFor(Plan.Msg m) {
+    Recorder.Refused any = null;
+    for (Recorder.Refused r : record.refusedReplies()) {
+      if (!r.inbox().equals(m.user())) continue;
+      if (r.inReplyTo().equals(m.id())) return r;
+      if (r.inReplyTo().isEmpty() && any == null) any = r;
+    }
+    return any;
   }
 
   private static int bucket(long nanos, long tick, int n) {

@@ -29,6 +29,11 @@ public final class ProbeCommand implements Callable<Integer> {
           + "replies captured by a stand-in Bot API or Web API on --platform-port).")
   String protocol = "api";
 
+  @Option(names = "--replies", paramLabel = "HOW", defaultValue = "poll",
+      description = "api: read replies by long poll on GET /v1/replies (poll; default) or from the server-sent "
+          + "events of GET /v1/events (events).")
+  String replies = "poll";
+
   @Option(names = "--webhook-secret", paramLabel = "S", description = "telegram: the webhook's secret token "
       + "(X-Telegram-Bot-Api-Secret-Token); slack: the app's signing secret (X-Slack-Signature). Default: "
       + "$BATON_PROBE_WEBHOOK_SECRET.")
@@ -106,6 +111,18 @@ public final class ProbeCommand implements Callable<Integer> {
         err.println("baton probe: --protocol must be api, telegram or slack");
         return 2;
       }
+    }
+    switch (replies) {
+      case "poll" -> o.replies = ProbeOptions.Replies.POLL;
+      case "events" -> o.replies = ProbeOptions.Replies.EVENTS;
+      default -> {
+        err.println("baton probe: --replies must be poll or events");
+        return 2;
+      }
+    }
+    if (o.protocol != ProbeOptions.Protocol.API && o.replies == ProbeOptions.Replies.EVENTS) {
+      err.println("baton probe: --replies applies to --protocol api (a platform's replies reach its stand-in API)");
+      return 2;
     }
     if (o.protocol != ProbeOptions.Protocol.API && hostile > 0) {
       err.println("baton probe: --hostile applies to --protocol api (on Telegram and Slack the platform vouches "

@@ -44,8 +44,9 @@ public final class ProbeHtml {
     });
     b.append("</table>");
     var t = r.throughput();
-    b.append(String.format(Locale.ROOT, "<p>%d deliveries sent (%d accepted) in %.1f s = %.0f/s; %d replies "
-        + "(%.0f/s)</p>", t.sent(), t.accepted(), t.seconds(), t.sentPerSecond(), t.replies(), t.repliesPerSecond()));
+    b.append(String.format(Locale.ROOT, "<p>%d deliveries sent (%d accepted, %d busy, %d refused) in %.1f s = "
+        + "%.0f/s; %d replies (%.0f/s)</p>", t.sent(), t.accepted(), t.busy(), t.refused(), t.seconds(),
+        t.sentPerSecond(), t.replies(), t.repliesPerSecond()));
     b.append("<h2>Latency (ms, from the intended send time)</h2><table><tr><th>outcome</th><th>n</th><th>p50</th>"
         + "<th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>");
     r.latencyMs().forEach((o, l) -> b.append(String.format(Locale.ROOT,

@@ -12,7 +12,11 @@ final class ProbeOptions {
   /** How the probe talks to the target. */
   enum Protocol { API, TELEGRAM, SLACK }
 
+  /** How --protocol api reads replies: long poll on GET /v1/replies, or the SSE stream of GET /v1/events. */
+  enum Replies { POLL, EVENTS }
+
   Protocol protocol = Protocol.API;
+  Replies replies = Replies.POLL;
   String webhookSecret = "";
   int platformPort = 0;
   /** Called once the stand-in platform API listens, with its base URL (tests point the bot at it). */

@@ -52,8 +52,9 @@ public record ProbeReport(Map<String, PatternResult> patterns, Map<String, Laten
 
   public record Latency(long count, double p50, double p90, double p99, double p999, double max) {}
 
-  public record Throughput(long sent, long accepted, long replies, double seconds, double sentPerSecond,
-      double repliesPerSecond) {}
+  /** {@code busy}: deliveries answered 429; {@code refused}: answered another 4xx (409: rejected, dropped). */
+  public record Throughput(long sent, long accepted, long busy, long refused, long replies, double seconds,
+      double sentPerSecond, double repliesPerSecond) {}
 
   /** The latency of one outcome ({@code reply}, {@code busy}, {@code notice}); all zero when none was seen. */
   public Latency latency(String outcome) {
@@ -97,6 +98,7 @@ public record ProbeReport(Map<String, PatternResult> patterns, Map<String, Laten
     for (Tick t : timeline) tl.addObject().put("at_s", t.at()).put("sent", t.sent()).put("replies", t.replies())
         .put("violations", t.violations());
     root.putObject("throughput").put("sent", throughput.sent()).put("accepted", throughput.accepted())
+        .put("busy", throughput.busy()).put("refused", throughput.refused())
         .put("replies", throughput.replies()).put("seconds", throughput.seconds())
         .put("sent_per_s", throughput.sentPerSecond()).put("replies_per_s", throughput.repliesPerSecond());
     return root;
@@ -117,9 +119,9 @@ public record ProbeReport(Map<String, PatternResult> patterns, Map<String, Laten
     latencyMs.forEach((outcome, v) -> out.printf(Locale.ROOT,
         "  latency %-7s n=%d p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", outcome, v.count(), v.p50(), v.p99(),
         v.max()));
-    out.printf(Locale.ROOT, "  throughput: %d sent (%d accepted) in %.1f s = %.0f/s; %d replies%n",
-        throughput.sent(), throughput.accepted(), throughput.seconds(), throughput.sentPerSecond(),
-        throughput.replies());
+    out.printf(Locale.ROOT, "  throughput: %d sent (%d accepted, %d busy, %d refused) in %.1f s = %.0f/s; %d "
+        + "replies%n", throughput.sent(), throughput.accepted(), throughput.busy(), throughput.refused(),
+        throughput.seconds(), throughput.sentPerSecond(), throughput.replies());
     out.println("  answers: " + answers.entrySet().stream().filter(e -> e.getValue() > 0)
         .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
     patterns.forEach((name, r) -> r.examples().stream().limit(3).forEach(e ->

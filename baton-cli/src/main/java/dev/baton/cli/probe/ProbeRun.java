@@ -13,14 +13,15 @@ import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /*
- * Overview: one probe run against a target of the message API. Readers long-poll every sender's replies while
+ * Overview: one probe run against a target of the message API. Readers collect every sender's replies (long
+ * poll, or an event stream: the target's read) while
  * one virtual thread per sender sends its messages at their intended times (open loop: a sender that falls
  * behind sends at once and its latency still counts from the intended time, so a slow target cannot hide its
  * queueing). Then it waits for the accepted messages' replies up to --reply-timeout, lets late duplicates
  * arrive, asks the ledger's total (level ledger) and hands everything to Checks.
  *
  * Concurrency: senders and readers share only the Recorder. The abort flag stops every sender when the target
- * cannot be driven (every early delivery failed or was refused its token).
+ * cannot be driven (every early delivery failed or was refused its token, or a reader said so in the Recorder).
  */
 final class ProbeRun {
 
@@ -76,7 +77,8 @@ final class ProbeRun {
           bySender.getOrDefault(u, List.of()).stream().findFirst().ifPresent(m -> deliver(target, record, m, abort));
         }
       }
-      String problem = abort.get() ? abortReason(record, target) : "";
+      String problem = !record.cannotDrive().isEmpty() ? record.cannotDrive()
+          : abort.get() ? abortReason(record, target) : "";
       long honestAccepted = record.deliveries().stream()
           .filter(d -> d.answer() == Answer.ACCEPTED && !d.msg().hostile()).count();
       if (problem.isEmpty() && honestAccepted == 0) {
@@ -120,7 +122,8 @@ final class ProbeRun {
     return switch (options.protocol) {
       case TELEGRAM -> new TelegramTarget(options, record);
       case SLACK -> new SlackTarget(options, record);
-      case API -> new ApiTarget(options.target, options.jwtSecret, options.pollWait, seqs);
+      case API -> new ApiTarget(options.target, options.jwtSecret, options.pollWait,
+          options.replies == ProbeOptions.Replies.EVENTS, seqs);
     };
   }
 
@@ -199,6 +202,7 @@ final class ProbeRun {
     long called = System.nanoTime();
     Answer a = target.send(m.user(), m.id(), Plan.text(m), m.chat(), status);
     record.delivered(new Recorder.Delivery(m, order, called, System.nanoTime(), a, status[0]));
+    if (!record.cannotDrive().isEmpty()) abort.set(true); // a reader found the target cannot be driven
     if (record.sent.get() >= 20 && record.accepted.get() == 0 && !m.hostile()) {
       long bad = record.deliveries().stream()
           .filter(d -> d.answer() == Answer.FAILED || d.answer() == Answer.UNAUTHORIZED).count();

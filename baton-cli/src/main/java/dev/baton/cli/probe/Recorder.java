@@ -21,20 +21,30 @@ final class Recorder {
 
   record Delivery(Plan.Msg msg, long sendOrder, long calledNanos, long answeredNanos, Answer answer, int status) {}
 
-  /** A reply as it reached {@code inbox}: its text, and what the target said about it where it says. */
+  /**
+   * A reply as it reached {@code inbox}: its text, and what the target said about it where it says ({@code kind}
+   * "" when it gave none, as on a platform: Telegram's messages carry no kind).
+   */
   record Seen(String inbox, String text, String kind, String inReplyTo, long atNanos, List<String> covers) {
     Seen(String inbox, String text, String kind, String inReplyTo, long atNanos) {
       this(inbox, text, kind, inReplyTo, atNanos, List.of());
     }
   }
 
+  /** A reply the platform refused to deliver to {@code inbox} (the stand-in Bot API, as the real one would). */
+  record Refused(String inbox, String inReplyTo, String why, long atNanos) {}
+
   final long startNanos;
+  private final List<Refused> refused = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<Delivery> deliveries = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<Seen> replies = java.util.Collections.synchronizedList(new ArrayList<>());
   private final Map<String, AtomicLong> sendOrder = new ConcurrentHashMap<>();
   final AtomicInteger sent = new AtomicInteger();
   final AtomicInteger accepted = new AtomicInteger();
   final AtomicInteger received = new AtomicInteger();
+
+  /** Why the target cannot be driven, as one sentence, when a reader found out (e.g. no GET /v1/events); "" if not. */
+  private volatile String cannotDrive = "";
 
   Recorder(long startNanos) {
     this.startNanos = startNanos;
@@ -57,9 +67,12 @@ final class Recorder {
   private final Map<String, AtomicInteger> refusalNotices = new ConcurrentHashMap<>();
   private final java.util.Set<String> finalNotices = ConcurrentHashMap.newKeySet();
 
-  /** Whether a reply of this kind and text is a notice: no nonce, or kind busy/error/cancelled (docs/probe.md). */
+  /**
+   * Whether a reply is a notice (docs/probe.md): kind busy, error or cancelled, or no nonce and no kind (a platform's
+   * message says no kind). A reply of kind "reply" without a nonce is no notice: it answers nothing.
+   */
   static boolean isNotice(String kind, List<String> nonces) {
-    return nonces.isEmpty() || kind.equals("busy") || isFinalNotice(kind);
+    return kind.equals("busy") || isFinalNotice(kind) || (nonces.isEmpty() && !kind.equals("reply"));
   }
 
   /** Whether a notice ends its message for good (an error or a cancel), rather than refusing one delivery. */
@@ -74,12 +87,13 @@ final class Recorder {
       String key = s.inbox() + "\n" + s.inReplyTo();
       if (isFinalNotice(s.kind())) finalNotices.add(key);
       else refusalNotices.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-    } else {
+    } else if (!nonces.isEmpty()) {
       lastNonces.add(nonces.getLast());
     }
     synchronized (replies) {
       replies.add(s);
       received.incrementAndGet();
+      replies.notifyAll();
       return replies.size() - 1;
     }
   }
@@ -104,6 +118,41 @@ final class Recorder {
     if (finalNotices.contains(key)) return true;
     AtomicInteger n = refusalNotices.get(key);
     return n != null && n.get() > refusedDeliveries;
+  }
+
+  /** The platform refused a reply: it never reached the user (kept as evidence for the message it answered). */
+  void replyRefused(Refused r) {
+    refused.add(r);
+  }
+
+  List<Refused> refusedReplies() {
+    synchronized (refused) {
+      return List.copyOf(refused);
+    }
+  }
+
+  /** A reader found that the target cannot be driven: the run stops and ends with exit 2 and this sentence. */
+  void cannotDrive(String sentence) {
+    synchronized (this) {
+      if (cannotDrive.isEmpty()) cannotDrive = sentence;
+    }
+  }
+
+  String cannotDrive() {
+    return cannotDrive;
+  }
+
+  /** Waits until at least {@code count} replies were recorded or {@code timeoutNanos} passed; true if they were. */
+  boolean awaitReplies(int count, long timeoutNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    synchronized (replies) {
+      while (replies.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return false;
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(replies, left);
+      }
+      return true;
+    }
   }
 
   List<Delivery> deliveries() {

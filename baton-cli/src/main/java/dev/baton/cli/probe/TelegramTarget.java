@@ -26,8 +26,9 @@ import java.util.function.BooleanSupplier;
  * Overview: the probe as Telegram. It posts each message as a Bot API Update to the bot's webhook (--target,
  * with the X-Telegram-Bot-Api-Secret-Token header), and runs a stand-in Bot API on --platform-port that the bot
  * is pointed at as its API base URL: every sendMessage there is a reply (to the user whose private chat it
- * names), an editMessageText replaces the text of the message it edits, sendMessageDraft and anything else is
- * answered ok and ignored. A redelivery is the same Update (same update_id) posted again.
+ * names; a text over 4096 characters is refused 400 "Bad Request: message is too long", as Telegram does), an
+ * editMessageText replaces the text of the message it edits, sendMessageDraft and anything else is answered ok
+ * and ignored. A redelivery is the same Update (same update_id) posted again.
  *
  * Users are numbered: u<N> is Telegram user and private chat 100000+N; the ledger auditor is 999999.
  *
@@ -39,12 +40,15 @@ final class TelegramTarget implements ProbeTarget {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
   static final long AUDITOR = 999_999;
+  /** The Bot API's longest sendMessage text: 4096 characters (UTF-16 code units) after entity parsing. */
+  static final int MAX_TEXT = 4096;
 
   private final ProbeOptions options;
   private final String secret;
   private final Recorder record;
   private final HttpClient http;
   private final HttpServer platform;
+  private final java.util.concurrent.ExecutorService platformThreads;
   private final AtomicLong nextUpdate = new AtomicLong(1);
   private final Map<String, Long> updateOf = new ConcurrentHashMap<>();
   private final Map<Long, String> messageIdOf = new ConcurrentHashMap<>();
@@ -56,17 +60,33 @@ final class TelegramTarget implements ProbeTarget {
     this.secret = o.webhookSecret;
     this.record = record;
     if (secret.isEmpty()) throw new IllegalArgumentException("--protocol telegram needs --webhook-secret");
-    this.http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor())
-        .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     try {
       platform = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), o.platformPort), 1024);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot listen on --platform-port " + o.platformPort + ": " + e.getMessage());
+      throw new IllegalArgumentException("cannot listen on --platform-port " + o.platformPort + " ("
+          + e.getMessage() + "): is another program using it? Choose a free port with --platform-port");
     }
-    platform.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    platform.createContext("/", this::botApi);
-    platform.start();
-    o.platformReady.accept(URI.create("http://127.0.0.1:" + platform.getAddress().getPort()));
+    // Nothing else exists yet if the port is taken; from here on a failure closes what was made.
+    platformThreads = Executors.newVirtualThreadPerTaskExecutor();
+    HttpClient client = null;
+    try {
+      client = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor())
+          .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+      platform.setExecutor(platformThreads);
+      platform.createContext("/", this::botApi);
+      platform.start();
+      o.platformReady.accept(URI.create("http://127.0.0.1:" + platform.getAddress().getPort()));
+    } catch (RuntimeException | Error e) {
+      try {
+        platform.stop(0);
+      } catch (RuntimeException ignored) {
+        // not started: nothing to stop
+      }
+      platformThreads.shutdownNow();
+      if (client != null) client.shutdownNow();
+      throw e;
+    }
+    this.http = client;
   }
 
   static long telegramId(String user) {
@@ -123,10 +143,18 @@ final class TelegramTarget implements ProbeTarget {
       }
       switch (method) {
         case "sendMessage" -> {
+          int length = req.path("text").asText("").length();
+          if (length > MAX_TEXT) { // as the real Bot API: the user sees nothing
+            record.replyRefused(new Recorder.Refused(userOf(req.path("chat_id").asLong(0)),
+                messageIdOf.getOrDefault(req.path("reply_to_message_id").asLong(-1), ""), "the Bot API refused its "
+                    + "sendMessage of " + length + " characters (at most " + MAX_TEXT + "): message is too long", now));
+            answer(ex, 400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: message is too long\"}");
+            return;
+          }
           long chat = req.path("chat_id").asLong(0);
           long messageId = nextBotMessage.getAndIncrement();
           String inReplyTo = messageIdOf.getOrDefault(req.path("reply_to_message_id").asLong(-1), "");
-          int index = record.replied(new Recorder.Seen(userOf(chat), req.path("text").asText(""), "reply",
+          int index = record.replied(new Recorder.Seen(userOf(chat), req.path("text").asText(""), "",
               inReplyTo, now));
           replyIndexOf.put(messageId, index);
           answer(ex, 200, "{\"ok\":true,\"result\":{\"message_id\":" + messageId + ",\"chat\":{\"id\":" + chat
@@ -166,6 +194,7 @@ final class TelegramTarget implements ProbeTarget {
   @Override
   public void close() {
     platform.stop(0);
+    platformThreads.shutdownNow();
     http.shutdownNow();
   }
 }

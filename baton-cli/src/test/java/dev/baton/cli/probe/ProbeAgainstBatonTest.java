@@ -12,20 +12,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
  * {@code baton probe} against a real {@code baton serve} (SQLite journal, real HTTP over loopback), with the echo
- * and the context agent and hostile users: it must find nothing, and must have checked something of each pattern.
+ * and the context agent and hostile users, reading replies by long poll and from GET /v1/events: it must find
+ * nothing, and must have checked something of each pattern.
  */
 class ProbeAgainstBatonTest {
 
   static final String SECRET = "probe-test-secret-0123456789abcdef";
 
   @ParameterizedTest
-  @ValueSource(strings = {"echo", "context"})
-  void findsNothingInBaton(String agent, @TempDir Path dir) throws Exception {
+  @CsvSource({"echo,poll", "context,poll", "echo,events", "context,events"})
+  void findsNothingInBaton(String agent, String replies, @TempDir Path dir) throws Exception {
     Path file = dir.resolve("baton.yaml");
     Files.writeString(file, "agent:\n  type: " + agent + "\nchannels:\n  api:\n    jwt:\n      hs256_secret: " + SECRET
         + "\n");
@@ -39,7 +40,7 @@ class ProbeAgainstBatonTest {
       cl.setOut(new PrintWriter(out, true));
       cl.setErr(new PrintWriter(new StringWriter(), true));
       int exit = cl.execute("probe", "--target", "http://127.0.0.1:" + running.gateway().port(),
-          "--jwt-secret", SECRET, "--level", agent, "--users", "12", "--messages", "300", "--rate", "300",
+          "--jwt-secret", SECRET, "--replies", replies, "--level", agent, "--users", "12", "--messages", "300", "--rate", "300",
           "--hostile", "2", "--reply-timeout", "10000", "--seed", "7", "--quiet", "--json", json.toString());
       assertThat(exit).as(out.toString()).isZero();
       JsonNode report = new ObjectMapper().readTree(json.toFile());

@@ -52,6 +52,36 @@ class ProbeExitTest {
   }
 
   @Test
+  void repliesOverEventsFromATargetWithoutThemIsExit2() throws Exception {
+    try (NaiveBot bot = NaiveBot.start(0, SECRET, NaiveBot.Fault.NONE)) {
+      Run r = probe("--target", "http://127.0.0.1:" + bot.port(), "--jwt-secret", SECRET, "--replies", "events",
+          "--users", "3", "--messages", "40", "--rate", "1000", "--quiet", "--reply-timeout", "1000");
+      assertThat(r.exit()).as(r.out()).isEqualTo(2);
+      assertThat(r.out()).contains("could not drive the target: the target answered 404 to GET /v1/events: it "
+          + "serves no event stream, so --replies events cannot read its replies (use --replies poll)");
+    }
+  }
+
+  @Test
+  void aTakenPlatformPortIsExit2AndLeavesNothingRunning() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      long clientsBefore = selectorThreads();
+      Run r = probe("--target", "http://127.0.0.1:1/webhooks/telegram", "--protocol", "telegram",
+          "--webhook-secret", "s3cret", "--platform-port", Integer.toString(taken.getLocalPort()), "--quiet");
+      assertThat(r.exit()).isEqualTo(2);
+      assertThat(selectorThreads()).as("no HTTP client was left running").isLessThanOrEqualTo(clientsBefore);
+      assertThat(r.err()).contains("cannot listen on --platform-port " + taken.getLocalPort(),
+          "Choose a free port with --platform-port");
+    }
+  }
+
+  /** Live selector threads of java.net.http clients (one per client that was built and not shut down). */
+  private static long selectorThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().contains("SelectorManager")).count();
+  }
+
+  @Test
   void badFlagsAreRefusedWithAMessage() {
     assertThat(probe("--target", "ftp://x", "--jwt-secret", SECRET).err()).contains("http:// or https://");
     assertThat(probe("--target", "http://127.0.0.1:1", "--jwt-secret", SECRET, "--level", "nope").exit())
@@ -61,5 +91,9 @@ class ProbeExitTest {
     assertThat(shortSecret.err()).contains("at least 32 bytes");
     assertThat(probe("--target", "http://127.0.0.1:1", "--protocol", "telegram", "--hostile", "2").err())
         .contains("--hostile applies to --protocol api");
+    assertThat(probe("--target", "http://127.0.0.1:1", "--jwt-secret", SECRET, "--replies", "push").err())
+        .contains("--replies must be poll or events");
+    assertThat(probe("--target", "http://127.0.0.1:1", "--protocol", "telegram", "--replies", "events").err())
+        .contains("--replies applies to --protocol api");
   }
 }
