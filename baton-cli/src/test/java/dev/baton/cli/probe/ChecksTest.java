@@ -67,7 +67,7 @@ class ChecksTest {
     Recorder record = new Recorder(0);
     for (Plan.Msg m : plan.messages) {
       record.delivered(new Delivery(m, m.seq(), m.seq() * 10 * MS, m.seq() * 10 * MS + MS, Answer.ACCEPTED, 200));
-      record.replied(new Seen(m.user(), "busy, try again", "reply", m.id(), m.seq() * 10 * MS + 5 * MS));
+      record.replied(new Seen(m.user(), "busy, try again", "", m.id(), m.seq() * 10 * MS + 5 * MS)); // no kind
     }
     assertThat(new Checks(plan, o, record).judge("", null, 5_000 * MS).patterns().get("deadlock").violations())
         .isZero();
