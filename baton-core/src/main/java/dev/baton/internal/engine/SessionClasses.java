@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /*
  * Overview
@@ -34,14 +35,18 @@ final class SessionClasses {
     Map<String, Integer> eff = cfg.effectiveClasses();
     names = List.copyOf(eff.keySet());
     weights = new int[names.size()];
-    for (int i = 0; i < names.size(); i++) {
-      weights[i] = eff.get(names.get(i));
-      index.put(names.get(i), i);
+    int i = 0;
+    for (Map.Entry<String, Integer> e : eff.entrySet()) {
+      weights[i] = e.getValue();
+      index.put(e.getKey(), i++);
     }
     claimed = !cfg.classClaim().isEmpty();
     rules = cfg.classRules();
     ruleClass = new int[rules.size()];
-    for (int i = 0; i < rules.size(); i++) ruleClass[i] = index.get(rules.get(i).sessionClass());
+    for (int r = 0; r < rules.size(); r++) {
+      // SessionsConfig checked that every rule names a configured class (or standard).
+      ruleClass[r] = Objects.requireNonNull(index.get(rules.get(r).sessionClass()), "rule class");
+    }
   }
 
   /** The class index of a session whose actor {@code first} makes: claim, then rules, then standard (0). */

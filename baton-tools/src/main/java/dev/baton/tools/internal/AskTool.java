@@ -82,7 +82,7 @@ final class AskTool implements Tool {
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof DeadlockException d) throw d;
-      if (c instanceof AskLoopException loop) throw new ToolException("loop", loop.getMessage()); // retrying loops again
+      if (c instanceof AskLoopException) throw new ToolException("loop", CallRunner.messageOf(c)); // a retry loops again
       if (c instanceof ToolException t) throw t;
       if (c instanceof IllegalArgumentException) throw new ToolException("unknown_peer", CallRunner.messageOf(c));
       throw new ToolException("ask_failed", "the ask to '" + to + "' failed", true);
