@@ -90,4 +90,23 @@ class SessionClassesEngineTest extends GatedEngineFixture {
       assertThat(order.subList(0, 4)).contains("std"); // and standard is not starved meanwhile
     }
   }
+
+  /** The queue-timeout sweep walks every class's line: a gold and a standard message waiting for a permit expire on time. */
+  @Test
+  void messagesWaitingForAPermitExpireOnTimeInEveryClass() throws Exception {
+    try (Baton baton = start(cfg)) {
+      baton.submit(api("w", "runner", "wait", ""));
+      agent.awaitEntered(1);
+      baton.submit(api("g1", "goldie", "hi", "gold"));
+      baton.submit(api("s1", "stan", "hi", ""));
+      clock.advance(java.time.Duration.ofMillis(cfg.queueTimeoutMs - 1));
+      assertThat(meters.counter("baton.messages.expired").count()).isZero();
+      clock.advance(java.time.Duration.ofMillis(1));
+      replies.await(2);
+      assertThat(replies.texts()).containsOnly(Engine.EXPIRED_TEXT);
+      assertThat(meters.counter("baton.messages.expired").count()).isEqualTo(2);
+      agent.open();
+      replies.await(3);
+    }
+  }
 }
