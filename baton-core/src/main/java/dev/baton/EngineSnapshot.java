@@ -15,6 +15,14 @@ public record EngineSnapshot(int runningTurns, long queuedMessages, List<Session
     sessions = List.copyOf(sessions);
   }
 
-  /** One session: how many of its messages wait, and how many of its turns run. */
-  public record SessionView(SessionKey session, int queued, int running) {}
+  /**
+   * One session: how many of its messages wait, how many of its turns run, and its class
+   * ({@code sessions.classes}).
+   */
+  public record SessionView(SessionKey session, int queued, int running, String sessionClass) {
+    /** A session of the default class. */
+    public SessionView(SessionKey session, int queued, int running) {
+      this(session, queued, running, dev.baton.config.SessionsConfig.DEFAULT_CLASS);
+    }
+  }
 }

@@ -28,6 +28,13 @@ public record InboundMessage(
     Instant sentAt,
     Map<String, String> routing) {
 
+  /**
+   * Routing key of the session class a verified token claims ({@code sessions.class_claim}). An adapter sets
+   * it only from a claim it verified, never from request fields; the engine reads it only from a session's
+   * first message (see {@code docs/concurrency.md}, Priorities).
+   */
+  public static final String ROUTE_CLASS = "baton.class";
+
   public InboundMessage {
     Objects.requireNonNull(channel, "channel");
     Objects.requireNonNull(messageId, "messageId");

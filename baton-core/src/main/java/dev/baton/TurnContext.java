@@ -14,11 +14,20 @@ import java.util.List;
  * @param traceId a trace id for logs and tracing
  * @param turnSeq a number unique to this turn within the process (used to name waiters and holders)
  * @param deadline when the turn's time runs out
+ * @param chain the chain of asks this turn continues (none for a turn of users' messages); the asks it makes
+ *     add hops to it
  */
-public record TurnContext(
-    SessionKey session, String user, List<String> messageIds, String traceId, long turnSeq, Instant deadline) {
+public record TurnContext(SessionKey session, String user, List<String> messageIds, String traceId, long turnSeq,
+    Instant deadline, AskChain chain) {
 
   public TurnContext {
     messageIds = List.copyOf(messageIds);
+    java.util.Objects.requireNonNull(chain, "chain");
+  }
+
+  /** A turn in no chain of asks. */
+  public TurnContext(
+      SessionKey session, String user, List<String> messageIds, String traceId, long turnSeq, Instant deadline) {
+    this(session, user, messageIds, traceId, turnSeq, deadline, AskChain.none());
   }
 }

@@ -36,7 +36,9 @@ final class RecordShape {
     List<Key> k = new ArrayList<>(comps.length);
     for (RecordComponent c : comps) {
       Doc doc = c.getAnnotation(Doc.class);
-      k.add(new Key(Names.snake(c.getName()), c, c.getGenericType(), doc == null ? "" : doc.value()));
+      YamlName name = c.getAnnotation(YamlName.class);
+      k.add(new Key(name == null ? Names.snake(c.getName()) : name.value(), c, c.getGenericType(),
+          doc == null ? "" : doc.value()));
     }
     this.keys = List.copyOf(k);
     try {

@@ -8,9 +8,25 @@ public record ToolsConfig(
     @Doc("How long tool-call results are kept for idempotency (ms).") long idempotencyRetentionMs,
     @Doc("Peers the `ask` tool may address: peer name → target session key (e.g. `support: api:u:bob`)."
         + " Agents name peers, never session keys (P1); an unknown name is refused.")
-    Map<String, String> askPeers) {
+    Map<String, String> askPeers,
+    @Doc("Most asks in one chain of agents asking agents (each asked turn's own asks continue its chain): the"
+        + " ask that would go past it fails (`loop`) and the chain is reported like a deadlock.") int askMaxHops,
+    @Doc("Window of the repeated-cycle check (ms): a chain that runs the same cycle of agents (A→B→C→A) a"
+        + " second time within it is an agent loop, found before the hop limit.") long loopWindowMs,
+    @Doc("What a repeated cycle of agents does: `fail_newest` (the ask that repeats it fails with `loop`) or"
+        + " `report_only` (reported, the ask goes on; the hop limit still ends the chain).") OnLoop onLoop) {
+
+  /** What a chain of asks that repeats a cycle of agents within {@code loop_window_ms} does. */
+  public enum OnLoop { FAIL_NEWEST, REPORT_ONLY }
+
+  public static final int DEFAULT_ASK_MAX_HOPS = 8;
+  public static final long DEFAULT_LOOP_WINDOW_MS = 60_000;
 
   public ToolsConfig {
+    java.util.Objects.requireNonNull(onLoop, "on_loop");
+    Checks.positive("ask_max_hops", askMaxHops);
+    if (askMaxHops > 1000) throw new IllegalArgumentException("ask_max_hops must be at most 1000, was " + askMaxHops);
+    Checks.positive("loop_window_ms", loopWindowMs);
     java.util.Objects.requireNonNull(workspaceRoot, "workspace_root");
     Checks.positive("idempotency_retention_ms", idempotencyRetentionMs);
     askPeers = Map.copyOf(java.util.Objects.requireNonNull(askPeers, "ask_peers"));
@@ -30,6 +46,17 @@ public record ToolsConfig(
   /** Without ask peers. */
   public ToolsConfig(String workspaceRoot, long idempotencyRetentionMs) {
     this(workspaceRoot, idempotencyRetentionMs, Map.of());
+  }
+
+  /** With these peers and the default loop limits. */
+  public ToolsConfig(String workspaceRoot, long idempotencyRetentionMs, Map<String, String> askPeers) {
+    this(workspaceRoot, idempotencyRetentionMs, askPeers, DEFAULT_ASK_MAX_HOPS, DEFAULT_LOOP_WINDOW_MS,
+        OnLoop.FAIL_NEWEST);
+  }
+
+  /** The same with these loop limits. */
+  public ToolsConfig withLoops(int maxHops, long windowMs, OnLoop policy) {
+    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, maxHops, windowMs, policy);
   }
 
   public static ToolsConfig defaults() {

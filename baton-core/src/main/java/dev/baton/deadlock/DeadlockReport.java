@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
  *
  * @param detectedAt when it was found (scheduler wall clock)
  * @param via {@code edge} when found as the closing edge was added, {@code sweep} when found by the periodic
- *     sweep
+ *     sweep; for an agent loop (a chain of asks, not a wait) {@code hop_limit} or {@code repeat}, and then
+ *     {@code cycle} is the chain's hops in order, the last one the ask that was refused
  * @param cycle the members in wait order: each waits for the next, the last for the first (at most
  *     {@link #MAX_MEMBERS}; {@code size} says how many there were)
  * @param size how many parties the deadlock has
@@ -21,6 +22,11 @@ import java.util.stream.Collectors;
  */
 public record DeadlockReport(
     Instant detectedAt, String via, List<Member> cycle, int size, String victim, String policy, Duration latency) {
+
+  /** {@code via} of an agent loop stopped at {@code tools.ask_max_hops}. */
+  public static final String VIA_HOP_LIMIT = "hop_limit";
+  /** {@code via} of an agent loop that repeated a cycle of agents within {@code tools.loop_window_ms}. */
+  public static final String VIA_REPEAT = "repeat";
 
   /** Members kept and logged; a larger cycle is cut (it would make a megabyte log line). */
   public static final int MAX_MEMBERS = 64;

@@ -80,7 +80,18 @@ public interface WaitGraph {
   /** Whether {@code party} waits now. */
   boolean isWaiting(Party party);
 
-  /** The most recent deadlocks that were broken, oldest first (at most 100). */
+  /**
+   * Records an agent loop (a chain of asks past {@code tools.ask_max_hops}, or one repeating a cycle of agents
+   * within {@code tools.loop_window_ms}) like a deadlock: in {@link #recentDeadlocks}, counted ({@code
+   * baton.loops.broken{via}}, or {@code baton.loops.reported} when {@code broken} is false) and logged with the
+   * whole chain. The caller has failed (or, report-only, let through) the ask; this only reports. Does not block.
+   *
+   * @param report via {@link DeadlockReport#VIA_HOP_LIMIT} or {@link DeadlockReport#VIA_REPEAT}; its cycle
+   *     is the chain's hops in order
+   */
+  void reportLoop(DeadlockReport report, boolean broken);
+
+  /** The most recent deadlocks that were broken, and agent loops, oldest first (at most 100). */
   List<DeadlockReport> recentDeadlocks();
 
   /** Every wait (at most 1,000, oldest first), every running call and the recent deadlocks. */

@@ -110,7 +110,7 @@ class ConfigLoaderTest {
   void unknownKeyFarFromAnyListsTheAllowedKeys() {
     List<ConfigError> errors = errorsOf("sessions:\n  flavour: vanilla\n");
     assertThat(errors).containsExactly(new ConfigError(FILE, 2, 3,
-        "unknown key `flavour` in `sessions`; allowed keys are `isolation`, `storage`, `id_source`, `max_live_per_user`."));
+        "unknown key `flavour` in `sessions`; allowed keys are `isolation`, `storage`, `id_source`, `max_live_per_user`, `classes`, `class_claim`, `class_rules`."));
   }
 
   @Test

@@ -183,6 +183,7 @@ class LimitsAndOpsTest {
     assertThat(sessions.path("running_turns").asInt()).isEqualTo(1);
     assertThat(sessions.path("sessions").get(0).path("session").asText()).isEqualTo("api:u:alice");
     assertThat(sessions.path("sessions").get(0).path("queued").asInt()).isEqualTo(2);
+    assertThat(sessions.path("sessions").get(0).path("class").asText()).isEqualTo("standard");
     h.post("/v1/messages", alice, "{\"id\":\"m\",\"text\":\"t\"}");
     h.post("/v1/messages", alice, "{\"id\":\"m\",\"text\":\"t\"}");
     var dedup = new ObjectMapper().readTree(h.get("/v1/admin/dedup", admin).body());

@@ -60,6 +60,8 @@ class AskThroughEngineTest {
   /** Alice and Bob; {@code barriers}: session -> the barrier its asking turn meets before it asks. */
   /** agent.concurrency.max_concurrent_total of the next start(). */
   private int maxConcurrentTotal = 50;
+  /** tools.ask_max_hops of the next start(). */
+  private int maxHops = ToolsConfig.DEFAULT_ASK_MAX_HOPS;
 
   private void start(OnQuestion onQuestion, Map<String, CyclicBarrier> barriers) {
     start(onQuestion, barriers, Map.of("alice", "api:u:alice", "bob", "api:u:bob"));
@@ -67,7 +69,8 @@ class AskThroughEngineTest {
 
   private void start(OnQuestion onQuestion, Map<String, CyclicBarrier> barriers, Map<String, String> peers) {
     BatonConfig base = BatonConfig.defaults();
-    BatonConfig cfg = base.withTools(new ToolsConfig(dir.toString(), 3_600_000, peers)).withAgent(base.agent()
+    BatonConfig cfg = base.withTools(new ToolsConfig(dir.toString(), 3_600_000, peers)
+        .withLoops(maxHops, ToolsConfig.DEFAULT_LOOP_WINDOW_MS, ToolsConfig.OnLoop.FAIL_NEWEST)).withAgent(base.agent()
         .withConcurrency(new ConcurrencyConfig(1, maxConcurrentTotal, 100, 30_000,
             ConcurrencyConfig.OverflowAction.RETURN_BUSY_MESSAGE, "busy", ConcurrencyConfig.QueueMode.FOLLOWUP, 0)));
     // The ask tool's own timer (timeout_ms = 1000) is announced so a test advances time only once it exists.
@@ -162,6 +165,23 @@ class AskThroughEngineTest {
     assertThat(pong.outboxSeq()).isEqualTo(2);
     assertThat(channel).isEmpty();
     until("no waits left", () -> graph.waitCount() == 0);
+  }
+
+  /** The asked turn's own ask continues the chain: past tools.ask_max_hops the tool says `loop`, nothing sent. */
+  @Test
+  void anAskPastTheHopLimitIsALoopForTheAskingAgent() throws Exception {
+    maxHops = 1;
+    start((turn, q) -> {
+      if (!turn.context().session().value().equals("api:u:bob")) return "carol never asked";
+      ToolResult r = turn.tools().call(ToolCall.of("ask", "{\"to\":\"carol\",\"question\":\"q:deeper\"}"));
+      return r instanceof ToolResult.Failed f ? f.code() + ": " + f.message() : "asked carol";
+    }, Map.of(), Map.of("alice", "api:u:alice", "bob", "api:u:bob", "carol", "api:u:carol"));
+    send("alice", "m1", "ask bob");
+    assertThat(next().text()).isEqualTo("got loop: ask refused as an agent loop: the chain has 2 asks and"
+        + " tools.ask_max_hops is 1; chain alice -> bob -> carol");
+    assertThat(graph.recentDeadlocks()).singleElement().satisfies(d -> assertThat(d.via()).isEqualTo("hop_limit"));
+    send("carol", "m2", "ping");
+    assertThat(next().outboxSeq()).as("carol got no question").isEqualTo(1);
   }
 
   @Test

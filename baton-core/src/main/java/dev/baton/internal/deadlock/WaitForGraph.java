@@ -94,6 +94,9 @@ public final class WaitForGraph implements WaitGraph.Owned {
   private final Counter viaEdge;
   private final Counter viaSweep;
   private final Timer detectionLatency;
+  private final Counter loopsAtHopLimit;
+  private final Counter loopsRepeated;
+  private final Counter loopsReportedOnly;
 
   public WaitForGraph(DeadlockDetectionConfig config, Scheduler scheduler, MeterRegistry meters) {
     this.enabled = config.enabled();
@@ -103,6 +106,9 @@ public final class WaitForGraph implements WaitGraph.Owned {
     this.viaEdge = meters.counter("baton.deadlocks.detected", "via", "edge");
     this.viaSweep = meters.counter("baton.deadlocks.detected", "via", "sweep");
     this.watchdog = new StuckCallWatchdog(scheduler, meters);
+    this.loopsAtHopLimit = meters.counter("baton.loops.broken", "via", DeadlockReport.VIA_HOP_LIMIT);
+    this.loopsRepeated = meters.counter("baton.loops.broken", "via", DeadlockReport.VIA_REPEAT);
+    this.loopsReportedOnly = meters.counter("baton.loops.reported", "via", DeadlockReport.VIA_REPEAT);
     this.detectionLatency = Timer.builder("baton.deadlock.detection.latency")
         .description("From the edge that closed a cycle to its detection")
         .register(meters);
@@ -243,6 +249,21 @@ public final class WaitForGraph implements WaitGraph.Owned {
     } finally {
       lock.unlock();
     }
+  }
+
+  @Override
+  public void reportLoop(DeadlockReport report, boolean broken) {
+    lock.lock();
+    try {
+      recent.addLast(report);
+      if (recent.size() > RECENT_LIMIT) recent.removeFirst();
+    } finally {
+      lock.unlock();
+    }
+    if (!broken) loopsReportedOnly.increment();
+    else (report.via().equals(DeadlockReport.VIA_HOP_LIMIT) ? loopsAtHopLimit : loopsRepeated).increment();
+    log.warn("agent loop detected via {}: {}; {} {} by {}", report.via(), report.describe(),
+        broken ? "failed" : "reported only, not failed:", report.victim(), report.policy());
   }
 
   @Override

@@ -86,6 +86,8 @@ public final class Engine implements Baton {
   /** P11: max_queued_total and sessions.max_live_per_user (the per-session cap is the actor's). */
   final Bounds bounds;
   final FairDispatcher dispatcher;
+  /** sessions.classes: which class a new session is, and the weights the dispatcher serves them by. */
+  final SessionClasses classes;
   /** What becomes of a message its session did not queue: the one place overflow_action is read. */
   final OverflowPolicy overflow;
   final ConcurrentHashMap<SessionKey, SessionActor> actors = new ConcurrentHashMap<>();
@@ -116,8 +118,10 @@ public final class Engine implements Baton {
     this.store = s.store().orElseGet(() -> openStore(config, scheduler));
     try {
       this.ownership = config.cluster().enabled() ? leased(s) : new LocalOwnership();
+      this.classes = new SessionClasses(config.sessions());
       this.dispatcher = new FairDispatcher(ownership.startingPermits(concurrency.maxConcurrentTotal()),
-          this::startTurn, scheduler, ownership::starved);
+          classes.weights(), this::startTurn, scheduler, ownership::starved);
+      metrics.classes(s.meters(), classes.names(), dispatcher::waiting);
       this.overflow = new OverflowPolicy(this);
       this.asks = s.asks().map(w -> w.router().bind(this, w.graph())).orElse(AskListener.NONE);
     } catch (RuntimeException e) { // no leases for cluster mode, a router bound elsewhere: the store we opened
@@ -283,7 +287,7 @@ public final class Engine implements Baton {
     if (a != null) return a;
     Bounds.Owner owner = Bounds.Owner.of(p.entry.message());
     if (!bounds.charge(owner, source == SessionActor.Source.FRESH)) return null;
-    SessionActor fresh = new SessionActor(session, this, owner);
+    SessionActor fresh = new SessionActor(session, this, owner, classes.of(p.entry.message()));
     SessionActor prev = actors.putIfAbsent(session, fresh);
     if (prev == null) return fresh;
     bounds.uncharge(owner);
@@ -424,9 +428,10 @@ public final class Engine implements Baton {
 
   // ------------------------------------------------------------------ turns
 
-  private boolean startTurn(SessionActor a) {
+  private boolean startTurn(SessionActor a, int cls) {
     TurnRun run = a.claim();
     if (run == null) return false;
+    metrics.grants[cls].increment();
     metrics.running.incrementAndGet();
     run.start();
     return true;
@@ -444,7 +449,8 @@ public final class Engine implements Baton {
     List<EngineSnapshot.SessionView> views = new ArrayList<>();
     for (SessionActor a : actors.values()) {
       SessionActor.Load v = a.load();
-      if (!v.idle()) views.add(new EngineSnapshot.SessionView(a.key, v.queued(), v.running()));
+      if (!v.idle()) views.add(new EngineSnapshot.SessionView(a.key, v.queued(), v.running(),
+          classes.name(a.sessionClass)));
     }
     views.sort(Comparator.comparingInt((EngineSnapshot.SessionView v) -> -(v.queued() + v.running()))
         .thenComparing(EngineSnapshot.SessionView::session));

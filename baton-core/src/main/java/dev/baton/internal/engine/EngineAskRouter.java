@@ -1,12 +1,16 @@
 package dev.baton.internal.engine;
 
 import dev.baton.Admission;
+import dev.baton.AskChain;
+import dev.baton.AskLoopException;
 import dev.baton.DeadlockException;
 import dev.baton.InboundMessage;
 import dev.baton.OrderKey;
 import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.TurnContext;
+import dev.baton.config.ToolsConfig;
+import dev.baton.deadlock.DeadlockReport;
 import dev.baton.deadlock.Party;
 import dev.baton.deadlock.WaitGraph;
 import dev.baton.spi.tool.AskRouter;
@@ -14,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.time.Instant;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -53,8 +59,14 @@ public final class EngineAskRouter implements AskRouter, AskListener {
 
   /** The channel of questions and of their answers. */
   public static final String CHANNEL = "ask";
+  /** Routing of a question: its chain's id, sessions ({@code \n}-separated) and hop send times (epoch ms). */
+  static final String ROUTE_CHAIN = "ask.chain";
+  static final String ROUTE_PATH = "ask.path";
+  static final String ROUTE_SENT = "ask.sent";
 
   private final Map<String, SessionKey> peers;
+  /** Peer name by session, for loop messages to agents (which know peer names, not session keys). */
+  private final Map<SessionKey, String> names;
   private volatile @Nullable WaitGraph graph;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final ConcurrentHashMap<SessionKey, AskPeer> sessions = new ConcurrentHashMap<>();
@@ -73,6 +85,9 @@ public final class EngineAskRouter implements AskRouter, AskListener {
     Map<String, SessionKey> m = new java.util.HashMap<>();
     peers.forEach((name, key) -> m.put(name, new SessionKey(key)));
     this.peers = Map.copyOf(m);
+    Map<SessionKey, String> n = new java.util.HashMap<>();
+    new TreeSet<>(peers.keySet()).forEach(name -> n.putIfAbsent(this.peers.get(name), name));
+    this.names = Map.copyOf(n);
   }
 
   /** How an engine is wired to a router: the router and the wait-for graph its questions' edges go to. */
@@ -121,6 +136,17 @@ public final class EngineAskRouter implements AskRouter, AskListener {
     if (to.equals(from.session())) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("'" + target + "' is this conversation"));
     }
+    AskChain chain = from.chain().then(instance + "-" + askId, from.session(), to, e.scheduler.now());
+    ToolsConfig tc = e.config.tools();
+    Optional<AskLoops.Found> loop = AskLoops.check(chain, tc.askMaxHops(), tc.loopWindowMs());
+    if (loop.isPresent()) {
+      AskLoops.Found f = loop.get();
+      boolean fail = f.via().equals(DeadlockReport.VIA_HOP_LIMIT) || tc.onLoop() == ToolsConfig.OnLoop.FAIL_NEWEST;
+      String policy = f.via().equals(DeadlockReport.VIA_HOP_LIMIT) ? "ask_max_hops"
+          : tc.onLoop().name().toLowerCase(java.util.Locale.ROOT);
+      Objects.requireNonNull(graph).reportLoop(AskLoops.report(chain, f, askId, policy, names), fail);
+      if (fail) return CompletableFuture.failedFuture(new AskLoopException(AskLoops.describeForAgent(chain, f, names)));
+    }
     String messageId = instance + "-" + askId;
     AskPeer.Question q = new AskPeer.Question(askId, messageId, from.session(), target, to);
     questions.put(messageId, q);
@@ -128,7 +154,7 @@ public final class EngineAskRouter implements AskRouter, AskListener {
     withPeer(to, p -> p.queue(q));
     if (q.reply.isDone()) return q.reply; // broken as a deadlock victim at once
     InboundMessage m = new InboundMessage(CHANNEL, messageId, from.user(), from.session().value(),
-        OrderKey.none(), question, e.scheduler.now(), Map.of("ask.id", askId, "ask.from", from.session().value()));
+        OrderKey.none(), question, e.scheduler.now(), routing(askId, from.session(), chain));
     switch (e.submitTo(m, to)) {
       case Admission.Accepted a -> { }
       case Admission.Duplicate d -> q.reply.completeExceptionally(new IllegalStateException("duplicate question"));
@@ -137,6 +163,48 @@ public final class EngineAskRouter implements AskRouter, AskListener {
           q.reply.completeExceptionally(new IllegalStateException("'" + target + "' refused: " + r.reason()));
     }
     return q.reply;
+  }
+
+  private static Map<String, String> routing(String askId, SessionKey from, AskChain chain) {
+    StringBuilder path = new StringBuilder();
+    StringBuilder sent = new StringBuilder();
+    for (SessionKey k : chain.path()) path.append(path.isEmpty() ? "" : "\n").append(k.value());
+    for (Instant t : chain.sentAt()) sent.append(sent.isEmpty() ? "" : ",").append(t.toEpochMilli());
+    return Map.of("ask.id", askId, "ask.from", from.value(), ROUTE_CHAIN, chain.id(), ROUTE_PATH, path.toString(),
+        ROUTE_SENT, sent.toString());
+  }
+
+  /**
+   * The chain a turn of these messages continues: of its questions (channel {@code ask}), the one with the
+   * most hops (a batch of several questions cannot shorten a chain); none for users' messages. Only the engine
+   * writes channel {@code ask}, so the routing is its own; a question without a readable chain (journaled by
+   * an older version) starts none.
+   */
+  static AskChain chainOf(List<QueuedMessage> batch) {
+    AskChain best = AskChain.none();
+    for (QueuedMessage p : batch) {
+      InboundMessage m = p.entry.message();
+      if (!m.channel().equals(CHANNEL)) continue;
+      AskChain c = parse(m.routing());
+      if (c.hops() > best.hops()) best = c;
+    }
+    return best;
+  }
+
+  private static AskChain parse(Map<String, String> r) {
+    String id = r.get(ROUTE_CHAIN);
+    String path = r.get(ROUTE_PATH);
+    String sent = r.get(ROUTE_SENT);
+    if (id == null || path == null || sent == null || path.isEmpty()) return AskChain.none();
+    try {
+      List<SessionKey> keys = new ArrayList<>();
+      for (String k : path.split("\n", -1)) keys.add(new SessionKey(k));
+      List<Instant> times = new ArrayList<>();
+      for (String t : sent.split(",", -1)) times.add(Instant.ofEpochMilli(Long.parseLong(t)));
+      return new AskChain(id, keys, times);
+    } catch (RuntimeException bad) {
+      return AskChain.none();
+    }
   }
 
   /** Called on the turn's thread before the agent runs. Never throws. */

@@ -28,6 +28,8 @@ final class EngineMetrics {
   /** Messages held in reorder buffers or waiting in mailboxes; the counter of max_queued_total (Bounds). */
   final AtomicLong queued;
   final AtomicInteger running = new AtomicInteger();
+  /** Per session class: turns started (global permits granted), {@code baton.dispatch.grants{class}}. */
+  Counter[] grants = new Counter[0];
 
   EngineMetrics(MeterRegistry r, AtomicLong queued) {
     this.queued = queued;
@@ -53,5 +55,17 @@ final class EngineMetrics {
         .description("Messages waiting in mailboxes and reorder buffers").register(r);
     Gauge.builder("baton.turns.running", running, AtomicInteger::get)
         .description("Turns running now").register(r);
+  }
+
+  /** The per-class meters: grants counted, tickets waiting for a permit (gauge). */
+  void classes(MeterRegistry r, java.util.List<String> names, java.util.function.IntToLongFunction waiting) {
+    grants = new Counter[names.size()];
+    for (int i = 0; i < names.size(); i++) {
+      int cls = i;
+      grants[i] = Counter.builder("baton.dispatch.grants").tag("class", names.get(i))
+          .description("Global permits granted to turns of the session class").register(r);
+      Gauge.builder("baton.dispatch.waiting", () -> waiting.applyAsLong(cls)).tag("class", names.get(i))
+          .description("Sessions of the class in line for a global permit").register(r);
+    }
   }
 }

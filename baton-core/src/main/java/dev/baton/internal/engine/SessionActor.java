@@ -59,6 +59,8 @@ final class SessionActor {
   /** The sender this live session is charged to (Bounds); null: charged to nobody (test harnesses). */
   private final Bounds.@Nullable Owner owner;
   final Engine engine;
+  /** The session class (index into the engine's SessionClasses), fixed at the actor's first message. */
+  final int sessionClass;
   private final ConcurrencyConfig conc;
   // ---- guarded by this ----
   private final ArrayDeque<QueuedMessage> queue = new ArrayDeque<>(4);
@@ -80,13 +82,17 @@ final class SessionActor {
   }
 
   SessionActor(SessionKey key, Engine engine) {
-    this(key, engine, null);
+    this(key, engine, null, 0);
   }
 
-  /** An actor charged to {@code owner}; the caller has charged it and uncharges it if it is not installed. */
-  SessionActor(SessionKey key, Engine engine, Bounds.@Nullable Owner owner) {
+  /**
+   * An actor of class {@code sessionClass} charged to {@code owner}; the caller has charged it and uncharges it
+   * if it is not installed.
+   */
+  SessionActor(SessionKey key, Engine engine, Bounds.@Nullable Owner owner, int sessionClass) {
     this.key = key;
     this.owner = owner;
+    this.sessionClass = sessionClass;
     this.engine = engine;
     this.conc = engine.concurrency;
   }
@@ -248,7 +254,7 @@ final class SessionActor {
     };
     while (runs.size() + tickets < conc.maxConcurrentPerSession() && batches > tickets) {
       tickets++;
-      engine.dispatcher.offer(this, oldestDueLocked());
+      engine.dispatcher.offer(this, sessionClass, oldestDueLocked());
     }
   }
 

@@ -200,7 +200,8 @@ final class TurnRun {
     for (QueuedMessage p : first) ids.add(p.messageId());
     long turnSeq = engine.turnSeqs.incrementAndGet();
     TurnContext ctx = new TurnContext(actor.key, last.entry.message().sender(), ids, traceId(),
-        turnSeq, engine.scheduler.now().plusMillis(engine.config.agent().turnTimeoutMs()));
+        turnSeq, engine.scheduler.now().plusMillis(engine.config.agent().turnTimeoutMs()),
+        EngineAskRouter.chainOf(first));
     Cancellable timer = engine.scheduler.schedule(
         Duration.ofMillis(engine.config.agent().turnTimeoutMs()), this::timeout);
     boolean requeue = false;

@@ -31,6 +31,8 @@ final class Cfg {
   IdSource idSource = IdSource.USER_ID;
   int maxQueuedTotal = ConcurrencyConfig.DEFAULT_MAX_QUEUED_TOTAL;
   int maxLivePerUser = SessionsConfig.DEFAULT_MAX_LIVE_PER_USER;
+  /** Applied last (keys this builder has no field for: session classes, loop limits). */
+  java.util.function.UnaryOperator<BatonConfig> then = c -> c;
 
   BatonConfig build() {
     BatonConfig d = BatonConfig.defaults();
@@ -38,10 +40,10 @@ final class Cfg {
         .withConcurrency(new ConcurrencyConfig(maxPerSession, maxTotal, maxQueue, queueTimeoutMs, overflow, busy,
             mode, debounceMs, maxQueuedTotal))
         .withTurnTimeoutMs(turnTimeoutMs);
-    return d.withAgent(a)
+    return then.apply(d.withAgent(a)
         .withDedup(new DedupConfig(windowMs, maxEntries, bucketMs, maxEntriesPerSender))
         .withOrdering(new OrderingConfig(gapMs, holdMs, late))
         .withSessions(new SessionsConfig(SessionsConfig.Isolation.STRICT, SessionsConfig.Storage.PER_SESSION,
-            idSource, maxLivePerUser));
+            idSource, maxLivePerUser)));
   }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class FairDispatcherCapacityTest {
 
   private final AtomicInteger started = new AtomicInteger();
-  private final FairDispatcher d = new FairDispatcher(0, s -> {
+  private final FairDispatcher d = new FairDispatcher(0, (s, cls) -> {
     started.incrementAndGet();
     return true;
   }, new ManualScheduler());

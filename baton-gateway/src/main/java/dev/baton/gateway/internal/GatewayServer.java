@@ -50,7 +50,7 @@ public final class GatewayServer {
     ErrorMapping.register(routing);
     new OpsRoutes(config.admin(), engine, store, meters, ingress, views, limits).register(routing);
     if (channels.api().enabled()) {
-      new MessageApi(new JwtVerifier(channels.api().jwt(), scheduler), ingress, replies.polls(), replies.inbox(),
+      new MessageApi(new JwtVerifier(channels.api().jwt(), config.sessions().classClaim(), scheduler), ingress, replies.polls(), replies.inbox(),
           replies.events(), engine, config.sessions().idSource(), scheduler, limits, channels.api()).register(routing);
     }
     if (channels.telegram().enabled()) {

@@ -50,6 +50,8 @@ final class JwtVerifier {
   private final Scheduler scheduler;
   private final long skewSeconds;
   private final String chatsClaim;
+  /** sessions.class_claim: the claim naming the session class; empty: none is read. */
+  private final String classClaim;
   /** Tokens whose signature and claims were verified: a client reuses its token for many requests. */
   private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
   static final int CACHE_LIMIT = 10_000;
@@ -60,18 +62,31 @@ final class JwtVerifier {
   static final int MAX_CHATS = 1000;
 
   /**
-   * An authenticated API user: the token's {@code sub} and the chats its chats claim grants.
+   * An authenticated API user: the token's {@code sub}, the chats its chats claim grants and the session
+   * class its class claim names.
    *
    * @param user the {@code sub}
    * @param chats the chat ids the token makes the user a member of (may be empty)
+   * @param sessionClass the class claim's value as the token has it (empty: no class claim configured, or the
+   *     token has none, or it is not a short text); whether it names a class is the engine's business
    */
-  public record Principal(String user, Set<String> chats) {
+  public record Principal(String user, Set<String> chats, String sessionClass) {
     public Principal {
       chats = Set.copyOf(chats);
+    }
+
+    public Principal(String user, Set<String> chats) {
+      this(user, chats, "");
     }
   }
 
   public JwtVerifier(JwtConfig cfg, Scheduler scheduler) {
+    this(cfg, "", scheduler);
+  }
+
+  /** @param classClaim {@code sessions.class_claim}; empty: no class is read from tokens */
+  public JwtVerifier(JwtConfig cfg, String classClaim, Scheduler scheduler) {
+    this.classClaim = classClaim;
     this.scheduler = scheduler;
     this.skewSeconds = cfg.clockSkewSeconds();
     this.chatsClaim = cfg.chatsClaim();
@@ -138,7 +153,7 @@ final class JwtVerifier {
       if (sub == null || sub.isBlank() || sub.length() > 256 || !JsonFields.wellFormed(sub)) {
         throw HttpError.unauthorized("token has no usable sub");
       }
-      Principal principal = new Principal(sub, chats(claims));
+      Principal principal = new Principal(sub, chats(claims), sessionClass(claims));
       if (verified.size() >= CACHE_LIMIT) verified.clear();
       Date nbf = claims.getNotBeforeTime();
       verified.put(token, new Verified(principal, claims.getExpirationTime().toInstant(),
@@ -150,6 +165,16 @@ final class JwtVerifier {
         | RuntimeException e) {
       throw HttpError.unauthorized("invalid, expired or badly signed token");
     }
+  }
+
+  /**
+   * The class claim's value; anything but a short text is no class (empty), never a refusal: a token a user
+   * obtained legitimately must not fail because of how an identity provider spells a tier.
+   */
+  private String sessionClass(JWTClaimsSet claims) {
+    if (classClaim.isEmpty()) return "";
+    Object v = claims.getClaim(classClaim);
+    return v instanceof String s && !s.isEmpty() && s.length() <= 64 && JsonFields.wellFormed(s) ? s : "";
   }
 
   private Set<String> chats(JWTClaimsSet claims) {

@@ -74,7 +74,7 @@ final class MessageApi {
   void post(ServerRequest req, ServerResponse res) {
     JwtVerifier.Principal who = jwt.principalOf(HelidonIo.header(req, HeaderNames.AUTHORIZATION).orElse(null));
     byte[] body = limits.read(req);
-    InboundMessage m = ApiMessageParser.parse(body, who.user(), scheduler.now());
+    InboundMessage m = withClass(ApiMessageParser.parse(body, who.user(), scheduler.now()), who);
     requireMember(who, m.chat(), "field");
     Admission a = ingress.submit(m);
     ObjectNode out = JsonFields.newObject();
@@ -97,6 +97,17 @@ final class MessageApi {
       }
     };
     HelidonIo.json(res, status, out);
+  }
+
+  /**
+   * The verified class claim goes to the engine in the message's routing (the one place it reads a session's
+   * class from); nothing of the body can put it there, since the parser builds routing itself.
+   */
+  static InboundMessage withClass(InboundMessage m, JwtVerifier.Principal who) {
+    if (who.sessionClass().isEmpty()) return m;
+    java.util.Map<String, String> r = new java.util.HashMap<>(m.routing());
+    r.put(InboundMessage.ROUTE_CLASS, who.sessionClass());
+    return m.withRouting(r);
   }
 
   void replies(ServerRequest req, ServerResponse res) {

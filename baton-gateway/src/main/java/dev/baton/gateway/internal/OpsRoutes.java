@@ -108,7 +108,8 @@ final class OpsRoutes {
         .put("queued_messages", snap.queuedMessages());
     ArrayNode list = out.putArray("sessions");
     for (EngineSnapshot.SessionView s : snap.sessions()) {
-      list.addObject().put("session", s.session().value()).put("queued", s.queued()).put("running", s.running());
+      list.addObject().put("session", s.session().value()).put("queued", s.queued()).put("running", s.running())
+          .put("class", s.sessionClass());
     }
     HelidonIo.json(res, 200, out);
   }

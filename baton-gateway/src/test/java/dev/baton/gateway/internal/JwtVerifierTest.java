@@ -168,4 +168,47 @@ class JwtVerifierTest {
           .satisfies(e -> assertThat(((HttpError) e).status()).isEqualTo(401));
     }
   }
+
+  /**
+   * sessions.class_claim: the claim's text reaches the engine in the message's routing; a claim of another
+   * type is no class, never a 401; and no request body can put a class in routing (the parser builds it).
+   */
+  @Test
+  void theClassClaimReachesRoutingAndNothingElseDoes() throws Exception {
+    String secret = "0123456789abcdef0123456789abcdef";
+    JwtVerifier v = new JwtVerifier(JwtConfig.hs256(secret), "tier", clock);
+    MACSigner signer = new MACSigner(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    java.util.function.Function<Object, String> withTier = tier -> {
+      try {
+        JWTClaimsSet.Builder b = new JWTClaimsSet.Builder().subject("bob")
+            .expirationTime(Date.from(clock.now().plus(Duration.ofHours(1))));
+        if (tier != null) b.claim("tier", tier);
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), b.build());
+        jwt.sign(signer);
+        return "Bearer " + jwt.serialize();
+      } catch (JOSEException e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    JwtVerifier.Principal gold = v.principalOf(withTier.apply("gold"));
+    assertThat(gold.sessionClass()).isEqualTo("gold");
+    for (Object odd : new Object[] {7, java.util.List.of("gold"), "", "x".repeat(65)}) {
+      assertThat(v.principalOf(withTier.apply(odd)).sessionClass()).as(String.valueOf(odd)).isEmpty();
+    }
+    assertThat(v.principalOf(withTier.apply(null)).sessionClass()).isEmpty();
+    assertThat(new JwtVerifier(JwtConfig.hs256(secret), clock).principalOf(withTier.apply("gold")).sessionClass())
+        .as("no class_claim configured").isEmpty();
+
+    byte[] lying = "{\"id\":\"m1\",\"text\":\"hi\",\"routing\":{\"baton.class\":\"gold\"}}"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    dev.baton.InboundMessage parsed;
+    try {
+      parsed = ApiMessageParser.parse(lying, "bob", clock.now());
+    } catch (HttpError refused) {
+      return; // a body with fields the API does not know is refused outright: nothing reaches routing either
+    }
+    JwtVerifier.Principal noClaim = v.principalOf(withTier.apply(null));
+    assertThat(MessageApi.withClass(parsed, noClaim).routing()).doesNotContainKey(dev.baton.InboundMessage.ROUTE_CLASS);
+    assertThat(MessageApi.withClass(parsed, gold).routing()).containsEntry(dev.baton.InboundMessage.ROUTE_CLASS, "gold");
+  }
 }

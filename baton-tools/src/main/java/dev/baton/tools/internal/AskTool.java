@@ -1,6 +1,7 @@
 package dev.baton.tools.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.AskLoopException;
 import dev.baton.DeadlockException;
 import dev.baton.deadlock.Need;
 import dev.baton.deadlock.Party;
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code ask}: a question to another session's agent, answered with its reply, within a timeout (P4). The
  * asking call waits for the question {@code ask#<id>} in the wait-for graph; the {@link AskRouter} (the
  * engine) reports the question's own waits, so A asks B while B asks A is one cycle (P8). A victim gets
- * {@code deadlock}, a timeout {@code timeout}; neither is recorded, so the agent may ask again.
+ * {@code deadlock}, a timeout {@code timeout}; neither is recorded, so the agent may ask again. An ask the
+ * engine refuses as an agent loop (tools.ask_max_hops, or a repeated cycle) is {@code loop}, not retryable.
  */
 final class AskTool implements Tool {
   private static final AtomicLong IDS = new AtomicLong();
@@ -80,6 +82,7 @@ final class AskTool implements Tool {
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof DeadlockException d) throw d;
+      if (c instanceof AskLoopException) throw new ToolException("loop", CallRunner.messageOf(c)); // a retry loops again
       if (c instanceof ToolException t) throw t;
       if (c instanceof IllegalArgumentException) throw new ToolException("unknown_peer", CallRunner.messageOf(c));
       throw new ToolException("ask_failed", "the ask to '" + to + "' failed", true);
