@@ -86,6 +86,8 @@ public final class Engine implements Baton {
   /** P11: max_queued_total and sessions.max_live_per_user (the per-session cap is the actor's). */
   final Bounds bounds;
   final FairDispatcher dispatcher;
+  /** agent.rate_limits: the per-user token buckets and daily token budgets (a limit that is off answers yes). */
+  final FlowControl flow;
   /** What becomes of a message its session did not queue: the one place overflow_action is read. */
   final OverflowPolicy overflow;
   final ConcurrentHashMap<SessionKey, SessionActor> actors = new ConcurrentHashMap<>();
@@ -110,6 +112,7 @@ public final class Engine implements Baton {
     this.stopCommands = java.util.Set.copyOf(s.config().agent().stopCommands());
     this.bounds = new Bounds(concurrency.maxQueuedTotal(), config.sessions().maxLivePerUser(), s.meters());
     this.metrics = new EngineMetrics(s.meters(), bounds.queued);
+    this.flow = new FlowControl(config.agent().rateLimits(), scheduler, s.meters());
     this.queueTimeoutNanos = concurrency.queueTimeoutMs() * 1_000_000L;
     this.agent = s.agent().orElseGet(() -> loadAgent(config));
     this.ownsStore = s.store().isEmpty();
@@ -248,8 +251,19 @@ public final class Engine implements Baton {
       }
       case IngestResult.Inserted x -> { }
     }
-    return ownership.admitFresh(entry,
-        () -> admit(new QueuedMessage(entry, scheduler.nanoTime()), SessionActor.Source.FRESH));
+    // The per-user rate (agent.rate_limits.per_user) after the dedup insert, so a redelivery is a Duplicate
+    // and costs no token; and under the session's ownership, so a key released here was never seen by a poll.
+    return ownership.admitFresh(entry, () -> flow.admits(message)
+        ? admit(new QueuedMessage(entry, scheduler.nanoTime()), SessionActor.Source.FRESH)
+        : rateLimited(key));
+  }
+
+  /** A fresh message beyond its sender's rate: the key is given back, nothing else stored, Busy. */
+  private Admission rateLimited(DedupKey key) {
+    store.release(key);
+    released(key);
+    log.debug("message refused: sender over agent.rate_limits.per_user"); // a flood must not flood the log
+    return refused(key, flow.refusedRate, flow.busyMessage);
   }
 
   /** Cluster mode: journaled messages this node took (another node accepted them, or their owner died). */
