@@ -232,14 +232,4 @@ final class ToolGate {
       lock.unlock();
     }
   }
-
-  /** Calls inside and waiting now (tests, snapshots). */
-  int[] load() {
-    lock.lock();
-    try {
-      return new int[] {inside.size(), queue.size()};
-    } finally {
-      lock.unlock();
-    }
-  }
 }
