@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *   The engine (DESIGN §1 steps 2-6 and 8; docs/architecture.md has the picture). submit(): session key from
  *   the authenticated sender (step 2), dedup key, store.ingest = dedup + journal in one step (step 3), then
  *   the session's ownership decides where it is admitted (SessionOwnership: this node always, or under the
- *   session's lease in a cluster) and its actor takes it (SessionActor: reorder buffer, mailbox, admission;
+ *   session's lease in a cluster), the sender's rate is taken (FlowControl, agent.rate_limits) and its actor
+ *   takes it (SessionActor: reorder buffer, mailbox, admission;
  *   steps 4-5); what the actor does not queue is the OverflowPolicy's. Turns are handed global permits by
  *   the FairDispatcher and run as TurnRuns on virtual threads (step 6); their commits and replies go
  *   through the session's CommitLane to the ReplyHandler in outboxSeq order (step 8). docs/concurrency.md

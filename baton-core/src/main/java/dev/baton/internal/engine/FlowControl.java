@@ -91,7 +91,7 @@ final class FlowControl {
     @Override
     public void record(long totalTokens) {
       if (totalTokens <= 0) return;
-      tokens.increment(totalTokens);
+      tokens.increment((double) totalTokens);
       budgets.record(owner, totalTokens, clock.now());
     }
 
