@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Threads;
  *   <li>{@code knownUser}: 1,000 users who keep sending (a map hit and one CAS), one thread and four;
  *   <li>{@code oneHotUser}: four threads on one user's bucket (the CAS contended; most takes refused);
  *   <li>{@code freshUserSpray}: a new user id every call (insert, and a generation rotation every 50,000 ids
- *       at max_tracked_users 100,000): the attacker's case.
+ *       at max_tracked_users 100,000): the attacker's case;
+ *   <li>{@code clockOnly}: the clock read alone, to subtract.
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -60,6 +61,11 @@ public class RateLimiterBench {
       offset = (b.threadIds.getAndIncrement() & 3) * USERS;
       fresh = (long) offset << 40;
     }
+  }
+
+  @Benchmark
+  public long clockOnly() {
+    return clock.nanoTime();
   }
 
   @Benchmark
