@@ -39,8 +39,8 @@ class OpenAiAgentBudgetTest extends ScriptedProviderFixture {
     BatonConfig d = BatonConfig.defaults();
     return d.withAgent(d.agent().withType("openai")
         .withOpenai(d.agent().openai().withBaseUrl(server.baseUrl()).withModel("m").withApiKey("k").withStream(stream))
-        .withRateLimits(new RateLimitsConfig(RateLimitsConfig.PerUserConfig.defaults(), tokensPerDay,
-            "Budget spent for today.")));
+        .withRateLimits(RateLimitsConfig.defaults().withTokensPerUserPerDay(tokensPerDay)
+            .withBudgetMessage("Budget spent for today.")));
   }
 
   Reply nextReply() throws InterruptedException {

@@ -36,6 +36,10 @@ public record RateLimitsConfig(
     return new RateLimitsConfig(perUser, n, budgetMessage);
   }
 
+  public RateLimitsConfig withBudgetMessage(String text) {
+    return new RateLimitsConfig(perUser, tokensPerUserPerDay, text);
+  }
+
   /** {@code agent.rate_limits.per_user:} a token bucket per user. */
   public record PerUserConfig(
       @Doc("Messages per minute one user may send on average (the bucket's refill: one every 60/N s). 0 = no"

@@ -115,7 +115,7 @@ class RateLimitEngineTest extends GatedEngineFixture {
 
   private static dev.baton.config.BatonConfig budgetConfig(long tokens) {
     var base = new Cfg().build();
-    return base.withAgent(base.agent().withRateLimits(new RateLimitsConfig(
-        RateLimitsConfig.PerUserConfig.defaults(), tokens, "that is all for today")));
+    return base.withAgent(base.agent().withRateLimits(RateLimitsConfig.defaults().withTokensPerUserPerDay(tokens)
+        .withBudgetMessage("that is all for today")));
   }
 }
