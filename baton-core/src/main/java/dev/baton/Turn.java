@@ -69,6 +69,15 @@ public interface Turn {
     return List.of();
   }
 
+  /**
+   * The daily model-token budget of this turn's user ({@code agent.rate_limits.tokens_per_user_per_day}): check
+   * {@link TokenBudget#spent()} before a model call, {@link TokenBudget#record} its usage after. The default, for
+   * Turns outside the engine (test fakes), is {@link TokenBudget#unlimited()}.
+   */
+  default TokenBudget budget() {
+    return TokenBudget.unlimited();
+  }
+
   /** When this turn's time runs out ({@code agent.turn_timeout_ms}). */
   default Instant deadline() {
     return context().deadline();

@@ -21,6 +21,8 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.TokenUsage;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.time.Duration;
@@ -46,6 +48,10 @@ import org.jspecify.annotations.Nullable;
  * blocks its virtual thread on the HTTP call and on callAll; an interrupt (turn timeout, queue mode
  * interrupt, cancel) cancels the HTTP exchange or closes the provider's stream and propagates as
  * InterruptedException. Stream deltas are appended on the HTTP client's thread (ReplyStream is thread-safe).
+ *
+ * Budget (agent.rate_limits.tokens_per_user_per_day): before each model request the turn's TokenBudget is
+ * asked (spent: the turn ends with its message and no request), after each response its usage.total_tokens
+ * is recorded; the engine checks the same budget before the turn starts.
  *
  * Failure: provider failures become an error reply (Reply.Kind.ERROR) in plain words (no stack trace, no body,
  * no key), committed with the turn so the user's message stays in the transcript (after part of a streamed
@@ -165,20 +171,26 @@ public final class OpenAiAgent implements Agent {
     for (int round = 0; ; round++) {
       ChatRequest.Builder request = ChatRequest.builder().messages(messages);
       if (!tools.isEmpty()) request.toolSpecifications(tools);
-      AiMessage ai;
+      if (turn.budget().spent()) { // the user's daily tokens ran out during this turn: no further model call
+        shown.end(turn.budget().message(), false);
+        return;
+      }
+      ChatResponse response;
       boolean streamedRound = false;
       try {
         if (streams) {
           shown.newRound();
-          ai = provider.stream(request.build(), turn.deadline(), shown::text).aiMessage();
+          response = provider.stream(request.build(), turn.deadline(), shown::text);
           streamedRound = true;
         } else {
-          ai = provider.call(request.build(), turn.deadline()).aiMessage();
+          response = provider.call(request.build(), turn.deadline());
         }
       } catch (ProviderException e) {
         shown.end(String.valueOf(e.getMessage()), true);
         return;
       }
+      recordUsage(turn, response);
+      AiMessage ai = response.aiMessage();
       if (!ai.hasToolExecutionRequests()) {
         String text = ai.text() == null ? "" : ai.text();
         turn.transcript().append(Role.ASSISTANT, text);
@@ -201,6 +213,13 @@ public final class OpenAiAgent implements Agent {
         turn.transcript().append(Role.USER, m.text());
       }
     }
+  }
+
+  /** Reports the provider's {@code usage.total_tokens} to the user's daily budget (none reported: nothing). */
+  private static void recordUsage(Turn turn, ChatResponse response) {
+    TokenUsage usage = response.tokenUsage();
+    Integer total = usage == null ? null : usage.totalTokenCount();
+    if (total != null) turn.budget().record(total);
   }
 
   private static void runTools(Turn turn, ToolNames names, List<String> messageIds, int round,

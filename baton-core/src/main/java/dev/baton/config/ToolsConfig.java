@@ -14,13 +14,33 @@ public record ToolsConfig(
     @Doc("Window of the repeated-cycle check (ms): a chain that runs the same cycle of agents (A→B→C→A) a"
         + " second time within it is an agent loop, found before the hop limit.") long loopWindowMs,
     @Doc("What a repeated cycle of agents does: `fail_newest` (the ask that repeats it fails with `loop`) or"
-        + " `report_only` (reported, the ask goes on; the hop limit still ends the chain).") OnLoop onLoop) {
+        + " `report_only` (reported, the ask goes on; the hop limit still ends the chain).") OnLoop onLoop,
+    @Doc("Limits per tool name (`<name>: {max_concurrent, calls_per_minute}`), so a slow external API is not hit"
+        + " by every turn at once. A name no registered tool has stops start-up.") Map<String, ToolLimit> limits) {
 
   /** What a chain of asks that repeats a cycle of agents within {@code loop_window_ms} does. */
   public enum OnLoop { FAIL_NEWEST, REPORT_ONLY }
 
   public static final int DEFAULT_ASK_MAX_HOPS = 8;
   public static final long DEFAULT_LOOP_WINDOW_MS = 60_000;
+
+  /** {@code tools.limits.<name>:} */
+  public record ToolLimit(
+      @Doc("Calls of this tool that may run at once in this process; more wait in FIFO order within their"
+          + " deadline. 0 = unlimited.") int maxConcurrent,
+      @Doc("Calls of this tool that may start per minute in this process, spaced 60/N s apart (no burst); a call"
+          + " waits for its turn within its deadline, else fails with `rate_limited`. 0 = no limit.")
+          int callsPerMinute) {
+
+    public ToolLimit {
+      Checks.nonNegative("max_concurrent", maxConcurrent);
+      Checks.nonNegative("calls_per_minute", callsPerMinute);
+    }
+
+    public static ToolLimit defaults() {
+      return new ToolLimit(0, 0);
+    }
+  }
 
   public ToolsConfig {
     java.util.Objects.requireNonNull(onLoop, "on_loop");
@@ -30,6 +50,10 @@ public record ToolsConfig(
     java.util.Objects.requireNonNull(workspaceRoot, "workspace_root");
     Checks.positive("idempotency_retention_ms", idempotencyRetentionMs);
     askPeers = Map.copyOf(java.util.Objects.requireNonNull(askPeers, "ask_peers"));
+    limits = Map.copyOf(java.util.Objects.requireNonNull(limits, "limits"));
+    for (String name : limits.keySet()) {
+      if (name.isBlank()) throw new IllegalArgumentException("limits: a tool name must not be blank");
+    }
     for (Map.Entry<String, String> e : askPeers.entrySet()) {
       if (e.getKey().isBlank()) throw new IllegalArgumentException("ask_peers: a peer name must not be blank");
       if (e.getValue().isBlank()) {
@@ -48,18 +72,22 @@ public record ToolsConfig(
     this(workspaceRoot, idempotencyRetentionMs, Map.of());
   }
 
-  /** With these peers and the default loop limits. */
+  /** With these peers, the default loop limits and no tool limits. */
   public ToolsConfig(String workspaceRoot, long idempotencyRetentionMs, Map<String, String> askPeers) {
     this(workspaceRoot, idempotencyRetentionMs, askPeers, DEFAULT_ASK_MAX_HOPS, DEFAULT_LOOP_WINDOW_MS,
-        OnLoop.FAIL_NEWEST);
+        OnLoop.FAIL_NEWEST, Map.of());
   }
 
   /** The same with these loop limits. */
   public ToolsConfig withLoops(int maxHops, long windowMs, OnLoop policy) {
-    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, maxHops, windowMs, policy);
+    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, maxHops, windowMs, policy, limits);
   }
 
   public static ToolsConfig defaults() {
     return new ToolsConfig("baton-data/workspaces", 86_400_000L, Map.of());
+  }
+
+  public ToolsConfig withLimits(Map<String, ToolLimit> l) {
+    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, askMaxHops, loopWindowMs, onLoop, l);
   }
 }

@@ -13,7 +13,12 @@ public enum WaitKind {
   /** A repeated tool call waits for the first call with its idempotency key to finish (P6). */
   DUPLICATE_CALL,
   /** A turn waits for its own tool calls to end (not breakable: never chosen as victim). */
-  OWN_CALLS;
+  OWN_CALLS,
+  /**
+   * A tool call waits for its tool's limit ({@code tools.limits.<name>}): a free slot ({@code max_concurrent},
+   * blocked by the calls inside) or its start time ({@code calls_per_minute}, blocked by nobody).
+   */
+  TOOL_LIMIT;
 
   /** {@code lock}, {@code ask_reply}, ... as written in logs and snapshots. */
   public String label() {

@@ -44,13 +44,23 @@ final class Fixture implements AutoCloseable {
   /** {@code b} gets the fixture's clock, to build a graph or router on the same time. */
   Fixture(Path root, java.util.function.Function<ManualScheduler, BatonTools.Builder> builder,
       DeadlockDetectionConfig.OnDeadlock policy) {
+    this(root, builder, policy, java.util.Map.of());
+  }
+
+  /** With {@code tools.limits}. */
+  Fixture(Path root, BatonTools.Builder b, java.util.Map<String, ToolsConfig.ToolLimit> limits) {
+    this(root, clock -> b, DeadlockDetectionConfig.OnDeadlock.KILL_OLDEST_WAITER, limits);
+  }
+
+  Fixture(Path root, java.util.function.Function<ManualScheduler, BatonTools.Builder> builder,
+      DeadlockDetectionConfig.OnDeadlock policy, java.util.Map<String, ToolsConfig.ToolLimit> limits) {
     this.root = root;
     BatonTools.Builder b = builder.apply(clock);
     BatonConfig c = BatonConfig.defaults();
     AgentConfig a = c.agent();
     c = c.withAgent(new AgentConfig(a.type(), a.turnTimeoutMs(), a.concurrency(), CALL_TIMEOUT_MS,
         new DeadlockDetectionConfig(true, CHECK_MS, policy), a.openai()));
-    c = c.withTools(new ToolsConfig(root.toString(), 3_600_000));
+    c = c.withTools(new ToolsConfig(root.toString(), 3_600_000).withLimits(limits));
     this.tools = b.config(c).scheduler(clock).build();
   }
 

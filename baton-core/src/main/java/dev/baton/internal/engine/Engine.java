@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *   The engine (DESIGN §1 steps 2-6 and 8; docs/architecture.md has the picture). submit(): session key from
  *   the authenticated sender (step 2), dedup key, store.ingest = dedup + journal in one step (step 3), then
  *   the session's ownership decides where it is admitted (SessionOwnership: this node always, or under the
- *   session's lease in a cluster) and its actor takes it (SessionActor: reorder buffer, mailbox, admission;
+ *   session's lease in a cluster), the sender's rate is taken (FlowControl, agent.rate_limits) and its actor
+ *   takes it (SessionActor: reorder buffer, mailbox, admission;
  *   steps 4-5); what the actor does not queue is the OverflowPolicy's. Turns are handed global permits by
  *   the FairDispatcher and run as TurnRuns on virtual threads (step 6); their commits and replies go
  *   through the session's CommitLane to the ReplyHandler in outboxSeq order (step 8). docs/concurrency.md
@@ -88,6 +89,8 @@ public final class Engine implements Baton {
   final FairDispatcher dispatcher;
   /** sessions.classes: which class a new session is, and the weights the dispatcher serves them by. */
   final SessionClasses classes;
+  /** agent.rate_limits: the per-user token buckets and daily token budgets (a limit that is off answers yes). */
+  final FlowControl flow;
   /** What becomes of a message its session did not queue: the one place overflow_action is read. */
   final OverflowPolicy overflow;
   final ConcurrentHashMap<SessionKey, SessionActor> actors = new ConcurrentHashMap<>();
@@ -112,6 +115,7 @@ public final class Engine implements Baton {
     this.stopCommands = java.util.Set.copyOf(s.config().agent().stopCommands());
     this.bounds = new Bounds(concurrency.maxQueuedTotal(), config.sessions().maxLivePerUser(), s.meters());
     this.metrics = new EngineMetrics(s.meters(), bounds.queued);
+    this.flow = new FlowControl(config.agent().rateLimits(), scheduler, s.meters());
     this.queueTimeoutNanos = concurrency.queueTimeoutMs() * 1_000_000L;
     this.agent = s.agent().orElseGet(() -> loadAgent(config));
     this.ownsStore = s.store().isEmpty();
@@ -252,8 +256,19 @@ public final class Engine implements Baton {
       }
       case IngestResult.Inserted x -> { }
     }
-    return ownership.admitFresh(entry,
-        () -> admit(new QueuedMessage(entry, scheduler.nanoTime()), SessionActor.Source.FRESH));
+    // The per-user rate (agent.rate_limits.per_user) after the dedup insert, so a redelivery is a Duplicate
+    // and costs no token; and under the session's ownership, so a key released here was never seen by a poll.
+    return ownership.admitFresh(entry, () -> flow.admits(message)
+        ? admit(new QueuedMessage(entry, scheduler.nanoTime()), SessionActor.Source.FRESH)
+        : rateLimited(key));
+  }
+
+  /** A fresh message beyond its sender's rate: the key is given back, nothing else stored, Busy. */
+  private Admission rateLimited(DedupKey key) {
+    store.release(key);
+    released(key);
+    log.debug("message refused: sender over agent.rate_limits.per_user"); // a flood must not flood the log
+    return refused(key, flow.refusedRate, flow.busyMessage);
   }
 
   /** Cluster mode: journaled messages this node took (another node accepted them, or their owner died). */

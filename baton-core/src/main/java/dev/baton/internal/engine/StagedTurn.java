@@ -5,6 +5,7 @@ import dev.baton.Reply;
 import dev.baton.ReplyStream;
 import dev.baton.SessionKey;
 import dev.baton.SessionState;
+import dev.baton.TokenBudget;
 import dev.baton.Transcript;
 import dev.baton.Turn;
 import dev.baton.TurnContext;
@@ -51,6 +52,7 @@ final class StagedTurn implements Turn, SessionState, Transcript {
 
   private final TurnContext context;
   private final TurnHooks hooks;
+  private final TokenBudget budget;
   private final SessionData committed;
   private final Supplier<Instant> clock;
   private final Tools tools;
@@ -71,7 +73,13 @@ final class StagedTurn implements Turn, SessionState, Transcript {
 
   StagedTurn(TurnContext context, List<QueuedMessage> batch, SessionData committed, Supplier<Instant> clock,
       ToolRuntime toolRuntime, TurnHooks hooks) {
+    this(context, batch, committed, clock, toolRuntime, hooks, TokenBudget.unlimited());
+  }
+
+  StagedTurn(TurnContext context, List<QueuedMessage> batch, SessionData committed, Supplier<Instant> clock,
+      ToolRuntime toolRuntime, TurnHooks hooks, TokenBudget budget) {
     this.context = context;
+    this.budget = budget;
     this.hooks = hooks;
     this.taken = new ArrayList<>(batch);
     List<Message> ms = new ArrayList<>(batch.size());
@@ -94,6 +102,7 @@ final class StagedTurn implements Turn, SessionState, Transcript {
   @Override public Transcript transcript() { return this; }
   @Override public Tools tools() { return tools; }
   @Override public TurnContext context() { return context; }
+  @Override public TokenBudget budget() { return budget; }
 
   @Override
   public void reply(String text) {
@@ -103,6 +112,11 @@ final class StagedTurn implements Turn, SessionState, Transcript {
   @Override
   public void reply(String text, long turnNumber) {
     stageReply(text, OptionalLong.of(turnNumber));
+  }
+
+  /** Stages {@code text} as a BUSY reply: the engine answers instead of the agent (a spent token budget). */
+  void refuse(String text) {
+    stageReply(Reply.Kind.BUSY, text, OptionalLong.empty());
   }
 
   @Override

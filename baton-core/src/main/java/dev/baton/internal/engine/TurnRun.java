@@ -230,10 +230,20 @@ final class TurnRun {
   /** Runs the agent until a commit succeeds; returns whether the messages must be re-queued. */
   private boolean attempts(TurnContext ctx, long start) {
     token = engine.fencingToken(actor.key); // before the state is read: a later owner's writes fence us
+    dev.baton.TokenBudget budget = engine.flow.budget(actor.batchOf(this).getLast().entry.message().channel(),
+        ctx.user());
     for (int attempt = 1; ; attempt++) {
       SessionData data = engine.store.loadSession(actor.key);
-      StagedTurn turn = new StagedTurn(ctx, actor.batchOf(this), data, engine.scheduler::now, engine.tools, hooks);
-      Throwable failure = callAgent(ctx, turn);
+      StagedTurn turn = new StagedTurn(ctx, actor.batchOf(this), data, engine.scheduler::now, engine.tools, hooks,
+          budget);
+      // agent.rate_limits.tokens_per_user_per_day: a spent budget is answered here, and no model is called.
+      Throwable failure = null;
+      if (budget.spent()) {
+        engine.flow.budgetRefused.increment();
+        turn.refuse(budget.message());
+      } else {
+        failure = callAgent(ctx, turn);
+      }
       turn.seal(); // from here no message can be steered into the turn: its keys are final
       List<QueuedMessage> covered = turn.taken();
       List<DedupKey> keys = new ArrayList<>(covered.size());

@@ -45,8 +45,8 @@ final class CallRunner {
   private final AtomicLong callSeq = new AtomicLong();
 
   CallRunner(LockManager locks, WaitGraph graph, IdempotencyRecords records,
-      Scheduler scheduler, MeterRegistry meters, Settings settings, @Nullable ClusterLocks cluster) {
-    this.threads = new CallThreads(locks, graph, scheduler, meters, cluster);
+      Scheduler scheduler, MeterRegistry meters, Settings settings, @Nullable ClusterLocks cluster, ToolLimits limits) {
+    this.threads = new CallThreads(locks, graph, scheduler, meters, cluster, limits);
     this.idempotent = new IdempotentCalls(records, graph, scheduler, settings.retention());
     this.scheduler = scheduler;
     this.meters = meters;

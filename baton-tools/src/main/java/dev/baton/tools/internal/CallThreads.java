@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * tool that ignores interruption keeps its locks until it really stops; the graph's watchdog reports it as
  * stuck.
  *
+ * Limits (tools.limits): a limited tool's call first passes its ToolGate on the holder thread (a slot, then
+ * its start time, FIFO, by the call's deadline), then takes its locks; it leaves the gate in the finally,
+ * after its locks, so the next call of the tool starts only when this one really stopped.
+ *
  * Cluster mode (a ClusterLocks was given): after the local locks, the holder takes the same claims, in the
  * same key order, across nodes by the call's deadline; they are released in the finally just before the
  * local ones. Local cycles are therefore found by the graph before anything is asked of the database; a
@@ -80,9 +84,12 @@ final class CallThreads {
   /** Cross-node locks (cluster mode), or null: then no call pays anything for them. */
   private final @Nullable ClusterLocks cluster;
   private final ConcurrentHashMap<Party, Thread> holderThreads = new ConcurrentHashMap<>();
+  /** tools.limits: the gate a call of a limited tool passes before its locks. */
+  private final ToolLimits limits;
 
   CallThreads(LockManager locks, WaitGraph graph, Scheduler scheduler, MeterRegistry meters,
-      @Nullable ClusterLocks cluster) {
+      @Nullable ClusterLocks cluster, ToolLimits limits) {
+    this.limits = limits;
     this.locks = locks;
     this.graph = graph;
     this.scheduler = scheduler;
@@ -110,7 +117,10 @@ final class CallThreads {
       ToolResult result = CallRunner.fail("tool_error", "call failed");
       boolean recordable = false;
       graph.callStarted(party, timeout);
+      ToolGate gate = limits.gate(tool.name());
       try {
+        // tools.limits before the locks: a call waiting for its tool's slot or rate holds nothing else
+        if (gate != null) gate.enter(party, ctx.deadlineNanos());
         Map<String, Access> claims = new TreeMap<>();
         for (Resource r : tool.resources(args, ctx)) claims.merge(r.key(), r.access(), Access::max);
         locks.acquireAll(party, claims, ctx.deadlineNanos());
@@ -136,6 +146,7 @@ final class CallThreads {
       } finally {
         ctx.releaseCluster(); // cluster locks go first: no other node gets in while this node still holds
         locks.releaseAll(party); // the holder thread has stopped running tool code: now, and only now
+        if (gate != null) gate.leave(party);
         graph.callEnded(party);
         result = finish.apply(result, recordable);
         done.complete(result);

@@ -49,7 +49,7 @@ public final class ToolsAssembly implements AutoCloseable {
         Path.of(config.tools().workspaceRoot()).toAbsolutePath());
     List<Tool> all = new ArrayList<>();
     this.runner = new CallRunner(locks, graph, records.orElseGet(IdempotencyRecords::inMemory), scheduler,
-        meters, settings, clusterLocks.orElse(null));
+        meters, settings, clusterLocks.orElse(null), new ToolLimits(config.tools().limits(), scheduler, graph, meters));
     if (builtIns) {
       all.addAll(FileTools.all(runner));
       all.addAll(StateTools.all(runner));
@@ -57,7 +57,10 @@ public final class ToolsAssembly implements AutoCloseable {
       all.add(new AskTool(askRouter, graph, scheduler));
     }
     all.addAll(custom);
-    runner.install(new Registry(all));
+    Registry registry = new Registry(all);
+    ToolLimits.check(config.tools().limits(),
+        registry.specs().stream().map(dev.baton.spi.tool.ToolSpec::name).collect(java.util.stream.Collectors.toSet()));
+    runner.install(registry);
     if (ownGraph != null) ownGraph.start();
   }
 
