@@ -12,7 +12,8 @@ public record AgentConfig(
     @Doc("The wait-for graph that finds and breaks deadlocks (P8).") DeadlockDetectionConfig deadlockDetection,
     @Doc("The OpenAI-compatible endpoint of `type: openai`.") OpenAiConfig openai,
     @Doc("Message texts that cancel the sender's running turn instead of queueing (P10), compared after"
-        + " trimming, in every queue mode; queued messages stay. Empty = none.") List<String> stopCommands) {
+        + " trimming, in every queue mode; queued messages stay. Empty = none.") List<String> stopCommands,
+    @Doc("Flow control of model calls: the provider's requests and tokens per minute.") RateLimitsConfig rateLimits) {
 
   public static final List<String> DEFAULT_STOP_COMMANDS = List.of("/stop");
 
@@ -22,11 +23,19 @@ public record AgentConfig(
     this(type, turnTimeoutMs, concurrency, toolCallTimeoutMs, deadlockDetection, openai, DEFAULT_STOP_COMMANDS);
   }
 
+  /** With the default {@code rate_limits} (every limit off). */
+  public AgentConfig(String type, long turnTimeoutMs, ConcurrencyConfig concurrency, long toolCallTimeoutMs,
+      DeadlockDetectionConfig deadlockDetection, OpenAiConfig openai, List<String> stopCommands) {
+    this(type, turnTimeoutMs, concurrency, toolCallTimeoutMs, deadlockDetection, openai, stopCommands,
+        RateLimitsConfig.defaults());
+  }
+
   public AgentConfig {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(concurrency, "concurrency");
     Objects.requireNonNull(deadlockDetection, "deadlock_detection");
     Objects.requireNonNull(openai, "openai");
+    Objects.requireNonNull(rateLimits, "rate_limits");
     stopCommands = List.copyOf(stopCommands);
     for (String c : stopCommands) {
       if (c.isBlank() || c.length() > 64) throw new IllegalArgumentException("stop_commands: each must have 1 to 64"
@@ -43,18 +52,22 @@ public record AgentConfig(
   }
 
   public AgentConfig withConcurrency(ConcurrencyConfig c) {
-    return new AgentConfig(type, turnTimeoutMs, c, toolCallTimeoutMs, deadlockDetection, openai, stopCommands);
+    return new AgentConfig(type, turnTimeoutMs, c, toolCallTimeoutMs, deadlockDetection, openai, stopCommands, rateLimits);
   }
 
   public AgentConfig withType(String t) {
-    return new AgentConfig(t, turnTimeoutMs, concurrency, toolCallTimeoutMs, deadlockDetection, openai, stopCommands);
+    return new AgentConfig(t, turnTimeoutMs, concurrency, toolCallTimeoutMs, deadlockDetection, openai, stopCommands, rateLimits);
   }
 
   public AgentConfig withOpenai(OpenAiConfig o) {
-    return new AgentConfig(type, turnTimeoutMs, concurrency, toolCallTimeoutMs, deadlockDetection, o, stopCommands);
+    return new AgentConfig(type, turnTimeoutMs, concurrency, toolCallTimeoutMs, deadlockDetection, o, stopCommands, rateLimits);
+  }
+
+  public AgentConfig withRateLimits(RateLimitsConfig r) {
+    return new AgentConfig(type, turnTimeoutMs, concurrency, toolCallTimeoutMs, deadlockDetection, openai, stopCommands, r);
   }
 
   public AgentConfig withTurnTimeoutMs(long ms) {
-    return new AgentConfig(type, ms, concurrency, toolCallTimeoutMs, deadlockDetection, openai, stopCommands);
+    return new AgentConfig(type, ms, concurrency, toolCallTimeoutMs, deadlockDetection, openai, stopCommands, rateLimits);
   }
 }

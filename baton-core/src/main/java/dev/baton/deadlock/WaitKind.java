@@ -13,7 +13,13 @@ public enum WaitKind {
   /** A repeated tool call waits for the first call with its idempotency key to finish (P6). */
   DUPLICATE_CALL,
   /** A turn waits for its own tool calls to end (not breakable: never chosen as victim). */
-  OWN_CALLS;
+  OWN_CALLS,
+  /**
+   * A turn's model call waits for capacity of a model provider ({@code provider:<name>}: its rate limit or a
+   * shared pause after a 429). No party of the graph holds a provider, so the edge has no blockers and closes
+   * no cycle; it is there so that snapshots show who waits for the provider (P4 bounds the wait).
+   */
+  PROVIDER;
 
   /** {@code lock}, {@code ask_reply}, ... as written in logs and snapshots. */
   public String label() {

@@ -1,0 +1,8 @@
+/**
+ * The provider limiter's implementation ({@link dev.baton.internal.flow.WindowLimiter}, its windows
+ * {@link dev.baton.internal.flow.SlidingWindow}); other modules use {@link dev.baton.flow.ProviderLimiter}.
+ */
+@NullMarked
+package dev.baton.internal.flow;
+
+import org.jspecify.annotations.NullMarked;
