@@ -3,7 +3,12 @@ package dev.baton.internal.flow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.baton.BatonContext;
+import dev.baton.SessionKey;
+import dev.baton.TurnContext;
+import dev.baton.config.DeadlockDetectionConfig;
 import dev.baton.config.ProviderLimitsConfig;
+import dev.baton.deadlock.WaitGraph;
 import dev.baton.flow.ProviderLimitException;
 import dev.baton.flow.ProviderLimiter;
 import dev.baton.testing.ManualScheduler;
@@ -274,5 +279,28 @@ class WindowLimiterTest {
       clock.advance(MINUTE); // b takes a's slot at 60 s, not 120 s
     }
     assertThat(events).containsExactly("a interrupted", "b@60");
+  }
+
+  @Test
+  void aWaitIsAnEdgeOfTheWaitForGraphAndMetered() throws Exception {
+    WaitGraph.Owned graph = WaitGraph.create(DeadlockDetectionConfig.defaults(), clock, meters);
+    ProviderLimiter l = new WindowLimiter("stub", new ProviderLimitsConfig(1, 0), clock, meters, Optional.of(graph),
+        Optional.empty());
+    l.acquire(0, t0.plus(FAR));
+    TurnContext ctx = new TurnContext(SessionKey.user("api", "alice"), "alice", List.of("m-1"), "t", 42,
+        t0.plus(FAR));
+    try (TestThreads threads = new TestThreads()) {
+      threads.spawn("turn", () -> ScopedValue.where(BatonContext.CURRENT, ctx).call(() -> l.acquire(0, t0.plus(FAR))));
+      until(() -> graph.waitCount() == 1, "the turn's wait is in the graph");
+      assertThat(graph.snapshot().waits()).singleElement().satisfies(m -> {
+        assertThat(m.party()).contains("turn#42");
+        assertThat(m.waitsFor()).contains("provider:stub");
+        assertThat(m.blockedBy()).isEmpty();
+      });
+      assertThat(meters.get("baton.provider.waiting").gauge().value()).isEqualTo(1);
+      clock.advance(MINUTE);
+    }
+    assertThat(graph.waitCount()).isZero();
+    assertThat(meters.get("baton.provider.wait").timer().max(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(60);
   }
 }
