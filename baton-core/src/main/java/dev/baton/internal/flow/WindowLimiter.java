@@ -106,7 +106,8 @@ public final class WindowLimiter implements ProviderLimiter {
   private static final class Waiter {
     final long deadline;
     final long tokens;
-    final CompletableFuture<Permit> started = new CompletableFuture<>();
+    /** Completed by the waiter's timer; created only when the waiter is queued (the fast path allocates none). */
+    @Nullable CompletableFuture<Permit> started;
     long slot;
     int generation;
     boolean done;
@@ -147,6 +148,7 @@ public final class WindowLimiter implements ProviderLimiter {
         reserve(w, slot);
         reserved = slot;
         if (slot > now) {
+          w.started = new CompletableFuture<>();
           queue.addLast(w);
           arm(w);
           if (slot - now >= LONG_WAIT.toNanos() && now - lastLongWaitLog >= LONG_WAIT_LOG_EVERY_NANOS) {
@@ -184,7 +186,7 @@ public final class WindowLimiter implements ProviderLimiter {
   private Permit await(Waiter w) throws InterruptedException, ProviderLimitException {
     Optional<WaitGraph.Wait> edge = edge();
     try {
-      return w.started.get();
+      return java.util.Objects.requireNonNull(w.started).get();
     } catch (InterruptedException e) {
       lock.lock();
       try {
@@ -275,8 +277,9 @@ public final class WindowLimiter implements ProviderLimiter {
         name, until, moved, failed.size());
     for (Waiter w : failed) {
       refused.increment();
-      w.started.completeExceptionally(new ProviderLimitException("The model provider asked to pause until " + until
-          + " (HTTP 429), which is past this turn's deadline. Please try again later.", until));
+      ProviderLimitException e = new ProviderLimitException("The model provider asked to pause until " + until
+          + " (HTTP 429), which is past this turn's deadline. Please try again later.", until);
+      java.util.Objects.requireNonNull(w.started).completeExceptionally(e);
     }
   }
 
@@ -347,7 +350,7 @@ public final class WindowLimiter implements ProviderLimiter {
     } finally {
       lock.unlock();
     }
-    if (start) w.started.complete(permitOf(w));
+    if (start) java.util.Objects.requireNonNull(w.started).complete(permitOf(w));
   }
 
   private Permit permitOf(Waiter w) {
