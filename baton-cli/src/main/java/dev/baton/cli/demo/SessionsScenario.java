@@ -195,8 +195,8 @@ public final class SessionsScenario implements Scenario {
     counts.put("processed", inside.processed());
     counts.put(cc.maxConcurrentPerSession() > 1 || cc.queueMode() == ConcurrencyConfig.QueueMode.INTERRUPT
         ? "turn_reruns" : "duplicates_processed", inside.extraRuns());
-    counts.put("replies", probe.latencyMs().get("reply").count());
-    counts.put("notices", probe.latencyMs().get("notice").count());
+    counts.put("replies", java.util.Objects.requireNonNull(probe.latencyMs().get("reply"), "reply latencies").count());
+    counts.put("notices", java.util.Objects.requireNonNull(probe.latencyMs().get("notice"), "notice latencies").count());
     Map<String, Object> load = new LinkedHashMap<>();
     load.put("users", options.users());
     load.put("messages_per_user", options.messages());
