@@ -387,12 +387,17 @@ public final class ScriptedChatServer implements AutoCloseable {
    * For trying {@code baton serve} with {@code agent.type: openai} by hand, without a model:
    * {@code java -cp baton-cli/target/baton.jar dev.baton.agents.testing.ScriptedChatServer [PORT]} serves, on
    * 127.0.0.1, a model that stores the user's text with {@code kv.upsert}, reads it back with {@code kv.get}
-   * (two tool rounds) and answers with what it read. Stop it with Ctrl-C.
+   * (two tool rounds) and answers with what it read. A second argument, {@code RPM}, makes it a rate-limited
+   * provider: beyond RPM requests in any 60 s it answers 429 with Retry-After (try it against
+   * {@code agent.rate_limits.provider.requests_per_minute} below, equal to, or above it). Stop it with Ctrl-C.
    */
   public static void main(String[] args) throws Exception {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 8099;
-    ScriptedChatServer s = new ScriptedChatServer(port).recording(false).fallback(ScriptedChatServer::twoRounds);
-    System.out.println("scripted chat-completions server on " + s.baseUrl() + " (Ctrl-C to stop)");
+    int rpm = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+    ScriptedChatServer s = new ScriptedChatServer(port).recording(false).fallback(ScriptedChatServer::twoRounds)
+        .rateLimit(rpm, Instant::now);
+    System.out.println("scripted chat-completions server on " + s.baseUrl()
+        + (rpm > 0 ? ", at most " + rpm + " requests per minute (then 429 + Retry-After)" : "") + " (Ctrl-C to stop)");
     new CountDownLatch(1).await();
   }
 
