@@ -165,7 +165,7 @@ class ProviderFlowControlTest {
     // And a turn that comes while the pause lasts and cannot outlive it is refused without a request.
     FakeTurn next = turn(2, Duration.ofSeconds(30));
     AgentThread.run(agent, next);
-    assertThat(next.errors).singleElement().asString().contains("before the turn's deadline");
+    assertThat(next.errors).singleElement().asString().contains("asked to pause until", "past this turn's deadline");
     assertThat(stub.arrivals()).hasSize(2);
   }
 }

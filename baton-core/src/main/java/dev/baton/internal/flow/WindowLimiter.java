@@ -139,6 +139,7 @@ public final class WindowLimiter implements ProviderLimiter {
     long refusedAt = Long.MIN_VALUE;
     boolean logLong = false;
     boolean immediate = false;
+    boolean byPause = false;
     long reserved = 0;
     int waitingNow;
     lock.lock();
@@ -147,6 +148,7 @@ public final class WindowLimiter implements ProviderLimiter {
       long slot = earliest(now, n);
       if (slot > dl) {
         refusedAt = slot;
+        byPause = slot == pausedUntil;
       } else {
         reserve(w, slot);
         reserved = slot;
@@ -167,7 +169,7 @@ public final class WindowLimiter implements ProviderLimiter {
     } finally {
       lock.unlock();
     }
-    if (refusedAt != Long.MIN_VALUE) throw refusal(refusedAt, begin);
+    if (refusedAt != Long.MIN_VALUE) throw byPause ? pauseRefusal(refusedAt) : refusal(refusedAt, begin);
     Permit permit;
     if (immediate) {
       permit = permitOf(w);
@@ -372,6 +374,16 @@ public final class WindowLimiter implements ProviderLimiter {
         lock.unlock();
       }
     };
+  }
+
+  /** The call came during a pause (429) that lasts past its deadline. */
+  private ProviderLimitException pauseRefusal(long at) {
+    refused.increment();
+    Instant until = scheduler.now().plusNanos(at - scheduler.nanoTime());
+    LOG.info("provider {}: a model call refused, the provider's pause (429) lasts until {}, after the turn's deadline",
+        name, until);
+    return new ProviderLimitException("The model provider asked to pause until " + until + " (HTTP 429), which is"
+        + " past this turn's deadline. Please try again later.", until);
   }
 
   private ProviderLimitException refusal(long at, long now) {

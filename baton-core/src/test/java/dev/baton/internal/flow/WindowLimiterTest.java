@@ -214,6 +214,10 @@ class WindowLimiterTest {
     assertThat(events).containsExactlyInAnyOrder("short refused@20", "c0@45", "c1@45", "c2@45");
     assertThat(meters.get("baton.provider.pauses").counter().count()).isEqualTo(2);
     assertThat(l.acquire(0, t0.plus(FAR))).isNotNull(); // after the pause: at once
+    l.pauseUntil(t0.plusSeconds(100));
+    assertThatThrownBy(() -> l.acquire(0, t0.plusSeconds(90))).as("a newcomer that cannot outlive a pause")
+        .isInstanceOf(ProviderLimitException.class).hasMessageContaining("HTTP 429");
+    assertThat(l.waiting()).isZero();
   }
 
   @Test
