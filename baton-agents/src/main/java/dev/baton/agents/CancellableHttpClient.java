@@ -5,8 +5,6 @@ import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.HttpRequest;
 import dev.langchain4j.http.client.SuccessfulHttpResponse;
-import dev.langchain4j.http.client.jdk.JdkHttpClient;
-import dev.langchain4j.http.client.jdk.JdkHttpClientBuilder;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
 import java.io.IOException;
@@ -27,7 +25,9 @@ import org.jspecify.annotations.Nullable;
  * (onOpen, the parser's events, onClose; onError with an HttpException for a non-2xx status), but the request's
  * future and, once the headers came, its body stream are handed to the Call bound in CALL by the caller
  * (ProviderCaller), whose cancel() cancels the exchange (before the headers) or closes the body (after): either
- * way the JDK drops the connection. Requests that are not streams go to LangChain4j's JdkHttpClient unchanged.
+ * way the JDK drops the connection. Requests that are not streams are sent as LangChain4j's JdkHttpClient sends
+ * them. Either way a non-2xx status is a ProviderHttpException with the provider's retry headers (Retry-After),
+ * which LangChain4j's exception mapper keeps as the cause of what it throws.
  *
  * Concurrency: thread-safe; the listener runs on the JDK client's executor. CALL is read on the thread that calls
  * execute (LangChain4j's streaming model calls it on the caller's thread).
@@ -80,7 +80,6 @@ final class CancellableHttpClient implements HttpClient {
   }
 
   private final java.net.http.HttpClient jdk;
-  private final JdkHttpClient plain;
   private final @Nullable Duration readTimeout;
 
   private CancellableHttpClient(Builder b) {
@@ -88,30 +87,51 @@ final class CancellableHttpClient implements HttpClient {
     if (b.connectTimeout != null) jb.connectTimeout(b.connectTimeout);
     this.jdk = jb.build();
     this.readTimeout = b.readTimeout;
-    JdkHttpClientBuilder pb = new JdkHttpClientBuilder();
-    if (b.connectTimeout != null) pb.connectTimeout(b.connectTimeout);
-    if (b.readTimeout != null) pb.readTimeout(b.readTimeout);
-    this.plain = pb.build();
   }
 
   static Builder builder() {
     return new Builder();
   }
 
+  /**
+   * A request that is not a stream, as LangChain4j's JdkHttpClient sends it (timeouts, interrupt and I/O failures
+   * surface the same way), except that a non-2xx status is a {@link ProviderHttpException} that keeps the
+   * provider's retry headers: the shared backoff after a 429 needs {@code Retry-After}.
+   */
   @Override
   public SuccessfulHttpResponse execute(HttpRequest request) throws HttpException {
-    return plain.execute(request);
+    java.net.http.HttpRequest.Builder rb = jdkRequest(request);
+    HttpResponse<byte[]> response;
+    try {
+      response = jdk.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw new dev.langchain4j.exception.TimeoutException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RuntimeException(e);
+    } catch (IOException e) {
+      throw new RuntimeException(e);
+    }
+    int status = response.statusCode();
+    String text = new String(response.body(), StandardCharsets.UTF_8);
+    if (status < 200 || status >= 300) throw ProviderHttpException.of(status, text, response.headers());
+    return SuccessfulHttpResponse.builder().statusCode(status).headers(response.headers().map()).body(text).build();
   }
 
-  @Override
-  public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
-    Call call = CALL.isBound() ? CALL.get() : new Call();
+  private java.net.http.HttpRequest.Builder jdkRequest(HttpRequest request) {
     java.net.http.HttpRequest.Builder rb = java.net.http.HttpRequest.newBuilder(URI.create(request.url()));
     request.headers().forEach((name, values) -> values.forEach(v -> rb.header(name, v)));
     String body = request.body();
     rb.method(request.method().name(), body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
         : java.net.http.HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     if (readTimeout != null) rb.timeout(readTimeout);
+    return rb;
+  }
+
+  @Override
+  public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
+    Call call = CALL.isBound() ? CALL.get() : new Call();
+    java.net.http.HttpRequest.Builder rb = jdkRequest(request);
     CompletableFuture<HttpResponse<InputStream>> f = jdk.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
     call.exchange(f);
     f.thenAccept(response -> {
@@ -120,7 +140,7 @@ final class CancellableHttpClient implements HttpClient {
         int status = response.statusCode();
         if (status < 200 || status >= 300) {
           String text = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
-          quietly(() -> listener.onError(new HttpException(status, text)));
+          quietly(() -> listener.onError(ProviderHttpException.of(status, text, response.headers())));
           return;
         }
         SuccessfulHttpResponse open = SuccessfulHttpResponse.builder().statusCode(status)

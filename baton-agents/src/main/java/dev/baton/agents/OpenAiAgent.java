@@ -8,6 +8,9 @@ import dev.baton.Turn;
 import dev.baton.agents.ProviderCaller.ProviderException;
 import dev.baton.agents.internal.IdempotencyKeys;
 import dev.baton.config.OpenAiConfig;
+import dev.baton.config.ProviderLimitsConfig;
+import dev.baton.flow.ProviderLimiter;
+import dev.baton.spi.AgentEnvironment;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.tool.ToolCall;
 import dev.baton.spi.tool.ToolResult;
@@ -25,6 +28,7 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,15 +78,51 @@ public final class OpenAiAgent implements Agent {
 
   /** With {@code streaming} used for every request when {@code config.stream()} (null: never streams). */
   OpenAiAgent(OpenAiConfig config, ChatModel model, @Nullable StreamingChatModel streaming, Scheduler scheduler) {
+    this(config, model, streaming, scheduler, ProviderLimiter.create(providerName(config), ProviderLimitsConfig.defaults(),
+        scheduler, new SimpleMeterRegistry(), Optional.empty(), Optional.empty()));
+  }
+
+  /** With {@code limiter} shared by every session this agent serves (flow control of the provider). */
+  OpenAiAgent(OpenAiConfig config, ChatModel model, @Nullable StreamingChatModel streaming, Scheduler scheduler,
+      ProviderLimiter limiter) {
     this.config = config;
     this.streams = config.stream() && streaming != null;
     this.provider = new ProviderCaller(model, streaming, scheduler, config.maxRetries(),
-        config.retryInitialBackoffMs(), config.retryMaxBackoffMs());
+        config.retryInitialBackoffMs(), config.retryMaxBackoffMs(), limiter);
   }
 
-  /** An agent for {@code config}, with time and backoff from {@code scheduler}. */
+  /** The provider's name in meters, logs and the wait-for graph: the host (and port) of {@code base_url}. */
+  static String providerName(OpenAiConfig config) {
+    try {
+      java.net.URI u = java.net.URI.create(config.baseUrl());
+      String host = u.getHost() == null ? config.baseUrl() : u.getHost();
+      return u.getPort() < 0 ? host : host + ":" + u.getPort();
+    } catch (IllegalArgumentException e) {
+      return "openai";
+    }
+  }
+
+  /** The limiter every model call of this agent waits for. */
+  ProviderLimiter limiter() {
+    return provider.limiter();
+  }
+
+  /** An agent for {@code config}, with time and backoff from {@code scheduler}, and no provider limits. */
   public static OpenAiAgent create(OpenAiConfig config, Scheduler scheduler) {
+    return create(config, ProviderLimitsConfig.defaults(), new AgentEnvironment(scheduler, new SimpleMeterRegistry(),
+        Optional.empty(), Optional.empty()));
+  }
+
+  /**
+   * An agent for {@code config} whose model calls share one limiter with {@code limits} (every session of the
+   * process; every node through {@code env.providerQuota()} in cluster mode), timed by {@code env.scheduler()}.
+   */
+  public static OpenAiAgent create(OpenAiConfig config, ProviderLimitsConfig limits, AgentEnvironment env) {
+    Scheduler scheduler = env.scheduler();
+    ProviderLimiter limiter = ProviderLimiter.create(providerName(config), limits, scheduler, env.meters(),
+        env.waitGraph(), env.providerQuota());
     OpenAiChatModel.OpenAiChatModelBuilder b = OpenAiChatModel.builder()
+        .httpClientBuilder(CancellableHttpClient.builder()) // keeps Retry-After of a 429 (the shared backoff)
         .baseUrl(config.baseUrl())
         .modelName(config.model())
         .temperature(config.temperature())
@@ -103,7 +143,7 @@ public final class OpenAiAgent implements Agent {
         .logRequests(false)
         .logResponses(false)
         .build();
-    return new OpenAiAgent(config, b.build(), streaming, scheduler);
+    return new OpenAiAgent(config, b.build(), streaming, scheduler, limiter);
   }
 
   /** The turn's one ReplyStream, opened at the first text. Thread-safe (appended from the HTTP client's thread). */

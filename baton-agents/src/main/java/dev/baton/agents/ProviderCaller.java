@@ -1,6 +1,12 @@
 package dev.baton.agents;
 
+import dev.baton.config.ProviderLimitsConfig;
+import dev.baton.flow.ProviderLimitException;
+import dev.baton.flow.ProviderLimiter;
 import dev.baton.spi.Scheduler;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.model.output.TokenUsage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.model.chat.ChatModel;
@@ -15,6 +21,7 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +49,13 @@ import org.slf4j.LoggerFactory;
  * response body and with it the connection; a stream whose first chunk has not come yet is cancelled when it
  * comes (or ends at the request timeout).
  *
+ * Flow control (docs/concurrency.md, "Flow control"): every attempt first waits in the ProviderLimiter shared
+ * by the sessions that call this provider (requests and tokens per minute, within the turn's deadline; a refusal
+ * ends the call with a sentence for the user). A 429 whose headers say when to retry (retry-after-ms,
+ * Retry-After, x-ratelimit-reset-requests) pauses every caller of the provider until then (pauseUntil) and
+ * this call's next attempt waits for the same instant in the limiter; a 429 that says nothing is retried with
+ * the exponential backoff like a 5xx. The estimate charged to the token window is corrected with the usage.
+ *
  * Failure: a ProviderException carries a sentence fit for a user and never the provider's body, which can
  * quote the API key ("Incorrect API key provided: sk-...").
  */
@@ -56,21 +70,35 @@ final class ProviderCaller {
   private final int maxRetries;
   private final long initialBackoffMs;
   private final long maxBackoffMs;
+  private final ProviderLimiter limiter;
 
   public ProviderCaller(ChatModel model, Scheduler scheduler, int maxRetries, long initialBackoffMs,
       long maxBackoffMs) {
     this(model, null, scheduler, maxRetries, initialBackoffMs, maxBackoffMs);
   }
 
-  /** With {@code streaming} for {@link #stream} (null: no streaming). */
+  /** With {@code streaming} for {@link #stream} (null: no streaming), and a limiter of its own with no limits. */
   public ProviderCaller(ChatModel model, @Nullable StreamingChatModel streaming, Scheduler scheduler, int maxRetries,
       long initialBackoffMs, long maxBackoffMs) {
+    this(model, streaming, scheduler, maxRetries, initialBackoffMs, maxBackoffMs, ProviderLimiter.create("provider",
+        ProviderLimitsConfig.defaults(), scheduler, new SimpleMeterRegistry(), Optional.empty(), Optional.empty()));
+  }
+
+  /** Every attempt waits for {@code limiter} (shared by the sessions that call this provider). */
+  public ProviderCaller(ChatModel model, @Nullable StreamingChatModel streaming, Scheduler scheduler, int maxRetries,
+      long initialBackoffMs, long maxBackoffMs, ProviderLimiter limiter) {
     this.model = model;
     this.streaming = streaming;
     this.scheduler = scheduler;
     this.maxRetries = maxRetries;
     this.initialBackoffMs = initialBackoffMs;
     this.maxBackoffMs = maxBackoffMs;
+    this.limiter = limiter;
+  }
+
+  /** The limiter every attempt waits for. */
+  ProviderLimiter limiter() {
+    return limiter;
   }
 
   /** A provider failure that ends the turn; {@link #getMessage()} is fit to show the user. */
@@ -87,13 +115,16 @@ final class ProviderCaller {
    * @throws ProviderException when the provider fails for good
    */
   public ChatResponse call(ChatRequest request, Instant deadline) throws InterruptedException, ProviderException {
+    long estimate = estimateTokens(request);
     for (int attempt = 0; ; attempt++) {
       RuntimeException failure;
+      ProviderLimiter.Permit permit = admit(estimate, deadline);
       try {
         ChatResponse r = model.chat(request);
         if (r == null || r.aiMessage() == null) {
           throw new ProviderException("The model provider sent a response without a message.");
         }
+        used(permit, r);
         return r;
       } catch (RuntimeException e) {
         failure = e;
@@ -116,13 +147,16 @@ final class ProviderCaller {
     StreamingChatModel s = streaming;
     if (s == null) throw new IllegalStateException("no streaming model");
     AtomicBoolean shown = new AtomicBoolean();
+    long estimate = estimateTokens(request);
     for (int attempt = 0; ; attempt++) {
       RuntimeException failure;
+      ProviderLimiter.Permit permit = admit(estimate, deadline);
       try {
         ChatResponse r = streamOnce(s, request, onText, shown);
         if (r == null || r.aiMessage() == null) {
           throw new ProviderException("The model provider sent a response without a message.");
         }
+        used(permit, r);
         if (r.tokenUsage() != null) {
           LOG.debug("provider usage: {} prompt, {} completion tokens", r.tokenUsage().inputTokenCount(),
               r.tokenUsage().outputTokenCount());
@@ -135,6 +169,30 @@ final class ProviderCaller {
       }
       retryOrThrow(failure, attempt, deadline, !shown.get());
     }
+  }
+
+  /** Waits for the provider's capacity (limits, shared pause) within the deadline; a refusal ends the call. */
+  private ProviderLimiter.Permit admit(long estimate, Instant deadline) throws InterruptedException, ProviderException {
+    try {
+      return limiter.acquire(estimate, deadline);
+    } catch (ProviderLimitException e) {
+      throw new ProviderException(String.valueOf(e.getMessage()));
+    }
+  }
+
+  private static void used(ProviderLimiter.Permit permit, ChatResponse r) {
+    TokenUsage u = r.tokenUsage();
+    if (u != null && u.totalTokenCount() != null) permit.used(u.totalTokenCount());
+  }
+
+  /**
+   * The tokens charged before the request is sent: its text's characters / 4 (the usual rule of thumb for
+   * English with OpenAI's tokenizers), at least 1; the provider's usage corrects it when the response comes.
+   */
+  static long estimateTokens(ChatRequest request) {
+    long chars = 0;
+    for (ChatMessage m : request.messages()) chars += m.toString().length();
+    return Math.max(1, chars / 4);
   }
 
   private static ChatResponse streamOnce(StreamingChatModel s, ChatRequest request, Consumer<String> onText,
@@ -231,6 +289,21 @@ final class ProviderCaller {
       throw new ProviderException("The model provider is unavailable (" + label(failure, status)
           + ") and did not recover after " + (attempt + 1) + " attempts. Please try again later.");
     }
+    Optional<Instant> retryAt = status == 429 ? retryAt(failure) : Optional.empty();
+    if (retryAt.isPresent()) {
+      // The provider said when: every caller of it waits for that one instant (the limiter's shared pause),
+      // and this call's next attempt waits for it in the limiter like the others, instead of a guess of its own.
+      limiter.pauseUntil(retryAt.get());
+      if (retryAt.get().isAfter(deadline)) {
+        LOG.warn("provider call failed (HTTP 429); the provider asked to wait until {}, past the turn's deadline",
+            retryAt.get());
+        throw new ProviderException("The model provider is rate limiting (HTTP 429) and asked to wait longer than"
+            + " this turn may. Please try again later.");
+      }
+      LOG.info("provider call failed (HTTP 429), retry {} of {} when the provider's pause ends at {}", attempt + 1,
+          maxRetries, retryAt.get());
+      return;
+    }
     long backoff = Math.min(maxBackoffMs, initialBackoffMs << Math.min(attempt, 30));
     if (scheduler.now().plusMillis(backoff).isAfter(deadline)) {
       LOG.warn("provider call failed ({}); no time left before the turn's deadline to retry", label(failure, status));
@@ -251,6 +324,14 @@ final class ProviderCaller {
     } finally {
       timer.cancel();
     }
+  }
+
+  /** The provider's time to retry, from the headers of the first ProviderHttpException in the chain. */
+  private Optional<Instant> retryAt(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ProviderHttpException h) return h.retryAt(scheduler.now());
+    }
+    return Optional.empty();
   }
 
   private static int status(Throwable t) {

@@ -131,4 +131,30 @@ class OpenAiAgentEngineTest {
     }
     assertThat(ScriptedChatServer.toolResultTexts(server.requests().get(1)).getFirst()).contains("\"deadlock\"");
   }
+
+  @Test
+  void theEnginesOpenaiAgentSharesOneProviderLimitAcrossSessionsOnTheEnginesClock() throws Exception {
+    server.fallback(body -> answer("ok")).rateLimit(1, scheduler::now);
+    BatonConfig c = config(600_000);
+    c = c.withAgent(c.agent().withRateLimits(new dev.baton.config.RateLimitsConfig(
+        new dev.baton.config.ProviderLimitsConfig(1, 0))));
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    try (Baton baton = Baton.builder().config(c).scheduler(scheduler).meterRegistry(meters)
+        .tools((ctx, state) -> new FakeTools()).replies(replies::add).build()) {
+      baton.submit(InboundMessage.of("api", "m1", "ann", "hi", T0));
+      assertThat(nextReply().text()).isEqualTo("ok");
+      baton.submit(InboundMessage.of("api", "m2", "bob", "hi", T0)); // another session: the same limiter
+      long limit = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (meters.find("baton.provider.waiting").gauge() == null
+          || meters.get("baton.provider.waiting").gauge().value() < 1) {
+        if (System.nanoTime() > limit) throw new AssertionError("bob's call never waited for the provider");
+        Thread.onSpinWait();
+      }
+      assertThat(replies).isEmpty();
+      scheduler.advance(Duration.ofSeconds(60));
+      assertThat(nextReply().text()).isEqualTo("ok");
+    }
+    assertThat(server.arrivals()).extracting(ScriptedChatServer.Arrival::status).containsExactly(200, 200);
+  }
 }

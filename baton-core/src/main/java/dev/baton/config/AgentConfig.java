@@ -13,7 +13,7 @@ public record AgentConfig(
     @Doc("The OpenAI-compatible endpoint of `type: openai`.") OpenAiConfig openai,
     @Doc("Message texts that cancel the sender's running turn instead of queueing (P10), compared after"
         + " trimming, in every queue mode; queued messages stay. Empty = none.") List<String> stopCommands,
-    @Doc("Flow control per user: message rate limits and daily token budgets.") RateLimitsConfig rateLimits) {
+    @Doc("Flow control: per-user message rate limits, daily token budgets, the model provider's limits.") RateLimitsConfig rateLimits) {
 
   public static final List<String> DEFAULT_STOP_COMMANDS = List.of("/stop");
 

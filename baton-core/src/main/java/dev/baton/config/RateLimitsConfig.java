@@ -3,8 +3,9 @@ package dev.baton.config;
 import java.util.Objects;
 
 /**
- * {@code agent.rate_limits:} flow control per user (docs/concurrency.md, "Flow control"): how fast one user
- * may send messages, and how many model tokens one user may spend per UTC day.
+ * {@code agent.rate_limits:} flow control (docs/concurrency.md, "Flow control"): how fast one user may send
+ * messages, how many model tokens one user may spend per UTC day, and how many requests and tokens per minute
+ * reach the model provider.
  */
 public record RateLimitsConfig(
     @Doc("Messages per minute one user (channel and authenticated sender) may send, as a token bucket.")
@@ -12,7 +13,9 @@ public record RateLimitsConfig(
     @Doc("Model tokens (the provider's reported `total_tokens`) one user may spend per UTC day; past it the"
         + " user's messages are answered with `budget_message` and no model is called. 0 = no budget. Counted"
         + " per process (per node in cluster mode).") long tokensPerUserPerDay,
-    @Doc("The reply to a message of a user whose daily token budget is spent.") String budgetMessage) {
+    @Doc("The reply to a message of a user whose daily token budget is spent.") String budgetMessage,
+    @Doc("Limits of the model provider (requests and tokens per minute), shared by every session of the process"
+        + " (requests: by every node in cluster mode).") ProviderLimitsConfig provider) {
 
   public static final String DEFAULT_BUDGET_MESSAGE =
       "You have used up today's allowance for this assistant. It resets at midnight UTC.";
@@ -20,24 +23,35 @@ public record RateLimitsConfig(
   public RateLimitsConfig {
     Objects.requireNonNull(perUser, "per_user");
     Objects.requireNonNull(budgetMessage, "budget_message");
+    Objects.requireNonNull(provider, "provider");
     Checks.nonNegative("tokens_per_user_per_day", tokensPerUserPerDay);
     if (budgetMessage.isBlank()) throw new IllegalArgumentException("budget_message must not be blank");
   }
 
+  /** Only the provider's limits; every per-user limit off. */
+  public RateLimitsConfig(ProviderLimitsConfig provider) {
+    this(PerUserConfig.defaults(), 0, DEFAULT_BUDGET_MESSAGE, provider);
+  }
+
+  /** Every limit off. */
   public static RateLimitsConfig defaults() {
-    return new RateLimitsConfig(PerUserConfig.defaults(), 0, DEFAULT_BUDGET_MESSAGE);
+    return new RateLimitsConfig(PerUserConfig.defaults(), 0, DEFAULT_BUDGET_MESSAGE, ProviderLimitsConfig.defaults());
   }
 
   public RateLimitsConfig withPerUser(PerUserConfig p) {
-    return new RateLimitsConfig(p, tokensPerUserPerDay, budgetMessage);
+    return new RateLimitsConfig(p, tokensPerUserPerDay, budgetMessage, provider);
   }
 
   public RateLimitsConfig withTokensPerUserPerDay(long n) {
-    return new RateLimitsConfig(perUser, n, budgetMessage);
+    return new RateLimitsConfig(perUser, n, budgetMessage, provider);
   }
 
   public RateLimitsConfig withBudgetMessage(String text) {
-    return new RateLimitsConfig(perUser, tokensPerUserPerDay, text);
+    return new RateLimitsConfig(perUser, tokensPerUserPerDay, text, provider);
+  }
+
+  public RateLimitsConfig withProvider(ProviderLimitsConfig p) {
+    return new RateLimitsConfig(perUser, tokensPerUserPerDay, budgetMessage, p);
   }
 
   /** {@code agent.rate_limits.per_user:} a token bucket per user. */

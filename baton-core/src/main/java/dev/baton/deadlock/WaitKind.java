@@ -18,7 +18,13 @@ public enum WaitKind {
    * A tool call waits for its tool's limit ({@code tools.limits.<name>}): a free slot ({@code max_concurrent},
    * blocked by the calls inside) or its start time ({@code calls_per_minute}, blocked by nobody).
    */
-  TOOL_LIMIT;
+  TOOL_LIMIT,
+  /**
+   * A turn's model call waits for capacity of a model provider ({@code provider:<name>}: its rate limit or a
+   * shared pause after a 429). No party of the graph holds a provider, so the edge has no blockers and closes
+   * no cycle; it is there so that snapshots show who waits for the provider (P4 bounds the wait).
+   */
+  PROVIDER;
 
   /** {@code lock}, {@code ask_reply}, ... as written in logs and snapshots. */
   public String label() {

@@ -13,4 +13,12 @@ public interface AgentProvider {
   String type();
 
   Agent create(BatonConfig config);
+
+  /**
+   * Makes the agent with the engine's clock, meters, wait-for graph and cluster services (what a provider
+   * rate limiter needs to be shared by every session and node). The default ignores {@code env}.
+   */
+  default Agent create(BatonConfig config, AgentEnvironment env) {
+    return create(config);
+  }
 }

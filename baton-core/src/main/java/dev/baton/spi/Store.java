@@ -183,6 +183,14 @@ public interface Store extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * The cluster-wide share of a model provider's requests per minute, for stores that several nodes share
+   * ({@code postgres}); empty otherwise.
+   */
+  default Optional<ProviderQuota> providerQuota() {
+    return Optional.empty();
+  }
+
   /** Whether the backend answers (for {@code /ready}). */
   default boolean ping() {
     return true;

@@ -5,6 +5,7 @@ import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.ClusterPermits;
+import dev.baton.spi.ProviderQuota;
 import dev.baton.spi.IdempotencyRecords;
 import dev.baton.spi.IngestResult;
 import dev.baton.spi.JournalEntry;
@@ -61,6 +62,7 @@ public final class JdbcStore implements Store {
   private volatile Retention retention = Retention.NONE;
   private volatile Optional<ClusterLocks> clusterLocks = Optional.empty();
   private volatile Optional<ClusterPermits> clusterPermits = Optional.empty();
+  private volatile Optional<ProviderQuota> providerQuota = Optional.empty();
   /** Test hook: runs after each prune transaction, on the pruning thread. */
   volatile Runnable afterPruneChunk = () -> {};
 
@@ -92,6 +94,11 @@ public final class JdbcStore implements Store {
   /** Offers the cluster-wide cap (PostgreSQL only); called once at open, before the store is handed out. */
   void offerClusterPermits(ClusterPermits permits) {
     this.clusterPermits = Optional.of(permits);
+  }
+
+  /** Offers the cluster-wide provider quota (PostgreSQL only); called once at open. */
+  void offerProviderQuota(ProviderQuota quota) {
+    this.providerQuota = Optional.of(quota);
   }
 
   GroupCommitWriter writer() {
@@ -380,6 +387,11 @@ public final class JdbcStore implements Store {
   @Override
   public Optional<ClusterPermits> clusterPermits() {
     return clusterPermits;
+  }
+
+  @Override
+  public Optional<ProviderQuota> providerQuota() {
+    return providerQuota;
   }
 
   /**

@@ -62,6 +62,7 @@ public final class PostgresStore {
         storage.maxOutboxPerSession(), scheduler);
     store.offerClusterPermits(new PgClusterPermits(pool, scheduler));
     store.offerClusterLocks(new PgAdvisoryLocks(lockConnections, scheduler));
+    store.offerProviderQuota(new PgProviderQuota(pool));
     return store;
   }
 }

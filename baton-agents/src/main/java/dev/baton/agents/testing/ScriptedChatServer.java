@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A local stand-in for an OpenAI-compatible server: {@code POST /v1/chat/completions} on 127.0.0.1 answers
@@ -32,6 +34,12 @@ import java.util.function.Function;
  * a keep-alive comment, the content in {@link #CHUNKS} pieces, each tool call's id and name first and its
  * arguments in two fragments, a chunk with the finish reason, a usage chunk with no choices, then
  * {@code data: [DONE]}. {@link Streamed} scripts the exact deltas, a pause between them, or a cut connection.
+ *
+ * <p><b>Rate limit</b> ({@link #rateLimit}): a provider stub that allows at most {@code requestsPerMinute}
+ * requests in any 60 s of a clock the test gives (the manual scheduler's, so tests stay exact) and answers any
+ * request beyond that {@code 429} with {@code Retry-After} (whole seconds until the oldest request of the window
+ * is 60 s old) and OpenAI's error body, before the script is consulted. {@link #arrivals} records every request's
+ * arrival time and status.
  *
  * <p><b>Concurrency.</b> Thread-safe: requests are served on virtual threads; {@link #enqueue} and
  * {@link #requests} may be called from any thread. The script is a FIFO queue: concurrent requests take
@@ -80,6 +88,9 @@ public final class ScriptedChatServer implements AutoCloseable {
   /** A tool call in a scripted completion. */
   public record ToolCallSpec(String id, String name, String argumentsJson) {}
 
+  /** One request as the rate limit saw it: when it arrived and what it was answered (200 or 429). */
+  public record Arrival(Instant at, int status) {}
+
   /** One recorded request. */
   public record Recorded(Optional<String> authorization, JsonNode body) {
     /** The request's {@code messages} array. */
@@ -110,6 +121,11 @@ public final class ScriptedChatServer implements AutoCloseable {
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final CountDownLatch firstAbortedWrite = new CountDownLatch(1);
   private volatile boolean recording = true;
+  private final Object limitLock = new Object();
+  private final java.util.ArrayDeque<Instant> admitted = new java.util.ArrayDeque<>(); // guarded by limitLock
+  private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+  private volatile int requestsPerMinute;
+  private volatile Supplier<Instant> clock = Instant::now;
   private volatile Function<JsonNode, Response> fallback =
       body -> new Raw(500, "{\"error\":{\"message\":\"script exhausted\"}}");
 
@@ -159,6 +175,46 @@ public final class ScriptedChatServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Enforces {@code requestsPerMinute} (in any 60 s of {@code clock}) from now on: beyond it a request gets
+   * {@code 429} with {@code Retry-After}. 0 turns the limit off.
+   */
+  public ScriptedChatServer rateLimit(int requestsPerMinute, Supplier<Instant> clock) {
+    this.clock = clock;
+    this.requestsPerMinute = requestsPerMinute;
+    return this;
+  }
+
+  /** Every request's arrival (under {@link #rateLimit}'s clock) and status, in arrival order. */
+  public List<Arrival> arrivals() {
+    return List.copyOf(arrivals);
+  }
+
+  /** The 429 of the rate limit, or empty if the request may go on. */
+  private Optional<Raw> limited() {
+    int limit = requestsPerMinute;
+    Instant now = clock.get();
+    if (limit <= 0) {
+      arrivals.add(new Arrival(now, 200));
+      return Optional.empty();
+    }
+    long retryAfter;
+    synchronized (limitLock) {
+      while (!admitted.isEmpty() && !admitted.peekFirst().isAfter(now.minusSeconds(60))) admitted.pollFirst();
+      if (admitted.size() < limit) {
+        admitted.addLast(now);
+        arrivals.add(new Arrival(now, 200));
+        return Optional.empty();
+      }
+      long ms = java.time.Duration.between(now, admitted.peekFirst().plusSeconds(60)).toMillis();
+      retryAfter = Math.max(1, (ms + 999) / 1000);
+      arrivals.add(new Arrival(now, 429));
+    }
+    return Optional.of(new Raw(429, "{\"error\":{\"message\":\"Rate limit reached for requests: limit " + limit
+        + " per minute. Please try again in " + retryAfter + "s.\",\"type\":\"requests\",\"code\":"
+        + "\"rate_limit_exceeded\"},\"retry_after\":" + retryAfter + "}"));
+  }
+
   /** The requests received so far, in arrival order. */
   public List<Recorded> requests() {
     return List.copyOf(requests);
@@ -177,6 +233,13 @@ public final class ScriptedChatServer implements AutoCloseable {
       if (recording) {
         requests.add(new Recorded(
             Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")), body));
+      }
+      Optional<Raw> refused = limited();
+      if (refused.isPresent()) {
+        exchange.getResponseHeaders().set("Retry-After",
+            JSON.readTree(refused.get().body()).path("retry_after").asText());
+        write(exchange, 429, refused.get().body());
+        return;
       }
       Response r = script.poll();
       send(exchange, r != null ? r : fallback.apply(body), body);
@@ -324,12 +387,17 @@ public final class ScriptedChatServer implements AutoCloseable {
    * For trying {@code baton serve} with {@code agent.type: openai} by hand, without a model:
    * {@code java -cp baton-cli/target/baton.jar dev.baton.agents.testing.ScriptedChatServer [PORT]} serves, on
    * 127.0.0.1, a model that stores the user's text with {@code kv.upsert}, reads it back with {@code kv.get}
-   * (two tool rounds) and answers with what it read. Stop it with Ctrl-C.
+   * (two tool rounds) and answers with what it read. A second argument, {@code RPM}, makes it a rate-limited
+   * provider: beyond RPM requests in any 60 s it answers 429 with Retry-After (try it against
+   * {@code agent.rate_limits.provider.requests_per_minute} below, equal to, or above it). Stop it with Ctrl-C.
    */
   public static void main(String[] args) throws Exception {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 8099;
-    ScriptedChatServer s = new ScriptedChatServer(port).recording(false).fallback(ScriptedChatServer::twoRounds);
-    System.out.println("scripted chat-completions server on " + s.baseUrl() + " (Ctrl-C to stop)");
+    int rpm = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+    ScriptedChatServer s = new ScriptedChatServer(port).recording(false).fallback(ScriptedChatServer::twoRounds)
+        .rateLimit(rpm, Instant::now);
+    System.out.println("scripted chat-completions server on " + s.baseUrl()
+        + (rpm > 0 ? ", at most " + rpm + " requests per minute (then 429 + Retry-After)" : "") + " (Ctrl-C to stop)");
     new CountDownLatch(1).await();
   }
 

@@ -1,4 +1,4 @@
-/** Flow control: the per-user rate limiter's cost per message. */
+/** JMH, flow control: the per-user rate limiter's cost per message, and the provider limiter's ({@link dev.baton.flow.ProviderLimiter}) per model call. */
 @NullMarked
 package dev.baton.bench.flow;
 

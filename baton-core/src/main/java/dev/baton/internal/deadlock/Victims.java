@@ -46,6 +46,7 @@ final class Victims {
         case DUPLICATE_CALL -> "an earlier call with the same idempotency key";
         case OWN_CALLS -> "its own tool calls";
         case TOOL_LIMIT -> "the limit of " + w.resource;
+        case PROVIDER -> "capacity of " + w.resource;
       };
       b.append(w.waiter.name()).append(" waits for ").append(what).append(" held by ")
           .append(String.join(", ", w.blockers.stream().map(Party::name).toList()));

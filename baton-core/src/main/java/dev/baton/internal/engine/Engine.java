@@ -11,6 +11,7 @@ import dev.baton.Reply;
 import dev.baton.SessionKey;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ConcurrencyConfig;
+import dev.baton.spi.AgentEnvironment;
 import dev.baton.spi.AgentProvider;
 import dev.baton.spi.FencedException;
 import dev.baton.spi.IngestResult;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
@@ -117,10 +119,13 @@ public final class Engine implements Baton {
     this.metrics = new EngineMetrics(s.meters(), bounds.queued);
     this.flow = new FlowControl(config.agent().rateLimits(), scheduler, s.meters());
     this.queueTimeoutNanos = concurrency.queueTimeoutMs() * 1_000_000L;
-    this.agent = s.agent().orElseGet(() -> loadAgent(config));
     this.ownsStore = s.store().isEmpty();
     this.store = s.store().orElseGet(() -> openStore(config, scheduler));
     try {
+      // After the store: a cluster node's agent shares the provider's limit through it (ProviderQuota).
+      this.agent = s.agent().orElseGet(() -> loadAgent(config, new AgentEnvironment(scheduler, s.meters(),
+          s.asks().map(w -> w.graph()),
+          config.cluster().enabled() ? store.providerQuota() : Optional.empty())));
       this.ownership = config.cluster().enabled() ? leased(s) : new LocalOwnership();
       this.classes = new SessionClasses(config.sessions());
       this.dispatcher = new FairDispatcher(ownership.startingPermits(concurrency.maxConcurrentTotal()),
@@ -158,10 +163,10 @@ public final class Engine implements Baton {
     return e;
   }
 
-  private static Agent loadAgent(BatonConfig config) {
+  private static Agent loadAgent(BatonConfig config, AgentEnvironment env) {
     List<String> known = new ArrayList<>();
     for (AgentProvider p : ServiceLoader.load(AgentProvider.class)) {
-      if (p.type().equals(config.agent().type())) return p.create(config);
+      if (p.type().equals(config.agent().type())) return p.create(config, env);
       known.add(p.type());
     }
     throw new IllegalStateException("no agent of type '" + config.agent().type() + "' is available (known: "

@@ -1,4 +1,8 @@
-/** Flow control: token buckets per user and daily token budgets (docs/concurrency.md, "Flow control"). */
+/**
+ * Flow control (docs/concurrency.md, "Flow control"): token buckets per user, daily token budgets, and the provider
+ * limiter's implementation ({@link dev.baton.internal.flow.WindowLimiter}, its windows
+ * {@link dev.baton.internal.flow.SlidingWindow}); other modules use {@link dev.baton.flow.ProviderLimiter}.
+ */
 @NullMarked
 package dev.baton.internal.flow;
 
