@@ -230,11 +230,22 @@ final class FairDispatcher {
     return false;
   }
 
-  /** The ticket of the next grant: its slot's class, else the next class with a ticket; null if none. */
+  /**
+   * The ticket of the next grant: the class of the next slot of the schedule whose line has a ticket. The slots of
+   * an idle class are passed over (consumed), so the classes that have tickets share the permits in the ratio of
+   * their own weights, whichever classes are idle; after one whole period without a ticket any line will do (lines
+   * change under us), and null if every line is empty.
+   */
   private @Nullable Ticket next() {
-    int preferred = schedule[(int) Long.remainderUnsigned(grants.getAndIncrement(), schedule.length)];
-    for (int i = 0; i < lines.length; i++) {
-      int c = (preferred + i) % lines.length;
+    for (int i = 0; i < schedule.length; i++) {
+      int c = schedule[(int) Long.remainderUnsigned(grants.getAndIncrement(), schedule.length)];
+      Ticket t = lines[c].poll();
+      if (t != null) {
+        waiting[c].decrement();
+        return t;
+      }
+    }
+    for (int c = 0; c < lines.length; c++) {
       Ticket t = lines[c].poll();
       if (t != null) {
         waiting[c].decrement();

@@ -65,6 +65,30 @@ class WeightedDispatchTest {
     assertThat(List.of(count(0), count(1), count(2))).containsExactly(5000L, 3000L, 1000L);
   }
 
+  /** With one of three classes idle, the two busy ones share by their own weights (5:1), not by the idle one's. */
+  @Test
+  void anIdleMiddleClassLeavesTheOthersTheirOwnRatio() {
+    dispatcher(1, 5, 3, 1);
+    refill = true;
+    d.offer(null, 0, Long.MAX_VALUE);
+    d.offer(null, 2, Long.MAX_VALUE); // class 1 has nothing to run
+    d.pump();
+    for (int i = 0; i < 5999; i++) d.release();
+    assertThat(List.of(count(0), count(1), count(2))).containsExactly(5000L, 0L, 1000L);
+  }
+
+  /** The heaviest class idle: the two lighter ones share 3:1. */
+  @Test
+  void anIdleHeavyClassLeavesTheOthersTheirOwnRatio() {
+    dispatcher(1, 5, 3, 1);
+    refill = true;
+    d.offer(null, 1, Long.MAX_VALUE);
+    d.offer(null, 2, Long.MAX_VALUE);
+    d.pump();
+    for (int i = 0; i < 3999; i++) d.release();
+    assertThat(List.of(count(0), count(1), count(2))).containsExactly(0L, 3000L, 1000L);
+  }
+
   @Test
   void theLowClassIsServedWithinItsBoundBehindAHeavyHighBacklog() {
     dispatcher(1, 1, 3);
