@@ -263,9 +263,12 @@ public final class Engine implements Baton {
     }
     // The per-user rate (agent.rate_limits.per_user) after the dedup insert, so a redelivery is a Duplicate
     // and costs no token; and under the session's ownership, so a key released here was never seen by a poll.
-    return ownership.admitFresh(entry, () -> flow.admits(message)
-        ? admit(new QueuedMessage(entry, scheduler.nanoTime()), SessionActor.Source.FRESH)
-        : rateLimited(key));
+    // A stop command is never rate limited (P10: a user flooding a runaway agent must still be able to stop it;
+    // it starts no turn, so it costs the agent nothing).
+    return ownership.admitFresh(entry, () -> {
+      QueuedMessage queued = new QueuedMessage(entry, scheduler.nanoTime());
+      return isStop(queued) || flow.admits(message) ? admit(queued, SessionActor.Source.FRESH) : rateLimited(key);
+    });
   }
 
   /** A fresh message beyond its sender's rate: the key is given back, nothing else stored, Busy. */

@@ -60,6 +60,19 @@ class RateLimitEngineTest extends GatedEngineFixture {
     }
   }
 
+  /** A user over the rate can still stop a running turn (P10): a stop command is never rate limited. */
+  @Test
+  void aStopCommandIsNeverRateLimited() throws Exception {
+    try (Baton baton = start(1, 0, 0)) {
+      assertThat(baton.submit(msg("m0", "alice"))).isInstanceOf(Admission.Accepted.class); // its turn is held
+      assertThat(baton.submit(msg("m1", "alice"))).as("over the rate").isInstanceOf(Admission.Busy.class);
+      assertThat(baton.submit(InboundMessage.of("api", "s1", "alice", "/stop", T0)))
+          .as("the stop command still gets through").isInstanceOf(Admission.Accepted.class);
+      assertThat(refusedByRate()).isEqualTo(1);
+      agent.open();
+    }
+  }
+
   @Test
   void aRedeliveryOfAnAdmittedMessageIsADuplicateAndCostsNoToken() throws Exception {
     agent.open();
