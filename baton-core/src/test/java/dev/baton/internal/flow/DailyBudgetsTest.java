@@ -27,14 +27,17 @@ class DailyBudgetsTest {
   }
 
   @Test
-  void pastTheBoundNewUsersAreNotCountedNeverRefused() {
+  void pastTheBoundNewUsersAreStillCountedNeverFreeForTheDay() {
     DailyBudgets<String> b = new DailyBudgets<>(10, 3);
-    for (int i = 0; i < 3; i++) b.record("u" + i, 10, NOON);
+    for (int i = 0; i < 3; i++) b.record("u" + i, 10, NOON); // a sprayer fills the day's map
+    assertThat(b.spent("late", NOON)).as("a new user past the bound starts with its budget").isFalse();
     b.record("late", 1_000, NOON);
     assertThat(b.tracked(NOON)).isEqualTo(3);
-    assertThat(b.spent("late", NOON)).isFalse();
+    assertThat(b.spent("late", NOON)).as("and spends it like anyone: counted in a shared counter").isTrue();
     assertThat(b.untracked()).isEqualTo(1);
     b.record("u0", 5, NOON); // a tracked user keeps counting
     assertThat(b.spentTokens("u0", NOON)).isEqualTo(15);
+    assertThat(b.spent("late", NOON.plus(java.time.Duration.ofDays(1)))).as("a new day for everyone").isFalse();
   }
+
 }
