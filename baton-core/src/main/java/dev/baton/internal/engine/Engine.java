@@ -267,7 +267,11 @@ public final class Engine implements Baton {
     // it starts no turn, so it costs the agent nothing).
     return ownership.admitFresh(entry, () -> {
       QueuedMessage queued = new QueuedMessage(entry, scheduler.nanoTime());
-      return isStop(queued) || flow.admits(message) ? admit(queued, SessionActor.Source.FRESH) : rateLimited(key);
+      if (isStop(queued)) return admit(queued, SessionActor.Source.FRESH);
+      if (!flow.admits(message)) return rateLimited(key);
+      Admission a = admit(queued, SessionActor.Source.FRESH);
+      if (!(a instanceof Admission.Accepted)) flow.giveBack(message); // refused by another bound: not charged
+      return a;
     });
   }
 

@@ -61,6 +61,12 @@ final class FlowControl {
     return l.tryAcquire(Bounds.Owner.of(m), clock.nanoTime());
   }
 
+  /** Gives back the token {@link #admits} took, for a message then refused by another bound (queue full, ...). */
+  void giveBack(InboundMessage m) {
+    UserRateLimiter<Bounds.Owner> l = rates;
+    if (l != null && !m.channel().equals(EngineAskRouter.CHANNEL)) l.giveBack(Bounds.Owner.of(m));
+  }
+
   /** The budget of {@code channel}'s sender {@code user}, for one turn. */
   TokenBudget budget(String channel, String user) {
     DailyBudgets<Bounds.Owner> b = budgets;

@@ -39,10 +39,18 @@ public final class RateBucket {
   public boolean tryTake(long nowNanos) {
     while (true) {
       long t = tat.get();
-      long base = Math.max(t, nowNanos);
+      long base = t - nowNanos > 0 ? t : nowNanos; // by difference: nanoTime may wrap
       if (base - nowNanos > toleranceNanos) return false;
       if (tat.compareAndSet(t, base + intervalNanos)) return true;
     }
+  }
+
+  /**
+   * Gives back one token taken by {@link #tryTake} for a message that was then refused for another reason, so an
+   * honest retry is not charged twice. Never fills the bucket beyond full (a tat at or before now is full).
+   */
+  public void giveBack() {
+    tat.addAndGet(-intervalNanos);
   }
 
   /** Whether the bucket is full at {@code nowNanos} (then it equals a fresh bucket and may be dropped). */

@@ -67,6 +67,14 @@ public final class UserRateLimiter<K> {
     return b.tryTake(nowNanos);
   }
 
+  /** Gives back the token {@link #tryAcquire} took for {@code key} (the message was refused for another reason). */
+  public void giveBack(K key) {
+    Generations<K> g = generations.get();
+    RateBucket b = g.current.get(key);
+    if (b == null) b = g.previous.get(key);
+    if (b != null) b.giveBack(); // a bucket already forgotten was full: nothing to give back
+  }
+
   private Generations<K> rotate(Generations<K> seen, long nowNanos) {
     Generations<K> next = new Generations<>(new ConcurrentHashMap<>(), seen.current, nowNanos);
     return generations.compareAndSet(seen, next) ? next : generations.get();

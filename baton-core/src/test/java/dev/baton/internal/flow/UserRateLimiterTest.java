@@ -22,6 +22,24 @@ class UserRateLimiterTest {
     return l.tryAcquire(user, clock.nanoTime());
   }
 
+  /** The engine gives a token back when another bound refused the message: the user may send it again. */
+  @Test
+  void aTokenGivenBackCanBeTakenAgainButNeverOverfillsTheBucket() {
+    UserRateLimiter<String> l = limiter(1, 1, 100);
+    assertThat(take(l, "alice")).isTrue();
+    assertThat(take(l, "alice")).isFalse();
+    l.giveBack("alice"); // the message was refused by its queue
+    assertThat(take(l, "alice")).as("the retry is not charged twice").isTrue();
+    assertThat(take(l, "alice")).isFalse();
+    l.giveBack("bob"); // a bucket the limiter does not hold (a fresh one is full): nothing happens
+    assertThat(take(l, "bob")).isTrue();
+    assertThat(take(l, "bob")).as("a full bucket is not filled beyond its burst").isFalse();
+    clock.advance(java.time.Duration.ofMinutes(5));
+    l.giveBack("carol");
+    assertThat(take(l, "carol")).isTrue();
+    assertThat(take(l, "carol")).isFalse();
+  }
+
   @Test
   void nPerMinuteAreAdmittedTheNextIsRefusedAndOneComesBackAfterExactlySixtyOverNSeconds() {
     UserRateLimiter<String> l = limiter(6, 6, 1000);
