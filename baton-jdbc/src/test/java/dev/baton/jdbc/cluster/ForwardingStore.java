@@ -59,6 +59,7 @@ abstract class ForwardingStore implements Store {
   @Override public Optional<SessionLeases> leases() { return delegate.leases(); }
   @Override public Optional<ClusterPermits> clusterPermits() { return delegate.clusterPermits(); }
   @Override public Optional<ClusterLocks> clusterLocks() { return delegate.clusterLocks(); }
+  @Override public Optional<dev.baton.spi.ProviderQuota> providerQuota() { return delegate.providerQuota(); }
   @Override public boolean ping() { return delegate.ping(); }
   @Override public void close() { delegate.close(); }
 
