@@ -72,7 +72,7 @@ public final class FlowScenario implements Scenario {
   static final int HOP_LIMIT = ToolsConfig.DEFAULT_ASK_MAX_HOPS, UNBROKEN_AFTER = 40;
   static final Duration DEADLINE = Duration.ofMinutes(5);
   static final String BUSY_TEXT = "flow demo: slow down, please";
-  static final long SPIN_MS = 10_000;
+  static final long SPIN_MS = 10_000, MINUTE_SPIN_MS = 2_000;
 
   private final Faults faults;
 
@@ -152,7 +152,7 @@ public final class FlowScenario implements Scenario {
         for (int minute = 1; minute < RATE_SESSIONS / RPM; minute++) {
           clock.advance(Duration.ofMinutes(1));
           int expected = (minute + 1) * RPM;
-          spin(() -> repliedAt.size() >= expected);
+          spin(() -> repliedAt.size() >= expected, MINUTE_SPIN_MS); // short: without the limit this never comes
         }
         drain(clock, meters, repliedAt, RATE_SESSIONS, Duration.ofMinutes(1));
       }
@@ -390,7 +390,11 @@ public final class FlowScenario implements Scenario {
 
   /** Spins (bounded in real time) until {@code condition}; false if it did not come. */
   private static boolean spin(BooleanSupplier condition) {
-    long limit = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SPIN_MS);
+    return spin(condition, SPIN_MS);
+  }
+
+  private static boolean spin(BooleanSupplier condition, long ms) {
+    long limit = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > limit) return false;
       Thread.onSpinWait();
