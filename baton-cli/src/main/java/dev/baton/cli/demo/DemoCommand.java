@@ -28,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** The scenarios {@code --scenario} can pick; the first is the default. Add new ones here. */
   static final List<Scenario> SCENARIOS = List.of(new SessionsScenario(), new ToolsScenario(),
-      new HostileScenario(), new LiveScenario());
+      new HostileScenario(), new LiveScenario(), new FlowScenario());
 
   @Option(names = "--users", paramLabel = "N", defaultValue = "200", description = "Simulated users (default: ${DEFAULT-VALUE}).")
   int users;
@@ -43,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
   int turnMillis;
 
   @Option(names = "--scenario", paramLabel = "NAME", defaultValue = AllScenarios.NAME, description = "Which scenario:"
-      + " ${COMPLETION-CANDIDATES} (default: all = sessions, then tools, hostile and live).",
+      + " ${COMPLETION-CANDIDATES} (default: all = sessions, then tools, hostile, live and flow).",
       completionCandidates = ScenarioNames.class)
   String scenario;
 
@@ -100,8 +100,8 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * Sessions (over the chosen transport, HTTP by default), then tools in process, hostile (over HTTP) and live
-   * (in process); exit 0 only if all four pass.
+   * Sessions (over the chosen transport, HTTP by default), then tools in process, hostile (over HTTP), live
+   * (in process) and flow (in process, on a virtual clock); exit 0 only if all five pass.
    */
   private int runAll(Optional<DemoLog> engineLog) throws Exception {
     DemoReport sessions = run(new SessionsScenario(), transport);
@@ -109,9 +109,10 @@ public final class DemoCommand implements Callable<Integer> {
     DemoReport tools = run(new ToolsScenario(), Optional.empty()); // in process: its checks sit in the tools
     DemoReport hostile = run(new HostileScenario(), Optional.empty()); // always over HTTP: attacks on the gateway
     DemoReport live = run(new LiveScenario(), Optional.empty()); // in process: its checks sit at the reply handler
-    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, hostile, live, engineLog, json.get());
-    boolean passed = AllScenarios.passed(List.of(sessions, tools, hostile, live));
-    System.out.printf("%nbaton demo: %s%n", passed ? "every promise kept in all four scenarios"
+    DemoReport flow = run(new FlowScenario(), Optional.empty()); // in process: a virtual clock drives it
+    if (json.isPresent()) AllScenarios.writeJson(sessions, tools, hostile, live, flow, engineLog, json.get());
+    boolean passed = AllScenarios.passed(List.of(sessions, tools, hostile, live, flow));
+    System.out.printf("%nbaton demo: %s%n", passed ? "every promise kept in all five scenarios"
         : "PROMISES VIOLATED");
     return passed ? 0 : 1;
   }
@@ -126,11 +127,12 @@ public final class DemoCommand implements Callable<Integer> {
   private DemoReport run(Scenario s, Optional<String> transport) throws Exception {
     BatonConfig cfg = config.isPresent() ? ConfigLoader.withSystemEnvironment().load(config.get()) : demoConfig();
     DemoOptions.Transport how = transport.map(t -> parse(DemoOptions.Transport.class, "--transport", t))
-        .orElse(s instanceof ToolsScenario || s instanceof LiveScenario ? DemoOptions.Transport.INPROCESS : DemoOptions.Transport.HTTP);
+        .orElse(s instanceof ToolsScenario || s instanceof LiveScenario || s instanceof FlowScenario ? DemoOptions.Transport.INPROCESS : DemoOptions.Transport.HTTP);
     if (how == DemoOptions.Transport.INPROCESS && s instanceof HostileScenario) {
       throw new IllegalArgumentException("scenario 'hostile' attacks the HTTP gateway: it runs over HTTP only");
     }
-    if (how == DemoOptions.Transport.HTTP && (s instanceof ToolsScenario || s instanceof LiveScenario)) {
+    if (how == DemoOptions.Transport.HTTP && (s instanceof ToolsScenario || s instanceof LiveScenario
+        || s instanceof FlowScenario)) {
       throw new IllegalArgumentException("scenario '" + s.name() + "' runs in process only (--transport inprocess)");
     }
     DemoOptions.DemoStore kind = store.map(k -> parse(DemoOptions.DemoStore.class, "--store", k))
@@ -145,6 +147,10 @@ public final class DemoCommand implements Callable<Integer> {
       err.printf("baton demo: %s in process, %d users streaming, steering and cancelling (queue mode steer), beside"
           + " a gateway with Telegram groups and HTTP cancels%n",
           s.name(), Math.max(LiveScenario.Role.values().length, Math.min(users, LiveScenario.MAX_USERS)));
+    } else if (s instanceof FlowScenario) {
+      err.printf("baton demo: %s in process on a virtual clock: provider %d/min against a rate-limited stub, a 429"
+          + " backoff, a three-agent ask loop, one flooding user beside %d honest ones%n", s.name(), FlowScenario.RPM,
+          FlowScenario.HONEST_USERS);
     } else {
       err.printf("baton demo: %s over %s, %d users x %d messages, seed %d%n", s.name(),
           how == DemoOptions.Transport.HTTP ? "HTTP" : "in-process calls", users, messages, options.seed());

@@ -36,7 +36,7 @@ class AllScenariosTest {
   }
 
   @Test
-  void theDefaultDemoRunsAllFourScenariosAndReportsP1ToP10(@TempDir Path dir) throws Exception {
+  void theDefaultDemoRunsAllFiveScenariosAndReportsP1ToP10AndF1ToF5(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("all.json");
     StringWriter err = new StringWriter();
     var cl = Main.commandLine();
@@ -72,6 +72,12 @@ class AllScenariosTest {
       assertThat(root.path("attacks").path(a).path("checked").asLong()).as(a).isPositive();
     }
     assertThat(root.path("promises").path("P11").path("checked").asLong()).isPositive();
+    assertThat(root.path("scenarios").path("flow").path("passed").asBoolean()).isTrue();
+    for (String p : new String[] {"F1", "F2", "F3", "F4", "F5"}) {
+      assertThat(root.path("promises").path(p).path("checked").asLong()).as(p).isPositive();
+      assertThat(root.path("promises").path(p).path("violations").asLong()).as(p).isZero();
+    }
+    assertThat(root.path("flow").path("backoff_leg").path("pauses").asLong()).isPositive();
   }
 
   /** Passes only once the fixes of issue 10 are merged: then the whole default demo keeps every promise. */
