@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -178,10 +177,7 @@ final class SlackTarget implements ProbeTarget {
     if (retry > 0) req.header("X-Slack-Retry-Num", Integer.toString(retry)).header("X-Slack-Retry-Reason", "http_timeout");
     int s = ProbeTarget.exchange(http, req.POST(HttpRequest.BodyPublishers.ofString(event.body())).build());
     status[0] = s;
-    if (s >= 200 && s < 300) return Recorder.Answer.ACCEPTED; // Slack has no "duplicate": a retry is taken too
-    if (s == 401 || s == 403) return Recorder.Answer.UNAUTHORIZED;
-    if (s == 429) return Recorder.Answer.BUSY;
-    return s >= 400 && s < 500 ? Recorder.Answer.REFUSED : Recorder.Answer.FAILED;
+    return ProbeTarget.webhookAnswer(s);
   }
 
   /** The arguments of a Web API call: the query, then a JSON or form-encoded body. */
@@ -221,12 +217,8 @@ final class SlackTarget implements ProbeTarget {
   /** The stand-in Web API: {@code POST <base>/<method>}, e.g. {@code /api/chat.postMessage}. */
   private void webApi(HttpExchange ex) throws IOException {
     try (ex) {
-      String path = ex.getRequestURI().getPath();
-      String method = path.substring(path.lastIndexOf('/') + 1);
-      byte[] body;
-      try (InputStream in = ex.getRequestBody()) {
-        body = in.readNBytes(1 << 20);
-      }
+      String method = ProbeTarget.method(ex);
+      byte[] body = ProbeTarget.body(ex);
       long now = System.nanoTime();
       ObjectNode args;
       try {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -118,21 +117,14 @@ final class TelegramTarget implements ProbeTarget {
         .POST(HttpRequest.BodyPublishers.ofString(update.toString())).build();
     int s = ProbeTarget.exchange(http, req);
     status[0] = s;
-    if (s >= 200 && s < 300) return Recorder.Answer.ACCEPTED;
-    if (s == 401 || s == 403) return Recorder.Answer.UNAUTHORIZED;
-    if (s == 429) return Recorder.Answer.BUSY;
-    return s >= 400 && s < 500 ? Recorder.Answer.REFUSED : Recorder.Answer.FAILED;
+    return ProbeTarget.webhookAnswer(s);
   }
 
   /** The stand-in Bot API: {@code POST /bot<token>/<method>}. */
   private void botApi(HttpExchange ex) throws IOException {
     try (ex) {
-      String path = ex.getRequestURI().getPath();
-      String method = path.substring(path.lastIndexOf('/') + 1);
-      byte[] body;
-      try (InputStream in = ex.getRequestBody()) {
-        body = in.readNBytes(1 << 20);
-      }
+      String method = ProbeTarget.method(ex);
+      byte[] body = ProbeTarget.body(ex);
       long now = System.nanoTime();
       JsonNode req;
       try {
