@@ -217,17 +217,22 @@ public final class OpenAiAgent implements Agent {
       }
       ChatResponse response;
       boolean streamedRound = false;
+      ChatRequest built = request.build();
       try {
         if (streams) {
           shown.newRound();
-          response = provider.stream(request.build(), turn.deadline(), shown::text);
+          response = provider.stream(built, turn.deadline(), shown::text);
           streamedRound = true;
         } else {
-          response = provider.call(request.build(), turn.deadline());
+          response = provider.call(built, turn.deadline());
         }
       } catch (ProviderException e) {
+        chargeCutShort(turn, built, shown);
         shown.end(String.valueOf(e.getMessage()), true);
         return;
+      } catch (InterruptedException e) { // cancelled or timed out, perhaps in the middle of a stream
+        chargeCutShort(turn, built, shown);
+        throw e;
       }
       recordUsage(turn, response);
       AiMessage ai = response.aiMessage();
@@ -253,6 +258,15 @@ public final class OpenAiAgent implements Agent {
         turn.transcript().append(Role.USER, m.text());
       }
     }
+  }
+
+  /**
+   * A streamed answer cut short after it showed text (the provider failed mid-stream, the turn was cancelled or
+   * timed out) reports no usage, yet the provider did the work: the request's estimate is charged to the budget,
+   * so cancelling every answer just before its end is no way around the daily limit.
+   */
+  private void chargeCutShort(Turn turn, ChatRequest request, Shown shown) {
+    if (streams && shown.any()) turn.budget().record(ProviderCaller.estimateTokens(request));
   }
 
   /** Reports the provider's {@code usage.total_tokens} to the user's daily budget (none reported: nothing). */

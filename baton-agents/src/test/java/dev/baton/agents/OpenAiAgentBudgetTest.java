@@ -76,6 +76,25 @@ class OpenAiAgentBudgetTest extends ScriptedProviderFixture {
     assertThat(meters.counter("baton.budget.refused").count()).isEqualTo(2);
   }
 
+  /** A stream that fails after showing text reports no usage: its estimate is charged, so it cannot be free. */
+  @Test
+  void aStreamCutShortAfterShowingTextIsChargedItsEstimate() throws Exception {
+    server.enqueue(new ScriptedChatServer.Streamed(java.util.List.of("part one ", "part two ", "part three"),
+        java.util.List.of(), 0, 1)); // the connection closes after the first delta
+    try (Baton baton = Baton.builder().config(config(1, true)).scheduler(clock).replies(replies::add)
+        .meterRegistry(meters).build()) {
+      baton.submit(InboundMessage.of("api", "m1", "cara", "tell me a long story", T0));
+      Reply cut = nextReply();
+      assertThat(cut.text()).as("the shown part stands, the failure after it").startsWith("part one");
+      assertThat(meters.counter("baton.budget.tokens").count()).as("the request's estimate was charged").isPositive();
+      int before = server.requests().size();
+      baton.submit(InboundMessage.of("api", "m2", "cara", "again", T0));
+      Reply refused = nextReply();
+      assertThat(refused.text()).isEqualTo("Budget spent for today.");
+      assertThat(server.requests().size()).as("no request for m2").isEqualTo(before);
+    }
+  }
+
   @Test
   void aBudgetSpentDuringATurnStopsItBeforeTheNextModelRequest() throws Exception {
     FakeTools tools = new FakeTools().tool("add", OpenAiAgentToolLoopTest.ADD_SCHEMA, OpenAiAgentToolLoopTest::add);
