@@ -125,6 +125,11 @@ final class CallThreads {
         for (Resource r : tool.resources(args, ctx)) claims.merge(r.key(), r.access(), Access::max);
         locks.acquireAll(party, claims, ctx.deadlineNanos());
         if (cluster != null && !claims.isEmpty()) ctx.holdCluster(acquireCluster(party, claims, ctx.deadline()));
+        // A grant (slot, lock) can race with the deadline's timer (another call's leave at the same instant): a
+        // call whose time is up never starts its tool, so a caller told `timeout` while waiting ran nothing.
+        if (scheduler.nanoTime() >= ctx.deadlineNanos() || Thread.currentThread().isInterrupted()) {
+          throw new ToolException("timeout", "the call reached its deadline before the tool could start", true);
+        }
         graph.progress(party);
         JsonNode out = tool.execute(args, ctx);
         result = new ToolResult.Ok(BatonJson.print(out == null ? ctx.json().nullNode() : out));
