@@ -151,6 +151,34 @@ class ToolLimitsTest {
     }
   }
 
+  /**
+   * The holder leaves at the very instant the waiter's time is up, before the waiter's own timers fire: the
+   * grant wins that race, and the call must still not start its tool (its caller is told {@code timeout}, and a
+   * caller told timeout must be able to trust that nothing ran). A fresh-clone CI run once saw it run.
+   */
+  @Test
+  void aSlotGrantedAtTheWaitersDeadlineStartsNothing() throws Exception {
+    try (Fixture f = fixture(1, 0)) {
+      api.release = new CountDownLatch(1);
+      f.spawn("holder", () -> f.bind("api:u:a").call(call("api.slow", who("a"))));
+      f.until("a inside", () -> api.inside.get() == 1);
+      // Due at the waiter's deadline and scheduled before its timers: it runs first (ties run in scheduling order).
+      f.clock.schedule(Duration.ofMillis(Fixture.CALL_TIMEOUT_MS), () -> {
+        api.release.countDown();
+        f.until("a left and handed b the slot", () -> api.inside.get() == 0 && slotWaits(f) == 0);
+      });
+      ToolResult[] late = new ToolResult[1];
+      Thread waiter = f.spawn("waiter", () -> late[0] = f.bind("api:u:b").call(call("api.slow", who("b"))));
+      f.until("b waits for the slot", () -> slotWaits(f) == 1);
+      f.clock.advance(Duration.ofMillis(Fixture.CALL_TIMEOUT_MS));
+      waiter.join(Fixture.REAL_TIME_LIMIT);
+      assertThat(code(late[0])).isEqualTo("timeout");
+      f.until("b's holder thread is done", () -> f.tools.snapshot().waits().isEmpty() && api.inside.get() == 0);
+      assertThat(code(f.bind("api:u:c").call(call("api.slow", who("c"))))).as("the slot came back").isEqualTo("ok");
+      assertThat(api.order).as("b's tool never ran").containsExactly("a", "c");
+    }
+  }
+
   @Test
   void callsPerMinuteSpacesStartsExactlySixtyOverNSecondsApart() throws Exception {
     try (Fixture f = fixture(0, 6)) { // one start every 10 s
