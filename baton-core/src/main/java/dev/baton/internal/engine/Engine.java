@@ -131,6 +131,7 @@ public final class Engine implements Baton {
       this.dispatcher = new FairDispatcher(ownership.startingPermits(concurrency.maxConcurrentTotal()),
           classes.weights(), this::startTurn, scheduler, ownership::starved);
       metrics.classes(s.meters(), classes.names(), dispatcher::waiting);
+      metrics.limit(s.meters(), dispatcher::capacity);
       this.overflow = new OverflowPolicy(this);
       this.asks = s.asks().map(w -> w.router().bind(this, w.graph())).orElse(AskListener.NONE);
     } catch (RuntimeException e) { // no leases for cluster mode, a router bound elsewhere: the store we opened

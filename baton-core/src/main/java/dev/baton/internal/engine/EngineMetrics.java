@@ -57,6 +57,13 @@ final class EngineMetrics {
         .description("Turns running now").register(r);
   }
 
+  /** {@code baton.turns.limit}: the permits turns may hold (max_concurrent_total; a cluster node's share). */
+  void limit(MeterRegistry r, java.util.function.IntSupplier capacity) {
+    Gauge.builder("baton.turns.limit", capacity::getAsInt)
+        .description("Turns that may run at once (agent.concurrency.max_concurrent_total; a cluster node's permits)")
+        .register(r);
+  }
+
   /** The per-class meters: grants counted, tickets waiting for a permit (gauge). */
   void classes(MeterRegistry r, java.util.List<String> names, java.util.function.IntToLongFunction waiting) {
     grants = new Counter[names.size()];
