@@ -14,7 +14,7 @@ cp="baton-gateway/target/test-classes:baton-gateway/target/classes:$(cat /tmp/ba
 tokens=$(mktemp)
 java -Xmx2g -XX:+UseZGC ${BATON_BENCH_JAVA_OPTS:-} -Dlogback.configurationFile=/dev/null -cp "$cp" dev.baton.gateway.bench.LoadServer 8089 1000 "$tokens" $store &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$tokens"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$tokens"' EXIT
 for i in $(seq 1 100); do [ -s "$tokens" ] && curl -sf http://127.0.0.1:8089/health >/dev/null && break; sleep 0.2; done
 wrk -t2 -c"$conns" -d5s -s baton-gateway/bench/post-messages.lua http://127.0.0.1:8089 -- "$tokens" >/dev/null # warm-up
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s baton-gateway/bench/post-messages.lua http://127.0.0.1:8089 -- "$tokens"

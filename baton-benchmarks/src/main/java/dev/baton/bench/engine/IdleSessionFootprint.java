@@ -26,7 +26,7 @@ public final class IdleSessionFootprint {
   }
 
   static double baton(int n) {
-    EngineHarness h = new EngineHarness(n, null); // sender names are made here, before the baseline
+    EngineHarness h = new EngineHarness(n, null, false); // sender names are made here, before the baseline
     long before = usedAfterGc();
     for (int i = 0; i < n; i++) h.submit(i);
     h.awaitProcessed(n);

@@ -184,7 +184,8 @@ public final class StoreIngestBench {
     if (clusterOn != null) d = d.withStorage(clusterOn).withCluster(dev.baton.config.ClusterConfig.node("bench"));
     ConcurrencyConfig c = d.agent().concurrency();
     BatonConfig config = d.withAgent(d.agent().withConcurrency(new ConcurrencyConfig(1, 64, 1_000_000, 600_000,
-        ConcurrencyConfig.OverflowAction.REJECT, c.busyMessage(), ConcurrencyConfig.QueueMode.FOLLOWUP, 0)));
+        ConcurrencyConfig.OverflowAction.REJECT, c.busyMessage(), ConcurrencyConfig.QueueMode.FOLLOWUP, 0,
+        10_000_000))); // max_queued_total past what the run can queue: a busy refusal would end it (P11)
     AtomicLong turns = new AtomicLong();
     Baton baton = Baton.builder().config(config).store(store).agent(new EchoAgent())
         .replies(r -> turns.incrementAndGet()).build();
