@@ -181,7 +181,15 @@ class PgAdvisoryLocksTest {
     });
     until("both back off", () -> clock.pending() >= 2);
     Instant start = clock.now();
-    drive(t1); // to node 1's deadline, by steps of the backoff
+    // To node 1's deadline, by steps of the backoff while both back off, and not one step once node 1 gave up:
+    // its finally releases `a` in real time, and steps taken meanwhile spend node 2's deadline (a fresh-clone CI
+    // run saw node 2 time out that way).
+    while (t1.isAlive()) {
+      until("both back off, or node 1 gave up", () -> r1.get() != null || !t1.isAlive() || clock.pending() >= 2);
+      if (r1.get() != null || !t1.isAlive()) break;
+      clock.advance(PgAdvisoryLocks.BACKOFF_MAX);
+    }
+    t1.join();
     assertThat(r1.get()).isInstanceOf(ClusterLockTimeoutException.class).hasMessageContaining(b);
     assertThat(Duration.between(start, clock.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     drive(t2);
