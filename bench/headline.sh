@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The headline comparisons of BENCHMARKS.md, side by side in one run, short enough to run after every change
-# (about 4 minutes on 2 cores once built): engine vs Pekko (JMH), durable ingest vs raw SQLite/PostgreSQL, and
+# (about 2 minutes on 2 cores, build included): engine vs Pekko (JMH), durable ingest vs raw SQLite/PostgreSQL, and
 # POST /v1/messages over loopback on the memory store vs the SQLite journal (wrk; installed with apt-get when
 # missing and running as root, else that part is skipped). Prints each figure, the ratio and the target.
 #   bench/headline.sh            # everything
