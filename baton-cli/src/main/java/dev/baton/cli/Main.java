@@ -25,7 +25,8 @@ public final class Main implements Runnable {
 
   /** The subcommands, in the order {@code --help} lists them. */
   static List<Object> subcommands() {
-    return List.of(new DemoCommand(), new ServeCommand(), new dev.baton.cli.probe.ProbeCommand(), new ConfigCommand());
+    return List.of(new DemoCommand(), new ServeCommand(), new dev.baton.cli.probe.ProbeCommand(), new ConfigCommand(),
+        new AotTrainingCommand());
   }
 
   @Option(names = {"-v", "--verbose"}, description = "Log at INFO (-vv: DEBUG) instead of WARN.",
