@@ -40,11 +40,18 @@ final class Telemetry {
           Map<String, String> over = new HashMap<>();
           if (cfg.enabled()) {
             over.put("otel.exporter.otlp.endpoint", cfg.otlp().endpoint());
-            over.put("otel.exporter.otlp.traces.endpoint", "");
+            // The signal's own key is used as given and wins over the base one: set it too, so the config key also
+            // overrides OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.
+            over.put("otel.exporter.otlp.traces.endpoint", tracesUrl(cfg.otlp().endpoint()));
           }
           return over;
         })
         .build().getOpenTelemetrySdk();
+  }
+
+  /** {@code {endpoint}/v1/traces}, as the SDK derives it from a base endpoint. */
+  static String tracesUrl(String endpoint) {
+    return (endpoint.endsWith("/") ? endpoint : endpoint + "/") + "v1/traces";
   }
 
   /** Flushes and closes what {@link #open} built (nothing for noop). */
