@@ -1,0 +1,97 @@
+package dev.baton.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.Baton;
+import dev.baton.InboundMessage;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.time.Instant;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+
+/**
+ * The engine's spans (docs/tracing.md): a message submitted under a span (the gateway's ingress) gets its journal
+ * insert, queue wait and turn below that span, on the turn's virtual thread the span is current and the MDC's
+ * baton.trace is its trace id; without an OpenTelemetry nothing is traced and baton.trace stays a random id.
+ */
+class EngineTracingTest {
+
+  record Seen(String mdcTrace, String spanTrace, String spanId) {}
+
+  @Test
+  void aMessagesSpansHangBelowTheSpanItWasSubmittedUnderAndTheMdcShowsItsTraceId() throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    Queue<Seen> seen = new ConcurrentLinkedQueue<>();
+    try (OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(
+            SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
+        Baton baton = Baton.builder().openTelemetry(otel).agent(turn -> {
+          seen.add(new Seen(MDC.get(Mdc.TRACE), Span.current().getSpanContext().getTraceId(),
+              Span.current().getSpanContext().getSpanId()));
+          turn.reply("ok");
+        }).build()) {
+      Tracer tracer = otel.getTracer("test");
+      Span ingress = tracer.spanBuilder("ingress").startSpan();
+      try (Scope s = ingress.makeCurrent()) {
+        baton.submit(InboundMessage.of("api", "m-1", "bob", "private words", Instant.now()));
+      } finally {
+        ingress.end();
+      }
+      SpanData turn = await(spans, "baton.turn");
+      List<SpanData> all = spans.getFinishedSpanItems();
+      String trace = ingress.getSpanContext().getTraceId();
+      assertThat(all).extracting(SpanData::getTraceId).containsOnly(trace);
+      assertThat(turn.getParentSpanId()).isEqualTo(ingress.getSpanContext().getSpanId());
+      assertThat(all).filteredOn(d -> d.getName().equals("baton.journal.insert")).singleElement()
+          .satisfies(d -> assertThat(d.getParentSpanId()).isEqualTo(ingress.getSpanContext().getSpanId()));
+      assertThat(all).filteredOn(d -> d.getName().equals("baton.queue.wait")).singleElement()
+          .satisfies(d -> assertThat(d.getParentSpanId()).isEqualTo(ingress.getSpanContext().getSpanId()));
+      assertThat(seen).singleElement().satisfies(x -> {
+        assertThat(x.mdcTrace()).isEqualTo(trace);
+        assertThat(x.spanTrace()).isEqualTo(trace);
+        assertThat(x.spanId()).isEqualTo(turn.getSpanId());
+      });
+      for (SpanData d : all) {
+        assertThat(d.getAttributes().asMap().values()).allSatisfy(v ->
+            assertThat(String.valueOf(v)).doesNotContain("private").isNotEqualTo("bob"));
+      }
+    }
+  }
+
+  @Test
+  void withoutAnOpenTelemetryNothingIsTracedAndTheMdcTraceIdIsRandom() throws Exception {
+    Queue<Seen> seen = new ConcurrentLinkedQueue<>();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    try (Baton baton = Baton.builder().agent(turn -> {
+          seen.add(new Seen(MDC.get(Mdc.TRACE), Span.current().getSpanContext().getTraceId(), ""));
+          turn.reply("ok");
+          done.countDown();
+        }).build()) {
+      baton.submit(InboundMessage.of("api", "m-1", "bob", "hi", Instant.now()));
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(seen).singleElement().satisfies(x -> {
+      assertThat(x.mdcTrace()).matches("[0-9a-f]{32}").isNotEqualTo("00000000000000000000000000000000");
+      assertThat(Span.getInvalid().getSpanContext().getTraceId()).isEqualTo(x.spanTrace());
+    });
+  }
+
+  static SpanData await(InMemorySpanExporter spans, String name) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < until) {
+      for (SpanData d : spans.getFinishedSpanItems()) if (d.getName().equals(name)) return d;
+      Thread.onSpinWait();
+    }
+    throw new AssertionError("no span " + name + " in " + spans.getFinishedSpanItems());
+  }
+}
