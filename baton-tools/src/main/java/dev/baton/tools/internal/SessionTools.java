@@ -54,6 +54,11 @@ final class SessionTools implements Tools {
     return runner.run(turn, state, call, this::waitStarts, this::waitEnds);
   }
 
+  /** {@code task} in {@code trace}; itself when nothing is traced (the root context: tracing off). */
+  private static Runnable traced(io.opentelemetry.context.Context trace, Runnable task) {
+    return trace == io.opentelemetry.context.Context.root() ? task : trace.wrap(task);
+  }
+
   @Override
   public List<ToolResult> callAll(List<ToolCall> calls) throws InterruptedException {
     if (calls.size() == 1) return List.of(call(calls.getFirst()));
@@ -65,7 +70,7 @@ final class SessionTools implements Tools {
       int idx = i;
       ToolCall c = calls.get(i);
       threads.add(Thread.ofVirtual().name("baton-call-" + turn.turnSeq() + "-" + i)
-          .start(trace.wrap(() -> ScopedValue.where(BatonContext.CURRENT, turn).run(() -> {
+          .start(traced(trace, () -> ScopedValue.where(BatonContext.CURRENT, turn).run(() -> {
             try {
               results[idx] = call(c);
             } catch (InterruptedException e) {
