@@ -215,6 +215,104 @@ class TracingTest {
     }
   }
 
+  /**
+   * A Telegram webhook with a malformed traceparent is taken (the header is ignored: the ingress span is a new
+   * root) and its reply's two delivery attempts (the Bot API answers 500, then 200) are two spans below the turn.
+   */
+  @Test
+  void aWebhookWithAMalformedTraceparentIsANewTraceAndEachDeliveryAttemptIsASpan(@TempDir Path dir) throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    OpenTelemetrySdk otel = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+        .build();
+    java.util.concurrent.atomic.AtomicInteger botCalls = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer bot = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    bot.createContext("/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      byte[] ok = "{\"ok\":true,\"result\":{\"message_id\":7}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      if (botCalls.incrementAndGet() == 1) {
+        ex.sendResponseHeaders(500, -1);
+      } else {
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, ok.length);
+        ex.getResponseBody().write(ok);
+      }
+      ex.close();
+    });
+    bot.start();
+    List<SpanData> all;
+    String secret = "tg-secret-token_0123456789abcdefghij";
+    try {
+      Path yaml = dir.resolve("baton.yaml");
+      Files.writeString(yaml, """
+          channels:
+            api:
+              enabled: false
+            telegram:
+              enabled: true
+              bot_token: "123456:ABC-bot-token"
+              secret_token: %s
+              api_base_url: http://127.0.0.1:%d
+            delivery:
+              initial_backoff_ms: 10
+          server:
+            port: 0
+          """.formatted(secret, bot.getAddress().getPort()));
+      BatonConfig cfg = ConfigLoader.withSystemEnvironment().load(yaml);
+      Scheduler scheduler = Scheduler.system();
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      Store store = ServeCommand.openStore(cfg, scheduler);
+      ReplyRouter router = ReplyRouter.create(cfg, store, scheduler, meters);
+      try (Baton engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters)
+          .replies(router).openTelemetry(otel).build()) {
+        Gateway gateway = Gateway.builder(cfg).engine(engine).store(store).scheduler(scheduler).meterRegistry(meters)
+            .replies(router).openTelemetry(otel).build().start();
+        try {
+          String update = "{\"update_id\":500,\"message\":{\"message_id\":1500,\"from\":{\"id\":42,"
+              + "\"is_bot\":false,\"first_name\":\"Ann\"},\"chat\":{\"id\":4242,\"type\":\"private\"},"
+              + "\"date\":1767225600,\"text\":\"" + TEXT + "\"}}";
+          HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + gateway.port() + "/webhooks/telegram"))
+              .header("Content-Type", "application/json").header("X-Telegram-Bot-Api-Secret-Token", secret)
+              .header("traceparent", "00-not-a-trace-id-01")
+              .POST(HttpRequest.BodyPublishers.ofString(update)).timeout(Duration.ofSeconds(20)).build(),
+              HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).isEqualTo(200);
+          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+          while (spans.getFinishedSpanItems().stream().filter(named("baton.delivery")).count() < 2
+              && System.nanoTime() < until) {
+            Thread.onSpinWait();
+          }
+        } finally {
+          gateway.stop(Duration.ofSeconds(5));
+        }
+      } finally {
+        store.close();
+      }
+      all = spans.getFinishedSpanItems(); // before the SDK's close, which empties the in-memory exporter
+    } finally {
+      bot.stop(0);
+      otel.close();
+    }
+    SpanData ingress = one(all, "POST /webhooks/telegram");
+    assertThat(ingress.getParentSpanContext().isValid()).isFalse();
+    assertThat(ingress.getAttributes().get(AttributeKey.stringKey("baton.channel"))).isEqualTo("telegram");
+    assertThat(all).extracting(SpanData::getTraceId).containsOnly(ingress.getTraceId());
+    SpanData turn = one(all, "baton.turn");
+    assertThat(turn.getParentSpanId()).isEqualTo(ingress.getSpanId());
+    List<SpanData> attempts = all.stream().filter(named("baton.delivery")).toList();
+    assertThat(attempts).hasSize(2).allSatisfy(a -> assertThat(a.getParentSpanId()).isEqualTo(turn.getSpanId()));
+    assertThat(attempts).extracting(a -> a.getAttributes().get(AttributeKey.stringKey("baton.outcome")))
+        .containsExactly("retry", "delivered");
+    assertThat(attempts).extracting(a -> a.getAttributes().get(AttributeKey.longKey("baton.delivery.attempt")))
+        .containsExactly(1L, 2L);
+    for (SpanData d : all) {
+      assertThat(d.getAttributes().asMap().values()).allSatisfy(v ->
+          assertThat(String.valueOf(v)).doesNotContain("whales").isNotEqualTo("42"));
+    }
+  }
+
   static Predicate<SpanData> named(String name) {
     return s -> s.getName().equals(name);
   }
