@@ -86,6 +86,61 @@ class EngineTracingTest {
     });
   }
 
+  /**
+   * queue_mode collect: two messages queued behind a running turn run as one turn, the child of the first one's
+   * trace with a span link to the second's; each keeps its own queue wait in its own trace.
+   */
+  @Test
+  void aBatchedTurnIsInItsFirstMessagesTraceAndLinksTheOthers() throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    java.util.concurrent.CountDownLatch firstRuns = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    dev.baton.config.BatonConfig cfg = new dev.baton.config.ConfigLoader(java.util.Map.of())
+        .parse("agent:\n  concurrency:\n    queue_mode: collect\n", "<test>");
+    try (OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(
+            SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
+        Baton baton = Baton.builder().config(cfg).openTelemetry(otel).agent(turn -> {
+          if (turn.messages().getFirst().text().equals("first")) {
+            firstRuns.countDown();
+            if (!release.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
+          }
+          turn.reply("ok");
+        }).build()) {
+      Tracer tracer = otel.getTracer("test");
+      baton.submit(InboundMessage.of("api", "m-0", "bob", "first", Instant.now()));
+      assertThat(firstRuns.await(10, TimeUnit.SECONDS)).isTrue();
+      Span a = tracer.spanBuilder("ingress-a").startSpan();
+      try (Scope s = a.makeCurrent()) {
+        baton.submit(InboundMessage.of("api", "m-1", "bob", "second", Instant.now()));
+      } finally {
+        a.end();
+      }
+      Span b = tracer.spanBuilder("ingress-b").startSpan();
+      try (Scope s = b.makeCurrent()) {
+        baton.submit(InboundMessage.of("api", "m-2", "bob", "third", Instant.now()));
+      } finally {
+        b.end();
+      }
+      release.countDown();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (spans.getFinishedSpanItems().stream().filter(d -> d.getName().equals("baton.turn")).count() < 2
+          && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      List<SpanData> turns = spans.getFinishedSpanItems().stream().filter(d -> d.getName().equals("baton.turn"))
+          .toList();
+      assertThat(turns).hasSize(2);
+      SpanData batched = turns.stream().filter(d -> d.getTraceId().equals(a.getSpanContext().getTraceId()))
+          .findFirst().orElseThrow();
+      assertThat(batched.getParentSpanId()).isEqualTo(a.getSpanContext().getSpanId());
+      assertThat(batched.getAttributes().get(EngineTracing.BATCH)).isEqualTo(2L);
+      assertThat(batched.getLinks()).singleElement()
+          .satisfies(l -> assertThat(l.getSpanContext()).isEqualTo(b.getSpanContext()));
+      assertThat(spans.getFinishedSpanItems()).filteredOn(d -> d.getName().equals("baton.queue.wait"))
+          .extracting(SpanData::getParentSpanId).contains(a.getSpanContext().getSpanId(), b.getSpanContext().getSpanId());
+    }
+  }
+
   static SpanData await(InMemorySpanExporter spans, String name) {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < until) {
