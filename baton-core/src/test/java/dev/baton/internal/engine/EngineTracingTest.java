@@ -141,6 +141,48 @@ class EngineTracingTest {
     }
   }
 
+  /**
+   * docs/tracing.md, "Recovery": the trace context lives in memory only, so a message run after a restart (here:
+   * a shutdown cancelled its turn, a new engine on the same store recovers it) starts a new trace with a root turn.
+   */
+  @Test
+  void aMessageRecoveredAfterARestartStartsANewTrace() throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    dev.baton.internal.store.MemoryStore store = new dev.baton.internal.store.MemoryStore();
+    java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+    try (OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(
+            SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build()) {
+      Tracer tracer = otel.getTracer("test");
+      Span ingress = tracer.spanBuilder("ingress").startSpan();
+      Baton first = Baton.builder().store(store).openTelemetry(otel).agent(turn -> {
+        running.countDown();
+        Thread.sleep(60_000); // interrupted by the shutdown below
+      }).build();
+      try (Scope s = ingress.makeCurrent()) {
+        first.submit(InboundMessage.of("api", "m-1", "bob", "hi", Instant.now()));
+      } finally {
+        ingress.end();
+      }
+      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+      first.shutdown(java.time.Duration.ZERO); // the turn is cancelled without a commit: m-1 stays unfinished
+      spans.reset();
+      // Built while an unrelated span is current: recovery must not hang the recovered turn below it.
+      Span unrelated = tracer.spanBuilder("starting-up").startSpan();
+      Baton second;
+      try (Scope s = unrelated.makeCurrent()) {
+        second = Baton.builder().store(store).openTelemetry(otel).agent(turn -> turn.reply("ok")).build();
+      } finally {
+        unrelated.end();
+      }
+      try (second) {
+        SpanData turn = await(spans, "baton.turn");
+        assertThat(turn.getTraceId()).isNotEqualTo(unrelated.getSpanContext().getTraceId());
+        assertThat(turn.getParentSpanContext().isValid()).isFalse();
+        assertThat(turn.getTraceId()).isNotEqualTo(ingress.getSpanContext().getTraceId());
+      }
+    }
+  }
+
   static SpanData await(InMemorySpanExporter spans, String name) {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < until) {
