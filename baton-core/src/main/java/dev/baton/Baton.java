@@ -93,6 +93,7 @@ public interface Baton extends AutoCloseable {
     private Optional<ReplyHandler> replies = Optional.empty();
     private ToolRuntime tools = ToolRuntime.none();
     private Optional<EngineAskRouter.Wiring> asks = Optional.empty();
+    private io.opentelemetry.api.OpenTelemetry telemetry = io.opentelemetry.api.OpenTelemetry.noop();
 
     Builder() {}
 
@@ -143,6 +144,16 @@ public interface Baton extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Traces the message path with {@code otel} (docs/tracing.md): journal insert, queue wait, turn, and, through
+     * the turn's context, the agent's model calls, the tool calls and the reply deliveries. The default,
+     * {@link io.opentelemetry.api.OpenTelemetry#noop()}, traces nothing; {@code GlobalOpenTelemetry} is never read.
+     */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry otel) {
+      this.telemetry = Objects.requireNonNull(otel);
+      return this;
+    }
+
     public Builder tools(ToolRuntime t) {
       this.tools = Objects.requireNonNull(t);
       return this;
@@ -166,7 +177,7 @@ public interface Baton extends AutoCloseable {
      *     bound to another engine already
      */
     public Baton build() {
-      return Engine.start(new EngineSettings(config, agent, store, scheduler, meters, replies, tools, asks));
+      return Engine.start(new EngineSettings(config, agent, store, scheduler, meters, replies, tools, asks), telemetry);
     }
   }
 }

@@ -101,18 +101,25 @@ final class CancellableHttpClient implements HttpClient {
   @Override
   public SuccessfulHttpResponse execute(HttpRequest request) throws HttpException {
     java.net.http.HttpRequest.Builder rb = jdkRequest(request);
+    io.opentelemetry.api.trace.Span span = ModelSpans.start("openai"); // null unless the turn is traced
+    ModelSpans.http(span, request.method().name(), URI.create(request.url()), rb);
     HttpResponse<byte[]> response;
     try {
       response = jdk.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (java.net.http.HttpTimeoutException e) {
+      ModelSpans.end(span, e);
       throw new dev.langchain4j.exception.TimeoutException(e);
     } catch (InterruptedException e) {
+      ModelSpans.end(span, e);
       Thread.currentThread().interrupt();
       throw new RuntimeException(e);
     } catch (IOException e) {
+      ModelSpans.end(span, e);
       throw new RuntimeException(e);
     }
     int status = response.statusCode();
+    ModelSpans.status(span, status);
+    ModelSpans.end(span, null);
     String text = new String(response.body(), StandardCharsets.UTF_8);
     if (status < 200 || status >= 300) throw ProviderHttpException.of(status, text, response.headers());
     return SuccessfulHttpResponse.builder().statusCode(status).headers(response.headers().map()).body(text).build();
@@ -132,12 +139,15 @@ final class CancellableHttpClient implements HttpClient {
   public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
     Call call = CALL.isBound() ? CALL.get() : new Call();
     java.net.http.HttpRequest.Builder rb = jdkRequest(request);
+    io.opentelemetry.api.trace.Span span = ModelSpans.start("openai"); // null unless the turn is traced; ends with the stream
+    ModelSpans.http(span, request.method().name(), URI.create(request.url()), rb);
     CompletableFuture<HttpResponse<InputStream>> f = jdk.sendAsync(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
     call.exchange(f);
     f.thenAccept(response -> {
       try (InputStream in = response.body()) {
         if (!call.body(in)) return;
         int status = response.statusCode();
+        ModelSpans.status(span, status);
         if (status < 200 || status >= 300) {
           String text = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
           quietly(() -> listener.onError(ProviderHttpException.of(status, text, response.headers())));
@@ -155,7 +165,7 @@ final class CancellableHttpClient implements HttpClient {
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
       quietly(() -> listener.onError(cause));
       return null;
-    });
+    }).whenComplete((x, t) -> ModelSpans.end(span, null));
   }
 
   private static void quietly(Runnable r) {

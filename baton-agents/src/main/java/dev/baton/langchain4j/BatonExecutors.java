@@ -27,7 +27,9 @@ public final class BatonExecutors {
     return task -> {
       TurnContext context = BatonContext.CURRENT.isBound() ? BatonContext.CURRENT.get() : null;
       TurnScope scope = TurnScope.CURRENT.isBound() ? TurnScope.CURRENT.get() : null;
-      delegate.execute(() -> {
+      // Tracing: the submitting turn's span stays the parent of what the task traces (its tool calls).
+      io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
+      Runnable body = () -> {
         ScopedValue.Carrier carrier = null;
         if (context != null) carrier = ScopedValue.where(BatonContext.CURRENT, context);
         if (scope != null) {
@@ -35,7 +37,8 @@ public final class BatonExecutors {
         }
         if (carrier == null) task.run();
         else carrier.run(task);
-      });
+      };
+      delegate.execute(trace == io.opentelemetry.context.Context.root() ? body : trace.wrap(body));
     };
   }
 }

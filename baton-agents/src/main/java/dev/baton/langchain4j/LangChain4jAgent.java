@@ -215,7 +215,7 @@ public final class LangChain4jAgent<A> implements Agent {
       AiServices<A> services = AiServices.builder(type)
           .chatMemoryProvider(BatonChatMemoryProvider.withMaxMessages(maxMessages))
           .executeToolsConcurrently(BatonExecutors.virtualThreads());
-      model.ifPresent(services::chatModel);
+      model.ifPresent(m -> services.chatModel(new TracedChatModel(m)));
       streamingModel.ifPresent(m -> services.streamingChatModel(new TurnBoundStreamingModel(m)));
       if (!tools.isEmpty()) services.tools(LangChain4jTools.executors(tools.toArray()));
       customizer.accept(services);

@@ -67,12 +67,14 @@ public final class ServeCommand implements Callable<Integer> {
   private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 
   /** What {@link #start} started; {@link #stop} drains and closes it. */
-  public record Running(Gateway gateway, Baton engine, Store store, BatonConfig config, BatonTools tools) {
+  public record Running(Gateway gateway, Baton engine, Store store, BatonConfig config, BatonTools tools,
+      io.opentelemetry.api.OpenTelemetry telemetry) {
     public void stop() {
       gateway.stop(Duration.ofMillis(config.server().shutdownDrainMs()));
       engine.close();
       tools.close();
       store.close();
+      Telemetry.close(telemetry); // exports the spans still batched
     }
   }
 
@@ -117,6 +119,8 @@ public final class ServeCommand implements Callable<Integer> {
     Scheduler scheduler = Scheduler.system();
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Store store = openStore(cfg, scheduler);
+    // telemetry.otlp.endpoint and the OTEL_* variables (docs/tracing.md); noop when neither asks for tracing
+    io.opentelemetry.api.OpenTelemetry otel = Telemetry.open(cfg.telemetry(), System.getenv());
     Baton engine = null;
     BatonTools tools = null;
     try {
@@ -129,9 +133,10 @@ public final class ServeCommand implements Callable<Integer> {
       clusterLocks(cfg, store).ifPresent(toolsBuilder::clusterLocks); // tool locks across nodes (cluster mode)
       tools = toolsBuilder.build();
       engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
-          .tools(tools).asks(asks, tools.waitForGraph()).build();
+          .tools(tools).asks(asks, tools.waitForGraph()).openTelemetry(otel).build();
       BatonTools runtime = tools;
       Gateway gateway = Gateway.builder(cfg).engine(engine).store(store).scheduler(scheduler).meterRegistry(meters)
+          .openTelemetry(otel)
           .replies(router).adminView("wait-for-graph", runtime::snapshot)
           .adminView("deadlocks", runtime::recentDeadlocks).build().start();
       String base = "http://" + cfg.server().host() + ":" + gateway.port();
@@ -159,11 +164,12 @@ public final class ServeCommand implements Callable<Integer> {
       }
       out.println("Stop with Ctrl-C (running turns drain for up to " + cfg.server().shutdownDrainMs() + " ms).");
       out.flush();
-      return new Running(gateway, engine, store, cfg, tools);
+      return new Running(gateway, engine, store, cfg, tools, otel);
     } catch (RuntimeException e) {
       if (engine != null) engine.close();
       if (tools != null) tools.close();
       store.close();
+      Telemetry.close(otel);
       throw e;
     }
   }

@@ -16,7 +16,15 @@ public record BatonConfig(
     @Doc("Chat platforms and the HTTP message API.") ChannelsConfig channels,
     @Doc("The admin API.") AdminConfig admin,
     @Doc("The tool runtime.") ToolsConfig tools,
-    @Doc("Several nodes on one database.") ClusterConfig cluster) {
+    @Doc("Several nodes on one database.") ClusterConfig cluster,
+    @Doc("OpenTelemetry tracing (docs/tracing.md).") TelemetryConfig telemetry) {
+
+  /** Without {@code telemetry} (tracing off), as before it existed. */
+  public BatonConfig(SessionsConfig sessions, AgentConfig agent, DedupConfig dedup, OrderingConfig ordering,
+      StorageConfig storage, ServerConfig server, ChannelsConfig channels, AdminConfig admin, ToolsConfig tools,
+      ClusterConfig cluster) {
+    this(sessions, agent, dedup, ordering, storage, server, channels, admin, tools, cluster, TelemetryConfig.defaults());
+  }
 
   public BatonConfig {
     Objects.requireNonNull(sessions, "sessions");
@@ -29,6 +37,7 @@ public record BatonConfig(
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(tools, "tools");
     Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(telemetry, "telemetry");
     if (cluster.enabled() && storage.backend() == StorageConfig.Backend.MEMORY) {
       throw new IllegalArgumentException(
           "cluster.enabled is true, so storage.backend must be postgres or sqlite: the nodes of a cluster share one"
@@ -39,46 +48,50 @@ public record BatonConfig(
   public static BatonConfig defaults() {
     return new BatonConfig(SessionsConfig.defaults(), AgentConfig.defaults(), DedupConfig.defaults(),
         OrderingConfig.defaults(), StorageConfig.defaults(), ServerConfig.defaults(), ChannelsConfig.defaults(),
-        AdminConfig.defaults(), ToolsConfig.defaults(), ClusterConfig.defaults());
+        AdminConfig.defaults(), ToolsConfig.defaults(), ClusterConfig.defaults(), TelemetryConfig.defaults());
   }
 
   public BatonConfig withTools(ToolsConfig t) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, t, cluster);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, t, cluster, telemetry);
   }
 
   public BatonConfig withAgent(AgentConfig a) {
-    return new BatonConfig(sessions, a, dedup, ordering, storage, server, channels, admin, tools, cluster);
+    return new BatonConfig(sessions, a, dedup, ordering, storage, server, channels, admin, tools, cluster, telemetry);
   }
 
   public BatonConfig withSessions(SessionsConfig s) {
-    return new BatonConfig(s, agent, dedup, ordering, storage, server, channels, admin, tools, cluster);
+    return new BatonConfig(s, agent, dedup, ordering, storage, server, channels, admin, tools, cluster, telemetry);
   }
 
   public BatonConfig withDedup(DedupConfig d) {
-    return new BatonConfig(sessions, agent, d, ordering, storage, server, channels, admin, tools, cluster);
+    return new BatonConfig(sessions, agent, d, ordering, storage, server, channels, admin, tools, cluster, telemetry);
   }
 
   public BatonConfig withOrdering(OrderingConfig o) {
-    return new BatonConfig(sessions, agent, dedup, o, storage, server, channels, admin, tools, cluster);
+    return new BatonConfig(sessions, agent, dedup, o, storage, server, channels, admin, tools, cluster, telemetry);
   }
 
   public BatonConfig withStorage(StorageConfig s) {
-    return new BatonConfig(sessions, agent, dedup, ordering, s, server, channels, admin, tools, cluster);
+    return new BatonConfig(sessions, agent, dedup, ordering, s, server, channels, admin, tools, cluster, telemetry);
   }
 
   public BatonConfig withServer(ServerConfig s) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, s, channels, admin, tools, cluster);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, s, channels, admin, tools, cluster, telemetry);
   }
 
   public BatonConfig withChannels(ChannelsConfig c) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, c, admin, tools, cluster);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, c, admin, tools, cluster, telemetry);
   }
 
   public BatonConfig withAdmin(AdminConfig a) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, a, tools, cluster);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, a, tools, cluster, telemetry);
   }
 
   public BatonConfig withCluster(ClusterConfig c) {
-    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, tools, c);
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, tools, c, telemetry);
+  }
+
+  public BatonConfig withTelemetry(TelemetryConfig t) {
+    return new BatonConfig(sessions, agent, dedup, ordering, storage, server, channels, admin, tools, cluster, t);
   }
 }

@@ -299,7 +299,7 @@ class ConfigLoaderTest {
     Files.writeString(f, GUIDE_SNIPPET + "bogus: 1\n");
     ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader.load(f));
     assertThat(e.errors()).singleElement().hasToString(f + ":16:1: unknown top-level key `bogus`; allowed keys"
-        + " are `sessions`, `agent`, `dedup`, `ordering`, `storage`, `server`, `channels`, `admin`, `tools`, `cluster`.");
+        + " are `sessions`, `agent`, `dedup`, `ordering`, `storage`, `server`, `channels`, `admin`, `tools`, `cluster`, `telemetry`.");
     Files.writeString(f, GUIDE_SNIPPET);
     assertThat(loader.load(f).agent().concurrency().maxConcurrentTotal()).isEqualTo(50);
   }

@@ -48,7 +48,7 @@ public final class Gateway implements AutoCloseable {
     Store store = Objects.requireNonNull(b.store, "store");
     this.scheduler = b.scheduler;
     this.router = Objects.requireNonNull(b.router, "replies (the ReplyRouter given to the engine)");
-    this.server = GatewayServer.create(config, engine, store, scheduler, b.meters, b.views, router.lanes);
+    this.server = GatewayServer.create(config, engine, store, scheduler, b.meters, b.views, router.lanes, b.telemetry);
   }
 
   public static Builder builder(BatonConfig config) {
@@ -110,6 +110,7 @@ public final class Gateway implements AutoCloseable {
     private Scheduler scheduler = Scheduler.system();
     private MeterRegistry meters = new SimpleMeterRegistry();
     private final Map<String, Supplier<Object>> views = new LinkedHashMap<>();
+    private io.opentelemetry.api.OpenTelemetry telemetry = io.opentelemetry.api.OpenTelemetry.noop();
 
     private Builder(BatonConfig config) {
       this.config = Objects.requireNonNull(config);
@@ -128,6 +129,16 @@ public final class Gateway implements AutoCloseable {
     /** The router that was given to the engine with {@code Baton.builder().replies(router)}. */
     public Builder replies(ReplyRouter r) {
       this.router = Objects.requireNonNull(r);
+      return this;
+    }
+
+    /**
+     * Traces ingress with {@code otel} (docs/tracing.md): a SERVER span per message-carrying POST, continuing the
+     * request's W3C {@code traceparent}. Give the engine the same instance ({@code Baton.builder().openTelemetry}).
+     * The default, {@link io.opentelemetry.api.OpenTelemetry#noop()}, traces nothing.
+     */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry otel) {
+      this.telemetry = Objects.requireNonNull(otel);
       return this;
     }
 

@@ -92,7 +92,11 @@ public final class ScriptedChatServer implements AutoCloseable {
   public record Arrival(Instant at, int status) {}
 
   /** One recorded request. */
-  public record Recorded(Optional<String> authorization, JsonNode body) {
+  public record Recorded(Optional<String> authorization, JsonNode body, Optional<String> traceparent) {
+    public Recorded(Optional<String> authorization, JsonNode body) {
+      this(authorization, body, Optional.empty());
+    }
+
     /** The request's {@code messages} array. */
     public JsonNode messages() {
       return body.path("messages");
@@ -232,7 +236,8 @@ public final class ScriptedChatServer implements AutoCloseable {
       }
       if (recording) {
         requests.add(new Recorded(
-            Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")), body));
+            Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")), body,
+            Optional.ofNullable(exchange.getRequestHeaders().getFirst("traceparent"))));
       }
       Optional<Raw> refused = limited();
       if (refused.isPresent()) {

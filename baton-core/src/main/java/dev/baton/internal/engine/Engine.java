@@ -107,8 +107,11 @@ public final class Engine implements Baton {
   final SessionOwnership ownership;
   /** The ask channel (fixed at build time): told of every turn, and given the answers to questions. */
   final AskListener asks;
+  /** OpenTelemetry spans of the message path (docs/tracing.md); off unless the builder was given one. */
+  final EngineTracing tracing;
 
-  private Engine(EngineSettings s) {
+  private Engine(EngineSettings s, EngineTracing tracing) {
+    this.tracing = tracing;
     this.config = s.config();
     this.concurrency = config.agent().concurrency();
     this.scheduler = s.scheduler();
@@ -152,7 +155,12 @@ public final class Engine implements Baton {
    * node takes over what no live node owns in its first poll.
    */
   public static Baton start(EngineSettings settings) {
-    Engine e = new Engine(settings);
+    return start(settings, io.opentelemetry.api.OpenTelemetry.noop());
+  }
+
+  /** {@link #start(EngineSettings)} tracing with {@code otel} (docs/tracing.md). */
+  public static Baton start(EngineSettings settings, io.opentelemetry.api.OpenTelemetry otel) {
+    Engine e = new Engine(settings, new EngineTracing(otel));
     try {
       e.ownership.start(e::recover);
     } catch (RuntimeException ex) {
@@ -249,7 +257,8 @@ public final class Engine implements Baton {
       return refused(key, bounds.refusedSessions, Bounds.SESSIONS_TEXT);
     }
     JournalEntry entry = new JournalEntry(key, session, message, scheduler.now());
-    switch (store.ingest(entry)) {
+    // Tracing off: the plain call, not even the lambda is made.
+    switch (tracing.on ? tracing.journalInsert(message.channel(), () -> store.ingest(entry)) : store.ingest(entry)) {
       case IngestResult.Existing x -> {
         metrics.duplicates.increment();
         return new Admission.Duplicate(key);
@@ -267,7 +276,7 @@ public final class Engine implements Baton {
     // A stop command is never rate limited (P10: a user flooding a runaway agent must still be able to stop it;
     // it starts no turn, so it costs the agent nothing).
     return ownership.admitFresh(entry, () -> {
-      QueuedMessage queued = new QueuedMessage(entry, scheduler.nanoTime());
+      QueuedMessage queued = new QueuedMessage(entry, scheduler.nanoTime(), tracing.capture());
       if (isStop(queued)) return admit(queued, SessionActor.Source.FRESH);
       if (!flow.admits(message)) return rateLimited(key);
       Admission a = admit(queued, SessionActor.Source.FRESH);

@@ -3,6 +3,7 @@ package dev.baton.internal.engine;
 import dev.baton.DedupKey;
 import dev.baton.OrderKey;
 import dev.baton.spi.JournalEntry;
+import io.opentelemetry.context.Context;
 
 /**
  * One admitted message on its way through a session's reorder buffer and mailbox. Immutable except for
@@ -16,9 +17,20 @@ final class QueuedMessage {
   /** Whether a turn already began with it (an interrupted turn's messages do not expire again). */
   boolean started;
 
+  /**
+   * The tracing context it was admitted under (its ingress span; docs/tracing.md), in memory only: a message
+   * recovered after a restart or adopted by another node has {@link Context#root()} and its turn starts a new trace.
+   */
+  final Context trace;
+
   QueuedMessage(JournalEntry entry, long arrivalNanos) {
+    this(entry, arrivalNanos, Context.root());
+  }
+
+  QueuedMessage(JournalEntry entry, long arrivalNanos, Context trace) {
     this.entry = entry;
     this.arrivalNanos = arrivalNanos;
+    this.trace = trace;
   }
 
   DedupKey key() {

@@ -457,7 +457,8 @@ final class SessionActor {
 
   /** Queues {@code task} on the commit lane; if the lane was idle the calling thread drains it now. */
   void runInLane(Runnable task) {
-    lane.run(task);
+    // The lane may run the task on another turn's thread: it keeps this turn's tracing context (docs/tracing.md).
+    lane.run(engine.tracing.on ? io.opentelemetry.context.Context.current().wrap(task) : task);
   }
 
   private void startLaneDrainer() {

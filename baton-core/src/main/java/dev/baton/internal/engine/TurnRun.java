@@ -195,11 +195,15 @@ final class TurnRun {
     long start = engine.scheduler.nanoTime();
     for (QueuedMessage p : actor.batchOf(this)) engine.metrics.queueWait.record(start - p.arrivalNanos, TimeUnit.NANOSECONDS);
     List<QueuedMessage> first = actor.batchOf(this);
+    // Tracing (off: null, nothing made): the turn's span, current on this thread until the turn ends.
+    io.opentelemetry.api.trace.Span span = engine.tracing.startTurn(first, start, queueMode());
+    io.opentelemetry.context.Scope scope = span == null ? null : engine.tracing.turnContext(span).makeCurrent();
     QueuedMessage last = first.getLast();
     List<String> ids = new ArrayList<>(first.size());
     for (QueuedMessage p : first) ids.add(p.messageId());
     long turnSeq = engine.turnSeqs.incrementAndGet();
-    TurnContext ctx = new TurnContext(actor.key, last.entry.message().sender(), ids, traceId(),
+    TurnContext ctx = new TurnContext(actor.key, last.entry.message().sender(), ids,
+        span == null ? traceId() : span.getSpanContext().getTraceId(),
         turnSeq, engine.scheduler.now().plusMillis(engine.config.agent().turnTimeoutMs()),
         EngineAskRouter.chainOf(first));
     Cancellable timer = engine.scheduler.schedule(
@@ -218,6 +222,12 @@ final class TurnRun {
       clearInterrupt();
       engine.metrics.turnDuration.record(engine.scheduler.nanoTime() - start, TimeUnit.NANOSECONDS);
       asks.turnEnded(ctx);
+      if (span != null) {
+        span.setAttribute(EngineTracing.TURN_SEQ, turnSeq);
+        span.setAttribute(EngineTracing.OUTCOME, outcome());
+        span.end();
+        scope.close();
+      }
       try {
         actor.finished(this, requeue);
         handOff(() -> engine.turnEnded(this));
@@ -308,6 +318,7 @@ final class TurnRun {
         engine.agent.onTurn(turn);
       } catch (Throwable t) {
         failure[0] = t;
+        if (engine.tracing.on) EngineTracing.failed(io.opentelemetry.api.trace.Span.current(), t);
       } finally {
         Mdc.restore(saved);
       }
@@ -352,6 +363,21 @@ final class TurnRun {
   }
 
   private static final HexFormat HEX = HexFormat.of();
+
+  private String queueMode() {
+    return engine.concurrency.queueMode().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** How the turn ended, for its span: completed (committed, an error reply included), or why not. */
+  private String outcome() {
+    return switch (state.get()) {
+      case TIMED_OUT -> "timed_out";
+      case INTERRUPTED -> "interrupted";
+      case CANCELLED -> "cancelled";
+      case USER_CANCELLED -> "user_cancelled";
+      default -> "completed";
+    };
+  }
 
   /** 32 lower-case hex digits (128 random bits). */
   private static String traceId() {

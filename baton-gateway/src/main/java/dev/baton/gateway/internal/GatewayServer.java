@@ -42,12 +42,21 @@ public final class GatewayServer {
    */
   public static GatewayServer create(BatonConfig config, Baton engine, Store store, Scheduler scheduler,
       MeterRegistry meters, Map<String, Supplier<Object>> views, ReplyLanes replies) {
+    return create(config, engine, store, scheduler, meters, views, replies, io.opentelemetry.api.OpenTelemetry.noop());
+  }
+
+  /** {@link #create} with the ingress spans of {@code otel} (docs/tracing.md). */
+  public static GatewayServer create(BatonConfig config, Baton engine, Store store, Scheduler scheduler,
+      MeterRegistry meters, Map<String, Supplier<Object>> views, ReplyLanes replies,
+      io.opentelemetry.api.OpenTelemetry otel) {
     Ingress ingress = new Ingress(engine, meters);
     ServerConfig sc = config.server();
     var channels = config.channels();
     HttpRouting.Builder routing = HttpRouting.builder();
     BodyLimits limits = new BodyLimits(sc.maxBodyBytes(), scheduler, Duration.ofMillis(sc.requestTimeoutMs()));
     ErrorMapping.register(routing);
+    io.helidon.webserver.http.Filter traced = new GatewayTracing(otel).ingressFilter();
+    if (traced != null) routing.addFilter(traced);
     new OpsRoutes(config.admin(), engine, store, meters, ingress, views, limits).register(routing);
     if (channels.api().enabled()) {
       new MessageApi(new JwtVerifier(channels.api().jwt(), config.sessions().classClaim(), scheduler), ingress, replies.polls(), replies.inbox(),

@@ -29,6 +29,7 @@ final class Ingress {
   public Admission submit(InboundMessage m) {
     if (draining) throw new HttpError(503, "shutting_down", "the server is shutting down; retry later");
     Admission a = engine.submit(m);
+    GatewayTracing.admitted(m, a);
     String result = switch (a) {
       case Admission.Accepted x -> "accepted";
       case Admission.Duplicate x -> "duplicate";

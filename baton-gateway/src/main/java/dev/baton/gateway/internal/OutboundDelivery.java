@@ -198,7 +198,7 @@ final class OutboundDelivery {
       lane.lock.lock();
       try {
         if (lane.retired) continue; // its drainer just left; take the session's new lane
-        lane.queue.add(new Final(reply));
+        lane.queue.add(new Final(reply, GatewayTracing.capture()));
         if (!reply.streamId().isEmpty()) {
           Stream s = lane.streams.get(reply.streamId());
           if (s != null) s.finalQueued = true; // its queued preview, if any, is superseded
@@ -269,7 +269,11 @@ final class OutboundDelivery {
       switch (item) {
         case Stream s -> showPreview(lane, s, previewText);
         case Final f -> {
-          if (!stopped.isDone()) deliverFinal(lane, f.reply()); // else left undelivered in the store
+          if (!stopped.isDone()) { // else left undelivered in the store
+            try (var traced = f.trace().makeCurrent()) { // the turn's context: its attempts' spans hang below it
+              deliverFinal(lane, f.reply());
+            }
+          }
           idleLock.lock();
           try {
             if (--pending == 0) idle.complete(null);
@@ -457,7 +461,7 @@ final class OutboundDelivery {
     for (int n = 1; n <= cfg.maxAttempts(); n++) {
       int attemptNo = n;
       try {
-        last = once.get();
+        last = GatewayTracing.attempt(io.opentelemetry.context.Context.current(), r, attemptNo, once);
       } catch (RuntimeException e) {
         last = new SendOutcome.Retry("error: " + e.getClass().getSimpleName(), java.util.Optional.empty());
       }
@@ -558,7 +562,8 @@ final class OutboundDelivery {
   /** What a lane queues: a final reply, or the one pending preview of a stream. */
   private sealed interface Item permits Final, Stream {}
 
-  private record Final(Reply reply) implements Item {}
+  /** @param trace the context the reply was handed over in (tracing; root when not traced) */
+  private record Final(Reply reply, io.opentelemetry.context.Context trace) implements Item {}
 
   /** An open stream of a lane; every field but {@link #view} is guarded by the lane's lock. */
   private static final class Stream implements Item {

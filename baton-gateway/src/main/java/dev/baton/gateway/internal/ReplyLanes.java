@@ -71,7 +71,7 @@ public final class ReplyLanes {
   public void route(Reply reply) {
     if (reply.channel().equals(ApiMessageParser.CHANNEL)) {
       String user = reply.routing().getOrDefault(ApiMessageParser.ROUTE_USER, reply.chat());
-      inbox.append(user, reply);
+      GatewayTracing.inbox(reply, () -> inbox.append(user, reply));
     } else if (outbound.handles(reply.channel())) {
       outbound.enqueue(reply);
     } else {

@@ -113,18 +113,30 @@ final class CallThreads {
   CompletableFuture<ToolResult> start(Tool tool, JsonNode args, CallContext ctx, Duration timeout, Finish finish) {
     CompletableFuture<ToolResult> done = new CompletableFuture<>();
     Party party = ctx.party;
+    // Tracing: the caller's context (the turn's span) is the parent; the holder thread makes the call's current.
+    io.opentelemetry.context.Context parent = io.opentelemetry.context.Context.current();
     Runnable body = () -> {
       ToolResult result = CallRunner.fail("tool_error", "call failed");
       boolean recordable = false;
       graph.callStarted(party, timeout);
       ToolGate gate = limits.gate(tool.name());
-      try {
-        // tools.limits before the locks: a call waiting for its tool's slot or rate holds nothing else
-        if (gate != null) gate.enter(party, ctx.deadlineNanos());
+      io.opentelemetry.api.trace.Span span = ToolSpans.call(parent, tool.name());
+      try (var scope = span == null ? null : parent.with(span).makeCurrent()) {
+        io.opentelemetry.api.trace.Span wait = ToolSpans.lockWait(span, parent);
         Map<String, Access> claims = new TreeMap<>();
-        for (Resource r : tool.resources(args, ctx)) claims.merge(r.key(), r.access(), Access::max);
-        locks.acquireAll(party, claims, ctx.deadlineNanos());
-        if (cluster != null && !claims.isEmpty()) ctx.holdCluster(acquireCluster(party, claims, ctx.deadline()));
+        try {
+          // tools.limits before the locks: a call waiting for its tool's slot or rate holds nothing else
+          if (gate != null) gate.enter(party, ctx.deadlineNanos());
+          for (Resource r : tool.resources(args, ctx)) claims.merge(r.key(), r.access(), Access::max);
+          locks.acquireAll(party, claims, ctx.deadlineNanos());
+          if (cluster != null && !claims.isEmpty()) ctx.holdCluster(acquireCluster(party, claims, ctx.deadline()));
+        } catch (Throwable e) {
+          ToolSpans.endWait(wait, claims.size(), e);
+          wait = null;
+          throw e;
+        } finally {
+          ToolSpans.endWait(wait, claims.size(), null);
+        }
         // A grant (slot, lock) can race with the deadline's timer (another call's leave at the same instant): a
         // call whose time is up never starts its tool, so a caller told `timeout` while waiting ran nothing.
         if (scheduler.nanoTime() >= ctx.deadlineNanos() || Thread.currentThread().isInterrupted()) {
@@ -154,6 +166,7 @@ final class CallThreads {
         if (gate != null) gate.leave(party);
         graph.callEnded(party);
         result = finish.apply(result, recordable);
+        ToolSpans.endCall(span, result);
         done.complete(result);
       }
     };

@@ -54,22 +54,29 @@ final class SessionTools implements Tools {
     return runner.run(turn, state, call, this::waitStarts, this::waitEnds);
   }
 
+  /** {@code task} in {@code trace}; itself when nothing is traced (the root context: tracing off). */
+  private static Runnable traced(io.opentelemetry.context.Context trace, Runnable task) {
+    return trace == io.opentelemetry.context.Context.root() ? task : trace.wrap(task);
+  }
+
   @Override
   public List<ToolResult> callAll(List<ToolCall> calls) throws InterruptedException {
     if (calls.size() == 1) return List.of(call(calls.getFirst()));
     ToolResult[] results = new ToolResult[calls.size()];
     List<Thread> threads = new ArrayList<>(calls.size());
+    // Tracing: each call thread keeps the turn's context, so the parallel calls' spans are the turn span's children.
+    io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
     for (int i = 0; i < calls.size(); i++) {
       int idx = i;
       ToolCall c = calls.get(i);
       threads.add(Thread.ofVirtual().name("baton-call-" + turn.turnSeq() + "-" + i)
-          .start(() -> ScopedValue.where(BatonContext.CURRENT, turn).run(() -> {
+          .start(traced(trace, () -> ScopedValue.where(BatonContext.CURRENT, turn).run(() -> {
             try {
               results[idx] = call(c);
             } catch (InterruptedException e) {
               results[idx] = CallRunner.fail("timeout", "the call was cancelled");
             }
-          })));
+          }))));
     }
     try {
       for (Thread t : threads) t.join();
