@@ -189,6 +189,7 @@ public final class ServerConnection implements AutoCloseable {
       died(s, "hung (no answer to a ping within " + config.pingTimeoutMs() + " ms)");
     });
     pong.whenComplete((v, e) -> {
+      log.debug("MCP server '{}': ping after a failed call answered ({})", name, e == null ? "ok" : e.toString());
       timer.cancel();
       s.pinging.set(false);
       if (e != null) died(s, "stopped answering (" + e.getClass().getSimpleName() + ")");
@@ -226,7 +227,7 @@ public final class ServerConnection implements AutoCloseable {
   }
 
   /** initial * 2^(attempt-1), capped at max. */
-  static long backoffMs(int attempt, long initial, long max) {
+  public static long backoffMs(int attempt, long initial, long max) {
     int shift = Math.min(attempt - 1, 40);
     long d = initial << shift;
     return d <= 0 || d > max || (d >> shift) != initial ? max : d;
