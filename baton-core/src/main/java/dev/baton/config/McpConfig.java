@@ -69,8 +69,7 @@ public record McpConfig(
       headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
       resources = List.copyOf(Objects.requireNonNull(resources, "resources"));
       if (!command.isEmpty() && !url.isEmpty()) {
-        throw new IllegalArgumentException("url and command are both given; a server is either a stdio `command`"
-            + " or an HTTP `url`");
+        throw new IllegalArgumentException("url: a server is either a stdio `command` or an HTTP `url`, not both");
       }
       if (!url.isEmpty() && !url.startsWith("http://") && !url.startsWith("https://")) {
         throw new IllegalArgumentException("url must start with http:// or https://");
@@ -81,7 +80,7 @@ public record McpConfig(
       if (url.isEmpty() && !headers.isEmpty()) throw new IllegalArgumentException("headers need a `url`");
       for (int i = 0; i < resources.size(); i++) {
         if (resources.get(i).tool().isBlank() || resources.get(i).lock().isEmpty()) {
-          throw new IllegalArgumentException("resources[" + i + "] needs both `tool` and `lock`");
+          throw new IllegalArgumentException("resources: rule " + i + " (from 0) needs both `tool` and `lock`");
         }
       }
       Checks.positive("timeout_ms", timeoutMs);
