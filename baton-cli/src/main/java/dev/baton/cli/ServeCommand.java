@@ -20,6 +20,7 @@ import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreProvider;
+import dev.baton.mcp.McpTools;
 import dev.baton.tools.BatonTools;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -67,11 +68,12 @@ public final class ServeCommand implements Callable<Integer> {
   private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 
   /** What {@link #start} started; {@link #stop} drains and closes it. */
-  public record Running(Gateway gateway, Baton engine, Store store, BatonConfig config, BatonTools tools) {
+  public record Running(Gateway gateway, Baton engine, Store store, BatonConfig config, BatonTools tools, McpTools mcp) {
     public void stop() {
       gateway.stop(Duration.ofMillis(config.server().shutdownDrainMs()));
       engine.close();
       tools.close();
+      mcp.close(); // stops the stdio MCP servers, after the last turn
       store.close();
     }
   }
@@ -119,7 +121,11 @@ public final class ServeCommand implements Callable<Integer> {
     Store store = openStore(cfg, scheduler);
     Baton engine = null;
     BatonTools tools = null;
+    McpTools mcp = McpTools.none();
     try {
+      // tools.mcp.servers: started (stdio) or connected (HTTP) before the runtime, whose registry lists their
+      // tools as <server>.<tool> next to the built-ins; every call goes through the runtime (docs/tools.md, MCP).
+      mcp = McpTools.start(cfg.tools().mcp(), scheduler);
       ReplyRouter router = ReplyRouter.create(cfg, store, scheduler, meters);
       // The tool runtime (built-in tools; results kept in the store for idempotency, P6) that agents such as
       // agent.type: openai offer to the model. `ask` reaches the peers named in tools.ask_peers (P1, P8).
@@ -127,7 +133,7 @@ public final class ServeCommand implements Callable<Integer> {
       BatonTools.Builder toolsBuilder = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters)
           .idempotencyRecords(store.idempotency()).askRouter(asks);
       clusterLocks(cfg, store).ifPresent(toolsBuilder::clusterLocks); // tool locks across nodes (cluster mode)
-      tools = toolsBuilder.build();
+      tools = mcp.addTo(toolsBuilder).build();
       engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
           .tools(tools).asks(asks, tools.waitForGraph()).build();
       BatonTools runtime = tools;
@@ -159,10 +165,11 @@ public final class ServeCommand implements Callable<Integer> {
       }
       out.println("Stop with Ctrl-C (running turns drain for up to " + cfg.server().shutdownDrainMs() + " ms).");
       out.flush();
-      return new Running(gateway, engine, store, cfg, tools);
+      return new Running(gateway, engine, store, cfg, tools, mcp);
     } catch (RuntimeException e) {
       if (engine != null) engine.close();
       if (tools != null) tools.close();
+      mcp.close();
       store.close();
       throw e;
     }

@@ -79,7 +79,7 @@ public final class McpTools implements AutoCloseable {
   }
 
   /** A server's connection by its configured name (status: running, restarts, pid). */
-  public Optional<ServerConnection> server(String name) {
+  public Optional<McpServerStatus> server(String name) {
     return Optional.ofNullable(servers.get(name));
   }
 

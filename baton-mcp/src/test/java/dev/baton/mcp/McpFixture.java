@@ -85,7 +85,7 @@ final class McpFixture implements AutoCloseable {
     return new ServerConnectionView(mcp.server("files").orElseThrow());
   }
 
-  record ServerConnectionView(dev.baton.mcp.internal.ServerConnection c) {
+  record ServerConnectionView(McpServerStatus c) {
     boolean running() {
       return c.running();
     }

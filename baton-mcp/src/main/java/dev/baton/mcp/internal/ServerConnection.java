@@ -57,7 +57,7 @@ import reactor.core.publisher.Mono;
  * Failure. Nothing the server sends reaches the model as a stack trace: errors become ToolExceptions with
  * messages written here (a JSON-RPC error's own message is passed on, cut to 300 characters).
  */
-public final class ServerConnection implements AutoCloseable {
+public final class ServerConnection implements dev.baton.mcp.McpServerStatus, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
   static final String TAG = "dev.baton/call";
   static final McpJsonMapper JSON = new JacksonMcpJsonMapper(new ObjectMapper());
@@ -80,6 +80,7 @@ public final class ServerConnection implements AutoCloseable {
     this.scheduler = scheduler;
   }
 
+  @Override
   public String name() {
     return name;
   }
@@ -103,11 +104,13 @@ public final class ServerConnection implements AutoCloseable {
   }
 
   /** Restarts so far (tests, admin). */
+  @Override
   public long restarts() {
     return restarts.get();
   }
 
   /** Whether a session is live. */
+  @Override
   public boolean running() {
     return current() != null;
   }
@@ -346,6 +349,7 @@ public final class ServerConnection implements AutoCloseable {
   }
 
   /** The process id of a live stdio server (tests). */
+  @Override
   public long pid() {
     Session s = current();
     if (s != null && s.raw instanceof StdioTransport st && st.process() != null) return st.process().pid();
