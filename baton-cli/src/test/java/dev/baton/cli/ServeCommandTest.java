@@ -146,7 +146,7 @@ class ServeCommandTest {
     Path file = dir.resolve("baton.yaml");
     Files.writeString(file, "channels:\n  api:\n    jwt:\n      hs256_secret: 0123456789abcdef0123456789abcdef\n"
         + "tools:\n  mcp:\n    servers:\n      files:\n        command: " + javaBin + "\n"
-        + "        args: [\"-Dlogback.configurationFile=/nonexistent\", \"-cp\", \"" + System.getProperty("java.class.path")
+        + "        args: [\"-cp\", \"" + System.getProperty("java.class.path")
         + "\", \"dev.baton.examples.mcpfiles.McpFileServer\", \"" + dir.resolve("files") + "\"]\n"
         + "        resources:\n          - {tool: write_file, lock: \"file:{path}\"}\n");
     ServeCommand cmd = new ServeCommand();

@@ -67,10 +67,7 @@ final class McpFixture implements AutoCloseable {
   /** The example server started by `java -cp <this class path> McpFileServer <dir>`. */
   static McpConfig.Server serverConfig(Path folder) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String logging = Path.of("target", "test-classes", "mcp-server-logback.xml").toAbsolutePath().toString();
-    return McpConfig.Server.stdio(java, List.of("-Dlogback.configurationFile=" + logging,
-            "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
-            "-cp", System.getProperty("java.class.path"),
+    return McpConfig.Server.stdio(java, List.of("-cp", System.getProperty("java.class.path"),
             McpFileServer.class.getName(), folder.toString()))
         .withTimeouts(CALL_TIMEOUT_MS, PING_TIMEOUT_MS).withBackoff(BACKOFF_MS, 4 * BACKOFF_MS);
   }

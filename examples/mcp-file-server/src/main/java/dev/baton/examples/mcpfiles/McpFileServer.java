@@ -56,6 +56,11 @@ public final class McpFileServer {
   }
 
   public static void main(String[] args) throws Exception {
+    // stdout is the protocol: whatever logging backend the class path has (a test's logback writes to stdout),
+    // the SDK's log lines must not reach it. No logging unless a provider is chosen explicitly.
+    if (System.getProperty("slf4j.provider") == null) {
+      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+    }
     if (args.length != 1) {
       System.err.println("usage: McpFileServer <folder>");
       System.exit(2);
