@@ -11,6 +11,9 @@ public interface McpServerStatus {
   /** How many times it was restarted after dying or hanging. */
   long restarts();
 
+  /** Whether a health ping (sent after a call timed out or failed) is still unanswered. */
+  boolean checking();
+
   /** The process id of a running stdio server, else -1. */
   long pid();
 }

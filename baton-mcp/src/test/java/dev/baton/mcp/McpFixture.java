@@ -87,6 +87,10 @@ final class McpFixture implements AutoCloseable {
       return c.running();
     }
 
+    boolean checking() {
+      return c.checking();
+    }
+
     long restarts() {
       return c.restarts();
     }

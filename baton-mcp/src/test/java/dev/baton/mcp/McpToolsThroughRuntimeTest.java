@@ -130,8 +130,11 @@ class McpToolsThroughRuntimeTest {
       long waits = f.lockWaits();
       threads.spawn("copy", () -> out.add(f.bind("c").call(ToolCall.of("files.copy_file",
           "{\"from\":\"b.txt\",\"to\":\"a.txt\"}"))));
-      until("the copy waits for b.txt", () -> f.lockWaits() == waits + 1);
-      holdRelease.countDown();
+      try {
+        until("the copy waits for b.txt", () -> f.lockWaits() == waits + 1);
+      } finally {
+        holdRelease.countDown();
+      }
       threads.joinAll(McpFixture.REAL_TIME_LIMIT);
       assertThat(out).extracting(McpFixture::code).containsExactlyInAnyOrder("deadlock", "ok");
     }
@@ -164,7 +167,7 @@ class McpToolsThroughRuntimeTest {
 
     public JsonNode execute(JsonNode args, ToolContext ctx) throws Exception {
       holding.countDown();
-      holdRelease.await();
+      if (!holdRelease.await(20, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("not released");
       ctx.lock(Resource.of("file", "a.txt", Access.EXCLUSIVE));
       return ctx.json().objectNode().put("held", true);
     }

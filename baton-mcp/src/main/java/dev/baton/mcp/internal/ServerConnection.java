@@ -111,6 +111,12 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
 
   /** Whether a session is live. */
   @Override
+  public boolean checking() {
+    Session s = current();
+    return s != null && s.pinging.get();
+  }
+
+  @Override
   public boolean running() {
     return current() != null;
   }
@@ -144,6 +150,7 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
       try {
         return f.result.get();
       } catch (InterruptedException e) {
+        log.debug("MCP server '{}': call of {} interrupted; cancelling it (request id {})", name, tool, f.requestId);
         cancel(s, f);
         checkAlive(s);
         throw e;
@@ -183,6 +190,7 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
 
   /** After a timeout or a transport error: the server must answer a ping within ping_timeout_ms. */
   private void checkAlive(Session s) {
+    log.debug("MCP server '{}': checking it is alive (dead {}, pinging {})", name, s.dead, s.pinging.get());
     if (s.dead || !s.pinging.compareAndSet(false, true)) return;
     CompletableFuture<Object> pong = s.client.ping().toFuture();
     Scheduler.Cancellable timer = scheduler.schedule(Duration.ofMillis(config.pingTimeoutMs()), () -> {
