@@ -144,7 +144,7 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
     s.inflight.put(tag, f);
     try {
       if (s.dead) throw s.deathError();
-      McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder().name(tool).arguments(arguments)
+      McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder(tool).arguments(arguments)
           .meta(Map.of(TAG, tag)).build();
       f.subscription = s.client.callTool(req).subscribe(f.result::complete, f.result::completeExceptionally);
       try {
@@ -297,7 +297,7 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
     Tracking transport = new Tracking(raw, inflight);
     Duration connect = Duration.ofMillis(config.connectTimeoutMs());
     McpAsyncClient client = McpClient.async(transport)
-        .clientInfo(new McpSchema.Implementation("baton", "0.1"))
+        .clientInfo(McpSchema.Implementation.builder("baton", "0.1").build())
         .initializationTimeout(connect)
         // Baton's runtime times calls out first; this only bounds requests nobody waits for any more.
         .requestTimeout(Duration.ofMillis(Math.max(config.timeoutMs(), config.connectTimeoutMs()) * 2))

@@ -69,7 +69,7 @@ final class StdioTransport implements McpClientTransport {
       this.process = p;
       Thread.ofVirtual().name("mcp-" + server + "-out").start(() -> readOut(p, handler));
       Thread.ofVirtual().name("mcp-" + server + "-err").start(() -> readErr(p));
-      p.onExit().thenAccept(onExit);
+      var unused = p.onExit().thenAccept(onExit); // runs once, when the process has ended
     });
   }
 

@@ -103,7 +103,7 @@ public final class McpFileServer {
   private static SyncToolSpecification tool(String name, String description, Map<String, Object> schema,
       BiFunction<io.modelcontextprotocol.server.McpSyncServerExchange, CallToolRequest, CallToolResult> handler) {
     return SyncToolSpecification.builder()
-        .tool(McpSchema.Tool.builder().name(name).description(description).inputSchema(schema).build())
+        .tool(McpSchema.Tool.builder(name).description(description).inputSchema(schema).build())
         .callHandler(handler)
         .build();
   }
