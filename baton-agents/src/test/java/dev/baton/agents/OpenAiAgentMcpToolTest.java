@@ -31,6 +31,38 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OpenAiAgentMcpToolTest {
 
+  interface Assistant {
+    String chat(String message);
+  }
+
+  /** The same through a LangChain4j AiServices agent: runtimeTools(runtime.specs()) offers the MCP tools. */
+  @Test
+  void aLangChain4jAgentCallsAnMcpToolEndToEnd(@TempDir Path dir) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    McpConfig.Server files = McpConfig.Server.stdio(java, List.of("-cp", System.getProperty("java.class.path"),
+        McpFileServer.class.getName(), dir.resolve("files").toString()));
+    try (ScriptedChatServer server = ScriptedChatServer.start();
+        McpTools mcp = McpTools.start(new McpConfig(Map.of("files", files)), Scheduler.system());
+        BatonTools runtime = mcp.addTo(BatonTools.builder().builtIns(false)).build()) {
+      server.enqueue(toolCalls(call("c1", "files_write_file", "{\"path\":\"a.txt\",\"content\":\"lc4j\"}")),
+          answer("done"));
+      dev.baton.langchain4j.LangChain4jAgent<Assistant> agent = dev.baton.langchain4j.LangChain4jAgent
+          .builder(Assistant.class)
+          .chatModel(dev.langchain4j.model.openai.OpenAiChatModel.builder().baseUrl(server.baseUrl()).apiKey("k")
+              .modelName("m").maxRetries(0).build())
+          .runtimeTools(runtime.specs()).answer(Assistant::chat).build();
+      Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+      FakeTurn turn = new FakeTurn("s", List.of(new Turn.Message("m1", "u", "write a.txt", deadline)), List.of(),
+          Map.of(), runtime, deadline);
+      AgentThread.run(agent, turn);
+      assertThat(turn.replies).containsExactly("done");
+      assertThat(Files.readString(dir.resolve("files/a.txt"))).isEqualTo("lc4j");
+      List<String> names = new ArrayList<>();
+      server.requests().get(0).body().path("tools").forEach(t -> names.add(t.path("function").path("name").asText()));
+      assertThat(names).contains("files_write_file", "files_bump");
+    }
+  }
+
   @Test
   void theModelCallsAnMcpToolEndToEnd(@TempDir Path dir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
