@@ -11,6 +11,7 @@ import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.TokenStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -139,6 +140,7 @@ public final class LangChain4jAgent<A> implements Agent {
     private final Class<A> type;
     private Optional<ChatModel> model = Optional.empty();
     private final List<Object> tools = new ArrayList<>();
+    private final List<dev.baton.spi.tool.ToolSpec> runtimeTools = new ArrayList<>();
     private int maxMessages = 20;
     private Consumer<AiServices<A>> customizer = b -> {};
     private Optional<Answerer<A>> answerer = Optional.empty();
@@ -175,6 +177,15 @@ public final class LangChain4jAgent<A> implements Agent {
     /** Objects with {@code @Tool} methods; their calls go through Baton's tool runtime. */
     public Builder<A> tools(Object... toolObjects) {
       tools.addAll(List.of(toolObjects));
+      return this;
+    }
+
+    /**
+     * Tools registered with the runtime itself (e.g. {@code BatonTools.specs()} with the tools of MCP servers),
+     * offered to the model as well; their calls go through the turn's tools by the runtime's name.
+     */
+    public Builder<A> runtimeTools(List<dev.baton.spi.tool.ToolSpec> specs) {
+      runtimeTools.addAll(specs);
       return this;
     }
 
@@ -217,7 +228,12 @@ public final class LangChain4jAgent<A> implements Agent {
           .executeToolsConcurrently(BatonExecutors.virtualThreads());
       model.ifPresent(m -> services.chatModel(new TracedChatModel(m)));
       streamingModel.ifPresent(m -> services.streamingChatModel(new TurnBoundStreamingModel(m)));
-      if (!tools.isEmpty()) services.tools(LangChain4jTools.executors(tools.toArray()));
+      if (!tools.isEmpty() || !runtimeTools.isEmpty()) {
+        Map<dev.langchain4j.agent.tool.ToolSpecification, dev.langchain4j.service.tool.ToolExecutor> all =
+            new java.util.LinkedHashMap<>(LangChain4jTools.executors(tools.toArray()));
+        all.putAll(LangChain4jTools.executorsFor(runtimeTools));
+        services.tools(all);
+      }
       customizer.accept(services);
       return new LangChain4jAgent<>(services.build(), answerer.orElse(null), streamer.orElse(null));
     }

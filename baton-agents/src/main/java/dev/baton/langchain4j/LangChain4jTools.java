@@ -77,6 +77,36 @@ public final class LangChain4jTools {
   }
 
   /**
+   * Tools already registered with the runtime that are not {@code @Tool} methods — the tools of MCP servers
+   * ({@code dev.baton.mcp.McpTools}), built-ins — for {@code AiServices.tools(Map)}: each spec's JSON schema
+   * becomes the tool's parameters, its name a provider-safe one ({@code files.write_file} becomes
+   * {@code files_write_file}), and every call goes by the runtime's name through the running turn's tools, with
+   * an idempotency key, like {@link #executors}. A spec whose schema is not a JSON object schema is left out.
+   */
+  public static Map<ToolSpecification, ToolExecutor> executorsFor(List<dev.baton.spi.tool.ToolSpec> specs) {
+    Map<ToolSpecification, ToolExecutor> out = new LinkedHashMap<>();
+    java.util.Set<String> taken = new java.util.HashSet<>();
+    for (dev.baton.spi.tool.ToolSpec spec : specs) {
+      Object parameters;
+      try {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> schema = JSON.readValue(spec.inputSchemaJson(), Map.class);
+        parameters = JsonSchemaElementJsonUtils.fromMap(schema);
+      } catch (IOException | RuntimeException e) {
+        continue;
+      }
+      if (!(parameters instanceof dev.langchain4j.model.chat.request.json.JsonObjectSchema object)) continue;
+      String safe = spec.name().replaceAll("[^A-Za-z0-9_-]", "_");
+      String name = safe;
+      for (int n = 2; !taken.add(name); n++) name = safe + "_" + n;
+      String baton = spec.name();
+      out.put(ToolSpecification.builder().name(name).description(spec.description()).parameters(object).build(),
+          (request, memoryId) -> callThroughRuntime(baton, request, String.valueOf(memoryId)));
+    }
+    return out;
+  }
+
+  /**
    * The tool runtime's name for a LangChain4j tool: lower case letters, digits and {@code . _ -}, starting
    * with a letter ({@code getBalance} becomes {@code get_balance}). The model sees this name too, so calls
    * route without a lookup table.
@@ -104,18 +134,22 @@ public final class LangChain4jTools {
   }
 
   private static String callThroughRuntime(ToolExecutionRequest request, String memoryId) {
+    return callThroughRuntime(request.name(), request, memoryId);
+  }
+
+  private static String callThroughRuntime(String tool, ToolExecutionRequest request, String memoryId) {
     TurnScope scope = TurnScope.require("a Baton-routed @Tool");
     Turn turn = scope.turn;
     String args = request.arguments() == null || request.arguments().isBlank() ? "{}" : request.arguments();
-    int occurrence = scope.occurrence(memoryId, request.name(), args);
+    int occurrence = scope.occurrence(memoryId, tool, args);
     String key = IdempotencyKeys.forCall(turn.context().messageIds(), "langchain4j:" + memoryId, 0,
-        request.name(), args, occurrence);
+        tool, args, occurrence);
     ToolResult result;
     try {
-      result = turn.tools().call(new ToolCall(request.name(), args, Optional.of(key)));
+      result = turn.tools().call(new ToolCall(tool, args, Optional.of(key)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new CancellationException("turn cancelled during tool " + request.name());
+      throw new CancellationException("turn cancelled during tool " + tool);
     }
     return switch (result) {
       case ToolResult.Ok ok -> fromJson(ok.json());

@@ -20,6 +20,7 @@ import dev.baton.spi.ClusterLocks;
 import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
 import dev.baton.spi.StoreProvider;
+import dev.baton.mcp.McpTools;
 import dev.baton.tools.BatonTools;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -68,11 +69,12 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** What {@link #start} started; {@link #stop} drains and closes it. */
   public record Running(Gateway gateway, Baton engine, Store store, BatonConfig config, BatonTools tools,
-      io.opentelemetry.api.OpenTelemetry telemetry) {
+      McpTools mcp, io.opentelemetry.api.OpenTelemetry telemetry) {
     public void stop() {
       gateway.stop(Duration.ofMillis(config.server().shutdownDrainMs()));
       engine.close();
       tools.close();
+      mcp.close(); // stops the stdio MCP servers, after the last turn
       store.close();
       Telemetry.close(telemetry); // exports the spans still batched
     }
@@ -123,7 +125,11 @@ public final class ServeCommand implements Callable<Integer> {
     io.opentelemetry.api.OpenTelemetry otel = Telemetry.open(cfg.telemetry(), System.getenv());
     Baton engine = null;
     BatonTools tools = null;
+    McpTools mcp = McpTools.none();
     try {
+      // tools.mcp.servers: started (stdio) or connected (HTTP) before the runtime, whose registry lists their
+      // tools as <server>.<tool> next to the built-ins; every call goes through the runtime (docs/tools.md, MCP).
+      mcp = McpTools.start(cfg.tools().mcp(), scheduler);
       ReplyRouter router = ReplyRouter.create(cfg, store, scheduler, meters);
       // The tool runtime (built-in tools; results kept in the store for idempotency, P6) that agents such as
       // agent.type: openai offer to the model. `ask` reaches the peers named in tools.ask_peers (P1, P8).
@@ -131,7 +137,7 @@ public final class ServeCommand implements Callable<Integer> {
       BatonTools.Builder toolsBuilder = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters)
           .idempotencyRecords(store.idempotency()).askRouter(asks);
       clusterLocks(cfg, store).ifPresent(toolsBuilder::clusterLocks); // tool locks across nodes (cluster mode)
-      tools = toolsBuilder.build();
+      tools = mcp.addTo(toolsBuilder).build();
       engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
           .tools(tools).asks(asks, tools.waitForGraph()).openTelemetry(otel).build();
       BatonTools runtime = tools;
@@ -164,10 +170,11 @@ public final class ServeCommand implements Callable<Integer> {
       }
       out.println("Stop with Ctrl-C (running turns drain for up to " + cfg.server().shutdownDrainMs() + " ms).");
       out.flush();
-      return new Running(gateway, engine, store, cfg, tools, otel);
+      return new Running(gateway, engine, store, cfg, tools, mcp, otel);
     } catch (RuntimeException e) {
       if (engine != null) engine.close();
       if (tools != null) tools.close();
+      mcp.close();
       store.close();
       Telemetry.close(otel);
       throw e;

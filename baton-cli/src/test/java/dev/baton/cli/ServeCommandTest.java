@@ -138,4 +138,33 @@ class ServeCommandTest {
     }
   }
 
+
+  /** tools.mcp.servers: serve starts the stdio server, offers its tools next to the built-ins, stops it at stop. */
+  @Test
+  void theConfiguredMcpServersAreStartedAndTheirToolsOffered(@TempDir Path dir) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path file = dir.resolve("baton.yaml");
+    Files.writeString(file, "channels:\n  api:\n    jwt:\n      hs256_secret: 0123456789abcdef0123456789abcdef\n"
+        + "tools:\n  mcp:\n    servers:\n      files:\n        command: " + javaBin + "\n"
+        + "        args: [\"-cp\", \"" + System.getProperty("java.class.path")
+        + "\", \"dev.baton.examples.mcpfiles.McpFileServer\", \"" + dir.resolve("files") + "\"]\n"
+        + "        resources:\n          - {tool: write_file, lock: \"file:{path}\"}\n");
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs("--config", file.toString(), "--port", "0", "--data", dir.resolve("d").toString());
+    ServeCommand.Running running = cmd.start(new PrintWriter(new StringWriter(), true));
+    long pid;
+    try {
+      assertThat(running.tools().specs()).extracting(dev.baton.spi.tool.ToolSpec::name)
+          .contains("files.write_file", "files.read_file", "workspace.write");
+      pid = running.mcp().server("files").orElseThrow().pid();
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+    } finally {
+      running.stop();
+    }
+    long end = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      if (System.nanoTime() > end) throw new AssertionError("the MCP server outlived serve's stop");
+      Thread.onSpinWait();
+    }
+  }
 }

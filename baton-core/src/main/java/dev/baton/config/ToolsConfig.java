@@ -16,7 +16,8 @@ public record ToolsConfig(
     @Doc("What a repeated cycle of agents does: `fail_newest` (the ask that repeats it fails with `loop`) or"
         + " `report_only` (reported, the ask goes on; the hop limit still ends the chain).") OnLoop onLoop,
     @Doc("Limits per tool name (`<name>: {max_concurrent, calls_per_minute}`), so a slow external API is not hit"
-        + " by every turn at once. A name no registered tool has stops start-up.") Map<String, ToolLimit> limits) {
+        + " by every turn at once. A name no registered tool has stops start-up.") Map<String, ToolLimit> limits,
+    @Doc("MCP servers whose tools are offered to the agents as `<server>.<tool>` (docs/tools.md, MCP).") McpConfig mcp) {
 
   /** What a chain of asks that repeats a cycle of agents within {@code loop_window_ms} does. */
   public enum OnLoop { FAIL_NEWEST, REPORT_ONLY }
@@ -51,6 +52,7 @@ public record ToolsConfig(
     Checks.positive("idempotency_retention_ms", idempotencyRetentionMs);
     askPeers = Map.copyOf(java.util.Objects.requireNonNull(askPeers, "ask_peers"));
     limits = Map.copyOf(java.util.Objects.requireNonNull(limits, "limits"));
+    java.util.Objects.requireNonNull(mcp, "mcp");
     for (String name : limits.keySet()) {
       if (name.isBlank()) throw new IllegalArgumentException("limits: a tool name must not be blank");
     }
@@ -75,12 +77,12 @@ public record ToolsConfig(
   /** With these peers, the default loop limits and no tool limits. */
   public ToolsConfig(String workspaceRoot, long idempotencyRetentionMs, Map<String, String> askPeers) {
     this(workspaceRoot, idempotencyRetentionMs, askPeers, DEFAULT_ASK_MAX_HOPS, DEFAULT_LOOP_WINDOW_MS,
-        OnLoop.FAIL_NEWEST, Map.of());
+        OnLoop.FAIL_NEWEST, Map.of(), McpConfig.defaults());
   }
 
   /** The same with these loop limits. */
   public ToolsConfig withLoops(int maxHops, long windowMs, OnLoop policy) {
-    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, maxHops, windowMs, policy, limits);
+    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, maxHops, windowMs, policy, limits, mcp);
   }
 
   public static ToolsConfig defaults() {
@@ -88,6 +90,10 @@ public record ToolsConfig(
   }
 
   public ToolsConfig withLimits(Map<String, ToolLimit> l) {
-    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, askMaxHops, loopWindowMs, onLoop, l);
+    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, askMaxHops, loopWindowMs, onLoop, l, mcp);
+  }
+
+  public ToolsConfig withMcp(McpConfig m) {
+    return new ToolsConfig(workspaceRoot, idempotencyRetentionMs, askPeers, askMaxHops, loopWindowMs, onLoop, limits, m);
   }
 }

@@ -197,7 +197,9 @@ final class TurnRun {
     List<QueuedMessage> first = actor.batchOf(this);
     // Tracing (off: null, nothing made): the turn's span, current on this thread until the turn ends.
     io.opentelemetry.api.trace.Span span = engine.tracing.startTurn(first, start, queueMode());
-    io.opentelemetry.context.Scope scope = span == null ? null : engine.tracing.turnContext(span).makeCurrent();
+    // closed in the finally below (a try-with-resources cannot span the turn's optional span)
+    @SuppressWarnings("MustBeClosedChecker")
+    io.opentelemetry.context.@Nullable Scope scope = span == null ? null : engine.tracing.turnContext(span).makeCurrent();
     QueuedMessage last = first.getLast();
     List<String> ids = new ArrayList<>(first.size());
     for (QueuedMessage p : first) ids.add(p.messageId());
@@ -226,8 +228,8 @@ final class TurnRun {
         span.setAttribute(EngineTracing.TURN_SEQ, turnSeq);
         span.setAttribute(EngineTracing.OUTCOME, outcome());
         span.end();
-        scope.close();
       }
+      if (scope != null) scope.close();
       try {
         actor.finished(this, requeue);
         handOff(() -> engine.turnEnded(this));
