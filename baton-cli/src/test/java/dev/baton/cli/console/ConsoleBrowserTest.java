@@ -58,6 +58,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -217,15 +218,28 @@ class ConsoleBrowserTest {
     }
   }
 
+  /** The text of the first element matching, "" if none (or if the page re-rendered it while it was read). */
+  static String textOf(By by) {
+    try {
+      List<WebElement> e = browser.findElements(by);
+      return e.isEmpty() ? "" : e.getFirst().getText();
+    } catch (StaleElementReferenceException e) {
+      return ""; // the page rendered a new snapshot meanwhile: the next poll reads it
+    }
+  }
+
   static String text(String id) {
-    List<WebElement> e = browser.findElements(By.id(id));
-    return e.isEmpty() ? "" : e.getFirst().getText();
+    return textOf(By.id(id));
   }
 
   static String cell(String session, String cls) {
-    List<WebElement> rows = browser.findElements(By.cssSelector("#sessions-table tr[data-session='" + session
-        + "'] td." + cls));
-    return rows.isEmpty() ? "" : rows.getFirst().getText();
+    return textOf(By.cssSelector("#sessions-table tr[data-session='" + session + "'] td." + cls));
+  }
+
+  /** The computed stroke colour of the first element matching (read in one script, so never stale). */
+  static Object stroke(String css) {
+    return browser.executeScript("const e = document.querySelector(arguments[0]);"
+        + " return e ? getComputedStyle(e).stroke : null;", css);
   }
 
   static void shot(String name) throws Exception {
@@ -301,8 +315,9 @@ class ConsoleBrowserTest {
     view("session=" + java.net.URLEncoder.encode("api:u:alice", StandardCharsets.UTF_8));
     until("the timeline shows the four replies", () -> browser.findElements(By.cssSelector("#timeline li.ev-reply"))
         .size() == 4);
-    assertThat(text("timeline")).contains("accepted m-1").contains("reply to m-4").doesNotContain("message 2")
-        .contains("chars hidden");
+    String[] timeline = {""};
+    until("the timeline reads whole", () -> (timeline[0] = text("timeline")).contains("reply to m-4"));
+    assertThat(timeline[0]).contains("accepted m-1").doesNotContain("message 2").contains("chars hidden");
     shot("timeline");
   }
 
@@ -321,14 +336,14 @@ class ConsoleBrowserTest {
     chain.go("carol").countDown(); // closes the cycle: detected at once, one call is the victim
     until("the deadlock is drawn", () -> browser.findElements(By.cssSelector("#graph-svg g.node.cycle")).size() == 2
         && browser.findElements(By.cssSelector("#graph-svg line.edge.cycle")).size() == 2);
-    WebElement node = browser.findElement(By.cssSelector("#graph-svg g.node.cycle circle"));
-    assertThat(node.getCssValue("stroke")).as("a cycle member is drawn red").isEqualTo("rgb(211, 47, 47)");
-    WebElement edge = browser.findElement(By.cssSelector("#graph-svg line.edge.cycle"));
-    assertThat(edge.getCssValue("stroke")).isEqualTo("rgb(211, 47, 47)");
+    assertThat(stroke("#graph-svg g.node.cycle circle")).as("a cycle member is drawn red")
+        .isEqualTo("rgb(211, 47, 47)");
+    assertThat(stroke("#graph-svg line.edge.cycle")).as("a cycle edge is drawn red").isEqualTo("rgb(211, 47, 47)");
     String victim = tools.recentDeadlocks().getLast().victim();
     assertThat(victim).isNotEmpty();
-    String table = text("deadlocks-table");
-    assertThat(table).contains("res:r0").contains("res:r1").contains(victim).contains("edge");
+    String[] table = {""};
+    until("the deadlock table", () -> (table[0] = text("deadlocks-table")).contains(victim));
+    assertThat(table[0]).contains("res:r0").contains("res:r1").contains("edge");
     assertThat(browser.findElements(By.cssSelector("#graph-svg g.node.victim"))).hasSize(1);
     shot("graph");
     view("deliveries");
@@ -347,8 +362,8 @@ class ConsoleBrowserTest {
     view("sessions");
     send("dave", "c-1", "long work");
     until("dave's turn runs", () -> cell("api:u:dave", "running").equals("1"));
-    browser.findElement(By.cssSelector("#sessions-table tr[data-session='api:u:dave'] button[data-action='cancel']"))
-        .click();
+    browser.executeScript("document.querySelector(\"#sessions-table tr[data-session='api:u:dave']"
+        + " button[data-action='cancel']\").click()"); // one script: the row may be re-rendered between find and click
     until("the console says it cancelled", () -> text("action-result").contains("1 turn(s) cancelled"));
     assertThat(cancelledTurnInterrupted.await(15, TimeUnit.SECONDS)).as("the agent's thread was interrupted").isTrue();
     until("dave is idle", () -> engine.snapshot().sessions().stream()

@@ -38,10 +38,13 @@ import org.jspecify.annotations.Nullable;
  * for the sparklines. It is written as JSON once and handed to every open console stream (ConsoleStream), which
  * only keeps the newest: a slow page skips snapshots, it never queues them. The same tick feeds the timeline
  * with what it sees start and end (turns, tool calls, lock waits).
- * Cost: one snapshot a second, whether or not a page is open; nothing on the message path but the timeline's
- * append (Ingress, ReplyLanes).
- * Concurrency: tick() runs on the Scheduler's thread; `lock` guards the history, the previous counters and the
- * newest snapshot; streams register in a CopyOnWriteArrayList (at most admin.console_max_streams).
+ * Cost: one snapshot a second while at least one console page is open, nothing while none is (the ticker
+ * stops with the last stream and starts with the next); on the message path only the timeline's append
+ * (Ingress, ReplyLanes). So the sparklines and the timeline's turns and tool calls cover the time a page was
+ * open.
+ * Concurrency: tick() runs on the Scheduler's thread (and once on a request's thread, for the first snapshot);
+ * `lock` guards the history, the previous counters, the newest snapshot, the timer and the registration of
+ * streams (a CopyOnWriteArrayList, at most admin.console_max_streams, read without the lock by tick()).
  */
 final class ConsoleFeed {
 
@@ -69,6 +72,7 @@ final class ConsoleFeed {
   private Set<String> seenWaits = Set.of();
   private int seenDeadlocks;
   private Scheduler.@Nullable Cancellable timer;
+  private boolean armed;
   private boolean closed;
 
   ConsoleFeed(BatonConfig config, Baton engine, MeterRegistry meters, Map<String, Supplier<Object>> views,
@@ -82,24 +86,41 @@ final class ConsoleFeed {
     this.lastTickNanos = scheduler.nanoTime();
   }
 
-  /** Starts the ticker. */
-  void start() {
-    schedule();
+  /** Nothing to start: the ticker runs only while a console page has its stream open (see open()). */
+  void start() {}
+
+  /** Runs a tick and sets the next one, while a stream is open; otherwise the ticker stops (no cost). */
+  private void ticker() {
+    lock.lock();
+    try {
+      armed = false;
+      timer = null;
+      if (closed || streams.isEmpty()) return;
+    } finally {
+      lock.unlock();
+    }
+    try {
+      tick();
+    } finally {
+      schedule();
+    }
   }
 
+  /** Arms the next tick unless one is armed (the Scheduler is called outside the lock). */
   private void schedule() {
-    Scheduler.Cancellable t = scheduler.schedule(TICK, () -> {
-      try {
-        tick();
-      } finally {
-        schedule();
-      }
-    });
+    lock.lock();
+    try {
+      if (closed || armed || streams.isEmpty()) return;
+      armed = true;
+    } finally {
+      lock.unlock();
+    }
+    Scheduler.Cancellable t = scheduler.schedule(TICK, this::ticker);
     lock.lock();
     try {
       if (closed) {
         t.cancel();
-      } else {
+      } else if (armed) {
         timer = t;
       }
     } finally {
@@ -121,17 +142,27 @@ final class ConsoleFeed {
     streams.forEach(ConsoleStream::close);
   }
 
-  /** Registers a stream; false when console_max_streams are open. */
+  /** Registers a stream (starting the ticker if it is the first); false when console_max_streams are open. */
   boolean open(ConsoleStream s) {
-    synchronized (streams) {
+    lock.lock();
+    try {
       if (streams.size() >= config.admin().consoleMaxStreams()) return false;
       streams.add(s);
+    } finally {
+      lock.unlock();
     }
+    schedule();
     return true;
   }
 
+  /** Forgets a stream; with the last one gone the ticker stops at its next turn. */
   void remove(ConsoleStream s) {
-    streams.remove(s);
+    lock.lock();
+    try {
+      streams.remove(s);
+    } finally {
+      lock.unlock();
+    }
   }
 
   int openStreams() {
