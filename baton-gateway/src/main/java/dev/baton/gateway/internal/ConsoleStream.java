@@ -62,8 +62,9 @@ final class ConsoleStream {
       lock.lock();
       try {
         while (!closed && pending == null) changed.awaitUninterruptibly();
-        if (closed) return;
-        next = pending;
+        byte[] p = pending;
+        if (closed || p == null) return;
+        next = p;
         pending = null;
       } finally {
         lock.unlock();
