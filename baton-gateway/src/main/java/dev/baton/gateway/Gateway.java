@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP gateway: the message API ({@code /v1/messages}, {@code /v1/replies}, {@code /v1/events},
  * {@code /v1/cancel}), the platform webhooks ({@code /webhooks/telegram|slack|discord|whatsapp}), {@code /health},
- * {@code /ready}, {@code /metrics} and the admin API ({@code /v1/admin}), on Helidon SE's WebServer (one virtual thread per request). See
+ * {@code /ready}, {@code /metrics}, the admin API ({@code /v1/admin}) and with it the operator console ({@code /console},
+ * {@code docs/console.md}), on Helidon SE's WebServer (one virtual thread per request). See
  * {@code docs/http-api.md} and {@code docs/channels.md}; {@link ReplyRouter} shows how it is wired to the engine.
  *
  * <p><b>Concurrency.</b> {@link #start} and {@link #stop} are called by one owner thread; {@link #port} is

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview
@@ -29,10 +30,12 @@ public final class GatewayServer {
 
   private final Ingress ingress;
   private final WebServer server;
+  private final @Nullable ConsoleFeed console;
 
-  private GatewayServer(Ingress ingress, WebServer server) {
+  private GatewayServer(Ingress ingress, WebServer server, @Nullable ConsoleFeed console) {
     this.ingress = ingress;
     this.server = server;
+    this.console = console;
   }
 
   /**
@@ -58,6 +61,15 @@ public final class GatewayServer {
     io.helidon.webserver.http.Filter traced = new GatewayTracing(otel).ingressFilter();
     if (traced != null) routing.addFilter(traced);
     new OpsRoutes(config.admin(), engine, store, meters, ingress, views, limits).register(routing);
+    ConsoleFeed console = null;
+    if (config.admin().enabled()) { // the operator console, docs/console.md (404 without admin.token)
+      ConsoleTimeline timeline = new ConsoleTimeline(scheduler, config.admin().showText());
+      ingress.timeline(timeline);
+      replies.timeline(timeline);
+      console = new ConsoleFeed(config, engine, meters, views, scheduler, timeline);
+      new ConsoleRoutes(config.admin(), engine, scheduler, limits, new ConsoleAuth(config.admin(), scheduler), console)
+          .register(routing);
+    }
     if (channels.api().enabled()) {
       new MessageApi(new JwtVerifier(channels.api().jwt(), config.sessions().classClaim(), scheduler), ingress, replies.polls(), replies.inbox(),
           replies.events(), engine, config.sessions().idSource(), scheduler, limits, channels.api()).register(routing);
@@ -86,12 +98,13 @@ public final class GatewayServer {
         .directHandlers(ErrorMapping.directHandlers())
         .addRouting(routing)
         .build();
-    return new GatewayServer(ingress, server);
+    return new GatewayServer(ingress, server, console);
   }
 
   /** Binds the listener and starts serving. */
   public void start() {
     server.start();
+    if (console != null) console.start();
   }
 
   /** The bound port. */
@@ -106,6 +119,7 @@ public final class GatewayServer {
 
   /** Closes the listener. */
   public void stop() {
+    if (console != null) console.close();
     server.stop();
   }
 }

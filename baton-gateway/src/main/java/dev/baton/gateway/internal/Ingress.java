@@ -4,6 +4,7 @@ import dev.baton.Admission;
 import dev.baton.Baton;
 import dev.baton.InboundMessage;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Overview: the one door from every channel into the engine. Counts admissions per channel and result and
@@ -20,6 +21,8 @@ final class Ingress {
   private final Baton engine;
   private final MeterRegistry meters;
   private volatile boolean draining;
+  /** The console's timeline (with admin.token), told of each accepted message. */
+  private volatile @Nullable ConsoleTimeline timeline;
 
   public Ingress(Baton engine, MeterRegistry meters) {
     this.engine = engine;
@@ -37,6 +40,10 @@ final class Ingress {
       case Admission.Rejected x -> "rejected";
     };
     meters.counter("baton.gateway.admissions", "channel", m.channel(), "result", result).increment();
+    ConsoleTimeline t = timeline;
+    if (t != null && a instanceof Admission.Accepted acc) {
+      t.record(acc.session(), "message", "accepted " + m.messageId() + " from " + m.sender(), m.text());
+    }
     return a;
   }
 
@@ -52,6 +59,10 @@ final class Ingress {
       throw new HttpError(503, "busy", "too busy to take this message now; deliver it again later");
     }
     return a;
+  }
+
+  void timeline(ConsoleTimeline t) {
+    this.timeline = t;
   }
 
   public void stopIntake() {

@@ -7,6 +7,7 @@ import dev.baton.spi.Scheduler;
 import dev.baton.spi.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,8 +68,21 @@ public final class ReplyLanes {
         outbound);
   }
 
+  /** The console's timeline (with admin.token), told of each reply routed. */
+  private volatile @Nullable ConsoleTimeline timeline;
+
+  void timeline(ConsoleTimeline t) {
+    this.timeline = t;
+  }
+
   /** Hands a committed reply to its user's inbox or its session's outbound lane. */
   public void route(Reply reply) {
+    ConsoleTimeline t = timeline;
+    if (t != null) {
+      t.record(reply.session(), "reply", reply.kind().name().toLowerCase(java.util.Locale.ROOT) + " to "
+          + reply.inReplyTo() + (reply.channel().equals(ApiMessageParser.CHANNEL) ? ", to the user's inbox"
+          : ", to the " + reply.channel() + " delivery lane"), reply.text());
+    }
     if (reply.channel().equals(ApiMessageParser.CHANNEL)) {
       String user = reply.routing().getOrDefault(ApiMessageParser.ROUTE_USER, reply.chat());
       GatewayTracing.inbox(reply, () -> inbox.append(user, reply));

@@ -42,6 +42,9 @@ public final class LoadServer {
         .withServer(new ServerConfig("127.0.0.1", port, 64 * 1024, 16 * 1024, 10_000, 60_000, 5_000))
         .withChannels(ChannelsConfig.defaults().withApi(new ChannelsConfig.ApiChannelConfig(true,
             ChannelsConfig.JwtConfig.hs256(Tokens.SECRET), 100, java.util.Map.of())));
+    // BATON_BENCH_ADMIN_TOKEN: the admin API and the console on (run.sh with BATON_BENCH_CONSOLE=1 opens a page).
+    String admin = System.getenv().getOrDefault("BATON_BENCH_ADMIN_TOKEN", "");
+    if (!admin.isEmpty()) config = config.withAdmin(new dev.baton.config.AdminConfig(admin));
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ReplyRouter router = ReplyRouter.create(config, store, scheduler, meters);
     Baton engine = mode.equals("gateway-only") ? new dev.baton.gateway.support.FakeEngine(config, router)

@@ -33,9 +33,18 @@ public final class SseClient implements AutoCloseable {
   private final Thread reader;
 
   public SseClient(URI uri, String auth, String lastEventId) {
+    this(builder(uri, auth, lastEventId));
+  }
+
+  private static HttpRequest.Builder builder(URI uri, String auth, String lastEventId) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").GET();
     if (auth != null) b.header("Authorization", auth);
     if (lastEventId != null) b.header("Last-Event-ID", lastEventId);
+    return b;
+  }
+
+  /** A stream opened with the given request (for example with a cookie instead of a token). */
+  public SseClient(HttpRequest.Builder b) {
     HttpResponse<Stream<String>> r;
     try {
       r = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
