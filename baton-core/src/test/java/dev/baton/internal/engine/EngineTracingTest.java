@@ -165,6 +165,8 @@ class EngineTracingTest {
       }
       assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
       first.shutdown(java.time.Duration.ZERO); // the turn is cancelled without a commit: m-1 stays unfinished
+      // the cancelled turn's span may end after shutdown returns: wait for it, or it is taken for the recovered one
+      assertThat(await(spans, "baton.turn").getTraceId()).isEqualTo(ingress.getSpanContext().getTraceId());
       spans.reset();
       // Built while an unrelated span is current: recovery must not hang the recovered turn below it.
       Span unrelated = tracer.spanBuilder("starting-up").startSpan();
