@@ -281,7 +281,8 @@ class ConsoleBrowserTest {
     browser.get(base() + "/console");
     browser.findElement(By.id("token")).sendKeys("not-the-admin-token-but-long-enough-000000");
     browser.findElement(By.id("login-button")).click();
-    assertThat(text("login-error")).contains("Wrong admin token");
+    // the click submits the form: wait for the answer page rather than read the one being replaced
+    until("the login error shows", () -> text("login-error").contains("Wrong admin token"));
     browser.manage().deleteAllCookies();
   }
 

@@ -21,14 +21,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * hex digits of that hash ("who" of an action).
  * Expiry: a session ends console_idle_ms after its last request (by the Scheduler's clock), and at logout.
  * Bounds (P11): at most console_max_sessions sessions; one more evicts the least recently used. Failed logins
- * are limited to MAX_FAILURES per FAILURE_WINDOW for the whole gateway (then 429 until the window passes), so
- * the token cannot be guessed at network speed; the comparison itself is constant-time.
+ * are limited to MAX_FAILURES per FAILURE_WINDOW per client address (then 429 until the window passes), so the
+ * token cannot be guessed at network speed and a stranger spraying wrong tokens does not lock out an operator who
+ * logs in from elsewhere; at most MAX_CLIENTS addresses are remembered (the least recently seen forgotten). An
+ * attempt takes its slot before the comparison, so parallel requests get no more than MAX_FAILURES guesses; a
+ * right token gives its slot back. The comparison itself is constant-time.
  * Concurrency: one ReentrantLock over the table and the failure window; nothing blocks under it.
  */
 final class ConsoleAuth {
 
   static final int MAX_FAILURES = 10;
   static final long FAILURE_WINDOW_NANOS = 60_000_000_000L;
+  static final int MAX_CLIENTS = 4096;
+
+  /** One client address's failed logins in its current window. */
+  private static final class Window {
+    long start;
+    int failures;
+
+    Window(long start) {
+      this.start = start;
+    }
+  }
 
   /** A logged-in console session: the hash that names it, its CSRF token, its last use (Scheduler nanos). */
   static final class Session {
@@ -65,40 +79,52 @@ final class ConsoleAuth {
   private final SecureRandom random = new SecureRandom();
   private final ReentrantLock lock = new ReentrantLock();
   private final LinkedHashMap<String, Session> sessions = new LinkedHashMap<>(16, 0.75f, true);
-  private long windowStart;
-  private int failures;
+  /** Failed logins by client address, least recently seen first (guarded by lock). */
+  private final LinkedHashMap<String, Window> windows = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<String, Window> e) {
+      return size() > MAX_CLIENTS;
+    }
+  };
 
   ConsoleAuth(AdminConfig admin, Scheduler scheduler) {
     this.admin = admin;
     this.scheduler = scheduler;
-    this.windowStart = scheduler.nanoTime();
+  }
+
+  /** {@link #login(String, String)} from one unnamed client (tests). */
+  Optional<Login> login(String token) {
+    return login(token, "");
   }
 
   /**
    * Checks {@code token} against admin.token and on a match opens a session.
    *
-   * @throws Throttled when MAX_FAILURES logins failed in the current window (the token is not even compared)
+   * @param client the client's address: failed logins are counted per address
+   * @throws Throttled when MAX_FAILURES logins from {@code client} failed in the current window (the token is
+   *     not even compared)
    */
-  Optional<Login> login(String token) {
+  Optional<Login> login(String token, String client) {
     long now = scheduler.nanoTime();
+    Window w;
     lock.lock();
     try {
-      if (now - windowStart >= FAILURE_WINDOW_NANOS) {
-        windowStart = now;
-        failures = 0;
+      w = windows.computeIfAbsent(client, c -> new Window(now));
+      if (now - w.start >= FAILURE_WINDOW_NANOS) {
+        w.start = now;
+        w.failures = 0;
       }
-      if (failures >= MAX_FAILURES) throw new Throttled();
+      if (w.failures >= MAX_FAILURES) throw new Throttled();
+      w.failures++; // the slot is taken before the comparison: parallel guesses cannot pass the limit
     } finally {
       lock.unlock();
     }
-    if (!Signatures.equal(admin.token(), token)) {
-      lock.lock();
-      try {
-        failures++;
-      } finally {
-        lock.unlock();
-      }
-      return Optional.empty();
+    if (!Signatures.equal(admin.token(), token)) return Optional.empty();
+    lock.lock();
+    try {
+      if (w.failures > 0) w.failures--; // the right token gives its slot back
+    } finally {
+      lock.unlock();
     }
     String id = randomToken();
     Session s = new Session(hash(id), randomToken(), now);

@@ -109,6 +109,15 @@ final class ConsoleRoutes {
         .replace("{{show_text}}", String.valueOf(admin.showText())));
   }
 
+  /** The peer's address (not a forwarded header, which a client can write): failed logins are counted per address. */
+  private static String clientAddress(ServerRequest req) {
+    try {
+      return req.remotePeer().host();
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+
   private String login(String message) {
     return loginPage.replace("{{message}}", message.isEmpty() ? "" : "<p class=\"error\" id=\"login-error\">"
         + message + "</p>");
@@ -119,7 +128,7 @@ final class ConsoleRoutes {
     Map<String, String> form = form(req);
     Optional<ConsoleAuth.Login> in;
     try {
-      in = auth.login(form.getOrDefault("token", ""));
+      in = auth.login(form.getOrDefault("token", ""), clientAddress(req));
     } catch (ConsoleAuth.Throttled e) {
       log.warn("console login refused: too many failed logins in the last minute");
       html(res, 429, login("Too many failed logins; wait a minute and try again."));
