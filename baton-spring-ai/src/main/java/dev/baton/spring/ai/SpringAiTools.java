@@ -135,6 +135,33 @@ public final class SpringAiTools {
   }
 
   /**
+   * Callbacks for the tools of Baton's runtime as it lists them ({@code BatonTools.specs()}, the tools of every
+   * source registered there: {@code Tool} beans, {@link #tools}, an MCP client's), each routed through the
+   * running turn's tools as {@link #routed(ToolCallback...)} is. Give them to the ChatClient so the model is
+   * offered exactly what the runtime runs.
+   */
+  public static ToolCallback[] routed(List<dev.baton.spi.tool.ToolSpec> specs) {
+    ToolCallback[] out = new ToolCallback[specs.size()];
+    for (int i = 0; i < out.length; i++) {
+      dev.baton.spi.tool.ToolSpec spec = specs.get(i);
+      ToolDefinition d = ToolDefinition.builder().name(spec.name()).description(spec.description())
+          .inputSchema(spec.inputSchemaJson()).build();
+      out[i] = new ToolCallback() {
+        @Override
+        public ToolDefinition getToolDefinition() {
+          return d;
+        }
+
+        @Override
+        public String call(String toolInput) {
+          return callThroughRuntime(d.name(), toolInput);
+        }
+      };
+    }
+    return out;
+  }
+
+  /**
    * The runtime's name of a Spring AI tool: lower case letters, digits and {@code . _ -}, starting with a letter
    * ({@code getBalance} becomes {@code get_balance}).
    */
