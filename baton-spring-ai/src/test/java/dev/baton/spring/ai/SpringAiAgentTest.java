@@ -181,6 +181,35 @@ class SpringAiAgentTest {
         .contains("bumped shared"));
   }
 
+  /** A re-run of a turn (fresh scope, same messages) gets the same idempotency keys: the runtime replays, once. */
+  @Test
+  void aRerunOfTheTurnReplaysACompletedToolCallInsteadOfRepeatingIt() throws Exception {
+    Counter counter = new Counter();
+    ToolCallback[] callbacks = ToolCallbacks.from(counter);
+    BatonTools tools = tools(SpringAiTools.tools(callbacks).toArray(dev.baton.tools.Tool[]::new));
+    ToolCallback routed = SpringAiTools.routed(tools.specs())[0];
+    List<String> results = new CopyOnWriteArrayList<>();
+    dev.baton.Agent agent = turn -> {
+      for (int run = 0; run < 2; run++) { // the second run stands for the turn run again after a crash
+        results.add(ScopedValue.where(TurnScope.CURRENT, new TurnScope(turn))
+            .call(() -> routed.call("{\"counter\":\"c\"}")));
+      }
+      // Within one run, a second identical call is a new call (the model asked twice): it executes.
+      results.add(ScopedValue.where(TurnScope.CURRENT, new TurnScope(turn)).call(() -> {
+        routed.call("{\"counter\":\"c\"}");
+        return routed.call("{\"counter\":\"c\"}");
+      }));
+      turn.reply("ok");
+    };
+    Baton engine = Baton.builder().config(BatonConfig.defaults()).agent(agent).tools(tools)
+        .replies(r -> replies.computeIfAbsent(r.session(), k -> new CopyOnWriteArrayList<>()).add(r)).build();
+    open.add(engine);
+    SessionKey s = accepted(engine.submit(InboundMessage.of("api", "r-1", "carol", "go", Instant.now())));
+    assertThat(awaitReplies(s, 1).getFirst().text()).isEqualTo("ok");
+    assertThat(results).hasSize(3).allMatch(r -> r.contains("bumped c"));
+    assertThat(counter.calls).as("executions: first run 1, re-run replayed 0, second identical call 1").hasValue(2);
+  }
+
   private static boolean lastIsTool(JsonNode body) {
     JsonNode msgs = body.path("messages");
     return msgs.size() > 0 && "tool".equals(msgs.get(msgs.size() - 1).path("role").asText());
