@@ -141,12 +141,13 @@ public class BatonAutoConfiguration {
     return locks;
   }
 
-  /** The application's registry, or a private one when it has none (Baton's meters then stay in Baton). */
-  private static final MeterRegistry FALLBACK = new SimpleMeterRegistry();
+  /** One per context: where Baton's meters go when the application has no MeterRegistry. */
+  private final MeterRegistry fallback = new SimpleMeterRegistry();
 
-  private static MeterRegistry meters(ObjectProvider<MeterRegistry> meters) {
+  /** The application's registry, or this context's private one when it has none. */
+  private MeterRegistry meters(ObjectProvider<MeterRegistry> meters) {
     MeterRegistry r = meters.getIfUnique();
-    return r != null ? r : FALLBACK;
+    return r != null ? r : fallback;
   }
 
   /** The Actuator health contributor: UP while the store answers and Baton is not draining. */
