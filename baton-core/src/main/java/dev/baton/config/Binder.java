@@ -251,7 +251,9 @@ final class Binder {
 
   Object error(Node at, String message) {
     Mark mark = at.getStartMark().orElse(null);
-    errors.add(new ConfigError(file, mark == null ? 1 : mark.getLine() + 1, mark == null ? 1 : mark.getColumn() + 1,
+    // A mark names its file when the tree was built from several (ConfigLoader.bind); parsed YAML names the label.
+    String where = mark == null || mark.getName().isEmpty() ? file : mark.getName();
+    errors.add(new ConfigError(where, mark == null ? 1 : mark.getLine() + 1, mark == null ? 1 : mark.getColumn() + 1,
         message));
     return FAILED;
   }

@@ -108,8 +108,21 @@ public final class ConfigLoader {
       if (defaults.isPresent()) return type.cast(defaults.get());
       throw single(label, "the file is empty; give the keys " + Binder.quoted(RecordShape.of(type).keyNames()) + ".");
     }
+    return bind(root.get(), label, type);
+  }
+
+  /**
+   * Validates and binds a node tree built by other means than parsing one YAML text, e.g. from a Spring
+   * {@code Environment} (baton-spring-boot-starter). A node whose start mark has a name (a file) reports its
+   * errors at that file, so the keys of one tree may come from several files; others are reported at
+   * {@code label}.
+   *
+   * @throws ConfigException listing every problem
+   */
+  public <T extends Record> T bind(Node root, String label, Class<T> type) {
+    Objects.requireNonNull(root, "root");
     Binder binder = new Binder(label, env, type);
-    Object result = binder.bind(root.get(), type, "");
+    Object result = binder.bind(root, type, "");
     if (result == Binder.FAILED || !binder.errors.isEmpty()) {
       if (binder.errors.isEmpty()) throw new IllegalStateException("binding failed without an error");
       throw new ConfigException(binder.errors.stream()
