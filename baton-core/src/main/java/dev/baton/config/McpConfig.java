@@ -36,6 +36,11 @@ public record McpConfig(
     return new McpConfig(Map.of());
   }
 
+  /** 4 MiB. */
+  public static final long DEFAULT_MAX_MESSAGE_BYTES = 4L << 20;
+  /** 256 Ki characters. */
+  public static final long DEFAULT_MAX_RESULT_CHARS = 256L << 10;
+
   /** {@code tools.mcp.servers.<name>:} */
   public record Server(
       @Doc("Program of a stdio server (started by Baton, spoken to over its stdin/stdout); empty for an HTTP"
@@ -58,7 +63,13 @@ public record McpConfig(
       @Doc("Longest delay between two restart attempts (ms).") long restartMaxBackoffMs,
       @Doc("Lock rules: `{tool, lock, access}`; `lock` is `kind:template` over the tool's arguments"
           + " (`file:{path}`), `access` `exclusive` (default) or `shared`. See docs/tools.md, MCP locks.")
-      List<LockRule> resources) {
+      List<LockRule> resources,
+      @Doc("Longest JSON-RPC message (one stdout line) a stdio server may write (bytes); past it the server is"
+          + " stopped and restarted and its calls in flight fail with `unavailable`.") long maxMessageBytes,
+      @Doc("Longest tool result passed on to the agent (characters of its JSON text); a longer one is cut,"
+          + " ending in `… [truncated N chars]`.") long maxResultChars,
+      @Doc("Whether a stdio server gets Baton's whole environment. Default false: only PATH, HOME, LANG,"
+          + " LC_ALL, TMPDIR, JAVA_HOME and SYSTEMROOT (those set) plus `env`.") boolean inheritEnv) {
 
     public Server {
       Objects.requireNonNull(command, "command");
@@ -88,6 +99,14 @@ public record McpConfig(
       Checks.positive("ping_timeout_ms", pingTimeoutMs);
       Checks.positive("restart_initial_backoff_ms", restartInitialBackoffMs);
       Checks.positive("restart_max_backoff_ms", restartMaxBackoffMs);
+      Checks.positive("max_message_bytes", maxMessageBytes);
+      Checks.positive("max_result_chars", maxResultChars);
+      if (maxMessageBytes > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("max_message_bytes must be at most " + (Integer.MAX_VALUE - 8));
+      }
+      if (maxResultChars > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("max_result_chars must be at most " + (Integer.MAX_VALUE - 8));
+      }
       if (restartMaxBackoffMs < restartInitialBackoffMs) {
         throw new IllegalArgumentException("restart_max_backoff_ms (" + restartMaxBackoffMs
             + ") must not be less than restart_initial_backoff_ms (" + restartInitialBackoffMs + ")");
@@ -96,34 +115,46 @@ public record McpConfig(
 
     /** Neither stdio nor HTTP yet (the binder fills in what the file gives). */
     public static Server defaults() {
-      return new Server("", List.of(), Map.of(), "", "", Map.of(), 30_000, 20_000, 5_000, 500, 30_000, List.of());
+      return new Server("", List.of(), Map.of(), "", "", Map.of(), 30_000, 20_000, 5_000, 500, 30_000, List.of(),
+          DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_RESULT_CHARS, false);
     }
 
     /** A stdio server with the default timings. */
     public static Server stdio(String command, List<String> args) {
       Server d = defaults();
       return new Server(command, args, Map.of(), "", "", Map.of(), d.timeoutMs, d.connectTimeoutMs, d.pingTimeoutMs,
-          d.restartInitialBackoffMs, d.restartMaxBackoffMs, List.of());
+          d.restartInitialBackoffMs, d.restartMaxBackoffMs, List.of(), d.maxMessageBytes, d.maxResultChars, false);
     }
 
     public Server withEnv(Map<String, String> e) {
       return new Server(command, args, e, workingDir, url, headers, timeoutMs, connectTimeoutMs, pingTimeoutMs,
-          restartInitialBackoffMs, restartMaxBackoffMs, resources);
+          restartInitialBackoffMs, restartMaxBackoffMs, resources, maxMessageBytes, maxResultChars, inheritEnv);
     }
 
     public Server withTimeouts(long callMs, long pingMs) {
       return new Server(command, args, env, workingDir, url, headers, callMs, connectTimeoutMs, pingMs,
-          restartInitialBackoffMs, restartMaxBackoffMs, resources);
+          restartInitialBackoffMs, restartMaxBackoffMs, resources, maxMessageBytes, maxResultChars, inheritEnv);
     }
 
     public Server withBackoff(long initialMs, long maxMs) {
       return new Server(command, args, env, workingDir, url, headers, timeoutMs, connectTimeoutMs, pingTimeoutMs,
-          initialMs, maxMs, resources);
+          initialMs, maxMs, resources, maxMessageBytes, maxResultChars, inheritEnv);
     }
 
     public Server withResources(List<LockRule> r) {
       return new Server(command, args, env, workingDir, url, headers, timeoutMs, connectTimeoutMs, pingTimeoutMs,
-          restartInitialBackoffMs, restartMaxBackoffMs, r);
+          restartInitialBackoffMs, restartMaxBackoffMs, r, maxMessageBytes, maxResultChars, inheritEnv);
+    }
+
+    /** With other output limits (tests). */
+    public Server withLimits(long messageBytes, long resultChars) {
+      return new Server(command, args, env, workingDir, url, headers, timeoutMs, connectTimeoutMs, pingTimeoutMs,
+          restartInitialBackoffMs, restartMaxBackoffMs, resources, messageBytes, resultChars, inheritEnv);
+    }
+
+    public Server withInheritEnv(boolean inherit) {
+      return new Server(command, args, env, workingDir, url, headers, timeoutMs, connectTimeoutMs, pingTimeoutMs,
+          restartInitialBackoffMs, restartMaxBackoffMs, resources, maxMessageBytes, maxResultChars, inherit);
     }
 
     @Override
@@ -135,7 +166,8 @@ public record McpConfig(
       return "Server[command=" + command + ", args=" + args + ", env=" + e + ", workingDir=" + workingDir + ", url="
           + url + ", headers=" + h + ", timeoutMs=" + timeoutMs + ", connectTimeoutMs=" + connectTimeoutMs
           + ", pingTimeoutMs=" + pingTimeoutMs + ", restartInitialBackoffMs=" + restartInitialBackoffMs
-          + ", restartMaxBackoffMs=" + restartMaxBackoffMs + ", resources=" + resources + "]";
+          + ", restartMaxBackoffMs=" + restartMaxBackoffMs + ", resources=" + resources + ", maxMessageBytes=" + maxMessageBytes + ", maxResultChars=" + maxResultChars
+          + ", inheritEnv=" + inheritEnv + "]";
     }
   }
 

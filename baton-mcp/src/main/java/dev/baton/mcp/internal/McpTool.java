@@ -22,7 +22,10 @@ import java.util.Optional;
  *
  * Result: the call's structuredContent when the server gives one, else {"text": ...} of its text contents
  * (other content kinds as {"content": [...]}). isError = true becomes ToolException `mcp_error` (recorded for
- * idempotency: the server answered).
+ * idempotency: the server answered). A result longer than max_result_chars is cut before it goes on (to the
+ * model and the idempotency store): text to its first max_result_chars characters, then `… [truncated N chars]`;
+ * structured or other content whose JSON text is longer becomes {"text": <that JSON text, cut the same way>,
+ * "truncated": true} (cut JSON is no longer JSON, so it is passed on as text).
  *
  * Concurrency. Immutable; one instance serves every call.
  */
@@ -90,15 +93,35 @@ public final class McpTool implements Tool {
       if (text.length() > 2000) text = text.substring(0, 2000) + "...";
       throw new ToolException("mcp_error", "MCP tool " + name + " failed: " + (text.isEmpty() ? "no details" : text));
     }
-    if (r.structuredContent() != null) return MAPPER.valueToTree(r.structuredContent());
+    int max = (int) server.config().maxResultChars();
     ObjectNode out = context.json().objectNode();
+    if (r.structuredContent() != null) return capped(MAPPER.valueToTree(r.structuredContent()), max, out);
     boolean allText = r.content() == null || r.content().stream().allMatch(c -> c instanceof McpSchema.TextContent);
     if (allText) {
-      out.put("text", text(r));
-    } else {
-      out.set("content", MAPPER.valueToTree(r.content()));
+      String text = text(r);
+      out.put("text", cut(text, max));
+      if (text.length() > max) out.put("truncated", true);
+      return out;
     }
-    return out;
+    out.set("content", MAPPER.valueToTree(r.content()));
+    return capped(out, max, context.json().objectNode());
+  }
+
+  /** {@code value} if its JSON text fits in {@code max} characters, else that text cut, in {@code into}. */
+  private static JsonNode capped(JsonNode value, int max, ObjectNode into) {
+    String json = value.toString();
+    if (json.length() <= max) return value;
+    into.put("text", cut(json, max));
+    into.put("truncated", true);
+    return into;
+  }
+
+  /** The first {@code max} characters and `… [truncated N chars]`, or {@code s} if it fits. */
+  static String cut(String s, int max) {
+    if (s.length() <= max) return s;
+    int end = max;
+    if (end > 0 && Character.isHighSurrogate(s.charAt(end - 1))) end--; // never half a character
+    return s.substring(0, end) + "… [truncated " + (s.length() - end) + " chars]";
   }
 
   private static String text(McpSchema.CallToolResult r) {

@@ -74,10 +74,18 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
   private boolean closed;
   private Scheduler.@Nullable Cancellable pendingRestart;
 
+  private final Map<String, String> parentEnv;
+
   public ServerConnection(String name, McpConfig.Server config, Scheduler scheduler) {
+    this(name, config, scheduler, System.getenv());
+  }
+
+  /** With the environment a stdio server's is drawn from (Baton's own, or a test's). */
+  ServerConnection(String name, McpConfig.Server config, Scheduler scheduler, Map<String, String> parentEnv) {
     this.name = name;
     this.config = config;
     this.scheduler = scheduler;
+    this.parentEnv = Map.copyOf(parentEnv);
   }
 
   @Override
@@ -93,7 +101,7 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
   public void start() {
     Session s = connect();
     synchronized (mu) {
-      live = s;
+      if (!s.dead) live = s; // a server that died right after it started: died() already scheduled a restart
     }
   }
 
@@ -259,11 +267,11 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
     }
     boolean keep;
     synchronized (mu) {
-      keep = !closed;
+      keep = !closed && !s.dead; // dead already: died() ran (and scheduled the next restart)
       if (keep) live = s;
     }
     if (!keep) {
-      s.shutdown();
+      if (!s.dead) s.shutdown();
       return;
     }
     restarts.incrementAndGet();
@@ -278,10 +286,14 @@ public final class ServerConnection implements dev.baton.mcp.McpServerStatus, Au
       List<String> cmd = new ArrayList<>();
       cmd.add(config.command());
       cmd.addAll(config.args());
-      raw = new StdioTransport(name, cmd, config.env(), config.workingDir().isEmpty() ? null
-          : Path.of(config.workingDir()), JSON, p -> {
+      raw = new StdioTransport(name, cmd, StdioTransport.environment(parentEnv, config.inheritEnv(), config.env()),
+          config.workingDir().isEmpty() ? null : Path.of(config.workingDir()), JSON,
+          (int) config.maxMessageBytes(), scheduler::nanoTime, p -> {
             Session s = self[0];
             if (s != null) died(s, "stopped (exit code " + p.exitValue() + ")");
+          }, how -> {
+            Session s = self[0];
+            if (s != null) died(s, how);
           });
     } else {
       URI u = URI.create(config.url());

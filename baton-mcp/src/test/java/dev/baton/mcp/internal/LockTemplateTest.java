@@ -64,4 +64,24 @@ class LockTemplateTest {
     assertThat(new LockTemplate(new McpConfig.LockRule("t", "f:{a}", McpConfig.LockAccess.SHARED, ""))
         .render(JSON.readTree("{\"a\":\"x\"}")).access()).isEqualTo(Access.SHARED);
   }
+
+  @Test
+  void theWholePathIsNormalisedOnceSoOneFileIsOneKey() throws Exception {
+    assertThat(key("file:{dir}/{name}", "", "{\"dir\":\"\",\"name\":\"b\"}")).isEqualTo(path("b")).isEqualTo("file:b");
+    assertThat(key("file:{dir}/{name}", "", "{\"dir\":\"a\",\"name\":\"/b\"}")).isEqualTo(path("a/b"));
+    assertThat(key("file:{dir}/{name}", "/srv/files", "{\"dir\":\"/srv/files/a\",\"name\":\"b\"}"))
+        .isEqualTo("file:a/b");
+    assertThat(key("file:{dir}/{name}", "/srv/files", "{\"dir\":\"a\",\"name\":\"/srv/files/a/b\"}"))
+        .isEqualTo("file:a/srv/files/a/b");
+    assertThatThrownBy(() -> key("file:{dir}/{name}", "", "{\"dir\":\"a\",\"name\":\"../../x\"}"))
+        .isInstanceOfSatisfying(ToolException.class, e -> assertThat(e.code()).isEqualTo("rejected_path"));
+    assertThatThrownBy(() -> key("file:{path}", "", "{\"path\":[\"a\",\"b\"]}"))
+        .isInstanceOfSatisfying(ToolException.class, e -> assertThat(e.code()).isEqualTo("invalid_arguments"));
+  }
+
+  @Test
+  void fullwidthPercentEncodingIsRefusedAfterNfkc() {
+    assertThatThrownBy(() -> path("％２ｅ％２ｅ/b"))
+        .isInstanceOfSatisfying(ToolException.class, e -> assertThat(e.code()).isEqualTo("rejected_path"));
+  }
 }

@@ -33,8 +33,10 @@ import java.util.function.BiFunction;
  * (writes "begin line", waits, writes "end line": two calls on one file that overlap interleave their lines, and
  * the server counts the overlap), {@code bump(name)} (a counter per name, for idempotency), {@code stats}
  * (counters: bumps, overlaps, cancellations received), {@code pid}, {@code hang} (one call that never ends),
- * {@code freeze} (the whole server stops reading its input: a hung server) and {@code exit(code)} (dies at
- * once). Every {@code notifications/cancelled} the server receives is appended to {@code <dir>/.events}, as is
+ * {@code freeze} (the whole server stops reading its input: a hung server), {@code exit(code)} (dies at
+ * once), {@code big(size)} (a result of {@code size} characters: one huge stdout line), {@code spawn} (starts a
+ * child {@code sleep 600}, returns its pid) and {@code env(name)} (an environment variable's value, or
+ * {@code <unset>}). Every {@code notifications/cancelled} the server receives is appended to {@code <dir>/.events}, as is
  * each start ({@code started <pid>}).
  *
  * <p>Paths are relative to the folder; one that leaves it is refused. Nothing is written to stdout but
@@ -89,6 +91,13 @@ public final class McpFileServer {
             tool("stats", "The server's counters.", props(), (x, r) -> ok(stats())),
             tool("pid", "The server's process id.", props(), (x, r) -> ok("" + ProcessHandle.current().pid())),
             tool("hang", "Never returns.", props(), this::hang),
+            tool("big", "Returns a text of `size` characters (x) in one message.", props("size"),
+                (x, r) -> ok("x".repeat(num(r, "size", 0)))),
+            tool("spawn", "Starts a child process `sleep 600` and returns its pid.", props(), this::spawn),
+            tool("env", "The value of environment variable `name`, or <unset>.", props("name"), (x, r) -> {
+              String v = System.getenv(str(r, "name"));
+              return ok(v == null ? "<unset>" : v);
+            }),
             tool("freeze", "Stops the server reading its input.", props(), (x, r) -> {
               freeze = true;
               return ok("frozen");
@@ -110,7 +119,7 @@ public final class McpFileServer {
 
   private static Map<String, Object> props(String... names) {
     Map<String, Object> p = new java.util.LinkedHashMap<>();
-    for (String n : names) p.put(n, Map.of("type", n.endsWith("_ms") || n.equals("code") ? "integer" : "string"));
+    for (String n : names) p.put(n, Map.of("type", n.endsWith("_ms") || n.equals("code") || n.equals("size") ? "integer" : "string"));
     return Map.of("type", "object", "properties", p);
   }
 
@@ -167,6 +176,16 @@ public final class McpFileServer {
 
   private CallToolResult bump(Object x, CallToolRequest r) {
     return ok("" + bumps.computeIfAbsent(str(r, "name"), k -> new AtomicInteger()).incrementAndGet());
+  }
+
+  private CallToolResult spawn(Object x, CallToolRequest r) {
+    try {
+      Process child = new ProcessBuilder("sleep", "600").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return ok("" + child.pid());
+    } catch (IOException e) {
+      return error("cannot start a child: " + e.getMessage());
+    }
   }
 
   private CallToolResult hang(Object x, CallToolRequest r) {
