@@ -72,7 +72,7 @@ final class TurnRun {
   private volatile @Nullable Thread thread;
   /** The turn's context, for the observer (set when it runs; null without an observer). */
   private volatile @Nullable TurnContext observed;
-  /** Whether the observer was told the turn's end (at its commit, in the session's lane). */
+  /** Whether a commit of the turn went through (then the observer was told its end, in the session's lane). */
   private volatile boolean endTold;
 
   TurnRun(Engine engine, SessionActor actor, List<QueuedMessage> batch) {
@@ -361,13 +361,7 @@ final class TurnRun {
   private void commit(TurnCommit unfenced, String outcome) {
     TurnCommit c = token == 0 ? unfenced : Engine.withToken(unfenced, token);
     CompletableFuture<Void> done = new CompletableFuture<>();
-    dev.baton.spi.TimelineObserver observer = engine.observer;
-    TurnContext ctx = observed;
-    // The observer hears the end once the commit is durable and before the replies go out (null: nothing made).
-    Runnable told = observer == null || ctx == null ? null : () -> {
-      endTold = true;
-      observer.turnEnded(ctx, outcome);
-    };
+    Runnable told = endHook(engine.observer, observed, outcome);
     actor.runInLane(() -> {
       try {
         engine.commitAndDeliver(actor, c, told);
@@ -378,6 +372,7 @@ final class TurnRun {
     });
     try {
       done.join();
+      if (told != null) endTold = true;
     } catch (java.util.concurrent.CompletionException e) {
       if (e.getCause() instanceof RuntimeException re) throw re;
       throw e;
@@ -385,6 +380,15 @@ final class TurnRun {
   }
 
   private static final HexFormat HEX = HexFormat.of();
+
+  /**
+   * What tells {@code observer} of the turn's end once its commit is durable and before its replies go out
+   * (Engine.commitAndDeliver runs it between the two); null, and nothing made, without an observer.
+   */
+  static @Nullable Runnable endHook(dev.baton.spi.@Nullable TimelineObserver observer, @Nullable TurnContext ctx,
+      String outcome) {
+    return observer == null || ctx == null ? null : () -> observer.turnEnded(ctx, outcome);
+  }
 
   private String queueMode() {
     return engine.concurrency.queueMode().name().toLowerCase(java.util.Locale.ROOT);
