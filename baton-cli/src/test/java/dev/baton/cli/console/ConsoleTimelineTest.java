@@ -229,8 +229,8 @@ class ConsoleTimelineTest {
             int toolEnded = find(lines, waited + 1, "tool_ended | ");
             assertThat(toolEnded).as("the tool steps of message %s inside its turn:%n%s", m, String.join("\n", lines))
                 .isLessThan(ended);
-            int reply = find(lines, ended + 1, "reply | reply ", " to " + m + ",");
-            String seq = lines.get(reply).split(" ")[3];
+            int reply = find(lines, ended + 1, "reply | reply to " + m + " (reply ");
+            String seq = lines.get(reply).replaceAll(".*\\(reply (\\d+)\\).*", "$1");
             int first = find(lines, reply + 1, "delivery | reply " + seq + " to telegram, attempt 1: retry (HTTP 500)");
             find(lines, first + 1, "delivery | reply " + seq + " to telegram, attempt 2: delivered");
           }

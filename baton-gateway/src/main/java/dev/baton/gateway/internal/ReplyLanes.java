@@ -90,9 +90,9 @@ public final class ReplyLanes {
   public void route(Reply reply) {
     ConsoleTimeline t = timeline;
     if (t != null) {
-      t.record(reply.session(), "reply", reply.kind().name().toLowerCase(java.util.Locale.ROOT) + " "
-          + reply.outboxSeq() + " to "
-          + reply.inReplyTo() + (reply.channel().equals(ApiMessageParser.CHANNEL) ? ", to the user's inbox"
+      t.record(reply.session(), "reply", reply.kind().name().toLowerCase(java.util.Locale.ROOT) + " to "
+          + reply.inReplyTo() + " (reply " + reply.outboxSeq() + ")"
+          + (reply.channel().equals(ApiMessageParser.CHANNEL) ? ", to the user's inbox"
           : ", to the " + reply.channel() + " delivery lane"), reply.text());
     }
     if (reply.channel().equals(ApiMessageParser.CHANNEL)) {
