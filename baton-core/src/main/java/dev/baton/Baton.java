@@ -94,6 +94,7 @@ public interface Baton extends AutoCloseable {
     private ToolRuntime tools = ToolRuntime.none();
     private Optional<EngineAskRouter.Wiring> asks = Optional.empty();
     private io.opentelemetry.api.OpenTelemetry telemetry = io.opentelemetry.api.OpenTelemetry.noop();
+    private dev.baton.spi.@org.jspecify.annotations.Nullable TimelineObserver observer;
 
     Builder() {}
 
@@ -154,6 +155,15 @@ public interface Baton extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Tells {@code o} of every turn as it starts and ends (the console's timeline, docs/console.md). None by
+     * default: then a turn pays one null check for it.
+     */
+    public Builder observer(dev.baton.spi.TimelineObserver o) {
+      this.observer = Objects.requireNonNull(o);
+      return this;
+    }
+
     public Builder tools(ToolRuntime t) {
       this.tools = Objects.requireNonNull(t);
       return this;
@@ -177,7 +187,8 @@ public interface Baton extends AutoCloseable {
      *     bound to another engine already
      */
     public Baton build() {
-      return Engine.start(new EngineSettings(config, agent, store, scheduler, meters, replies, tools, asks), telemetry);
+      return Engine.start(new EngineSettings(config, agent, store, scheduler, meters, replies, tools, asks), telemetry,
+          observer);
     }
   }
 }

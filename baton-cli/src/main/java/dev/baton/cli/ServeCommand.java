@@ -137,9 +137,13 @@ public final class ServeCommand implements Callable<Integer> {
       BatonTools.Builder toolsBuilder = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters)
           .idempotencyRecords(store.idempotency()).askRouter(asks);
       clusterLocks(cfg, store).ifPresent(toolsBuilder::clusterLocks); // tool locks across nodes (cluster mode)
+      // admin.token: the console's timeline is told of each turn, tool call and lock wait (docs/console.md)
+      router.consoleObserver().ifPresent(toolsBuilder::observer);
       tools = mcp.addTo(toolsBuilder).build();
-      engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
-          .tools(tools).asks(asks, tools.waitForGraph()).openTelemetry(otel).build();
+      Baton.Builder engineBuilder = Baton.builder().config(cfg).store(store).scheduler(scheduler)
+          .meterRegistry(meters).replies(router).tools(tools).asks(asks, tools.waitForGraph()).openTelemetry(otel);
+      router.consoleObserver().ifPresent(engineBuilder::observer);
+      engine = engineBuilder.build();
       BatonTools runtime = tools;
       Gateway gateway = Gateway.builder(cfg).engine(engine).store(store).scheduler(scheduler).meterRegistry(meters)
           .openTelemetry(otel)

@@ -48,6 +48,19 @@ public final class ReplyRouter implements ReplyHandler {
     return new ReplyRouter(ReplyLanes.create(config, store, scheduler, meters));
   }
 
+  /**
+   * The operator console's hooks into the engine and the tool runtime (docs/console.md), when {@code
+   * admin.token} is set; otherwise empty. Give it to both builders so that the console's timeline shows turns,
+   * tool calls and lock waits as they happen:
+   *
+   * <pre>{@code
+   * router.consoleObserver().ifPresent(o -> { toolsBuilder.observer(o); engineBuilder.observer(o); });
+   * }</pre>
+   */
+  public java.util.Optional<dev.baton.spi.TimelineObserver> consoleObserver() {
+    return java.util.Optional.ofNullable(lanes.consoleObserver());
+  }
+
   @Override
   public void onReply(Reply reply) {
     lanes.route(reply);

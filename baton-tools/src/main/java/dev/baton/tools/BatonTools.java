@@ -92,6 +92,7 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
     private final List<Tool> tools = new ArrayList<>();
     private boolean builtIns = true;
     private Optional<ClusterLocks> clusterLocks = Optional.empty();
+    private Optional<dev.baton.spi.TimelineObserver> observer = Optional.empty();
 
     private Builder() {}
 
@@ -144,6 +145,15 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
       return this;
     }
 
+    /**
+     * Tells {@code o} of every tool call as it starts and ends and of every lock wait that queues (the console's
+     * timeline, docs/console.md). None by default: then a call pays one null check for it.
+     */
+    public Builder observer(dev.baton.spi.TimelineObserver o) {
+      this.observer = Optional.of(o);
+      return this;
+    }
+
     public Builder tool(Tool t) {
       tools.add(Objects.requireNonNull(t));
       return this;
@@ -157,8 +167,10 @@ public final class BatonTools implements ToolRuntime, AutoCloseable {
 
     /** @throws IllegalArgumentException if two tools share a name or a name or schema is invalid */
     public BatonTools build() {
-      return new BatonTools(new ToolsAssembly(config, scheduler, meters, records, graph, askRouter, tools, builtIns,
-          clusterLocks));
+      ToolsAssembly parts = new ToolsAssembly(config, scheduler, meters, records, graph, askRouter, tools, builtIns,
+          clusterLocks);
+      observer.ifPresent(parts::observer);
+      return new BatonTools(parts);
     }
   }
 }

@@ -149,9 +149,11 @@ class ConsoleBrowserTest {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     store = ServeCommand.openStore(cfg, scheduler);
     ReplyRouter router = ReplyRouter.create(cfg, store, scheduler, meters);
-    tools = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters).tool(chain).build();
+    dev.baton.spi.TimelineObserver observer = router.consoleObserver().orElseThrow(); // as baton serve wires it
+    tools = BatonTools.builder().config(cfg).scheduler(scheduler).meterRegistry(meters).tool(chain)
+        .observer(observer).build();
     engine = Baton.builder().config(cfg).store(store).scheduler(scheduler).meterRegistry(meters).replies(router)
-        .tools(tools).agent(turn -> {
+        .observer(observer).tools(tools).agent(turn -> {
           String text = turn.messages().getLast().text();
           if (text.startsWith("chain ")) {
             ToolResult r = turn.tools().call(ToolCall.of("chain", text.substring(6)));

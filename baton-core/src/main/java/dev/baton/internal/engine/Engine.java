@@ -109,9 +109,12 @@ public final class Engine implements Baton {
   final AskListener asks;
   /** OpenTelemetry spans of the message path (docs/tracing.md); off unless the builder was given one. */
   final EngineTracing tracing;
+  /** Told of each turn's start and end (the console's timeline); null (one check per turn) without one. */
+  final dev.baton.spi.@Nullable TimelineObserver observer;
 
-  private Engine(EngineSettings s, EngineTracing tracing) {
+  private Engine(EngineSettings s, EngineTracing tracing, dev.baton.spi.@Nullable TimelineObserver observer) {
     this.tracing = tracing;
+    this.observer = observer;
     this.config = s.config();
     this.concurrency = config.agent().concurrency();
     this.scheduler = s.scheduler();
@@ -160,7 +163,13 @@ public final class Engine implements Baton {
 
   /** {@link #start(EngineSettings)} tracing with {@code otel} (docs/tracing.md). */
   public static Baton start(EngineSettings settings, io.opentelemetry.api.OpenTelemetry otel) {
-    Engine e = new Engine(settings, new EngineTracing(otel));
+    return start(settings, otel, null);
+  }
+
+  /** {@link #start(EngineSettings, io.opentelemetry.api.OpenTelemetry)} telling {@code observer} of each turn. */
+  public static Baton start(EngineSettings settings, io.opentelemetry.api.OpenTelemetry otel,
+      dev.baton.spi.@Nullable TimelineObserver observer) {
+    Engine e = new Engine(settings, new EngineTracing(otel), observer);
     try {
       e.ownership.start(e::recover);
     } catch (RuntimeException ex) {
@@ -410,6 +419,11 @@ public final class Engine implements Baton {
    * node); a fenced commit (the lease went to another node) drops the session here and is rethrown.
    */
   void commitAndDeliver(SessionActor a, TurnCommit c) {
+    commitAndDeliver(a, c, null);
+  }
+
+  /** {@link #commitAndDeliver(SessionActor, TurnCommit)}, running {@code committed} between commit and delivery. */
+  void commitAndDeliver(SessionActor a, TurnCommit c, @Nullable Runnable committed) {
     TurnCommit t = c.fencingToken() != 0 ? c : withToken(c, ownership.token(a.key));
     List<Reply> stored;
     try {
@@ -422,6 +436,7 @@ public final class Engine implements Baton {
       throw e;
     }
     ownership.committed(t.messages());
+    if (committed != null) committed.run();
     for (Reply r : stored) deliver(r);
   }
 

@@ -70,6 +70,10 @@ final class TurnRun {
   /** The session lease's fencing token this turn commits with (0 on a single node); set when it runs. */
   private long token;
   private volatile @Nullable Thread thread;
+  /** The turn's context, for the observer (set when it runs; null without an observer). */
+  private volatile @Nullable TurnContext observed;
+  /** Whether a commit of the turn went through (then the observer was told its end, in the session's lane). */
+  private volatile boolean endTold;
 
   TurnRun(Engine engine, SessionActor actor, List<QueuedMessage> batch) {
     this.engine = engine;
@@ -211,12 +215,19 @@ final class TurnRun {
     Cancellable timer = engine.scheduler.schedule(
         Duration.ofMillis(engine.config.agent().turnTimeoutMs()), this::timeout);
     boolean requeue = false;
+    boolean engineFailed = false;
+    dev.baton.spi.TimelineObserver observer = engine.observer;
+    if (observer != null) { // the console's timeline: the exact start (the deadline less the turn timeout)
+      observed = ctx;
+      observer.turnStarted(ctx, ctx.deadline().minusMillis(engine.config.agent().turnTimeoutMs()));
+    }
     AskListener asks = engine.asks;
     asks.turnStarted(ctx);
     if (state.get() == RUNNING) engine.live(StagedTurn.status(last, dev.baton.LiveEvent.State.RUNNING));
     try {
       requeue = attempts(ctx, start);
     } catch (RuntimeException | Error e) {
+      engineFailed = true;
       engine.log.error("session {}: turn {} failed in the engine", actor.key, turnSeq, e);
     } finally {
       timer.cancel();
@@ -224,6 +235,7 @@ final class TurnRun {
       clearInterrupt();
       engine.metrics.turnDuration.record(engine.scheduler.nanoTime() - start, TimeUnit.NANOSECONDS);
       asks.turnEnded(ctx);
+      if (observer != null && !endTold) observer.turnEnded(ctx, engineFailed ? "failed" : uncommitted());
       if (span != null) {
         span.setAttribute(EngineTracing.TURN_SEQ, turnSeq);
         span.setAttribute(EngineTracing.OUTCOME, outcome());
@@ -268,14 +280,14 @@ final class TurnRun {
         case USER_CANCELLED -> {
           engine.metrics.turnsCancelled.increment();
           engine.live(StagedTurn.status(covered.getLast(), dev.baton.LiveEvent.State.CANCELLED));
-          commitEnd(keys, MessageStatus.DONE, turn.cancelledReplies(CANCELLED_TEXT));
+          commitEnd(keys, MessageStatus.DONE, turn.cancelledReplies(CANCELLED_TEXT), "cancelled");
           return false;
         }
         case TIMED_OUT -> {
           engine.metrics.turnsTimedOut.increment();
           engine.log.warn("session {}: turn {} timed out after {} ms", actor.key, ctx.turnSeq(),
               engine.config.agent().turnTimeoutMs());
-          commitError(turn, covered, keys, TIMEOUT_TEXT);
+          commitError(turn, covered, keys, TIMEOUT_TEXT, "timeout");
           return false;
         }
         default -> { }
@@ -283,11 +295,11 @@ final class TurnRun {
       if (failure != null) {
         engine.metrics.turnsFailed.increment();
         engine.log.warn("session {}: turn {} failed: {}", actor.key, ctx.turnSeq(), failure.getClass().getName());
-        commitError(turn, covered, keys, ERROR_TEXT);
+        commitError(turn, covered, keys, ERROR_TEXT, "failed");
         return false;
       }
       try {
-        commit(turn.commit(keys, actor.watermarks()));
+        commit(turn.commit(keys, actor.watermarks()), "replied");
         return false;
       } catch (FencedException e) {
         return false; // another node owns the session now and runs these messages; logged by the engine
@@ -295,14 +307,14 @@ final class TurnRun {
         boolean late = engine.scheduler.nanoTime() - start >= engine.config.agent().turnTimeoutMs() * 1_000_000L;
         if (attempt >= MAX_ATTEMPTS || late) {
           engine.log.warn("session {}: turn {} kept conflicting; giving up", actor.key, ctx.turnSeq());
-          commitError(turn, covered, keys, ERROR_TEXT);
+          commitError(turn, covered, keys, ERROR_TEXT, "failed");
           return false;
         }
         if (cancelRequested) { // a cancel came while this attempt was committing: no re-run
           state.set(USER_CANCELLED);
           engine.metrics.turnsCancelled.increment();
           engine.live(StagedTurn.status(covered.getLast(), dev.baton.LiveEvent.State.CANCELLED));
-          commitEnd(keys, MessageStatus.DONE, turn.cancelledReplies(CANCELLED_TEXT));
+          commitEnd(keys, MessageStatus.DONE, turn.cancelledReplies(CANCELLED_TEXT), "cancelled");
           return false;
         }
         // FINISHING is left only by this thread (every end() moves from RUNNING), so no CAS is needed: the
@@ -329,28 +341,30 @@ final class TurnRun {
   }
 
   /** The error reply names the stream the turn left half-shown, so a channel turns that preview into it. */
-  private void commitError(StagedTurn turn, List<QueuedMessage> covered, List<DedupKey> keys, String text) {
+  private void commitError(StagedTurn turn, List<QueuedMessage> covered, List<DedupKey> keys, String text,
+      String outcome) {
     StagedTurn.LiveStream shown = turn.latestUnfinishedWithText();
     commitEnd(keys, MessageStatus.FAILED, List.of(StagedTurn.reply(actor.key, covered, Reply.Kind.ERROR, text,
-        OptionalLong.empty(), shown == null ? "" : shown.id())));
+        OptionalLong.empty(), shown == null ? "" : shown.id())), outcome);
   }
 
   /** Ends the turn's messages with {@code status} and the replies {@code rs}, nothing else of the turn. */
-  private void commitEnd(List<DedupKey> keys, MessageStatus status, List<Reply> rs) {
+  private void commitEnd(List<DedupKey> keys, MessageStatus status, List<Reply> rs, String outcome) {
     try {
-      commit(new TurnCommit(actor.key, keys, status, Map.of(), actor.watermarks(), List.of(), rs, token));
+      commit(new TurnCommit(actor.key, keys, status, Map.of(), actor.watermarks(), List.of(), rs, token), outcome);
     } catch (FencedException e) {
       // another node owns the session now; logged by the engine
     }
   }
 
   /** Commits through the session's lane and waits for it; rethrows ConflictException. */
-  private void commit(TurnCommit unfenced) {
+  private void commit(TurnCommit unfenced, String outcome) {
     TurnCommit c = token == 0 ? unfenced : Engine.withToken(unfenced, token);
     CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable told = endHook(engine.observer, observed, outcome);
     actor.runInLane(() -> {
       try {
-        engine.commitAndDeliver(actor, c);
+        engine.commitAndDeliver(actor, c, told);
         done.complete(null);
       } catch (Throwable t) {
         done.completeExceptionally(t);
@@ -358,6 +372,7 @@ final class TurnRun {
     });
     try {
       done.join();
+      if (told != null) endTold = true;
     } catch (java.util.concurrent.CompletionException e) {
       if (e.getCause() instanceof RuntimeException re) throw re;
       throw e;
@@ -366,8 +381,26 @@ final class TurnRun {
 
   private static final HexFormat HEX = HexFormat.of();
 
+  /**
+   * What tells {@code observer} of the turn's end once its commit is durable and before its replies go out
+   * (Engine.commitAndDeliver runs it between the two); null, and nothing made, without an observer.
+   */
+  static @Nullable Runnable endHook(dev.baton.spi.@Nullable TimelineObserver observer, @Nullable TurnContext ctx,
+      String outcome) {
+    return observer == null || ctx == null ? null : () -> observer.turnEnded(ctx, outcome);
+  }
+
   private String queueMode() {
     return engine.concurrency.queueMode().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** How a turn that committed nothing ended, for the observer. */
+  private String uncommitted() {
+    return switch (state.get()) {
+      case TIMED_OUT -> "timeout";
+      case CANCELLED, USER_CANCELLED -> "cancelled";
+      default -> "requeued"; // interrupted by a new message, or fenced: its messages run again
+    };
   }
 
   /** How the turn ended, for its span: completed (committed, an error reply included), or why not. */

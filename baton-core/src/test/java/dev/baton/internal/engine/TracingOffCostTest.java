@@ -39,4 +39,36 @@ class TracingOffCostTest {
     }
     assertThat(sink).isZero();
   }
+
+  /**
+   * Without the console's TimelineObserver (Baton.Builder.observer not called) a turn's hooks are null checks:
+   * the end hook handed to the commit is null and nothing is made for it, over a million turns.
+   */
+  static volatile @org.jspecify.annotations.Nullable Runnable kept;
+
+  @Test
+  void noTimelineObserverAllocatesNothing() {
+    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    dev.baton.TurnContext ctx = new dev.baton.TurnContext(dev.baton.SessionKey.parse("api:u:alice"), "alice",
+        List.of("m-1"), "t", 1, java.time.Instant.EPOCH);
+    int n = 1_000_000;
+    long sink = 0;
+    for (int round = 0; round < 3; round++) {
+      long before = mx.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < n; i++) {
+        Runnable hook = TurnRun.endHook(null, ctx, "replied");
+        if (hook != null) {
+          sink++;
+          kept = hook; // escapes: a hook made here could not be optimised away
+        }
+      }
+      long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+      if (round == 2) {
+        System.out.println("no timeline observer: " + allocated + " bytes allocated over " + n + " turns");
+        assertThat(allocated).isLessThan(1024);
+      }
+    }
+    assertThat(sink).isZero();
+    assertThat(TurnRun.endHook(new dev.baton.spi.TimelineObserver() {}, ctx, "replied")).isNotNull();
+  }
 }

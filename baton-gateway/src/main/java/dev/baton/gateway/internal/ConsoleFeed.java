@@ -17,10 +17,8 @@ import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -36,12 +34,14 @@ import org.jspecify.annotations.Nullable;
  * failed, queue-wait and turn-time percentiles, deliveries per channel, cluster leases and permits), the admin
  * views (the tool runtime's wait-for graph and recent deadlocks), and the last HISTORY points of a few series
  * for the sparklines. It is written as JSON once and handed to every open console stream (ConsoleStream), which
- * only keeps the newest: a slow page skips snapshots, it never queues them. The same tick feeds the timeline
- * with what it sees start and end (turns, tool calls, lock waits).
+ * only keeps the newest: a slow page skips snapshots, it never queues them. The timeline's events are recorded
+ * as they happen (ConsoleTimeline, told by the engine, the tool runtime and the gateway); the tick only adds
+ * the deadlocks it finds in the graph's recent list, and shows the running turns' age from the turns' real
+ * start (ConsoleTimeline.runningSince; the first tick that saw the turn when the engine was built without the
+ * console's observer).
  * Cost: one snapshot a second while at least one console page is open, nothing while none is (the ticker
- * stops with the last stream and starts with the next); on the message path only the timeline's append
- * (Ingress, ReplyLanes). So the sparklines and the timeline's turns and tool calls cover the time a page was
- * open.
+ * stops with the last stream and starts with the next); on the message path only the timeline's appends.
+ * So the sparklines cover the time a page was open; the timeline does not depend on it.
  * Concurrency: tick() runs on the Scheduler's thread (and once on a request's thread, for the first snapshot);
  * `lock` guards the history, the previous counters, the newest snapshot, the timer and the registration of
  * streams (a CopyOnWriteArrayList, at most admin.console_max_streams, read without the lock by tick()).
@@ -68,8 +68,6 @@ final class ConsoleFeed {
   private byte @Nullable [] latest;
   /** Sessions seen with a running turn, and since when (Scheduler nanos, as first seen by a tick). */
   private Map<String, Long> runningSince = Map.of();
-  private Set<String> seenCalls = Set.of();
-  private Set<String> seenWaits = Set.of();
   private int seenDeadlocks;
   private Scheduler.@Nullable Cancellable timer;
   private boolean armed;
@@ -265,8 +263,13 @@ final class ConsoleFeed {
       ObjectNode o = list.addObject().put("session", s.session().value()).put("channel", s.session().channel())
           .put("queued", s.queued()).put("running", s.running()).put("class", s.sessionClass())
           .put("mode", mode).put("deadline_ms", deadline);
+      java.time.Instant began = timeline.runningSince(s.session().value());
       Long since = runningSince.get(s.session().value());
-      if (s.running() > 0 && since != null) o.put("running_ms", (now - since) / 1_000_000L);
+      if (s.running() > 0 && began != null) {
+        o.put("running_ms", Math.max(0, java.time.Duration.between(began, scheduler.now()).toMillis()));
+      } else if (s.running() > 0 && since != null) {
+        o.put("running_ms", (now - since) / 1_000_000L);
+      }
     }
   }
 
@@ -328,41 +331,21 @@ final class ConsoleFeed {
         .put("fenced", (long) sum("baton.cluster.fenced"));
   }
 
-  /** Feeds the timeline with turns and tool calls that started or ended since the last tick. */
+  /**
+   * Keeps when each running turn was first seen (the age shown when the engine does not tell the timeline) and
+   * adds the deadlocks found since the last tick to the timeline. Turns, tool calls and lock waits are not
+   * sampled here: the engine and the tool runtime tell the timeline of each as it happens.
+   */
   private void observe(EngineSnapshot snap, @Nullable GraphSnapshot g, long now) {
     Map<String, Long> running = new java.util.HashMap<>();
     for (EngineSnapshot.SessionView s : snap.sessions()) {
       if (s.running() > 0) {
         Long since = runningSince.get(s.session().value());
         running.put(s.session().value(), since == null ? now : since);
-        if (since == null) timeline.record(s.session().value(), "turn", "running", "");
       }
     }
-    for (String s : runningSince.keySet()) if (!running.containsKey(s)) timeline.record(s, "turn", "ended", "");
     runningSince = running;
     if (g == null) return;
-    Set<String> calls = new HashSet<>();
-    for (GraphSnapshot.RunningCall c : g.runningCalls()) {
-      calls.add(c.party());
-      String s = sessionOf(c.party());
-      if (s != null && !seenCalls.contains(c.party())) timeline.record(s, "tool", c.party() + " started", "");
-    }
-    for (String c : seenCalls) {
-      String s = sessionOf(c);
-      if (s != null && !calls.contains(c)) timeline.record(s, "tool", c + " ended", "");
-    }
-    seenCalls = calls;
-    Set<String> waits = new HashSet<>();
-    for (DeadlockReport.Member w : g.waits()) {
-      String key = w.party() + " -> " + w.waitsFor();
-      waits.add(key);
-      String s = sessionOf(w.party());
-      if (s != null && !seenWaits.contains(key)) {
-        timeline.record(s, "lock_wait", w.party() + " waits for " + w.waitsFor() + " held by "
-            + String.join(", ", w.blockedBy()), "");
-      }
-    }
-    seenWaits = waits;
     List<DeadlockReport> recent = g.recentDeadlocks();
     if (recent.size() < seenDeadlocks) seenDeadlocks = 0;
     for (DeadlockReport r : recent.subList(Math.min(seenDeadlocks, recent.size()), recent.size())) {

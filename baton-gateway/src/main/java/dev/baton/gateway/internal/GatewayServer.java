@@ -63,9 +63,9 @@ public final class GatewayServer {
     new OpsRoutes(config.admin(), engine, store, meters, ingress, views, limits).register(routing);
     ConsoleFeed console = null;
     if (config.admin().enabled()) { // the operator console, docs/console.md (404 without admin.token)
-      ConsoleTimeline timeline = new ConsoleTimeline(scheduler, config.admin().showText());
+      ConsoleTimeline made = replies.timeline(); // made with the lanes (admin.token), told of replies and deliveries
+      ConsoleTimeline timeline = made != null ? made : new ConsoleTimeline(scheduler, config.admin().showText());
       ingress.timeline(timeline);
-      replies.timeline(timeline);
       console = new ConsoleFeed(config, engine, meters, views, scheduler, timeline);
       new ConsoleRoutes(config.admin(), engine, scheduler, limits, new ConsoleAuth(config.admin(), scheduler), console)
           .register(routing);

@@ -31,6 +31,8 @@ final class Ingress {
 
   public Admission submit(InboundMessage m) {
     if (draining) throw new HttpError(503, "shutting_down", "the server is shutting down; retry later");
+    ConsoleTimeline t = timeline;
+    java.time.Instant before = t == null ? null : t.now(); // its turn may start before submit returns
     Admission a = engine.submit(m);
     GatewayTracing.admitted(m, a);
     String result = switch (a) {
@@ -40,9 +42,9 @@ final class Ingress {
       case Admission.Rejected x -> "rejected";
     };
     meters.counter("baton.gateway.admissions", "channel", m.channel(), "result", result).increment();
-    ConsoleTimeline t = timeline;
-    if (t != null && a instanceof Admission.Accepted acc) {
-      t.record(acc.session(), "message", "accepted " + m.messageId() + " from " + m.sender(), m.text());
+    if (t != null && before != null && a instanceof Admission.Accepted acc) {
+      t.record(acc.session().value(), "message", "accepted " + m.messageId() + " from " + m.sender(), m.text(),
+          before);
     }
     return a;
   }

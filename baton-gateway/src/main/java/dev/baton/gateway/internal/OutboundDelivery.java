@@ -131,6 +131,13 @@ final class OutboundDelivery {
     this.meters = meters;
   }
 
+  /** The console's timeline (with admin.token), told of each delivery attempt; null (one check) without. */
+  private volatile @Nullable ConsoleTimeline timeline;
+
+  void timeline(ConsoleTimeline t) {
+    this.timeline = t;
+  }
+
   /** Sets how long an open stream without a delta or a final is kept (the engine's turn timeout). */
   void streamTtl(Duration ttl) {
     streamTtlNanos = ttl.toNanos();
@@ -457,6 +464,7 @@ final class OutboundDelivery {
       return;
     }
     Supplier<SendOutcome> once = attempt != null ? attempt : () -> sink.send(r);
+    ConsoleTimeline t = timeline;
     SendOutcome last = null;
     for (int n = 1; n <= cfg.maxAttempts(); n++) {
       int attemptNo = n;
@@ -467,15 +475,18 @@ final class OutboundDelivery {
       }
       switch (last) {
         case SendOutcome.Delivered d -> {
+          if (t != null) t.delivery(r, attemptNo, "delivered", "");
           meters.counter("baton.gateway.delivery.delivered", "channel", r.channel()).increment();
           markDelivered(r);
           return;
         }
         case SendOutcome.Failed f -> {
+          if (t != null) t.delivery(r, attemptNo, "failed", f.why());
           giveUp(r, attemptNo, f.why());
           return;
         }
         case SendOutcome.Retry retry -> {
+          if (t != null) t.delivery(r, attemptNo, attemptNo == cfg.maxAttempts() ? "given_up" : "retry", retry.why());
           if (attemptNo == cfg.maxAttempts()) break;
           meters.counter("baton.gateway.delivery.retried", "channel", r.channel()).increment();
           Duration delay = retry.retryAfter().orElseGet(() -> backoff(attemptNo));

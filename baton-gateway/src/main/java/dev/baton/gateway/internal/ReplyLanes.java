@@ -42,7 +42,9 @@ public final class ReplyLanes {
   private final EventHub events;
 
   private ReplyLanes(ApiReplies inbox, int maxPollsPerUser, int maxEventStreamsPerUser, MeterRegistry meters,
-      OutboundDelivery outbound) {
+      OutboundDelivery outbound, @Nullable ConsoleTimeline timeline) {
+    this.timeline = timeline;
+    if (timeline != null) outbound.timeline(timeline);
     this.inbox = inbox;
     this.polls = new PollLimits(inbox, maxPollsPerUser, meters);
     this.events = new EventHub(maxEventStreamsPerUser, meters);
@@ -64,15 +66,24 @@ public final class ReplyLanes {
     OutboundDelivery outbound = new OutboundDelivery(Senders.forEnabled(channels, http), store, scheduler,
         channels.delivery(), meters);
     outbound.streamTtl(Duration.ofMillis(config.agent().turnTimeoutMs()));
+    // The operator console's timeline (docs/console.md), only with admin.token: its engine and tool hooks are
+    // consoleObserver(), which the builders are given; without the console nothing records anything.
+    ConsoleTimeline timeline = config.admin().enabled()
+        ? new ConsoleTimeline(scheduler, config.admin().showText()) : null;
     return new ReplyLanes(inbox, channels.api().maxPollsPerUser(), channels.api().maxEventStreamsPerUser(), meters,
-        outbound);
+        outbound, timeline);
   }
 
   /** The console's timeline (with admin.token), told of each reply routed. */
-  private volatile @Nullable ConsoleTimeline timeline;
+  private final @Nullable ConsoleTimeline timeline;
 
-  void timeline(ConsoleTimeline t) {
-    this.timeline = t;
+  /** The console's timeline (made with admin.token), or null. */
+  public dev.baton.spi.@Nullable TimelineObserver consoleObserver() {
+    return timeline;
+  }
+
+  @Nullable ConsoleTimeline timeline() {
+    return timeline;
   }
 
   /** Hands a committed reply to its user's inbox or its session's outbound lane. */
@@ -80,7 +91,8 @@ public final class ReplyLanes {
     ConsoleTimeline t = timeline;
     if (t != null) {
       t.record(reply.session(), "reply", reply.kind().name().toLowerCase(java.util.Locale.ROOT) + " to "
-          + reply.inReplyTo() + (reply.channel().equals(ApiMessageParser.CHANNEL) ? ", to the user's inbox"
+          + reply.inReplyTo() + " (reply " + reply.outboxSeq() + ")"
+          + (reply.channel().equals(ApiMessageParser.CHANNEL) ? ", to the user's inbox"
           : ", to the " + reply.channel() + " delivery lane"), reply.text());
     }
     if (reply.channel().equals(ApiMessageParser.CHANNEL)) {

@@ -53,6 +53,12 @@ final class CallRunner {
     this.settings = settings;
   }
 
+  /** Tells {@code o} of each call and lock wait (the console's timeline); before the first call. */
+  void observer(dev.baton.spi.TimelineObserver o) {
+    threads.observer(o);
+    threads.locks().observer(o);
+  }
+
   /** Installs the tools (the built-ins need the runner, so the registry comes after it). */
   void install(Registry r) {
     this.registry = r;

@@ -86,6 +86,8 @@ final class CallThreads {
   private final ConcurrentHashMap<Party, Thread> holderThreads = new ConcurrentHashMap<>();
   /** tools.limits: the gate a call of a limited tool passes before its locks. */
   private final ToolLimits limits;
+  /** Told of each call's start and end (the console's timeline); null (one check per call) without one. */
+  private volatile dev.baton.spi.@Nullable TimelineObserver observer;
 
   CallThreads(LockManager locks, WaitGraph graph, Scheduler scheduler, MeterRegistry meters,
       @Nullable ClusterLocks cluster, ToolLimits limits) {
@@ -95,6 +97,11 @@ final class CallThreads {
     this.scheduler = scheduler;
     this.meters = meters;
     this.cluster = cluster;
+  }
+
+  /** Tells {@code o} of each call's start and end (set before the first call). */
+  void observer(dev.baton.spi.TimelineObserver o) {
+    this.observer = o;
   }
 
   LockManager locks() {
@@ -115,10 +122,12 @@ final class CallThreads {
     Party party = ctx.party;
     // Tracing: the caller's context (the turn's span) is the parent; the holder thread makes the call's current.
     io.opentelemetry.context.Context parent = io.opentelemetry.context.Context.current();
+    dev.baton.spi.TimelineObserver obs = observer;
     Runnable body = () -> {
       ToolResult result = CallRunner.fail("tool_error", "call failed");
       boolean recordable = false;
       graph.callStarted(party, timeout);
+      if (obs != null) obs.callStarted(ctx.turn(), party.name(), tool.name());
       ToolGate gate = limits.gate(tool.name());
       io.opentelemetry.api.trace.Span span = ToolSpans.call(parent, tool.name());
       try (var scope = span == null ? null : parent.with(span).makeCurrent()) {
@@ -167,6 +176,7 @@ final class CallThreads {
         graph.callEnded(party);
         result = finish.apply(result, recordable);
         ToolSpans.endCall(span, result);
+        if (obs != null) obs.callEnded(ctx.turn(), party.name(), tool.name(), outcomeOf(result));
         done.complete(result);
       }
     };
@@ -251,6 +261,13 @@ final class CallThreads {
       timer.cancel();
       waitEnds.accept(party);
     }
+  }
+
+  private static String outcomeOf(ToolResult result) {
+    return switch (result) {
+      case ToolResult.Ok ok -> ok.replayed() ? "replayed" : "ok";
+      case ToolResult.Failed f -> f.code();
+    };
   }
 
   private void interruptHolder(Party party) {

@@ -60,6 +60,8 @@ public final class LockManager {
   private final Map<Party, Set<String>> heldBy = new HashMap<>();
   private final Timer waitTimer;
   private final MeterRegistry meters;
+  /** Told of each wait that queues (the console's timeline); null (one check per queued wait) without one. */
+  private volatile dev.baton.spi.@Nullable TimelineObserver observer;
 
   public LockManager(WaitGraph graph, Scheduler scheduler, MeterRegistry meters) {
     this.graph = graph;
@@ -67,6 +69,11 @@ public final class LockManager {
     this.meters = meters;
     this.waitTimer = Timer.builder("baton.lock.wait").description("Time tool calls waited for locks")
         .register(meters);
+  }
+
+  /** Tells {@code o} of each lock wait that queues and how it ended (set before the first call). */
+  void observer(dev.baton.spi.TimelineObserver o) {
+    this.observer = o;
   }
 
   /** A request for one lock; granted when its future completes normally. */
@@ -150,6 +157,13 @@ public final class LockManager {
       throws InterruptedException, LockTimeoutException {
     Request r = request(owner, key, mode);
     if (r.future.isDone() && !r.future.isCompletedExceptionally()) return;
+    // The console's timeline: a wait that really queued (the holder thread has its turn bound), and its end.
+    dev.baton.spi.TimelineObserver obs = observer;
+    dev.baton.TurnContext turn = obs != null && dev.baton.BatonContext.CURRENT.isBound()
+        ? dev.baton.BatonContext.CURRENT.get() : null;
+    String what = turn == null ? "" : key + " (" + mode.name().toLowerCase(java.util.Locale.ROOT) + ")";
+    if (obs != null && turn != null) obs.lockWaitStarted(turn, owner.name(), what, holdersOf(key, owner));
+    String outcome = "interrupted";
     long remaining = deadlineNanos - scheduler.nanoTime();
     LockTimeoutException late = new LockTimeoutException("lock " + key + " not granted within the call's time");
     if (remaining <= 0) r.future.completeExceptionally(late); // no time left: do not wait for a timer to run
@@ -160,11 +174,12 @@ public final class LockManager {
     try {
       r.future.get();
       waitTimer.record(scheduler.nanoTime() - r.queuedAt, TimeUnit.NANOSECONDS);
+      outcome = "granted";
       graph.progress(owner);
     } catch (ExecutionException ex) {
       cancel(r);
-      meters.counter("baton.lock.failed", "cause", ex.getCause() instanceof DeadlockException ? "deadlock" : "timeout")
-          .increment();
+      outcome = ex.getCause() instanceof DeadlockException ? "deadlock" : "timeout";
+      meters.counter("baton.lock.failed", "cause", outcome).increment();
       Throwable cause = ex.getCause();
       if (cause instanceof LockTimeoutException t) throw t;
       if (cause instanceof DeadlockException d) throw d;
@@ -174,6 +189,23 @@ public final class LockManager {
       throw ie;
     } finally {
       timer.cancel();
+      if (obs != null && turn != null) {
+        obs.lockWaitEnded(turn, owner.name(), what,
+            java.time.Duration.ofNanos(Math.max(0, scheduler.nanoTime() - r.queuedAt)), outcome);
+      }
+    }
+  }
+
+  /** The parties holding {@code key} now, but {@code me} (names, for the timeline). */
+  private List<String> holdersOf(String key, Party me) {
+    mu.lock();
+    try {
+      Entry e = locks.get(key);
+      List<String> out = new ArrayList<>();
+      if (e != null) for (Party p : e.holders.keySet()) if (!p.equals(me)) out.add(p.name());
+      return out;
+    } finally {
+      mu.unlock();
     }
   }
 

@@ -64,6 +64,11 @@ public final class ToolsAssembly implements AutoCloseable {
     if (ownGraph != null) ownGraph.start();
   }
 
+  /** Tells {@code o} of each tool call and lock wait (the console's timeline); called before the first call. */
+  public void observer(dev.baton.spi.TimelineObserver o) {
+    runner.observer(o);
+  }
+
   public Tools bind(TurnContext context, SessionState state) {
     return new SessionTools(runner, context, state);
   }
